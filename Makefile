@@ -1,0 +1,75 @@
+# trackhammer: one top-level Makefile. Each component adds its own rules in
+# a fragment beside its code (tracker/tracker.mk, harness/*.mk); this file
+# holds the flags, the shared targets and nothing component-specific.
+#
+#   make                  build everything
+#   make check            build and run every test (cmocka)
+#   make install PREFIX=  install library, header, programs, extension
+#   make clean
+#
+# Variables: CC, PREFIX, SAN=address,undefined (sanitizer build),
+#            VALGRIND=1 (run the unit tests under valgrind memcheck).
+
+CC       ?= cc
+PREFIX   ?= /usr/local
+BUILD    ?= build
+PKG_CONFIG ?= pkg-config
+
+SQLITE_CFLAGS := $(shell $(PKG_CONFIG) --cflags sqlite3 2>/dev/null)
+SQLITE_LIBS   := $(shell $(PKG_CONFIG) --libs sqlite3 2>/dev/null)
+CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
+CMOCKA_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wformat=2 -Wvla
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARNINGS) \
+            -fPIC $(SQLITE_CFLAGS)
+LDLIBS   += $(SQLITE_LIBS) -lm
+
+ifneq ($(SAN),)
+CFLAGS  += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SAN)
+endif
+
+ifneq ($(VALGRIND),)
+TEST_RUNNER := valgrind --quiet --error-exitcode=99 --leak-check=full \
+               --errors-for-leak-kinds=definite,indirect --track-fds=no
+endif
+
+# Filled in by the fragments.
+LIBRARIES :=
+PROGRAMS  :=
+TESTS     :=
+INSTALL_TARGETS :=
+
+.PHONY: all check clean install deps-check
+all:
+
+include tracker/tracker.mk
+-include harness/*.mk
+
+all: deps-check $(LIBRARIES) $(PROGRAMS)
+
+# Stop early with the one command that would fix a missing dependency.
+deps-check:
+	@$(PKG_CONFIG) --exists sqlite3 || { echo "missing SQLite headers: sudo apt-get install libsqlite3-dev pkg-config" >&2; exit 1; }
+
+check: all $(TESTS)
+	@$(PKG_CONFIG) --exists cmocka || { echo "missing cmocka: sudo apt-get install libcmocka-dev" >&2; exit 1; }
+	@failed=0; for t in $(TESTS); do \
+	    echo "== $$t"; $(TEST_RUNNER) ./$$t || failed=$$((failed+1)); \
+	done; \
+	if [ $$failed -ne 0 ]; then echo "$$failed test program(s) failed" >&2; exit 1; fi
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(CPPFLAGS) -MMD -MP -c -o $@ $<
+
+# Each fragment adds an install-<component> target to INSTALL_TARGETS.
+install: all $(INSTALL_TARGETS)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
