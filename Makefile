@@ -7,7 +7,8 @@
 #   make install PREFIX=  install library, header, programs, extension
 #   make clean
 #
-# Variables: CC, PREFIX, SAN=address,undefined (sanitizer build),
+# Variables: CC, PREFIX, BUILD (build directory), WERROR=1 (warnings fail),
+#            SAN=address,undefined (sanitizer build),
 #            VALGRIND=1 (run the unit tests under valgrind memcheck).
 
 CC       ?= cc
@@ -26,6 +27,10 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARNINGS) \
             -fPIC $(SQLITE_CFLAGS)
 LDLIBS   += $(SQLITE_LIBS) -lm
+
+ifneq ($(WERROR),)
+CFLAGS  += -Werror
+endif
 
 ifneq ($(SAN),)
 CFLAGS  += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -57,10 +62,13 @@ deps-check:
 
 check: all $(TESTS)
 	@$(PKG_CONFIG) --exists cmocka || { echo "missing cmocka: sudo apt-get install libcmocka-dev" >&2; exit 1; }
-	@failed=0; for t in $(TESTS); do \
-	    echo "== $$t"; $(TEST_RUNNER) ./$$t || failed=$$((failed+1)); \
+	@passed=0; failed=0; for t in $(TESTS); do \
+	    echo "== $$t"; \
+	    if $(TEST_RUNNER) ./$$t; then passed=$$((passed+1)); \
+	    else failed=$$((failed+1)); echo "FAILED: $$t" >&2; fi; \
 	done; \
-	if [ $$failed -ne 0 ]; then echo "$$failed test program(s) failed" >&2; exit 1; fi
+	echo "test programs: $$passed passed, $$failed failed"; \
+	[ $$failed -eq 0 ]
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

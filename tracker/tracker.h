@@ -69,7 +69,7 @@ typedef enum tracker_error_class {
 /* A named configuration of the tracker. Every field is a knob that can be
  * set on its own (tracker_profile_set). */
 typedef struct tracker_profile {
-    char name[96];                 /* "wal-normal", or with overrides */
+    char name[256];                /* "wal-normal", or with overrides */
     char published_run[16];        /* "test_1".."test_5", or "" */
     const char *description;       /* one line, static */
     tracker_journal_mode journal_mode;
