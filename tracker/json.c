@@ -5,7 +5,9 @@
  * no spaces and sorts keys at every level. SQLite's json() only minifies,
  * so the object is rebuilt here from json_each(), one level per call: SQLite
  * parses and quotes, this file only orders and joins. A key given twice
- * keeps its last value, as json.loads does.
+ * keeps its last value, as json.loads does, and characters outside ASCII
+ * are written as \uXXXX escapes, as json.dumps does by default
+ * (ensure_ascii), so both write the same bytes.
  */
 #include "tracker_internal.h"
 
@@ -23,6 +25,40 @@ static const char members_sql[] =
 
 static int append_value(tracker *t, sqlite3_str *out, const char *text,
                         const char *type, int depth);
+
+/* Length of the UTF-8 sequence led by byte c, and its payload bits. */
+static int utf8_length(unsigned char c, unsigned *bits)
+{
+    if (c >= 0xf0) { *bits = c & 0x07; return 4; }
+    if (c >= 0xe0) { *bits = c & 0x0f; return 3; }
+    if (c >= 0xc0) { *bits = c & 0x1f; return 2; }
+    *bits = c;
+    return 1;
+}
+
+/* Append already-quoted JSON text, escaping what is not ASCII. SQLite has
+ * checked the text is valid JSON, so a short sequence only ends it. */
+static void append_ascii(sqlite3_str *out, const char *text)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    while (*p) {
+        if (*p < 0x80) {
+            sqlite3_str_appendchar(out, 1, (char)*p++);
+            continue;
+        }
+        unsigned cp;
+        int n = utf8_length(*p++, &cp);
+        for (int i = 1; i < n && (*p & 0xc0) == 0x80; i++)
+            cp = (cp << 6) | (*p++ & 0x3f);
+        if (cp > 0xffff) { /* a surrogate pair, as Python writes it */
+            cp -= 0x10000;
+            sqlite3_str_appendf(out, "\\u%04x\\u%04x", 0xd800 + (cp >> 10),
+                                0xdc00 + (cp & 0x3ff));
+        } else {
+            sqlite3_str_appendf(out, "\\u%04x", cp);
+        }
+    }
+}
 
 /* Append an object (keys sorted) or an array (order kept) to `out`. */
 static int append_container(tracker *t, sqlite3_str *out, const char *text,
@@ -52,7 +88,7 @@ static int append_container(tracker *t, sqlite3_str *out, const char *text,
             sqlite3_str_appendchar(out, 1, ',');
         first = false;
         if (is_object) {
-            sqlite3_str_appendall(out, quoted_key);
+            append_ascii(out, quoted_key);
             sqlite3_str_appendchar(out, 1, ':');
         }
         rc = append_value(t, out, value, type, depth + 1);
@@ -83,7 +119,7 @@ static int append_value(tracker *t, sqlite3_str *out, const char *text,
         return append_container(t, out, text, true, depth);
     if (strcmp(type, "array") == 0)
         return append_container(t, out, text, false, depth);
-    sqlite3_str_appendall(out, text);
+    append_ascii(out, text);
     return SQLITE_OK;
 }
 

@@ -263,7 +263,7 @@ static void test_json_stored_compact_and_sorted(void **state)
             "  \"mid\": 7, \"mid\": 8, \"\\u00e9\": false }"), SQLITE_OK);
         const char *expected = "{\"alpha\":{\"x\":1.5,\"y\":\"x\\\"q\"},"
                                "\"mid\":8,\"zeta\":[3,1,{\"a\":null,\"b\":true}],"
-                               "\"\xc3\xa9\":false}";
+                               "\"\\u00e9\":false}";
         assert_column(f, "Amon.tas", json_columns[i].column, expected);
         char *got = NULL;
         assert_int_equal(json_columns[i].get(f->t, "Amon.tas", "hist", &got),
