@@ -13,6 +13,10 @@
 
 /* ----------------------------------------------------- scratch directory */
 
+/* cmocka setup/teardown whose state is a scratch directory. */
+int scratch_setup(void **state);
+int scratch_teardown(void **state);
+
 /* A fresh directory under $TMPDIR (or /tmp); removed with its contents. */
 char *scratch_dir_new(void);
 void scratch_dir_free(char *dir);
@@ -55,6 +59,9 @@ void test_options(tracker_options *o, const char *profile, sleep_log *log,
                   double *jitter_value);
 /* Open or fail the test. */
 tracker *open_tracker(const char *path, const tracker_options *o);
+/* Open under a profile with the recording sleep hook of no one: for tests
+ * that do not look at retries. */
+tracker *open_tracker_profile(const char *path, const char *profile);
 
 /* ------------------------------------------------------------ faults */
 

@@ -48,3 +48,13 @@ tracker *open_tracker(const char *path, const tracker_options *o)
     }
     return t;
 }
+
+tracker *open_tracker_profile(const char *path, const char *profile)
+{
+    static sleep_log unread_log;
+    static double half = 0.5;
+    tracker_options o;
+    test_options(&o, profile, &unread_log, &half);
+    unread_log.count = 0;
+    return open_tracker(path, &o);
+}

@@ -26,6 +26,18 @@ char *scratch_dir_new(void)
     return dir;
 }
 
+int scratch_setup(void **state)
+{
+    *state = scratch_dir_new();
+    return 0;
+}
+
+int scratch_teardown(void **state)
+{
+    scratch_dir_free(*state);
+    return 0;
+}
+
 static int remove_entry(const char *path, const struct stat *st, int flag,
                         struct FTW *ftw)
 {

@@ -11,18 +11,6 @@
 #include <string.h>
 #include <cmocka.h>
 
-static int setup(void **state)
-{
-    *state = scratch_dir_new();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    scratch_dir_free(*state);
-    return 0;
-}
-
 static tracker *open_in(const char *dir, const char *name)
 {
     char *db = scratch_path(dir, name);
@@ -264,7 +252,8 @@ static void test_code_names_and_classes(void **state)
 
 int main(void)
 {
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) \
+    cmocka_unit_test_setup_teardown(name, scratch_setup, scratch_teardown)
     const struct CMUnitTest tests[] = {
         T(test_null_and_empty_names),
         T(test_use_after_close),

@@ -11,18 +11,6 @@
 #include <string.h>
 #include <cmocka.h>
 
-static int setup(void **state)
-{
-    *state = scratch_dir_new();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    scratch_dir_free(*state);
-    return 0;
-}
-
 /* A job's life against the database, leaving the tracker open. */
 static void play_job(tracker *t, const char *variable)
 {
@@ -53,11 +41,7 @@ static void test_delete_profiles_leave_only_the_database(void **state)
         char name[sizeof p->name + 8];
         snprintf(name, sizeof name, "%s.db", p->name);
         char *db = scratch_path(*state, name);
-        sleep_log log = { 0 };
-        double jitter = 0.5;
-        tracker_options o;
-        test_options(&o, p->name, &log, &jitter);
-        tracker *t = open_tracker(db, &o);
+        tracker *t = open_tracker_profile(db, p->name);
         play_job(t, "Amon.tas");
         assert_false(has_suffix_file(db, "-wal"));
         assert_false(has_suffix_file(db, "-shm"));
@@ -77,11 +61,7 @@ static void test_delete_profiles_leave_only_the_database(void **state)
 static void test_wal_profile_cleans_up_on_close(void **state)
 {
     char *db = scratch_path(*state, "wal.db");
-    sleep_log log = { 0 };
-    double jitter = 0.5;
-    tracker_options o;
-    test_options(&o, "wal-normal", &log, &jitter);
-    tracker *t = open_tracker(db, &o);
+    tracker *t = open_tracker_profile(db, "wal-normal");
     play_job(t, "Amon.tas");
     assert_true(has_suffix_file(db, "-wal"));
     assert_true(has_suffix_file(db, "-shm"));
@@ -110,11 +90,7 @@ static void make_wal_database_with_pending_frames(const char *db, int rows)
                                   NULL, NULL), SQLITE_OK);
     sqlite3_close(raw);
     /* The schema, through the tracker's WAL profile. */
-    sleep_log log = { 0 };
-    double jitter = 0.5;
-    tracker_options o;
-    test_options(&o, "wal-normal", &log, &jitter);
-    tracker *t = open_tracker(db, &o);
+    tracker *t = open_tracker_profile(db, "wal-normal");
     tracker_free(t);
     assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
     assert_int_equal(sqlite3_db_config(raw, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
@@ -146,11 +122,7 @@ static void test_wal_database_migrates_without_loss(void **state)
         assert_true(has_suffix_file(db, "-wal"));
         assert_int_equal(db_header_format(db), 2);
 
-        sleep_log log = { 0 };
-        double jitter = 0.5;
-        tracker_options o;
-        test_options(&o, profiles[i], &log, &jitter);
-        tracker *t = open_tracker(db, &o);
+        tracker *t = open_tracker_profile(db, profiles[i]);
         tracker_status status;
         assert_int_equal(tracker_get_status(t, "Amon.v39", "hist", &status),
                          SQLITE_OK);
@@ -170,13 +142,12 @@ static void test_wal_database_migrates_without_loss(void **state)
 
 int main(void)
 {
+#define T(name) \
+    cmocka_unit_test_setup_teardown(name, scratch_setup, scratch_teardown)
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(
-            test_delete_profiles_leave_only_the_database, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_wal_profile_cleans_up_on_close,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(
-            test_wal_database_migrates_without_loss, setup, teardown),
+        T(test_delete_profiles_leave_only_the_database),
+        T(test_wal_profile_cleans_up_on_close),
+        T(test_wal_database_migrates_without_loss),
     };
     return cmocka_run_group_tests_name("tracker journal", tests, NULL, NULL);
 }

@@ -54,9 +54,7 @@ static void test_python_reads_what_we_write(void **state)
         skip();
     char *dir = scratch_dir_new();
     char *db = scratch_path(dir, "tasks.db");
-    tracker_options o;
-    tracker_options_init(&o, tracker_profile_find("upstream"));
-    tracker *t = open_tracker(db, &o);
+    tracker *t = open_tracker_profile(db, "upstream");
     assert_int_equal(tracker_add_task(t, "Amon.tas", "hist"), SQLITE_OK);
     assert_int_equal(tracker_mark_running(t, "Amon.tas", "hist"), SQLITE_OK);
     assert_int_equal(tracker_set_pbs_info(t, "Amon.tas", "hist", nested),
@@ -92,9 +90,7 @@ static void test_we_read_what_python_writes(void **state)
         skip();
     char *dir = scratch_dir_new();
     char *db = scratch_path(dir, "tasks.db");
-    tracker_options o;
-    tracker_options_init(&o, tracker_profile_find("upstream"));
-    tracker_free(open_tracker(db, &o)); /* the schema */
+    tracker_free(open_tracker_profile(db, "upstream")); /* the schema */
 
     char line[512];
     int rc = run_python(dir, db,
@@ -117,7 +113,7 @@ static void test_we_read_what_python_writes(void **state)
         line, sizeof line);
     assert_int_equal(rc, 0);
 
-    tracker *t = open_tracker(db, &o);
+    tracker *t = open_tracker_profile(db, "upstream");
     tracker_status status;
     assert_int_equal(tracker_get_status(t, "Omon.tos", "hist", &status),
                      SQLITE_OK);

@@ -12,18 +12,6 @@
 #include <string.h>
 #include <cmocka.h>
 
-static int setup(void **state)
-{
-    *state = scratch_dir_new();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    scratch_dir_free(*state);
-    return 0;
-}
-
 /* Column list of cmor_tasks as "name type notnull default pk;" lines. */
 static char *columns_of(const char *db, const char *table)
 {
@@ -38,11 +26,7 @@ static char *columns_of(const char *db, const char *table)
 static void test_schema_is_created(void **state)
 {
     char *db = scratch_path(*state, "sub/dir/tasks.db");
-    sleep_log log = { 0 };
-    double jitter = 0.5;
-    tracker_options o;
-    test_options(&o, "delete-off", &log, &jitter);
-    tracker *t = open_tracker(db, &o); /* creates sub/dir too */
+    tracker *t = open_tracker_profile(db, "delete-off"); /* creates sub/dir too */
     tracker_free(t);
 
     char *cols = columns_of(db, "cmor_tasks");
@@ -106,12 +90,7 @@ static void test_old_database_migrates(void **state)
 {
     char *db = scratch_path(*state, "old.db");
     sql_exec(db, old_schema);
-    sleep_log log = { 0 };
-    double jitter = 0.5;
-    tracker_options o;
-    test_options(&o, "upstream", &log, &jitter);
-
-    tracker *t = open_tracker(db, &o);
+    tracker *t = open_tracker_profile(db, "upstream");
     /* Rows kept, and the new columns usable at once. */
     tracker_status status;
     assert_int_equal(tracker_get_status(t, "Amon.tas", "hist", &status),
@@ -141,8 +120,7 @@ static void test_old_database_migrates(void **state)
     char *before = sql_text(db, "SELECT group_concat(sql, ';') FROM "
                                 "sqlite_master");
     long long version = sql_int(db, "PRAGMA schema_version");
-    t = open_tracker(db, &o);
-    tracker_free(t);
+    tracker_free(open_tracker_profile(db, "upstream"));
     char *after = sql_text(db, "SELECT group_concat(sql, ';') FROM "
                                "sqlite_master");
     assert_string_equal(before, after);
@@ -159,11 +137,7 @@ static void test_old_database_migrates(void **state)
 static void test_schema_text_matches_upstream(void **state)
 {
     char *db = scratch_path(*state, "text.db");
-    tracker_options o;
-    sleep_log log = { 0 };
-    double jitter = 0;
-    test_options(&o, "wal-normal", &log, &jitter);
-    tracker_free(open_tracker(db, &o));
+    tracker_free(open_tracker_profile(db, "wal-normal"));
     char *sql = sql_text(db, "SELECT sql FROM sqlite_master WHERE "
                              "name='idx_var_exp'");
     assert_string_equal(sql, "CREATE UNIQUE INDEX idx_var_exp ON "
@@ -179,12 +153,12 @@ static void test_schema_text_matches_upstream(void **state)
 
 int main(void)
 {
+#define T(name) \
+    cmocka_unit_test_setup_teardown(name, scratch_setup, scratch_teardown)
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_schema_is_created, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_old_database_migrates, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_schema_text_matches_upstream,
-                                        setup, teardown),
+        T(test_schema_is_created),
+        T(test_old_database_migrates),
+        T(test_schema_text_matches_upstream),
     };
     return cmocka_run_group_tests_name("tracker schema", tests, NULL, NULL);
 }
