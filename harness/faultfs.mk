@@ -1,0 +1,68 @@
+# harness/faultfs.mk: the faultfs VFS (issue 3): a Lustre fault model as an
+# SQLite VFS. Included by the top-level Makefile.
+#
+# Expects: BUILD, CC, CFLAGS, CPPFLAGS, LDFLAGS, LDLIBS, CMOCKA_CFLAGS,
+#          CMOCKA_LIBS, TRACKER_LIB (tracker/tracker.mk), PREFIX, DESTDIR.
+# Defines: FAULTFS_LIB (build/libfaultfs.a), FAULTFS_EXT (build/faultfs.so),
+#          FAULTFS_SURVEY (build/faultfs-survey), FAULTFS_TESTS,
+#          FAULTFS_INSTALL (files to install, see install-faultfs);
+#          appends to LIBRARIES, PROGRAMS, TESTS, INSTALL_TARGETS.
+
+FAULTFS_DIR     := harness/faultfs
+FAULTFS_SOURCES := $(filter-out $(FAULTFS_DIR)/faultfs_ext.c,$(wildcard $(FAULTFS_DIR)/*.c))
+FAULTFS_OBJECTS := $(FAULTFS_SOURCES:%.c=$(BUILD)/%.o)
+FAULTFS_LIB     := $(BUILD)/libfaultfs.a
+FAULTFS_EXT     := $(BUILD)/faultfs.so
+FAULTFS_SURVEY  := $(BUILD)/faultfs-survey
+FAULTFS_LDLIBS   = $(LDLIBS) -lpthread
+
+LIBRARIES += $(FAULTFS_LIB) $(FAULTFS_EXT)
+PROGRAMS  += $(FAULTFS_SURVEY)
+
+$(FAULTFS_LIB): $(FAULTFS_OBJECTS)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+# The extension is loaded into hosts that are not instrumented (the sqlite3
+# shell, python), so it is built without sanitizers even when SAN is set, and
+# it reaches SQLite only through the sqlite3_api table (no -lsqlite3).
+FAULTFS_EXT_CFLAGS   = $(filter-out -fsanitize=%,$(CFLAGS)) -DFAULTFS_LOADABLE_EXTENSION
+FAULTFS_EXT_OBJECTS := $(patsubst %.c,$(BUILD)/faultfs-ext/%.o,$(FAULTFS_SOURCES) $(FAULTFS_DIR)/faultfs_ext.c)
+
+$(BUILD)/faultfs-ext/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(FAULTFS_EXT_CFLAGS) $(CPPFLAGS) -MMD -MP -c -o $@ $<
+
+$(FAULTFS_EXT): $(FAULTFS_EXT_OBJECTS)
+	$(CC) -shared -o $@ $^ -lpthread
+
+# A tool that runs tracker operations under a fault model and reports what
+# each fault class did (the numbers in issue 3's closing note).
+$(BUILD)/$(FAULTFS_DIR)/tools/%.o: CFLAGS += -I$(FAULTFS_DIR) -Itracker
+$(FAULTFS_SURVEY): $(BUILD)/$(FAULTFS_DIR)/tools/faultfs_survey.o $(FAULTFS_LIB) $(TRACKER_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(FAULTFS_LDLIBS)
+
+# Each tests/test_*.c is one cmocka program; tests/support.c is shared.
+FAULTFS_TEST_SUPPORT := $(BUILD)/$(FAULTFS_DIR)/tests/support.o
+FAULTFS_TESTS := $(patsubst $(FAULTFS_DIR)/tests/%.c,$(BUILD)/$(FAULTFS_DIR)/tests/%,$(wildcard $(FAULTFS_DIR)/tests/test_*.c))
+TESTS += $(FAULTFS_TESTS)
+
+$(BUILD)/$(FAULTFS_DIR)/tests/%.o: CFLAGS += $(CMOCKA_CFLAGS) -I$(FAULTFS_DIR) -Itracker
+$(BUILD)/$(FAULTFS_DIR)/tests/%.o: CPPFLAGS += -DFAULTFS_EXTENSION_PATH='"$(abspath $(BUILD))/faultfs"'
+$(BUILD)/$(FAULTFS_DIR)/tests/test_%: $(BUILD)/$(FAULTFS_DIR)/tests/test_%.o $(FAULTFS_TEST_SUPPORT) $(FAULTFS_LIB) $(TRACKER_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(FAULTFS_LDLIBS)
+
+# The shell test loads the extension (order-only: not linked in).
+$(BUILD)/$(FAULTFS_DIR)/tests/test_faultfs_extension: | $(FAULTFS_EXT)
+
+# Installed: the library and extension to $(PREFIX)/lib, the header to
+# $(PREFIX)/include.
+FAULTFS_INSTALL := $(FAULTFS_LIB) $(FAULTFS_EXT) $(FAULTFS_DIR)/faultfs.h
+
+install-faultfs: $(FAULTFS_LIB) $(FAULTFS_EXT)
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
+	install -m 644 $(FAULTFS_LIB) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(FAULTFS_EXT) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 $(FAULTFS_DIR)/faultfs.h $(DESTDIR)$(PREFIX)/include/
+INSTALL_TARGETS += install-faultfs
+.PHONY: install-faultfs

@@ -1,0 +1,307 @@
+/*
+ * faultfs.h: a Lustre fault model as an SQLite VFS.
+ *
+ * faultfs is a shim over SQLite's default "unix" VFS. Every file SQLite
+ * opens through it (main database, rollback journal, WAL, -shm) goes to the
+ * unix VFS unchanged, except that each file-system call may be delayed (the
+ * network round trip of a Lustre client) and may fail the way the unix VFS
+ * fails when the kernel returns EIO. Failures are decided by the model
+ * configured here, before the call, and recorded; SQLite then reacts in its
+ * own code exactly as it would to a real EIO.
+ *
+ * Three ways to use it:
+ *   - linked in (build/libfaultfs.a): faultfs_register(config, ...), then
+ *     open connections with the VFS name "faultfs" (or make it the default);
+ *   - as a loadable extension (build/faultfs.so): `.load ./build/faultfs` in
+ *     the sqlite3 shell, or conn.load_extension("build/faultfs") in Python;
+ *     it registers "faultfs" as the default VFS, configured from the
+ *     environment variable FAULTFS_CONFIG;
+ *   - configured from one string, "MODEL[,key=value...]", the same syntax
+ *     everywhere (API, harness command line, FAULTFS_CONFIG).
+ *
+ * ---------------------------------------------------------------- the model
+ *
+ * Fault classes (faultfs_class) and what an injected fault returns, which is
+ * what SQLite 3.40's unix VFS returns when that system call fails with EIO:
+ *
+ *   open      xOpen                     SQLITE_CANTOPEN
+ *   delete    xDelete (unlink)          SQLITE_IOERR_DELETE
+ *   access    xAccess, xFileSize        SQLITE_IOERR_ACCESS, SQLITE_IOERR_FSTAT
+ *   sync      xSync (fsync)             SQLITE_IOERR_FSYNC
+ *   read      xRead                     SQLITE_IOERR_CORRUPTFS: the unix
+ *             VFS maps EIO from pread() so, never to SQLITE_IOERR_READ. A
+ *             running statement reports it as SQLITE_CORRUPT ("database disk
+ *             image is malformed"); a failed schema read while preparing
+ *             passes it on as SQLITE_IOERR_CORRUPTFS ("disk I/O error").
+ *   write     xWrite                    SQLITE_IOERR_WRITE
+ *   truncate  xTruncate                 SQLITE_IOERR_TRUNCATE
+ *   lock      an fcntl() lock call inside the unix VFS fails with EIO; the
+ *             unix VFS maps it itself: SQLITE_IOERR_LOCK from xLock and from
+ *             the -shm dead-man-switch probe, SQLITE_IOERR_RDLOCK from a
+ *             downgrade, SQLITE_IOERR_CHECKRESERVEDLOCK, and SQLITE_BUSY
+ *             from xShmLock (unixShmSystemLock turns every fcntl failure into
+ *             SQLITE_BUSY, and the WAL code retries or reports PROTOCOL).
+ *             Unlocks are never failed: a Lustre lock cancel does not fail
+ *             back to the caller.
+ *   shm_open  first xShmMap of a connection (open of the -shm file)
+ *                                       SQLITE_IOERR_SHMOPEN
+ *   shm_map   every xShmMap             SQLITE_IOERR_SHMMAP, or with
+ *             shm_map.effect=unback the SIGBUS model (a) below.
+ *
+ * Only files on the modelled file system are subject to the model: temporary
+ * files (temp databases, statement journals) live on local disk on a cluster
+ * node and pass through uncounted. xFetch/xUnfetch (memory-mapped reads of
+ * the main database, off unless PRAGMA mmap_size is set) pass through: a read
+ * through a mapping cannot return EIO. The unix VFS's xAccess turns a failed
+ * stat() into "file absent" rather than an error; the access class returns
+ * SQLITE_IOERR_ACCESS as SQLite's own simulated-I/O-error builds do.
+ *
+ * Each class has a probability (per call), a latency (model seconds added to
+ * every call of the class) and an optional deterministic schedule. Whether
+ * call number i of class c fails by chance is a pure function of
+ * (seed, rank, c, i): the same seed gives the same fault sequence whatever
+ * the interleaving of other classes, and a higher probability only ever adds
+ * faults. Every injected fault is counted and, with log=PATH, logged with its
+ * class call number so a round can be replayed with schedules.
+ *
+ * The storm (why load, not connections). The metadata server returns EIO
+ * when it is overloaded, and it is overloaded by requests, not by open file
+ * handles: a job holds its tracker connection open for hours while idle. So
+ * with storm=on each probability is multiplied by
+ *
+ *     factor = min(storm.max, (measured + background) / storm.capacity)
+ *
+ * where `measured` is the rate of file-system calls (per model second, over
+ * the last storm.horizon) made through faultfs by every process sharing the
+ * state file, and `background` is storm.background calls/s during
+ * storm.window after the synchronized start storm.start (the rest of the
+ * start-up traffic: 71 jobs loading Python and reading inputs). This makes a
+ * start-up storm emerge from 71 jobs opening the database together, lets it
+ * subside when they settle, and makes retry with backoff effective for the
+ * reason the upstream fix claims: backing off lowers the load. The state is a
+ * small file (default "<database>-faultfs-storm", or storm.state=PATH),
+ * mmap'd and updated with lock-free atomics, so a process killed by SIGBUS
+ * leaves nothing stale: its calls simply age out of the horizon. The state
+ * file must be on a file system coherent across the processes sharing it
+ * (local disk or /dev/shm; on a real cluster it counts per node).
+ *
+ * SIGBUS, two models, both by mechanism (the signal always comes from the
+ * kernel, on a memory access made by SQLite's code):
+ *   (a) shm_map.effect=unback: when a shm_map fault fires, the region that
+ *       the unix VFS has just mapped is replaced, in this process only, by a
+ *       shared mapping of an empty file, so the page cannot be brought in and
+ *       SQLite's first read of the WAL-index faults. This is "reading the
+ *       page back failed on this client" and needs a probability.
+ *   (b) node=K: simulated nodes. Every fcntl() lock the unix VFS takes on a
+ *       -shm file (node.locks=all: on every file) is moved to a byte range
+ *       private to node K, so locks are coherent only within a node, as with
+ *       Lustre's localflock. A connection on another node then finds the
+ *       dead-man-switch byte unlocked, believes it is the first connection,
+ *       and unixOpenSharedMemory truncates the -shm file to 3 bytes under
+ *       the mappings of the connections on other nodes: their next access
+ *       beyond the end of the file is a SIGBUS.
+ *   The default model `lustre` relies on (b) and leaves shm_map.p at 0: (b)
+ *   is what placement of jobs on different nodes does on Lustre, needs no
+ *   invented rate, happens only when connections on two nodes overlap in
+ *   time (as in the incident, where SIGBUS came and went with timing), and
+ *   cannot touch a DELETE-journal database, which never maps a -shm file
+ *   (as the published runs show). The harness assigns node=K per rank.
+ *
+ * Time: every duration in the model (latencies, storm.horizon,
+ * storm.window) is in model seconds and multiplied by time_scale to get real
+ * seconds; storm.capacity and storm.background are per model second.
+ *
+ * The default model's parameters and the reasoning for each are in one
+ * table, faultfs_lustre_model in faultfs_config.c; `faultfs_config_describe`
+ * prints any configuration as a string that parses back to itself.
+ *
+ * ---------------------------------------------------------- configuration
+ *
+ *   MODEL                  first item, or model=MODEL: lustre | none
+ *   seed=N rank=N          fault draws; faultfs_reseed() after fork
+ *   node=K                 simulated node (0..1023); node.locks=shm|all
+ *   time_scale=X           > 0
+ *   log=PATH               append one line per injected fault
+ *   CLASS.p=P              probability in [0,1]
+ *   CLASS.latency=D        duration: 0, or a number with ns|us|ms|s|min|h
+ *   CLASS.fail=N | N:K | N:forever
+ *                          fail the Nth call of CLASS (counted from when the
+ *                          configuration is installed or the seed reset),
+ *                          K calls from the Nth, or every call from the Nth
+ *   shm_map.effect=error|unback
+ *   storm=on|off  storm.capacity=R  storm.horizon=D  storm.max=F
+ *   storm.state=PATH  storm.start=EPOCH_SECONDS  storm.window=D
+ *   storm.background=R
+ *
+ * Errors: library calls return SQLITE_OK or an SQLite error code and put a
+ * message naming the offending key and value in the caller's buffer; nothing
+ * here prints.
+ *
+ * Threads: SQLite may call the VFS from any thread. Installing a
+ * configuration while another thread is inside SQLite on a faultfs
+ * connection is not supported.
+ */
+#ifndef FAULTFS_H
+#define FAULTFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FAULTFS_VFS_NAME "faultfs"
+#define FAULTFS_CONFIG_ENV "FAULTFS_CONFIG"
+#define FAULTFS_PATH_MAX 1024
+#define FAULTFS_MAX_NODE 1023
+/* fail_count meaning "every call from the first one on". */
+#define FAULTFS_FOREVER UINT64_MAX
+
+typedef enum faultfs_class {
+    FAULTFS_OPEN,
+    FAULTFS_DELETE,
+    FAULTFS_ACCESS,
+    FAULTFS_SYNC,
+    FAULTFS_READ,
+    FAULTFS_WRITE,
+    FAULTFS_TRUNCATE,
+    FAULTFS_LOCK,
+    FAULTFS_SHM_OPEN,
+    FAULTFS_SHM_MAP,
+    FAULTFS_CLASS_COUNT
+} faultfs_class;
+
+typedef enum faultfs_file_kind {
+    FAULTFS_FILE_MAIN,
+    FAULTFS_FILE_JOURNAL,
+    FAULTFS_FILE_WAL,
+    FAULTFS_FILE_SHM,
+    FAULTFS_FILE_TEMP, /* local temporary files: never faulted */
+    FAULTFS_FILE_KIND_COUNT
+} faultfs_file_kind;
+
+typedef enum faultfs_shm_map_effect {
+    FAULTFS_SHM_MAP_ERROR,  /* return SQLITE_IOERR_SHMMAP */
+    FAULTFS_SHM_MAP_UNBACK  /* SIGBUS model (a) */
+} faultfs_shm_map_effect;
+
+typedef enum faultfs_node_locks {
+    FAULTFS_NODE_LOCKS_SHM, /* only -shm locks are node-local */
+    FAULTFS_NODE_LOCKS_ALL  /* database locks too (localflock) */
+} faultfs_node_locks;
+
+typedef struct faultfs_class_config {
+    double probability;  /* per call, before the storm factor */
+    double latency_s;    /* model seconds added to every call */
+    uint64_t fail_first; /* scheduled failures: call number, 0 = none */
+    uint64_t fail_count; /* how many from fail_first; FAULTFS_FOREVER */
+} faultfs_class_config;
+
+typedef struct faultfs_storm_config {
+    bool enabled;
+    double capacity;       /* calls per model second at which p applies */
+    double horizon_s;      /* load is measured over this long */
+    double max_factor;     /* cap on the multiplier */
+    double start_epoch_s;  /* synchronized start (Unix time), 0 = none */
+    double window_s;       /* background load lasts this long after start */
+    double background;     /* calls per model second during the window */
+    char state_path[FAULTFS_PATH_MAX]; /* "" = next to the database */
+} faultfs_storm_config;
+
+typedef struct faultfs_config {
+    char model[16];
+    faultfs_class_config cls[FAULTFS_CLASS_COUNT];
+    faultfs_shm_map_effect shm_map_effect;
+    uint64_t seed;
+    uint64_t rank;
+    unsigned node;
+    faultfs_node_locks node_locks;
+    double time_scale;
+    char log_path[FAULTFS_PATH_MAX]; /* "" = no event log */
+    faultfs_storm_config storm;
+} faultfs_config;
+
+/* Per-process record, since the last faultfs_counters_reset(). */
+typedef struct faultfs_counters {
+    uint64_t calls[FAULTFS_CLASS_COUNT];  /* calls the model saw */
+    uint64_t faults[FAULTFS_CLASS_COUNT]; /* faults it injected */
+    uint64_t faults_by_kind[FAULTFS_FILE_KIND_COUNT];
+    double delay_s[FAULTFS_CLASS_COUNT];  /* latency added, real seconds */
+    uint64_t log_errors;                  /* event-log writes that failed */
+} faultfs_counters;
+
+/* -------------------------------------------------------------- configure */
+
+/* The defaults of a named model ("lustre", "none"). SQLITE_NOTFOUND if
+ * there is no such model. */
+int faultfs_config_model(const char *name, faultfs_config *out);
+
+/* Parse "MODEL[,key=value...]" (NULL or "" means "none"). */
+int faultfs_config_parse(const char *text, faultfs_config *out,
+                         char *err, size_t err_size);
+
+/* Set one key on a configuration, as the parser does. */
+int faultfs_config_set(faultfs_config *config, const char *key,
+                       const char *value, char *err, size_t err_size);
+
+/* The whole configuration as a string that parses back to it. */
+void faultfs_config_describe(const faultfs_config *config, char *buf,
+                             size_t buf_size);
+
+/*
+ * Register the VFS "faultfs" over "unix" (once per process) and install
+ * `config` (parsed as above). make_default makes it the default VFS.
+ * Installing resets the call numbering used by draws and schedules, not the
+ * counters. Returns SQLITE_OK, or an error with a message in err.
+ */
+int faultfs_register(const char *config, bool make_default, char *err,
+                     size_t err_size);
+/* The same with a parsed configuration. */
+int faultfs_install(const faultfs_config *config, bool make_default,
+                    char *err, size_t err_size);
+/* Unregister the VFS and restore the unix VFS's system calls. Only when no
+ * faultfs connection is open. */
+void faultfs_unregister(void);
+/* The installed configuration (the `none` model before any install). */
+const faultfs_config *faultfs_current_config(void);
+
+/* Restart the fault draws for (seed, rank), e.g. in a forked job child, and
+ * the call numbering that schedules count. */
+void faultfs_reseed(uint64_t seed, uint64_t rank);
+
+/* Fail calls nth .. nth+count-1 of a class, counted from now (nth = 1: the
+ * next call); count FAULTFS_FOREVER fails every call from the nth on;
+ * count 0 clears the schedule. */
+int faultfs_fail_calls(faultfs_class cls, uint64_t nth, uint64_t count);
+
+/* Latency is slept through this hook (default: nanosleep), in real seconds. */
+typedef void (*faultfs_sleep_fn)(void *ctx, double seconds);
+void faultfs_set_sleep(faultfs_sleep_fn sleep_fn, void *ctx);
+
+/* ---------------------------------------------------------------- record */
+
+void faultfs_counters_get(faultfs_counters *out);
+void faultfs_counters_reset(void);
+
+/* The current storm multiplier for a database (1 with storm=off). */
+double faultfs_storm_factor(const char *db_path);
+
+const char *faultfs_class_name(faultfs_class cls);
+const char *faultfs_file_kind_name(faultfs_file_kind kind);
+
+/* ------------------------------------------------------------- extension */
+
+/* The entry point of build/faultfs.so (only there): registers "faultfs" as
+ * the default VFS, configured from FAULTFS_CONFIG, and returns
+ * SQLITE_OK_LOAD_PERMANENTLY so the VFS outlives the loading connection. */
+struct sqlite3;
+struct sqlite3_api_routines;
+int sqlite3_faultfs_init(struct sqlite3 *db, char **err_msg,
+                         const struct sqlite3_api_routines *api);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* FAULTFS_H */

@@ -1,0 +1,579 @@
+/*
+ * faultfs_config.c: the configuration string, its keys, and the models.
+ *
+ * A configuration is "MODEL[,key=value...]": the model's defaults, then
+ * overrides. Every key is described once, in global_keys or class_keys,
+ * and both the parser and faultfs_config_describe work from those tables,
+ * so what can be set and what is printed never drift apart.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "faultfs_internal.h"
+
+/*
+ * The default model, `lustre`: a Lustre client during a 71-job start-up
+ * storm. Every parameter, its default and why, in one place. Probabilities
+ * are per call at storm factor 1, i.e. when the file-system calls of all
+ * jobs run at storm.capacity; they are starting estimates from the published
+ * matrix (about 100 calls and 6 fsyncs per job, 6/71 jobs failing with WAL +
+ * NORMAL, 3/71 once synchronous=OFF removed every fsync) and are meant to be
+ * calibrated by the harness, never trusted. Latencies are model seconds.
+ */
+static const struct model_setting {
+    const char *key;
+    const char *value;
+    const char *why;
+} lustre_model[] = {
+    {"open.p", "0.002",
+     "open/create is an intent RPC to the metadata server (MDS), the first "
+     "thing to time out under a storm"},
+    {"delete.p", "0.002", "unlink is a pure MDS operation, as costly as create"},
+    {"access.p", "0.0005",
+     "stat/getattr is usually answered from the client's cached attributes"},
+    {"sync.p", "0.01",
+     "fsync waits for OST commit and the MDS; the published runs lose most "
+     "I/O errors when synchronous=OFF removes it (8/71 -> 3/71)"},
+    {"read.p", "0.0005",
+     "reads hit the OSTs, which the storm loads less than the MDS; upstream "
+     "still needed to retry reads to reach 0/71"},
+    {"write.p", "0.0005", "writes are cached and flushed later, like reads"},
+    {"truncate.p", "0.002", "truncate is an MDS setattr plus an OST punch"},
+    {"lock.p", "0.0005",
+     "an fcntl lock is an LDLM round trip with flock, rarely refused"},
+    {"shm_open.p", "0.002", "opening the -shm file is an open, like open.p"},
+    {"shm_map.p", "0",
+     "SIGBUS comes from model (b), nodes, by placement; model (a) adds "
+     "a rate nobody measured"},
+    {"shm_map.effect", "unback",
+     "when shm_map.p is raised, a failed page-in is a SIGBUS, not an error"},
+    {"open.latency", "1ms", "one MDS round trip under load"},
+    {"delete.latency", "1ms", "one MDS round trip"},
+    {"access.latency", "200us", "mostly answered from the attribute cache"},
+    {"sync.latency", "5ms", "OST commit plus an MDS round trip"},
+    {"read.latency", "200us", "a 4 KiB page from an OST, often cached"},
+    {"write.latency", "300us", "a 4 KiB page into the client's cache"},
+    {"truncate.latency", "2ms", "MDS setattr plus OST punch"},
+    {"lock.latency", "500us",
+     "an LDLM lock enqueue; makes lock hold times span round trips"},
+    {"shm_open.latency", "1ms", "an open"},
+    {"shm_map.latency", "0", "mmap is local to the client"},
+    {"node", "0", "the harness assigns each rank its node"},
+    {"node.locks", "shm",
+     "localflock-like -shm locks; database locks stay coherent, as the "
+     "DELETE runs (no corruption, no SIGBUS) imply"},
+    {"time_scale", "1", "real time; the harness passes its --time-scale"},
+    {"storm", "on", "fault rates follow the load on the metadata server"},
+    {"storm.capacity", "2000",
+     "calls/s at which the base rates apply: 71 jobs opening the database "
+     "at once make roughly this many"},
+    {"storm.horizon", "1s", "the MDS queue drains in about a second"},
+    {"storm.max", "10", "even a saturated MDS answers most requests"},
+    {"storm.window", "60s",
+     "other start-up traffic (Python, conda, inputs) lasts about a minute"},
+    {"storm.background", "1000",
+     "that traffic, in calls/s, while the window lasts (needs storm.start)"},
+};
+
+/* The `none` model: pass-through, counting only. */
+void faultfs_config_none(faultfs_config *out)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->model, sizeof out->model, "none");
+    out->time_scale = 1.0;
+    out->shm_map_effect = FAULTFS_SHM_MAP_ERROR;
+    out->node_locks = FAULTFS_NODE_LOCKS_SHM;
+    out->storm.capacity = 1000.0;
+    out->storm.horizon_s = 1.0;
+    out->storm.max_factor = 10.0;
+}
+
+/* ------------------------------------------------------------- key table */
+
+typedef enum value_type {
+    VALUE_PROBABILITY, /* double in [0,1] */
+    VALUE_DURATION,    /* seconds, written with a unit */
+    VALUE_NUMBER,      /* double >= 0 */
+    VALUE_COUNT,       /* uint64_t */
+    VALUE_NODE,        /* unsigned 0..FAULTFS_MAX_NODE */
+    VALUE_SCHEDULE,    /* fail_first, fail_count */
+    VALUE_PATH,        /* char[FAULTFS_PATH_MAX], may be empty */
+    VALUE_SWITCH,      /* bool: on|off */
+    VALUE_CHOICE       /* an enum, by name */
+} value_type;
+
+typedef struct key_spec {
+    const char *name;
+    value_type type;
+    size_t offset;               /* into faultfs_config or a class entry */
+    bool nonzero;                /* numbers and durations must be > 0 */
+    const char *const *choices;  /* VALUE_CHOICE: names in enum order */
+} key_spec;
+
+/* VALUE_CHOICE fields are enums stored through an int. */
+_Static_assert(sizeof(faultfs_shm_map_effect) == sizeof(int), "enum size");
+_Static_assert(sizeof(faultfs_node_locks) == sizeof(int), "enum size");
+static const char *const shm_map_effect_names[] = {"error", "unback", NULL};
+static const char *const node_locks_names[] = {"shm", "all", NULL};
+
+#define GLOBAL(field) offsetof(faultfs_config, field)
+static const key_spec global_keys[] = {
+    {"seed", VALUE_COUNT, GLOBAL(seed), false, NULL},
+    {"rank", VALUE_COUNT, GLOBAL(rank), false, NULL},
+    {"node", VALUE_NODE, GLOBAL(node), false, NULL},
+    {"node.locks", VALUE_CHOICE, GLOBAL(node_locks), false, node_locks_names},
+    {"time_scale", VALUE_NUMBER, GLOBAL(time_scale), true, NULL},
+    {"log", VALUE_PATH, GLOBAL(log_path), false, NULL},
+    {"shm_map.effect", VALUE_CHOICE, GLOBAL(shm_map_effect), false,
+     shm_map_effect_names},
+    {"storm", VALUE_SWITCH, GLOBAL(storm.enabled), false, NULL},
+    {"storm.capacity", VALUE_NUMBER, GLOBAL(storm.capacity), true, NULL},
+    {"storm.horizon", VALUE_DURATION, GLOBAL(storm.horizon_s), true, NULL},
+    {"storm.max", VALUE_NUMBER, GLOBAL(storm.max_factor), true, NULL},
+    {"storm.state", VALUE_PATH, GLOBAL(storm.state_path), false, NULL},
+    {"storm.start", VALUE_NUMBER, GLOBAL(storm.start_epoch_s), false, NULL},
+    {"storm.window", VALUE_DURATION, GLOBAL(storm.window_s), false, NULL},
+    {"storm.background", VALUE_NUMBER, GLOBAL(storm.background), false, NULL},
+};
+#undef GLOBAL
+
+/* Keys "CLASS.name", offsets into faultfs_class_config. */
+static const key_spec class_keys[] = {
+    {"p", VALUE_PROBABILITY, offsetof(faultfs_class_config, probability),
+     false, NULL},
+    {"latency", VALUE_DURATION, offsetof(faultfs_class_config, latency_s),
+     false, NULL},
+    {"fail", VALUE_SCHEDULE, offsetof(faultfs_class_config, fail_first),
+     false, NULL},
+};
+
+#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---------------------------------------------------------- value parsers */
+
+/* Write a message naming key and value; returns SQLITE_ERROR. */
+static int config_error(char *err, size_t err_size, const char *key,
+                        const char *value, const char *problem)
+{
+    if (err && err_size) {
+        snprintf(err, err_size, "faultfs: %s='%s': %s", key, value, problem);
+    }
+    return SQLITE_ERROR;
+}
+
+/* A finite double making up the whole of text (a prefix with *end). */
+static bool parse_double_prefix(const char *text, double *out,
+                                const char **end)
+{
+    char *stop;
+    if (*text == '\0' || *text == ' ') {
+        return false;
+    }
+    errno = 0;
+    *out = strtod(text, &stop);
+    *end = stop;
+    return stop != text && errno == 0 && isfinite(*out);
+}
+
+static bool parse_double(const char *text, double *out)
+{
+    const char *end;
+    return parse_double_prefix(text, out, &end) && *end == '\0';
+}
+
+/* Decimal digits only: no sign, no spaces, no overflow. */
+static bool parse_count(const char *text, uint64_t *out)
+{
+    char *end;
+    if (*text < '0' || *text > '9') {
+        return false;
+    }
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    *out = v;
+    return *end == '\0' && errno == 0;
+}
+
+/* "0", or a number followed by ns, us, ms, s, min or h. */
+static bool parse_duration(const char *text, double *seconds)
+{
+    /* dividing by an exact power of ten rounds as a decimal literal does:
+     * 200us is exactly 200e-6 */
+    static const struct {
+        const char *suffix;
+        double multiplier, divisor;
+    } units[] = {{"ns", 1, 1e9}, {"us", 1, 1e6}, {"ms", 1, 1e3}, {"s", 1, 1},
+                 {"min", 60, 1}, {"h", 3600, 1}};
+    const char *unit;
+    double v;
+    if (strcmp(text, "0") == 0) {
+        *seconds = 0.0;
+        return true;
+    }
+    if (!parse_double_prefix(text, &v, &unit) || v < 0) {
+        return false;
+    }
+    for (size_t i = 0; i < COUNT_OF(units); i++) {
+        if (strcmp(unit, units[i].suffix) == 0) {
+            *seconds = v * units[i].multiplier / units[i].divisor;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* "none", "N", "N:K" or "N:forever" with N >= 1 and K >= 1. */
+static bool parse_schedule(const char *text, uint64_t *first, uint64_t *count)
+{
+    char buf[64];
+    if (strcmp(text, "none") == 0) {
+        *first = *count = 0;
+        return true;
+    }
+    if (strlen(text) >= sizeof buf) {
+        return false;
+    }
+    snprintf(buf, sizeof buf, "%s", text);
+    char *colon = strchr(buf, ':');
+    *count = 1;
+    if (colon) {
+        *colon = '\0';
+        if (strcmp(colon + 1, "forever") == 0) {
+            *count = FAULTFS_FOREVER;
+        } else if (!parse_count(colon + 1, count) || *count == 0) {
+            return false;
+        }
+    }
+    return parse_count(buf, first) && *first >= 1;
+}
+
+/* Index of text in a NULL-terminated list of names, or -1. */
+static int choice_index(const char *const *names, const char *text)
+{
+    for (int i = 0; names[i]; i++) {
+        if (strcmp(names[i], text) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* Parse value as spec says into the field at base + spec->offset. */
+static int set_value(const key_spec *spec, void *base, const char *key,
+                     const char *value, char *err, size_t err_size)
+{
+    void *field = (char *)base + spec->offset;
+    double d;
+    uint64_t n;
+    int choice;
+    switch (spec->type) {
+    case VALUE_PROBABILITY:
+        if (!parse_double(value, &d)) {
+            return config_error(err, err_size, key, value, "malformed number");
+        }
+        if (d < 0.0 || d > 1.0) {
+            return config_error(err, err_size, key, value,
+                                "probability outside [0,1]");
+        }
+        *(double *)field = d;
+        return SQLITE_OK;
+    case VALUE_DURATION:
+        if (!parse_duration(value, &d)) {
+            return config_error(err, err_size, key, value,
+                                "malformed duration (use 0, or e.g. 250us, "
+                                "5ms, 1.5s, 2min)");
+        }
+        if (spec->nonzero && d <= 0.0) {
+            return config_error(err, err_size, key, value, "must be > 0");
+        }
+        *(double *)field = d;
+        return SQLITE_OK;
+    case VALUE_NUMBER:
+        if (!parse_double(value, &d) || d < 0.0) {
+            return config_error(err, err_size, key, value,
+                                "malformed number (want a number >= 0)");
+        }
+        if (spec->nonzero && d <= 0.0) {
+            return config_error(err, err_size, key, value, "must be > 0");
+        }
+        *(double *)field = d;
+        return SQLITE_OK;
+    case VALUE_COUNT:
+        if (!parse_count(value, &n)) {
+            return config_error(err, err_size, key, value,
+                                "malformed number (want an integer >= 0)");
+        }
+        *(uint64_t *)field = n;
+        return SQLITE_OK;
+    case VALUE_NODE:
+        if (!parse_count(value, &n) || n > FAULTFS_MAX_NODE) {
+            return config_error(err, err_size, key, value,
+                                "want an integer in 0..1023");
+        }
+        *(unsigned *)field = (unsigned)n;
+        return SQLITE_OK;
+    case VALUE_SCHEDULE:
+        if (!parse_schedule(value, &n, (uint64_t *)field + 1)) {
+            return config_error(err, err_size, key, value,
+                                "malformed schedule (want none, N, N:K or "
+                                "N:forever, N and K >= 1)");
+        }
+        *(uint64_t *)field = n;
+        return SQLITE_OK;
+    case VALUE_PATH:
+        if (strlen(value) >= FAULTFS_PATH_MAX) {
+            return config_error(err, err_size, key, value, "path too long");
+        }
+        snprintf((char *)field, FAULTFS_PATH_MAX, "%s", value);
+        return SQLITE_OK;
+    case VALUE_SWITCH:
+        choice = choice_index((const char *const[]){"off", "on", NULL}, value);
+        if (choice < 0) {
+            return config_error(err, err_size, key, value, "want on or off");
+        }
+        *(bool *)field = choice == 1;
+        return SQLITE_OK;
+    case VALUE_CHOICE:
+        choice = choice_index(spec->choices, value);
+        if (choice < 0) {
+            return config_error(err, err_size, key, value,
+                                "not one of the allowed values");
+        }
+        *(int *)field = choice;
+        return SQLITE_OK;
+    }
+    return config_error(err, err_size, key, value, "unsupported key type");
+}
+
+/* ------------------------------------------------------------------ keys */
+
+static const char *const class_names[FAULTFS_CLASS_COUNT] = {
+    "open", "delete", "access", "sync", "read",
+    "write", "truncate", "lock", "shm_open", "shm_map",
+};
+
+const char *faultfs_class_name(faultfs_class cls)
+{
+    return (unsigned)cls < FAULTFS_CLASS_COUNT ? class_names[cls] : "?";
+}
+
+/* The class named by the first len bytes of text, or -1. */
+static int class_of_prefix(const char *text, size_t len)
+{
+    for (int c = 0; c < FAULTFS_CLASS_COUNT; c++) {
+        if (strlen(class_names[c]) == len && strncmp(class_names[c], text, len) == 0) {
+            return c;
+        }
+    }
+    return -1;
+}
+
+int faultfs_config_set(faultfs_config *config, const char *key,
+                       const char *value, char *err, size_t err_size)
+{
+    for (size_t i = 0; i < COUNT_OF(global_keys); i++) {
+        if (strcmp(key, global_keys[i].name) == 0) {
+            return set_value(&global_keys[i], config, key, value, err,
+                             err_size);
+        }
+    }
+    const char *dot = strrchr(key, '.');
+    int cls = dot ? class_of_prefix(key, (size_t)(dot - key)) : -1;
+    for (size_t i = 0; cls >= 0 && i < COUNT_OF(class_keys); i++) {
+        if (strcmp(dot + 1, class_keys[i].name) == 0) {
+            return set_value(&class_keys[i], &config->cls[cls], key, value,
+                             err, err_size);
+        }
+    }
+    return config_error(err, err_size, key, value, "unknown key");
+}
+
+int faultfs_config_model(const char *name, faultfs_config *out)
+{
+    faultfs_config_none(out);
+    if (strcmp(name, "none") == 0) {
+        return SQLITE_OK;
+    }
+    if (strcmp(name, "lustre") != 0) {
+        return SQLITE_NOTFOUND;
+    }
+    snprintf(out->model, sizeof out->model, "lustre");
+    for (size_t i = 0; i < COUNT_OF(lustre_model); i++) {
+        int rc = faultfs_config_set(out, lustre_model[i].key,
+                                    lustre_model[i].value, NULL, 0);
+        if (rc != SQLITE_OK) {
+            return rc; /* only if the table above is wrong; a test checks */
+        }
+    }
+    return SQLITE_OK;
+}
+
+/* Apply one "key=value" item (or the leading model name) to config. */
+static int apply_item(faultfs_config *config, char *item, bool first,
+                      char *err, size_t err_size)
+{
+    char *eq = strchr(item, '=');
+    const char *key = item;
+    const char *value = "";
+    if (eq) {
+        *eq = '\0';
+        value = eq + 1;
+    }
+    if (!eq || strcmp(key, "model") == 0) {
+        const char *name = eq ? value : item;
+        if (!first) {
+            return config_error(err, err_size, "model", name,
+                                "the model must be the first item");
+        }
+        if (faultfs_config_model(name, config) != SQLITE_OK) {
+            return config_error(err, err_size, "model", name,
+                                "unknown model (known: lustre, none)");
+        }
+        return SQLITE_OK;
+    }
+    return faultfs_config_set(config, key, value, err, err_size);
+}
+
+/* Strip leading and trailing blanks in place. */
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t' || *s == '\n') {
+        s++;
+    }
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n')) {
+        s[--n] = '\0';
+    }
+    return s;
+}
+
+int faultfs_config_parse(const char *text, faultfs_config *out, char *err,
+                         size_t err_size)
+{
+    faultfs_config_none(out);
+    if (!text) {
+        return SQLITE_OK;
+    }
+    char *copy = strdup(text);
+    if (!copy) {
+        return config_error(err, err_size, "config", "", "out of memory");
+    }
+    int rc = SQLITE_OK;
+    bool first = true;
+    char *rest = copy;
+    while (rc == SQLITE_OK && rest) {
+        char *comma = strchr(rest, ',');
+        if (comma) {
+            *comma = '\0';
+        }
+        char *item = trim(rest);
+        rest = comma ? comma + 1 : NULL;
+        if (*item == '\0') {
+            if (comma || !first) {
+                rc = config_error(err, err_size, "config", text,
+                                  "empty item");
+            }
+            continue;
+        }
+        rc = apply_item(out, item, first, err, err_size);
+        first = false;
+    }
+    free(copy);
+    return rc;
+}
+
+/* ------------------------------------------------------------- describe */
+
+/* The shortest "%g" form of v that reads back as v. */
+static void format_double(char *buf, size_t size, double v)
+{
+    for (int digits = 6; digits <= 17; digits++) {
+        snprintf(buf, size, "%.*g", digits, v);
+        if (strtod(buf, NULL) == v) {
+            return;
+        }
+    }
+}
+
+/* The value of the field spec describes, as the parser would accept it. */
+static void format_value(const key_spec *spec, const void *base, char *buf,
+                         size_t size)
+{
+    const void *field = (const char *)base + spec->offset;
+    const uint64_t *count = field;    /* VALUE_COUNT */
+    const uint64_t *schedule = field; /* VALUE_SCHEDULE: first, count */
+    switch (spec->type) {
+    case VALUE_PROBABILITY:
+    case VALUE_NUMBER:
+        format_double(buf, size, *(const double *)field);
+        return;
+    case VALUE_DURATION:
+        format_double(buf, size, *(const double *)field);
+        if (*(const double *)field != 0.0) {
+            strncat(buf, "s", size - strlen(buf) - 1);
+        }
+        return;
+    case VALUE_COUNT:
+        snprintf(buf, size, "%llu", (unsigned long long)*count);
+        return;
+    case VALUE_NODE:
+        snprintf(buf, size, "%u", *(const unsigned *)field);
+        return;
+    case VALUE_SCHEDULE:
+        if (schedule[0] == 0) {
+            snprintf(buf, size, "none");
+        } else if (schedule[1] == FAULTFS_FOREVER) {
+            snprintf(buf, size, "%llu:forever", (unsigned long long)schedule[0]);
+        } else {
+            snprintf(buf, size, "%llu:%llu", (unsigned long long)schedule[0],
+                     (unsigned long long)schedule[1]);
+        }
+        return;
+    case VALUE_PATH:
+        snprintf(buf, size, "%s", (const char *)field);
+        return;
+    case VALUE_SWITCH:
+        snprintf(buf, size, "%s", *(const bool *)field ? "on" : "off");
+        return;
+    case VALUE_CHOICE:
+        snprintf(buf, size, "%s", spec->choices[*(const int *)field]);
+        return;
+    }
+}
+
+/* Append ",key=value" to buf without overflowing it. */
+static void append_item(char *buf, size_t size, const char *key,
+                        const key_spec *spec, const void *base)
+{
+    char value[FAULTFS_PATH_MAX + 32];
+    size_t used = strlen(buf);
+    format_value(spec, base, value, sizeof value);
+    if (used < size) {
+        snprintf(buf + used, size - used, ",%s=%s", key, value);
+    }
+}
+
+void faultfs_config_describe(const faultfs_config *config, char *buf,
+                             size_t buf_size)
+{
+    if (!buf_size) {
+        return;
+    }
+    snprintf(buf, buf_size, "%s", config->model);
+    for (size_t i = 0; i < COUNT_OF(global_keys); i++) {
+        append_item(buf, buf_size, global_keys[i].name, &global_keys[i],
+                    config);
+    }
+    for (int c = 0; c < FAULTFS_CLASS_COUNT; c++) {
+        for (size_t i = 0; i < COUNT_OF(class_keys); i++) {
+            char key[64];
+            snprintf(key, sizeof key, "%s.%s", class_names[c],
+                     class_keys[i].name);
+            append_item(buf, buf_size, key, &class_keys[i], &config->cls[c]);
+        }
+    }
+}

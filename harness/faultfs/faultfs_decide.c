@@ -1,0 +1,130 @@
+/*
+ * faultfs_decide.c: the one place that decides what happens to a call.
+ *
+ * Every file-system call the model sees, whatever its class, goes through
+ * faultfs_decide: it is numbered within its class, counted, noted as load
+ * for the storm, delayed by the class's latency, and then fails if a
+ * schedule says so or if a draw falls under the class's probability times
+ * the storm factor. The draw for call i of class c is a hash of
+ * (seed, rank, c, i), not the next value of a stream, so the fault sequence
+ * of one class does not depend on how many calls other classes made.
+ */
+#include <time.h>
+
+#include "faultfs_internal.h"
+
+faultfs_globals faultfs_g = {.log_fd = -1};
+
+/* splitmix64's finalizer: a bijective 64-bit mix. */
+static uint64_t mix64(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+/* Uniform in [0, 1) for call `call` of class cls under the current seed. */
+static double draw(faultfs_class cls, uint64_t call)
+{
+    uint64_t h = mix64(faultfs_g.config.seed);
+    h = mix64(h ^ faultfs_g.config.rank);
+    h = mix64(h ^ (uint64_t)cls);
+    h = mix64(h ^ call);
+    return (double)(h >> 11) * 0x1.0p-53;
+}
+
+/* Does the class's schedule cover this call number? */
+static bool scheduled(const faultfs_class_config *c, uint64_t call)
+{
+    if (c->fail_first == 0 || call < c->fail_first) {
+        return false;
+    }
+    return c->fail_count == FAULTFS_FOREVER || call - c->fail_first < c->fail_count;
+}
+
+/* Sleep `seconds` of real time, through the hook when one is set. */
+static void sleep_real(double seconds)
+{
+    if (faultfs_g.sleep_fn) {
+        faultfs_g.sleep_fn(faultfs_g.sleep_ctx, seconds);
+        return;
+    }
+    struct timespec ts;
+    ts.tv_sec = (time_t)seconds;
+    ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
+    while (nanosleep(&ts, &ts) != 0) {
+        /* interrupted: sleep the rest */
+    }
+}
+
+bool faultfs_decide(faultfs_class cls, const faultfs_target *target,
+                    faultfs_fault *fault)
+{
+    if (target->kind == FAULTFS_FILE_TEMP) {
+        return false;
+    }
+    const faultfs_class_config *c = &faultfs_g.config.cls[cls];
+    uint64_t call = atomic_fetch_add(&faultfs_g.call_number[cls], 1) + 1;
+    double delay = c->latency_s * faultfs_g.config.time_scale;
+    faultfs_count_call(cls, delay);
+    if (delay > 0.0) {
+        sleep_real(delay);
+    }
+    double factor = 1.0;
+    if (target->storm) {
+        faultfs_storm_note_call(target->storm);
+        factor = faultfs_storm_factor_of(target->storm);
+    }
+    bool by_schedule = scheduled(c, call);
+    if (!by_schedule && !(draw(cls, call) < c->probability * factor)) {
+        return false;
+    }
+    *fault = (faultfs_fault){.cls = cls,
+                             .kind = target->kind,
+                             .call = call,
+                             .by_schedule = by_schedule,
+                             .path = target->path};
+    return true;
+}
+
+int faultfs_check(faultfs_class cls, const faultfs_target *target,
+                  int fault_code)
+{
+    faultfs_fault fault;
+    if (!faultfs_decide(cls, target, &fault)) {
+        return SQLITE_OK;
+    }
+    return faultfs_record(&fault, "error", fault_code);
+}
+
+void faultfs_restart_numbering(void)
+{
+    for (int c = 0; c < FAULTFS_CLASS_COUNT; c++) {
+        atomic_store(&faultfs_g.call_number[c], 0);
+    }
+}
+
+void faultfs_reseed(uint64_t seed, uint64_t rank)
+{
+    faultfs_g.config.seed = seed;
+    faultfs_g.config.rank = rank;
+    faultfs_restart_numbering();
+}
+
+int faultfs_fail_calls(faultfs_class cls, uint64_t nth, uint64_t count)
+{
+    if ((unsigned)cls >= FAULTFS_CLASS_COUNT || (count != 0 && nth == 0)) {
+        return SQLITE_MISUSE;
+    }
+    faultfs_class_config *c = &faultfs_g.config.cls[cls];
+    c->fail_first = count ? atomic_load(&faultfs_g.call_number[cls]) + nth : 0;
+    c->fail_count = count;
+    return SQLITE_OK;
+}
+
+void faultfs_set_sleep(faultfs_sleep_fn sleep_fn, void *ctx)
+{
+    faultfs_g.sleep_fn = sleep_fn;
+    faultfs_g.sleep_ctx = ctx;
+}

@@ -1,0 +1,118 @@
+/*
+ * faultfs_fcntl.c: the unix VFS's fcntl(), replaced through xSetSystemCall.
+ *
+ * Two things must happen inside the unix VFS rather than around it: a lock
+ * call failing with EIO (so that the unix VFS maps the errno itself, to
+ * SQLITE_IOERR_LOCK, SQLITE_IOERR_RDLOCK, SQLITE_BUSY... exactly as for a
+ * real failure, including the dead-man-switch probe when the -shm file is
+ * opened), and node-local locks (SIGBUS model b). The replacement acts only
+ * while a faultfs method is calling into the unix VFS on this thread; any
+ * other connection's fcntl() passes straight through.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+
+#include "faultfs_internal.h"
+
+typedef int (*fcntl_fn)(int, int, ...);
+
+/* The fcntl the unix VFS used before us (normally libc's). */
+static fcntl_fn previous_fcntl;
+
+/* The faultfs call in progress on this thread, and a lock fault injected
+ * during it that is recorded once the unix VFS has turned it into a result
+ * code. */
+static _Thread_local struct {
+    const faultfs_target *target;
+    bool pending;
+    faultfs_fault fault;
+} current;
+
+/* Should this lock call fail? Keeps the fault for faultfs_fcntl_end. */
+static bool lock_call_fails(const faultfs_target *target)
+{
+    faultfs_fault fault;
+    if (!faultfs_decide(FAULTFS_LOCK, target, &fault)) {
+        return false;
+    }
+    if (current.pending) {
+        /* a second failed lock call in one method: the first one's result
+         * code is no longer known, only that it was an I/O error */
+        faultfs_record(&current.fault, "eio", SQLITE_IOERR);
+    }
+    current.fault = fault;
+    current.pending = true;
+    return true;
+}
+
+/*
+ * The replacement. SQLite passes an int as the third argument of every
+ * command except the lock commands, which take a struct flock.
+ * Acquisitions and probes may fail; unlocks never do (a Lustre lock cancel
+ * does not fail back to the caller). The range is moved to this node's.
+ */
+static int faultfs_fcntl(int fd, int cmd, ...)
+{
+    va_list ap;
+    va_start(ap, cmd);
+    if (cmd != F_GETLK && cmd != F_SETLK && cmd != F_SETLKW) {
+        int arg = va_arg(ap, int);
+        va_end(ap);
+        return previous_fcntl(fd, cmd, arg);
+    }
+    struct flock *lock = va_arg(ap, struct flock *);
+    va_end(ap);
+    if (!current.target) {
+        return previous_fcntl(fd, cmd, lock);
+    }
+    faultfs_target target = *current.target;
+    target.kind = lock->l_start < FAULTFS_SQLITE_PENDING_BYTE
+                      ? FAULTFS_FILE_SHM
+                      : FAULTFS_FILE_MAIN;
+    if (lock->l_type != F_UNLCK && lock_call_fails(&target)) {
+        errno = EIO;
+        return -1;
+    }
+    int64_t shift = faultfs_node_lock_shift(target.kind);
+    lock->l_start += shift;
+    int rc = previous_fcntl(fd, cmd, lock);
+    lock->l_start -= shift;
+    return rc;
+}
+
+void faultfs_fcntl_install(sqlite3_vfs *unix_vfs)
+{
+    if (previous_fcntl) {
+        return;
+    }
+    previous_fcntl = (fcntl_fn)unix_vfs->xGetSystemCall(unix_vfs, "fcntl");
+    unix_vfs->xSetSystemCall(unix_vfs, "fcntl",
+                             (sqlite3_syscall_ptr)faultfs_fcntl);
+}
+
+void faultfs_fcntl_uninstall(sqlite3_vfs *unix_vfs)
+{
+    if (!previous_fcntl) {
+        return;
+    }
+    unix_vfs->xSetSystemCall(unix_vfs, "fcntl",
+                             (sqlite3_syscall_ptr)previous_fcntl);
+    previous_fcntl = NULL;
+}
+
+void faultfs_fcntl_begin(const faultfs_target *target)
+{
+    current.target = target;
+    current.pending = false;
+}
+
+int faultfs_fcntl_end(int rc)
+{
+    current.target = NULL;
+    if (current.pending) {
+        current.pending = false;
+        faultfs_record(&current.fault, "eio", rc);
+    }
+    return rc;
+}

@@ -1,0 +1,94 @@
+/*
+ * faultfs_internal.h: what the faultfs source files share, nothing public.
+ */
+#ifndef FAULTFS_INTERNAL_H
+#define FAULTFS_INTERNAL_H
+
+/* Built as a loadable extension, every SQLite call goes through the
+ * sqlite3_api table handed to sqlite3_faultfs_init (faultfs_ext.c). */
+#ifdef FAULTFS_LOADABLE_EXTENSION
+#include <sqlite3ext.h>
+SQLITE_EXTENSION_INIT3
+#else
+#include <sqlite3.h>
+#endif
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "faultfs.h"
+
+/* SQLite locks database files only at and above PENDING_BYTE (1 GiB) and
+ * -shm files only at bytes 120..128, so an fcntl() lock range tells which
+ * kind of file it is on. */
+#define FAULTFS_SQLITE_PENDING_BYTE 0x40000000
+
+typedef struct faultfs_storm faultfs_storm;
+
+/* The file a call is about, as the model sees it. */
+typedef struct faultfs_target {
+    faultfs_file_kind kind;
+    faultfs_storm *storm; /* NULL when storm=off */
+    const char *path;     /* for the event log */
+} faultfs_target;
+
+/* One injected fault, for the counters and the event log. */
+typedef struct faultfs_fault {
+    faultfs_class cls;
+    faultfs_file_kind kind;
+    uint64_t call;        /* which call of its class (1-based) */
+    bool by_schedule;
+    const char *path;
+} faultfs_fault;
+
+/* The process-wide state of the model. */
+typedef struct faultfs_globals {
+    faultfs_config config;
+    _Atomic uint64_t call_number[FAULTFS_CLASS_COUNT];
+    faultfs_sleep_fn sleep_fn;
+    void *sleep_ctx;
+    int log_fd; /* -1: no event log */
+} faultfs_globals;
+
+extern faultfs_globals faultfs_g;
+
+/* faultfs_config.c */
+void faultfs_config_none(faultfs_config *out);
+
+/* faultfs_decide.c: the one place that decides about a call. */
+bool faultfs_decide(faultfs_class cls, const faultfs_target *target,
+                    faultfs_fault *fault);
+int faultfs_check(faultfs_class cls, const faultfs_target *target,
+                  int fault_code);
+void faultfs_restart_numbering(void);
+
+/* faultfs_record.c */
+void faultfs_count_call(faultfs_class cls, double delay_s);
+/* Count and log an injected fault; effect is "error", "eio" (a lock call
+ * failed inside the unix VFS) or "unbacked" (SIGBUS model a). Returns rc,
+ * the result code the faulted call returns. */
+int faultfs_record(const faultfs_fault *fault, const char *effect, int rc);
+int faultfs_log_open(const char *path, char *err, size_t err_size);
+void faultfs_log_close(void);
+
+/* faultfs_storm.c */
+faultfs_storm *faultfs_storm_for(const char *file_path);
+void faultfs_storm_note_call(faultfs_storm *storm);
+double faultfs_storm_factor_of(faultfs_storm *storm);
+void faultfs_storm_release_all(void);
+
+/* faultfs_sigbus.c */
+bool faultfs_unback(void volatile *region, int size);
+int64_t faultfs_node_lock_shift(faultfs_file_kind kind);
+
+/* faultfs_fcntl.c */
+void faultfs_fcntl_install(sqlite3_vfs *unix_vfs);
+void faultfs_fcntl_uninstall(sqlite3_vfs *unix_vfs);
+void faultfs_fcntl_begin(const faultfs_target *target);
+int faultfs_fcntl_end(int rc);
+
+/* faultfs_vfs.c */
+faultfs_file_kind faultfs_kind_of_path(const char *path);
+
+#endif /* FAULTFS_INTERNAL_H */
