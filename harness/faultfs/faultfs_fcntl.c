@@ -66,8 +66,14 @@ static int faultfs_fcntl(int fd, int cmd, ...)
     if (!current.target) {
         return previous_fcntl(fd, cmd, lock);
     }
+    /* Which file's locks: -shm locks sit below SQLite's pending byte, the
+     * database's at and above it. A length of 0 runs to the end of the
+     * file: the unix VFS's "release every lock" on the database, which
+     * must move with the database's locks (or not at all), never with the
+     * -shm ones, or a process on another node would keep its SHARED lock
+     * for ever. */
     faultfs_target target = *current.target;
-    target.kind = lock->l_start < FAULTFS_SQLITE_PENDING_BYTE
+    target.kind = lock->l_start < FAULTFS_SQLITE_PENDING_BYTE && lock->l_len
                       ? FAULTFS_FILE_SHM
                       : FAULTFS_FILE_MAIN;
     if (lock->l_type != F_UNLCK && lock_call_fails(&target)) {

@@ -254,9 +254,84 @@ static void test_model_b_same_node_shares_shm_safely(void **state)
     assert_int_equal(WEXITSTATUS(status), CHILD_OK);
 }
 
+/* A writer on node 1 that keeps its connection open, as a job does
+ * between its calls, until told to close. */
+static int node1_writer(void *arg)
+{
+    two_nodes *t = arg;
+    sqlite3 *db;
+    char c = 'r';
+    close(t->ready[0]);
+    close(t->go[1]);
+    if (install("none,node=1") != SQLITE_OK ||
+        db_open(test_dir.db, FAULTFS_VFS_NAME, &db) != SQLITE_OK) {
+        return CHILD_SETUP;
+    }
+    int rc = db_exec(db, "INSERT INTO t VALUES(3)");
+    if (write(t->ready[1], &c, 1) != 1 || read(t->go[0], &c, 1) != 1) {
+        return CHILD_PIPE;
+    }
+    sqlite3_close(db);
+    faultfs_unregister();
+    return rc == SQLITE_OK ? CHILD_OK : CHILD_WRITE;
+}
+
+/* A writer on node 0, while node 1's connection is still open. */
+static int node0_writer(void *arg)
+{
+    sqlite3 *db;
+    (void)arg;
+    if (install("none,node=0") != SQLITE_OK ||
+        db_open(test_dir.db, FAULTFS_VFS_NAME, &db) != SQLITE_OK) {
+        return CHILD_SETUP;
+    }
+    sqlite3_busy_timeout(db, 5000);
+    int rc = db_exec(db, "INSERT INTO t VALUES(4)");
+    sqlite3_close(db);
+    faultfs_unregister();
+    return rc == SQLITE_OK ? CHILD_OK : CHILD_WRITE;
+}
+
+/* Node-local -shm locks must leave the database's own locks alone: after
+ * node 1's write, its connection holds no lock, so node 0 can write. (The
+ * unix VFS drops its database locks with one whole-file unlock; moved to
+ * node 1's -shm range, it would release nothing.) */
+static void test_model_b_database_locks_stay_shared_across_nodes(void **state)
+{
+    two_nodes t = {0};
+    bool timed_out;
+    char c = 'g';
+    (void)state;
+    make_database("delete");
+    assert_int_equal(pipe(t.ready), 0);
+    assert_int_equal(pipe(t.go), 0);
+    int node1 = start_child(node1_writer, &t);
+    assert_true(node1 > 0);
+    close(t.ready[1]);
+    close(t.go[0]);
+    bool ready = readable_within(t.ready[0], CHILD_TIMEOUT_S) &&
+                 read(t.ready[0], &c, 1) == 1;
+    int writer = ready ? run_child(node0_writer, NULL, CHILD_TIMEOUT_S,
+                                   &timed_out)
+                       : -1;
+    c = 'g';
+    assert_int_equal(write(t.go[1], &c, 1), 1);
+    int status = wait_child(node1, CHILD_TIMEOUT_S, &timed_out);
+    close(t.ready[0]);
+    close(t.go[1]);
+    assert_true(ready);
+    assert_true(WIFEXITED(writer));
+    assert_int_equal(WEXITSTATUS(writer), CHILD_OK);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), CHILD_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(
+            test_model_b_database_locks_stay_shared_across_nodes, test_setup,
+            test_teardown),
         cmocka_unit_test_setup_teardown(
             test_model_a_unbacked_wal_index_kills_reader_with_sigbus, test_setup,
             test_teardown),

@@ -1,0 +1,29 @@
+# harness/jobs.mk: the foreign jobs of harness/jobs/CONTRACT.md (the Python
+# job, harness/jobs/python_job.py) and their tests. Included by the top-level
+# Makefile; harness/*.mk are read in name order, so harness/faultfs.mk (and
+# its FAULTFS_EXT) comes before this fragment.
+#
+# Expects: BUILD, CC, CFLAGS, CPPFLAGS, LDFLAGS, LDLIBS, CMOCKA_CFLAGS,
+#          CMOCKA_LIBS, TRACKER_LIB (tracker/tracker.mk); FAULTFS_EXT
+#          (harness/faultfs.mk) when that fragment is present.
+# Defines: JOBS_TESTS; appends to TESTS.
+
+JOBS_DIR   := harness/jobs
+JOBS_TESTS := $(BUILD)/$(JOBS_DIR)/tests/test_python_job
+TESTS      += $(JOBS_TESTS)
+
+# The fault model the test loads into the job: harness/faultfs.mk's, or
+# where that fragment builds it. The test fails, saying so, if it is absent.
+JOBS_FAULTFS_EXT := $(if $(FAULTFS_EXT),$(FAULTFS_EXT),$(BUILD)/faultfs.so)
+
+# The tests run `python3 harness/jobs/python_job.py` from the repository
+# root, as `make check` does.
+$(BUILD)/$(JOBS_DIR)/tests/%.o: CFLAGS += $(CMOCKA_CFLAGS) -Itracker
+$(BUILD)/$(JOBS_DIR)/tests/%.o: CPPFLAGS += -DJOBS_FAULTFS_EXT='"$(abspath $(JOBS_FAULTFS_EXT))"'
+$(BUILD)/$(JOBS_DIR)/tests/test_%: $(BUILD)/$(JOBS_DIR)/tests/test_%.o $(TRACKER_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
+
+# The extension is loaded by the job at run time (order-only: not linked).
+ifneq ($(FAULTFS_EXT),)
+$(JOBS_TESTS): | $(FAULTFS_EXT)
+endif
