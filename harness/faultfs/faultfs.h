@@ -33,6 +33,8 @@
  *             running statement reports it as SQLITE_CORRUPT ("database disk
  *             image is malformed"); a failed schema read while preparing
  *             passes it on as SQLITE_IOERR_CORRUPTFS ("disk I/O error").
+ *             With read.errno=etimedout a read fails as the unix VFS
+ *             reports every other errno: SQLITE_IOERR_READ.
  *   write     xWrite                    SQLITE_IOERR_WRITE
  *   truncate  xTruncate                 SQLITE_IOERR_TRUNCATE
  *   lock      an fcntl() lock call inside the unix VFS fails with EIO; the
@@ -129,6 +131,7 @@
  *                          configuration is installed or the seed reset),
  *                          K calls from the Nth, or every call from the Nth
  *   shm_map.effect=error|unback
+ *   read.errno=eio|etimedout
  *   storm=on|off  storm.capacity=R  storm.horizon=D  storm.max=F
  *   storm.state=PATH  storm.start=EPOCH_SECONDS  storm.window=D
  *   storm.background=R
@@ -187,6 +190,13 @@ typedef enum faultfs_shm_map_effect {
     FAULTFS_SHM_MAP_UNBACK  /* SIGBUS model (a) */
 } faultfs_shm_map_effect;
 
+/* The errno a failed read stands for, which decides what SQLite reports. */
+typedef enum faultfs_read_errno {
+    FAULTFS_READ_EIO,      /* SQLITE_IOERR_CORRUPTFS, as the unix VFS maps EIO */
+    FAULTFS_READ_TIMEDOUT  /* SQLITE_IOERR_READ: any other errno, such as
+                              ETIMEDOUT after a Lustre RPC timed out */
+} faultfs_read_errno;
+
 typedef enum faultfs_node_locks {
     FAULTFS_NODE_LOCKS_SHM, /* only -shm locks are node-local */
     FAULTFS_NODE_LOCKS_ALL  /* database locks too (localflock) */
@@ -214,6 +224,7 @@ typedef struct faultfs_config {
     char model[16];
     faultfs_class_config cls[FAULTFS_CLASS_COUNT];
     faultfs_shm_map_effect shm_map_effect;
+    faultfs_read_errno read_errno;
     uint64_t seed;
     uint64_t rank;
     unsigned node;

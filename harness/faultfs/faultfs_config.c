@@ -41,6 +41,9 @@ static const struct model_setting {
     {"read.p", "0.0005",
      "reads hit the OSTs, which the storm loads less than the MDS; upstream "
      "still needed to retry reads to reach 0/71"},
+    {"read.errno", "eio",
+     "a Lustre client reports a failed page read as EIO (an RPC timeout "
+     "can surface as ETIMEDOUT: read.errno=etimedout)"},
     {"write.p", "0.0005", "writes are cached and flushed later, like reads"},
     {"truncate.p", "0.002", "truncate is an MDS setattr plus an OST punch"},
     {"lock.p", "0.0005",
@@ -117,6 +120,8 @@ typedef struct key_spec {
 /* VALUE_CHOICE fields are enums stored through an int. */
 _Static_assert(sizeof(faultfs_shm_map_effect) == sizeof(int), "enum size");
 _Static_assert(sizeof(faultfs_node_locks) == sizeof(int), "enum size");
+_Static_assert(sizeof(faultfs_read_errno) == sizeof(int), "enum size");
+static const char *const read_errno_names[] = {"eio", "etimedout", NULL};
 static const char *const shm_map_effect_names[] = {"error", "unback", NULL};
 static const char *const node_locks_names[] = {"shm", "all", NULL};
 
@@ -130,6 +135,8 @@ static const key_spec global_keys[] = {
     {"log", VALUE_PATH, GLOBAL(log_path), false, NULL},
     {"shm_map.effect", VALUE_CHOICE, GLOBAL(shm_map_effect), false,
      shm_map_effect_names},
+    {"read.errno", VALUE_CHOICE, GLOBAL(read_errno), false,
+     read_errno_names},
     {"storm", VALUE_SWITCH, GLOBAL(storm.enabled), false, NULL},
     {"storm.capacity", VALUE_NUMBER, GLOBAL(storm.capacity), true, NULL},
     {"storm.horizon", VALUE_DURATION, GLOBAL(storm.horizon_s), true, NULL},

@@ -45,12 +45,15 @@ static int ffClose(sqlite3_file *f)
 
 /* The unix VFS answers EIO from pread() with SQLITE_IOERR_CORRUPTFS (which
  * a running statement turns into SQLITE_CORRUPT, "database disk image is
- * malformed"); so does a faulted read, or the model would show errors that
- * a real EIO never produces. */
+ * malformed") and any other errno with SQLITE_IOERR_READ; so does a faulted
+ * read, for the errno the model says it stands for. */
 static int ffRead(sqlite3_file *f, void *buf, int amt, sqlite3_int64 offset)
 {
     faultfs_file *p = (faultfs_file *)f;
-    int rc = faultfs_check(FAULTFS_READ, &p->target, SQLITE_IOERR_CORRUPTFS);
+    int code = faultfs_g.config.read_errno == FAULTFS_READ_EIO
+                   ? SQLITE_IOERR_CORRUPTFS
+                   : SQLITE_IOERR_READ;
+    int rc = faultfs_check(FAULTFS_READ, &p->target, code);
     return rc ? rc : CALL_REAL(p, xRead, buf, amt, offset);
 }
 

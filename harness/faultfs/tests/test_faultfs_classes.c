@@ -50,6 +50,8 @@ static const struct class_case {
      * meets it while reading the schema, where SQLite passes it on as is
      * (inside a running statement it would become SQLITE_CORRUPT). */
     {FAULTFS_READ, "delete", "", READ, SQLITE_IOERR_CORRUPTFS},
+    {FAULTFS_READ, "delete", ",read.errno=etimedout", READ,
+     SQLITE_IOERR_READ},
     {FAULTFS_WRITE, "delete", "", WRITE, SQLITE_IOERR_WRITE},
     {FAULTFS_TRUNCATE, "truncate", "", WRITE, SQLITE_IOERR_TRUNCATE},
     {FAULTFS_LOCK, "delete", "", READ, SQLITE_IOERR_LOCK},

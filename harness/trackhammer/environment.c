@@ -1,0 +1,79 @@
+/*
+ * environment.c: what the run ran on, so its output can say so.
+ *
+ * The file-system type comes from statfs() of the database directory (the
+ * kernel's answer, not a guess from the path), its mount point and options
+ * from /proc/self/mounts.
+ */
+#include "trackhammer.h"
+
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+/* Magic numbers of statfs.f_type (linux/magic.h and the vendors'). */
+static const struct fs_magic {
+    unsigned long magic;
+    const char *name;
+    bool shared; /* one file system seen by many nodes */
+} fs_magics[] = {
+    { 0x0BD00BD0ul, "lustre", true },  { 0x6969ul, "nfs", true },
+    { 0x47504653ul, "gpfs", true },    { 0x19830326ul, "beegfs", true },
+    { 0x00C36400ul, "ceph", true },    { 0xAAD7AAEAul, "panfs", true },
+    { 0xFF534D42ul, "cifs", true },    { 0x65735546ul, "fuse", true },
+    { 0xEF53ul, "ext4", false },       { 0x58465342ul, "xfs", false },
+    { 0x01021994ul, "tmpfs", false },  { 0x794C7630ul, "overlayfs", false },
+    { 0x9123683Eul, "btrfs", false },  { 0x2FC12FC1ul, "zfs", false },
+};
+
+/* The mount of `path`: the longest mount point that is a prefix of it. */
+static void find_mount(const char *path, environment *env)
+{
+    FILE *mounts = fopen("/proc/self/mounts", "r");
+    if (mounts == NULL)
+        return;
+    char device[TEXT_MAX], point[TEXT_MAX], type[64], opts[TEXT_MAX];
+    size_t best = 0;
+    while (fscanf(mounts, "%511s %511s %63s %511s %*d %*d", device, point,
+                  type, opts) == 4) {
+        size_t n = strlen(point);
+        bool prefix = strncmp(path, point, n) == 0 &&
+                      (path[n] == '/' || path[n] == '\0' || n == 1);
+        if (prefix && n >= best) {
+            best = n;
+            snprintf(env->mount_point, sizeof env->mount_point, "%s", point);
+            snprintf(env->mount_options, sizeof env->mount_options, "%s",
+                     opts);
+        }
+    }
+    fclose(mounts);
+}
+
+void environment_probe(const char *db_dir, environment *env)
+{
+    memset(env, 0, sizeof *env);
+    if (gethostname(env->hostname, sizeof env->hostname - 1) != 0)
+        snprintf(env->hostname, sizeof env->hostname, "unknown");
+    snprintf(env->sqlite_version, sizeof env->sqlite_version, "%s",
+             sqlite3_libversion());
+    snprintf(env->fs_type, sizeof env->fs_type, "unknown");
+    env->fs_is_local = true;
+
+    struct statfs st;
+    if (statfs(db_dir, &st) == 0) {
+        snprintf(env->fs_type, sizeof env->fs_type, "0x%lx",
+                 (unsigned long)st.f_type);
+        for (size_t i = 0; i < sizeof fs_magics / sizeof *fs_magics; i++)
+            if ((unsigned long)st.f_type == fs_magics[i].magic) {
+                snprintf(env->fs_type, sizeof env->fs_type, "%s",
+                         fs_magics[i].name);
+                env->fs_is_local = !fs_magics[i].shared;
+            }
+    }
+    char real[PATH_MAX];
+    if (realpath(db_dir, real) != NULL)
+        find_mount(real, env);
+}

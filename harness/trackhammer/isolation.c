@@ -1,0 +1,149 @@
+/*
+ * isolation.c: every job in a child process of its own.
+ *
+ * A SIGBUS, an abort or a hang then ends one job, never the rank or the
+ * other jobs' results. The rank starts all its jobs at once (they start
+ * together, as 71 qsub'd jobs released at once do), then polls them: a job
+ * past its walltime is SIGKILLed, as PBS would; with --kill-rate, chosen
+ * jobs are SIGKILLed at a random moment of their life, mid-transaction
+ * included. Every wait is bounded.
+ */
+#include "trackhammer.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* How long after SIGKILL a child may take to be reaped before the rank
+ * gives up on it (a process stuck in the kernel). */
+#define REAP_GRACE_S 30.0
+#define POLL_INTERVAL_S 0.002
+
+struct child {
+    pid_t pid;
+    double kill_at;      /* monotonic time of the planned kill, 0: none */
+    double walltime_at;  /* monotonic deadline */
+    bool reaped;
+};
+
+/* When, if at all, to kill job i: uniform over its expected life (start
+ * jitter, its calls, its work), so kills land before, inside and after
+ * transactions alike. Decided from the seed, so a round replays. */
+static double plan_kill(const job_spec *spec, double now)
+{
+    const options *o = spec->opts;
+    if (o->kill_rate <= 0)
+        return 0;
+    uint64_t rng = mix64(o->seed ^ 0x6b696c6cull ^
+                         ((uint64_t)spec->round << 32) ^
+                         (uint64_t)spec->job_index);
+    if (uniform01(&rng) >= o->kill_rate)
+        return 0;
+    double life = (o->start_jitter_s + o->work_s) * o->time_scale + 0.05;
+    return now + uniform01(&rng) * life;
+}
+
+/* The end of a child: its outcome from the wait status and the record. */
+static void settle(job_record *r, int status)
+{
+    if (WIFSIGNALED(status)) {
+        r->signal = WTERMSIG(status);
+        if (r->walltime_exceeded && r->current_op >= 0)
+            r->outcome = OUTCOME_HUNG;
+        else if (r->killed_by_harness || r->walltime_exceeded)
+            r->outcome = OUTCOME_KILLED;
+        else
+            r->outcome = OUTCOME_CRASHED;
+    } else if (r->outcome == OUTCOME_PENDING) {
+        /* Exited without saying how (a foreign job without an outcome
+         * file, or one that could not be started). */
+        r->outcome = WEXITSTATUS(status) == 0 ? OUTCOME_OK : OUTCOME_FAILED;
+        if (r->outcome == OUTCOME_FAILED && r->failed_op < 0)
+            snprintf(r->failed_message, sizeof r->failed_message,
+                     "job exited with status %d and no report",
+                     WEXITSTATUS(status));
+    }
+    if (r->end_s == 0)
+        r->end_s = monotonic_now();
+}
+
+static pid_t start_child(const job_spec *spec, job_record *r)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        signal(SIGBUS, SIG_DFL); /* a SIGBUS must end the job as SIGBUS */
+        signal(SIGSEGV, SIG_DFL);
+        _exit(job_run(spec, r));
+    }
+    return pid;
+}
+
+void run_jobs_isolated(const job_spec *specs, job_record *records, int count)
+{
+    struct child *children = calloc((size_t)count, sizeof *children);
+    if (children == NULL)
+        abort();
+    double now = monotonic_now();
+    for (int i = 0; i < count; i++) {
+        records[i].start_s = now;
+        children[i].walltime_at =
+            now + specs[i].opts->walltime_s * specs[i].opts->time_scale;
+        children[i].kill_at = plan_kill(&specs[i], now);
+        children[i].pid = start_child(&specs[i], &records[i]);
+        if (children[i].pid < 0) {
+            children[i].reaped = true;
+            records[i].outcome = OUTCOME_FAILED;
+            snprintf(records[i].failed_message,
+                     sizeof records[i].failed_message, "fork: %s",
+                     strerror(errno));
+        }
+    }
+    int running = 0;
+    for (int i = 0; i < count; i++)
+        running += !children[i].reaped;
+    double last_deadline = 0;
+    for (int i = 0; i < count; i++)
+        if (children[i].walltime_at > last_deadline)
+            last_deadline = children[i].walltime_at;
+    double give_up = last_deadline + REAP_GRACE_S;
+
+    while (running > 0 && monotonic_now() < give_up) {
+        now = monotonic_now();
+        for (int i = 0; i < count; i++) {
+            struct child *c = &children[i];
+            if (c->reaped)
+                continue;
+            int status;
+            pid_t got = waitpid(c->pid, &status, WNOHANG);
+            if (got == c->pid) {
+                c->reaped = true;
+                running--;
+                if (specs[i].opts->job_cmd[0])
+                    job_read_outcome(specs[i].outcome_file, &records[i]);
+                settle(&records[i], status);
+                continue;
+            }
+            if (c->kill_at > 0 && now >= c->kill_at &&
+                !records[i].killed_by_harness) {
+                records[i].killed_by_harness = true;
+                kill(c->pid, SIGKILL);
+            }
+            if (now >= c->walltime_at && !records[i].walltime_exceeded) {
+                records[i].walltime_exceeded = true;
+                kill(c->pid, SIGKILL);
+            }
+        }
+        sleep_seconds(POLL_INTERVAL_S);
+    }
+    for (int i = 0; i < count; i++)
+        if (!children[i].reaped) {
+            records[i].outcome = OUTCOME_HUNG;
+            snprintf(records[i].failed_message,
+                     sizeof records[i].failed_message,
+                     "not reaped %.0f s after SIGKILL", REAP_GRACE_S);
+        }
+    free(children);
+}

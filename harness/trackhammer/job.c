@@ -1,0 +1,308 @@
+/*
+ * job.c: one batch job's life, as the upstream worker script lives it.
+ *
+ * open tracker -> is_done? (skip if completed) -> mark_running -> work ->
+ * mark_completed; on any failure, best-effort mark_failed and a monitor
+ * request, then exit 1 -> close. Runs in a child process of its rank, so a
+ * SIGBUS ends this job only; what it did is written into the shared record
+ * before and after every call, so the rank knows even after a crash which
+ * call was in flight and which writes had been acknowledged.
+ *
+ * A foreign job (--job-cmd) lives the same life in another program; it
+ * reports through the outcome file of harness/jobs/CONTRACT.md, which
+ * job_read_outcome turns into the same record.
+ */
+#include "trackhammer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void job_record_init(job_record *r)
+{
+    memset(r, 0, sizeof *r);
+    r->current_op = r->last_ack_op = r->unknown_op = r->failed_op = -1;
+    r->outcome = OUTCOME_PENDING;
+}
+
+/* Calls that set the task's status: their success is the acknowledgement
+ * verification holds the database to. */
+static bool sets_status(tracker_op op)
+{
+    switch (op) {
+    case TRACKER_OP_MARK_RUNNING:
+    case TRACKER_OP_MARK_COMPLETED:
+    case TRACKER_OP_MARK_FAILED:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* The --fault-before placement, if it names this call. */
+static const options *placed_fault;
+
+/* A call is about to start: the record says so before SQLite runs. */
+static double call_begin(job_record *r, tracker_op op)
+{
+    if (placed_fault && placed_fault->fault_before_op == (int)op)
+        faultfs_fail_calls(placed_fault->fault_before_class, 1,
+                           (uint64_t)placed_fault->fault_before_count);
+    r->current_op = (int)op;
+    return monotonic_now();
+}
+
+/* A call returned rc: an acknowledged status, or a status write of unknown
+ * outcome. */
+static void call_end(job_record *r, tracker_op op, int rc, double started)
+{
+    r->db_time_s += monotonic_now() - started;
+    if (sets_status(op)) {
+        if (rc == SQLITE_OK) {
+            r->last_ack_op = (int)op;
+            r->unknown_op = -1;
+        } else {
+            r->unknown_op = (int)op;
+        }
+    }
+    r->current_op = -1;
+}
+
+static void record_failure(job_record *r, tracker_op op, int code,
+                           int attempts, const char *message)
+{
+    r->failed_op = (int)op;
+    r->failed_code = code;
+    r->failed_attempts = attempts;
+    text_format(r->failed_message, sizeof r->failed_message, "%s", message);
+}
+
+static void record_tracker_failure(job_record *r, const tracker_error *e)
+{
+    record_failure(r, e->op, e->code, e->attempts, e->message);
+}
+
+/* Put this job's fault model in place: its node, its seed, the shared
+ * start of the storm, the run's clock. */
+static int install_fault_model(const job_spec *spec, char *err,
+                               size_t err_size)
+{
+    const options *o = spec->opts;
+    faultfs_config config = o->fault_config;
+    int nodes = o->sim_nodes > 0 ? o->sim_nodes : INT32_MAX;
+    config.node = (unsigned)(spec->job_index % nodes) % (FAULTFS_MAX_NODE + 1);
+    config.seed = o->seed + (uint64_t)spec->round;
+    config.rank = (uint64_t)spec->job_index;
+    config.time_scale = o->time_scale;
+    config.storm.start_epoch_s = spec->storm_start_epoch;
+    int rc = faultfs_install(&config, false, err, err_size);
+    faultfs_counters_reset();
+    if (o->fault_before_op >= 0)
+        placed_fault = o;
+    return rc;
+}
+
+/* The built-in job: the tracker library, called as the worker calls it. */
+static int run_c_job(const job_spec *spec, job_record *r)
+{
+    const options *o = spec->opts;
+    tracker_options topt;
+    tracker_options_init(&topt, spec->profile);
+    topt.vfs = o->simulate ? FAULTFS_VFS_NAME : NULL;
+    topt.time_scale = o->time_scale;
+    topt.seed = mix64(o->seed ^ ((uint64_t)spec->round << 32) ^
+                      (uint64_t)spec->job_index);
+
+    tracker *t = NULL;
+    tracker_error open_error;
+    double started = call_begin(r, TRACKER_OP_OPEN);
+    int rc = tracker_open(spec->db_path, &topt, &t, &open_error);
+    call_end(r, TRACKER_OP_OPEN, rc, started);
+    if (rc != SQLITE_OK) {
+        record_tracker_failure(r, &open_error);
+        r->outcome = OUTCOME_FAILED;
+        return 1;
+    }
+
+    const char *var = spec->variable, *exp = o->experiment;
+    bool done = false;
+    started = call_begin(r, TRACKER_OP_GET_STATUS);
+    rc = tracker_is_done(t, var, exp, &done);
+    call_end(r, TRACKER_OP_GET_STATUS, rc, started);
+    if (rc == SQLITE_OK && done) {
+        r->outcome = OUTCOME_SKIPPED;
+    } else if (rc == SQLITE_OK) {
+        started = call_begin(r, TRACKER_OP_MARK_RUNNING);
+        rc = tracker_mark_running(t, var, exp);
+        call_end(r, TRACKER_OP_MARK_RUNNING, rc, started);
+        if (rc == SQLITE_OK) {
+            sleep_seconds(o->work_s * o->time_scale);
+            started = call_begin(r, TRACKER_OP_MARK_COMPLETED);
+            rc = tracker_mark_completed(t, var, exp);
+            call_end(r, TRACKER_OP_MARK_COMPLETED, rc, started);
+        }
+        r->outcome = rc == SQLITE_OK ? OUTCOME_OK : OUTCOME_FAILED;
+    }
+    if (rc != SQLITE_OK) {
+        /* The failure, then the worker's best effort to say so. */
+        record_tracker_failure(r, tracker_last_error(t));
+        r->outcome = OUTCOME_FAILED;
+        char message[TEXT_MAX];
+        snprintf(message, sizeof message, "Error processing %s: %s", var,
+                 r->failed_message);
+        started = call_begin(r, TRACKER_OP_MARK_FAILED);
+        int frc = tracker_mark_failed(t, var, exp, message);
+        call_end(r, TRACKER_OP_MARK_FAILED, frc, started);
+        started = call_begin(r, TRACKER_OP_ENQUEUE_MONITOR_REQUEST);
+        frc = tracker_enqueue_monitor_request(t, var, exp);
+        call_end(r, TRACKER_OP_ENQUEUE_MONITOR_REQUEST, frc, started);
+    }
+    tracker_close(t);
+    r->stats = *tracker_get_stats(t);
+    tracker_free(t);
+    return r->outcome == OUTCOME_FAILED ? 1 : 0;
+}
+
+/* setenv, formatting the value. */
+static void put_env(const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void put_env(const char *name, const char *fmt, ...)
+{
+    char value[TEXT_MAX * 2];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(value, sizeof value, fmt, ap);
+    va_end(ap);
+    setenv(name, value, 1);
+}
+
+/* The profile's knobs as the contract names them. */
+static void put_profile_env(const tracker_profile *p)
+{
+    static const char *const retry_words[] = { "", "busy", "ioerr", "corrupt" };
+    static const char *const scope_words[] = { "writes", "reads",
+                                               "take_monitor", "open" };
+    char retry[64] = "", scope[64] = "";
+    for (int c = TRACKER_CLASS_BUSY; c <= TRACKER_CLASS_CORRUPT; c++)
+        if (p->retry_errors & (1u << c))
+            snprintf(retry + strlen(retry), sizeof retry - strlen(retry),
+                     "%s%s", retry[0] ? "+" : "", retry_words[c]);
+    for (int b = 0; b < 4; b++)
+        if (p->retry_scope & (1u << b))
+            snprintf(scope + strlen(scope), sizeof scope - strlen(scope),
+                     "%s%s", scope[0] ? "+" : "", scope_words[b]);
+    put_env("TRACKHAMMER_PROFILE", "%s", p->name);
+    put_env("TRACKHAMMER_JOURNAL", "%s",
+            tracker_journal_mode_name(p->journal_mode));
+    put_env("TRACKHAMMER_SYNC", "%s", tracker_sync_mode_name(p->synchronous));
+    put_env("TRACKHAMMER_BUSY_TIMEOUT_MS", "%d", p->busy_timeout_ms);
+    put_env("TRACKHAMMER_CHECKPOINT", "%s",
+            p->checkpoint_before_switch ? "yes" : "no");
+    put_env("TRACKHAMMER_RETRY", "%s", retry[0] ? retry : "none");
+    put_env("TRACKHAMMER_SCOPE", "%s", scope[0] ? scope : "none");
+    put_env("TRACKHAMMER_ATTEMPTS", "%d", p->max_attempts);
+    put_env("TRACKHAMMER_BACKOFF", "%.17g", p->backoff_base_s);
+    put_env("TRACKHAMMER_JITTER", "%.17g", p->jitter_s);
+}
+
+/* A foreign job: the contract's environment, then exec. Never returns. */
+static void exec_foreign_job(const job_spec *spec)
+{
+    const options *o = spec->opts;
+    put_env("TRACKHAMMER_DB", "%s", spec->db_path);
+    put_env("TRACKHAMMER_VARIABLE", "%s", spec->variable);
+    put_env("TRACKHAMMER_EXPERIMENT", "%s", o->experiment);
+    put_env("TRACKHAMMER_JOB_INDEX", "%d", spec->job_index);
+    put_profile_env(spec->profile);
+    put_env("TRACKHAMMER_TIME_SCALE", "%.17g", o->time_scale);
+    put_env("TRACKHAMMER_WORK_SECONDS", "%.17g", o->work_s);
+    put_env("TRACKHAMMER_SEED", "%llu",
+            (unsigned long long)mix64(o->seed ^ (uint64_t)spec->job_index));
+    put_env("TRACKHAMMER_OUTCOME", "%s", spec->outcome_file);
+    if (o->simulate) {
+        const faultfs_config *c = faultfs_current_config();
+        char text[8192];
+        faultfs_config_describe(c, text, sizeof text);
+        put_env(FAULTFS_CONFIG_ENV, "%s", text);
+        put_env("TRACKHAMMER_FAULTFS_EXT", "%s", o->faultfs_ext);
+    }
+    execl("/bin/sh", "sh", "-c", o->job_cmd, (char *)NULL);
+    _exit(127);
+}
+
+int job_run(const job_spec *spec, job_record *r)
+{
+    const options *o = spec->opts;
+    uint64_t rng = mix64(o->seed ^ ((uint64_t)spec->round << 40) ^
+                         ((uint64_t)spec->job_index << 8) ^ 0x5a);
+    r->start_s = monotonic_now();
+    if (o->simulate) {
+        char err[TEXT_MAX];
+        if (install_fault_model(spec, err, sizeof err) != 0) {
+            record_failure(r, TRACKER_OP_OPEN, SQLITE_MISUSE, 0, err);
+            r->outcome = OUTCOME_FAILED;
+            return 1;
+        }
+    }
+    sleep_seconds(uniform01(&rng) * o->start_jitter_s * o->time_scale);
+    if (o->job_cmd[0])
+        exec_foreign_job(spec);
+    int status = run_c_job(spec, r);
+    if (o->simulate)
+        faultfs_counters_get(&r->faults);
+    r->end_s = monotonic_now();
+    return status;
+}
+
+/* ------------------------------------------------ a foreign job's report */
+
+static int op_from_name(const char *name)
+{
+    for (int op = 0; op < TRACKER_OP_COUNT; op++)
+        if (strcmp(tracker_op_name((tracker_op)op), name) == 0)
+            return op;
+    return -1;
+}
+
+/* Read the contract's outcome lines into the record. Missing file or lines
+ * leave the record as the job left it (a job killed early wrote little). */
+void job_read_outcome(const char *path, job_record *r)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return;
+    char line[TEXT_MAX * 2];
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        char word[32], op_name[64];
+        int used = 0;
+        if (sscanf(line, "%31s %63s %n", word, op_name, &used) < 2)
+            continue;
+        int op = op_from_name(op_name);
+        if (strcmp(word, "begin") == 0 && op >= 0) {
+            r->current_op = op;
+        } else if (strcmp(word, "ack") == 0 && op >= 0) {
+            call_end(r, (tracker_op)op, SQLITE_OK, monotonic_now());
+        } else if (strcmp(word, "fail") == 0 && op >= 0) {
+            int code = 0, attempts = 0, n = 0;
+            char name[64];
+            if (sscanf(line + used, "%d %63s %d %n", &code, name, &attempts,
+                       &n) >= 3) {
+                call_end(r, (tracker_op)op, code ? code : SQLITE_ERROR,
+                         monotonic_now());
+                if (r->failed_op < 0)
+                    record_failure(r, (tracker_op)op, code, attempts,
+                                   line + used + n);
+            }
+        } else if (strcmp(word, "status") == 0) {
+            r->outcome = strcmp(op_name, "ok") == 0        ? OUTCOME_OK
+                         : strcmp(op_name, "skipped") == 0 ? OUTCOME_SKIPPED
+                                                           : OUTCOME_FAILED;
+        }
+    }
+    fclose(f);
+    r->db_time_s = 0; /* not measured for foreign jobs */
+}

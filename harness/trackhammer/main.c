@@ -1,0 +1,232 @@
+/*
+ * main.c: trackhammer's MPI life: parse, check, say where it runs, run the
+ * matrix round by round, print the table.
+ *
+ * Every rank parses the same command line, so a bad one stops every rank
+ * with status 2 before any work; rank 0 alone prints.
+ */
+#include "trackhammer.h"
+
+#include <limits.h>
+#include <mpi.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Exit codes: 0 ran, 1 could not run, 2 bad command line. */
+#define EXIT_USAGE 2
+
+static int finish(int status)
+{
+    MPI_Finalize();
+    return status;
+}
+
+/* faultfs.so beside the trackhammer binary, for foreign jobs. */
+static void default_extension_path(options *o)
+{
+    if (o->faultfs_ext[0])
+        return;
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        *slash = '\0';
+    text_format(o->faultfs_ext, sizeof o->faultfs_ext, "%s/faultfs.so", exe);
+}
+
+/* Every rank must see the database directory rank 0 sees: rank 0 leaves a
+ * token there and every rank looks for it. */
+static bool same_directory_everywhere(const options *o, int rank, char *err,
+                                      size_t err_size)
+{
+    char token[TEXT_MAX + 64];
+    snprintf(token, sizeof token, "%s/.trackhammer-token-%llu", o->db_dir,
+             (unsigned long long)o->seed);
+    if (rank == 0) {
+        FILE *f = fopen(token, "w");
+        if (f)
+            fclose(f);
+    }
+    MPI_Barrier(MPI_COMM_WORLD);
+    struct stat st;
+    int seen = stat(token, &st) == 0, all = 0;
+    char host[256] = "";
+    gethostname(host, sizeof host - 1);
+    MPI_Allreduce(&seen, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    if (!all) {
+        /* Name one host that cannot see it. */
+        int mine = seen ? INT_MAX : rank, first = 0;
+        MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+        char blind[256];
+        memcpy(blind, host, sizeof blind);
+        MPI_Bcast(blind, sizeof blind, MPI_CHAR, first, MPI_COMM_WORLD);
+        text_format(err, err_size, "rank %d on host %s does not see the database "
+                 "directory '%s' that rank 0 sees: put --db-dir on a file "
+                 "system shared by every node", first, blind, o->db_dir);
+    }
+    MPI_Barrier(MPI_COMM_WORLD);
+    if (rank == 0)
+        unlink(token);
+    return all;
+}
+
+/* The ranks' hosts as JSON, and how many distinct hosts there are. */
+static int rank_map(int rank, int size, char **json)
+{
+    char host[64] = "";
+    gethostname(host, sizeof host - 1);
+    char *all = rank == 0 ? calloc((size_t)size, sizeof host) : NULL;
+    MPI_Gather(host, sizeof host, MPI_CHAR, all, sizeof host, MPI_CHAR, 0,
+               MPI_COMM_WORLD);
+    int hosts = 0;
+    if (rank == 0) {
+        size_t cap = (size_t)size * 96 + 16, used = 0;
+        *json = malloc(cap);
+        used += (size_t)snprintf(*json, cap, "[");
+        for (int r = 0; r < size; r++) {
+            const char *h = all + (size_t)r * sizeof host;
+            bool first_seen = true;
+            for (int q = 0; q < r; q++)
+                if (strcmp(all + (size_t)q * sizeof host, h) == 0)
+                    first_seen = false;
+            hosts += first_seen;
+            used += (size_t)snprintf(*json + used, cap - used,
+                                     "%s{\"rank\": %d, \"host\": \"%s\"}",
+                                     r ? ", " : "", r, h);
+        }
+        snprintf(*json + used, cap - used, "]");
+    }
+    free(all);
+    MPI_Bcast(&hosts, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    return hosts;
+}
+
+/* What this run runs on and with, before anything else happens. */
+static void print_header(const options *o, const environment *env, int size,
+                         int hosts, const char *db_path)
+{
+    char model[8192] = "none (nothing simulated)";
+    if (o->simulate)
+        faultfs_config_describe(&o->fault_config, model, sizeof model);
+    fprintf(stderr,
+            "trackhammer %s: SQLite %s, %s\n"
+            "  database %s on %s (mount %s, options %s)\n"
+            "  fault model: %s\n"
+            "  %d jobs per round on %d ranks on %d host(s); %d profile(s) x "
+            "%d repeat(s); time scale %g; seed %llu\n",
+            TRACKHAMMER_VERSION, env->sqlite_version, env->mpi_version,
+            db_path, env->fs_type, env->mount_point, env->mount_options,
+            model, o->jobs, size, hosts, o->profile_count, o->repeat,
+            o->time_scale, (unsigned long long)o->seed);
+    if (!o->simulate && env->fs_is_local)
+        fprintf(stderr, "  warning: %s is a local file system and no fault "
+                        "model is active: Lustre behaviour will not appear\n",
+                env->fs_type);
+}
+
+int main(int argc, char **argv)
+{
+    MPI_Init(&argc, &argv);
+    int rank, size;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+
+    static options o;
+    char err[TEXT_MAX] = "";
+    FILE *out = rank == 0 ? stdout : fopen("/dev/null", "w");
+    parse_result parsed = parse_options(argc, argv, &o, out, err, sizeof err);
+    if (rank != 0 && out)
+        fclose(out);
+    if (parsed != PARSE_RUN) {
+        if (parsed == PARSE_EXIT_USAGE && rank == 0)
+            fprintf(stderr, "trackhammer: %s\n", err);
+        return finish(parsed == PARSE_EXIT_OK ? 0 : EXIT_USAGE);
+    }
+    if (o.jobs == 0)
+        o.jobs = size;
+    /* A seed from the clock differs per process: every rank takes rank 0's. */
+    unsigned long long seed = o.seed;
+    MPI_Bcast(&seed, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD);
+    o.seed = seed;
+    default_extension_path(&o);
+
+    int ok = 1;
+    if (rank == 0) {
+        ok = options_check_paths(&o, err, sizeof err);
+        if (ok && o.job_cmd[0] && o.simulate && access(o.faultfs_ext, R_OK)) {
+            text_format(err, sizeof err, "--faultfs-ext: '%s' is not readable "
+                     "(build it with make, or give its path)", o.faultfs_ext);
+            ok = 0;
+        }
+    }
+    MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (!ok) {
+        if (rank == 0)
+            fprintf(stderr, "trackhammer: %s\n", err);
+        return finish(EXIT_USAGE);
+    }
+    if (!same_directory_everywhere(&o, rank, err, sizeof err)) {
+        if (rank == 0)
+            fprintf(stderr, "trackhammer: %s\n", err);
+        return finish(1);
+    }
+
+    environment env;
+    environment_probe(o.db_dir, &env);
+    char mpi_version[MPI_MAX_LIBRARY_VERSION_STRING];
+    int len = 0;
+    MPI_Get_library_version(mpi_version, &len);
+    mpi_version[strcspn(mpi_version, "\n,")] = '\0';
+    snprintf(env.mpi_version, sizeof env.mpi_version, "%s", mpi_version);
+    char *rank_json = NULL;
+    int hosts = rank_map(rank, size, &rank_json);
+
+    char db_path[TEXT_MAX + 32];
+    snprintf(db_path, sizeof db_path, "%s/cmor_tasks.db", o.db_dir);
+    results res;
+    int total = o.profile_count * o.repeat;
+    round_result *rounds = NULL;
+    if (rank == 0) {
+        print_header(&o, &env, size, hosts, db_path);
+        rounds = calloc((size_t)total, sizeof *rounds);
+        ok = rounds && results_open(&res, &o, err, sizeof err) == 0;
+        if (!ok)
+            fprintf(stderr, "trackhammer: %s\n", err);
+    }
+    MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (!ok)
+        return finish(1);
+
+    run_context ctx = { &o, rank, size, db_path };
+    int done = 0;
+    for (int p = 0; p < o.profile_count && ok; p++) {
+        for (int r = 0; r < o.repeat && ok; r++, done++) {
+            round_result *slot = rank == 0 ? &rounds[done] : NULL;
+            ok = run_round(&ctx, &o.profiles[p], done, r, &res, slot);
+            if (ok && rank == 0 && !o.quiet)
+                fprintf(stderr, "round %d/%d %-24s repeat %d: %d ok, %d "
+                                "skipped, %d I/O error, %d SIGBUS, %d locked, "
+                                "%d malformed, %d other; lost %d; integrity "
+                                "%s; %.1f s\n",
+                        done + 1, total, o.profiles[p].name, r + 1,
+                        slot->by_outcome[OUTCOME_OK],
+                        slot->by_outcome[OUTCOME_SKIPPED], slot->ioerr_jobs,
+                        slot->sigbus_jobs, slot->locked_jobs,
+                        slot->corrupt_jobs, slot->other_jobs,
+                        slot->verdict.lost_updates, slot->verdict.integrity,
+                        slot->wall_s);
+        }
+    }
+    if (rank == 0) {
+        results_finish(&res, &o, &env, rank_json, rounds, done, stdout);
+        free(rounds);
+        free(rank_json);
+    }
+    polite_barrier(600, "the end of the run");
+    return finish(ok ? 0 : 1);
+}

@@ -1,0 +1,91 @@
+/*
+ * monitor.c: the monitor job, polling while the jobs run.
+ *
+ * Upstream's monitor rebuilds its watch set with list_unfinished and acts
+ * on take_monitor_requests; those reads (and the take's delete) contend
+ * with the jobs' writes, so the monitor runs through the same profile and
+ * fault model as the jobs, in a child of rank 0, until told to stop.
+ */
+#include "trackhammer.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* The monitor's polling loop; bounded by the walltime as a job is. */
+static void monitor_loop(const job_spec *spec, monitor_record *m)
+{
+    const options *o = spec->opts;
+    tracker_options topt;
+    tracker_options_init(&topt, spec->profile);
+    topt.vfs = o->simulate ? FAULTFS_VFS_NAME : NULL;
+    topt.time_scale = o->time_scale;
+    tracker *t = NULL;
+    double deadline = monotonic_now() + o->walltime_s * o->time_scale;
+    while (!m->stop && monotonic_now() < deadline) {
+        if (t == NULL && tracker_open(spec->db_path, &topt, &t, NULL) != 0)
+            t = NULL;
+        bool failed = (t == NULL);
+        if (t != NULL) {
+            tracker_task_row *rows = NULL;
+            size_t n = 0;
+            char **vars = NULL;
+            size_t taken = 0;
+            failed = tracker_list_unfinished(t, o->experiment, &rows, &n) != 0;
+            tracker_free_task_rows(rows, n);
+            if (tracker_take_monitor_requests(t, o->experiment, &vars,
+                                              &taken) != 0)
+                failed = true;
+            tracker_free_strings(vars, taken);
+            m->requests_taken += taken;
+        }
+        m->polls++;
+        m->failed_polls += failed;
+        /* Sleep the interval in slices, so a stop is seen at once. */
+        double wake = monotonic_now() + o->monitor_interval_s * o->time_scale;
+        while (!m->stop && monotonic_now() < wake)
+            sleep_seconds(0.005);
+    }
+    if (t != NULL) {
+        m->stats = *tracker_get_stats(t);
+        tracker_free(t);
+    }
+}
+
+int monitor_start(const job_spec *spec, monitor_record *m)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (spec->opts->simulate) {
+            faultfs_config config = spec->opts->fault_config;
+            config.node = 0;
+            config.rank = (uint64_t)spec->opts->jobs + 1; /* its own draws */
+            config.seed = spec->opts->seed + (uint64_t)spec->round;
+            config.time_scale = spec->opts->time_scale;
+            config.storm.start_epoch_s = spec->storm_start_epoch;
+            char err[TEXT_MAX];
+            if (faultfs_install(&config, false, err, sizeof err) != 0)
+                _exit(1);
+        }
+        monitor_loop(spec, m);
+        _exit(0);
+    }
+    return (int)pid;
+}
+
+void monitor_stop(int pid, monitor_record *m, double timeout_s)
+{
+    if (pid <= 0)
+        return;
+    m->stop = 1;
+    double give_up = monotonic_now() + timeout_s;
+    int status;
+    while (waitpid(pid, &status, WNOHANG) == 0) {
+        if (monotonic_now() >= give_up) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            break;
+        }
+        sleep_seconds(0.005);
+    }
+}

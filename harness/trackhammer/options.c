@@ -1,0 +1,441 @@
+/*
+ * options.c: the command line, as one table.
+ *
+ * Every option is a row: its names, its argument, its default and its help
+ * line. --help prints the table; the parser walks it; nothing about an
+ * option is written twice. Numbers are parsed strictly (a trailing "x" is
+ * an error, not ignored), and any error is one line naming the option and
+ * the value, so `trackhammer` exits with status 2 before a rank does work.
+ */
+#include "trackhammer.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef enum arg_kind { ARG_NONE, ARG_INT, ARG_SECONDS, ARG_REAL, ARG_TEXT } arg_kind;
+
+struct option_row {
+    const char *name;
+    char short_name;
+    arg_kind kind;
+    const char *metavar;
+    const char *default_text;
+    const char *help;
+};
+
+/* The table: the order of --help. */
+static const struct option_row rows[] = {
+    { "jobs", 'n', ARG_INT, "N", "one per rank",
+      "batch jobs per round; more jobs than ranks is fine" },
+    { "matrix", 'm', ARG_TEXT, "NAME", "-",
+      "run a published matrix: gadi71 (the five published configurations)" },
+    { "profiles", 'p', ARG_TEXT, "A,B,...", "gadi71's five",
+      "tracker profiles to run, in order (see --list-profiles)" },
+    { "profile", 'P', ARG_TEXT, "NAME,KEY=V,...", "-",
+      "add one profile with knob overrides (repeatable), e.g. "
+      "delete-off,attempts=3" },
+    { "repeat", 'r', ARG_INT, "R", "1", "rounds per profile" },
+    { "fault-model", 'f', ARG_TEXT, "MODEL[,K=V...]", "none",
+      "none (real file system, nothing simulated) or lustre, with overrides "
+      "in faultfs syntax, e.g. lustre,sync.p=0.05" },
+    { "sim-nodes", 'K', ARG_INT, "K", "one per job",
+      "simulated nodes for the fault model; jobs are placed round-robin" },
+    { "time-scale", 't', ARG_REAL, "X", "1 (0.01 with a fault model)",
+      "real seconds per model second, for every clock at once: backoff, "
+      "work, start jitter, walltime, monitor polling and the fault model" },
+    { "seed", 's', ARG_INT, "N", "from the clock (printed)",
+      "seed for fault draws, start jitter and kills: same seed, same round" },
+    { "walltime", 'w', ARG_SECONDS, "SECONDS", "600",
+      "model seconds a job may run before it is killed" },
+    { "work", 'W', ARG_SECONDS, "SECONDS", "10",
+      "model seconds of work between mark_running and mark_completed" },
+    { "start-jitter", 'j', ARG_SECONDS, "SECONDS", "1",
+      "each job waits uniform [0, SECONDS) model seconds after the start "
+      "barrier" },
+    { "monitor-interval", 'M', ARG_SECONDS, "SECONDS", "5",
+      "model seconds between the monitor's polls" },
+    { "kill-rate", 'k', ARG_REAL, "P", "0",
+      "probability that a job is SIGKILLed at a random point of its life" },
+    { "start-from", 'S', ARG_TEXT, "fresh|wal", "fresh",
+      "wal: each round starts from a WAL database with frames not yet "
+      "checkpointed (the migration case)" },
+    { "db-dir", 'd', ARG_TEXT, "DIR", "./trackhammer-db",
+      "existing directory for the shared database: on a cluster, on the "
+      "shared file system under test" },
+    { "output", 'o', ARG_TEXT, "DIR", "results",
+      "results go to DIR/<run-id>/" },
+    { "experiment", 'e', ARG_TEXT, "NAME", "historical",
+      "experiment_id of every task" },
+    { "job-cmd", 'c', ARG_TEXT, "CMD", "-",
+      "run CMD (via /bin/sh -c) as each job instead of the built-in C job; "
+      "see harness/jobs/CONTRACT.md" },
+    { "faultfs-ext", 'x', ARG_TEXT, "PATH", "faultfs.so beside trackhammer",
+      "the fault model as a loadable extension, for --job-cmd jobs" },
+    { "fault-before", 'F', ARG_TEXT, "OP:CLASS:N", "-",
+      "with a fault model, fail the next N calls of CLASS as each job starts "
+      "tracker call OP (e.g. get_status:read:1): a fault placed exactly, for "
+      "tests and replays" },
+    { "list-profiles", 'L', ARG_NONE, NULL, "-",
+      "print the profiles and exit" },
+    { "quiet", 'q', ARG_NONE, NULL, "-", "no progress lines on stderr" },
+    { "version", 'V', ARG_NONE, NULL, "-", "print the version and exit" },
+    { "help", 'h', ARG_NONE, NULL, "-", "print this help and exit" },
+};
+#define ROW_COUNT (sizeof rows / sizeof rows[0])
+
+/* The published matrix: test_1..test_5 in order. */
+static const char *const gadi71_profiles[] = {
+    "wal-normal", "delete-normal", "delete-off", "delete-off-retry-writes",
+    "delete-off-retry-all",
+};
+
+static void print_help(FILE *out)
+{
+    fprintf(out,
+        "trackhammer %s: N MPI ranks play N batch jobs against one shared "
+        "SQLite\ntracking database, across tracker profiles, and verify what "
+        "is left.\n\nUsage: mpirun -np N trackhammer [options]\n\n",
+        TRACKHAMMER_VERSION);
+    for (size_t i = 0; i < ROW_COUNT; i++) {
+        char left[64];
+        snprintf(left, sizeof left, "-%c, --%s%s%s", rows[i].short_name,
+                 rows[i].name, rows[i].metavar ? " " : "",
+                 rows[i].metavar ? rows[i].metavar : "");
+        fprintf(out, "  %-34s %s", left, rows[i].help);
+        if (strcmp(rows[i].default_text, "-") != 0)
+            fprintf(out, " [default: %s]", rows[i].default_text);
+        fputc('\n', out);
+    }
+    fprintf(out,
+        "\nExamples:\n"
+        "  # the published matrix, locally, under the Lustre fault model\n"
+        "  mpirun --oversubscribe -np 71 trackhammer --matrix gadi71 "
+        "--fault-model lustre --repeat 5\n"
+        "  # on a cluster: real Lustre, nothing simulated\n"
+        "  mpirun -np 71 trackhammer --matrix gadi71 --db-dir "
+        "/scratch/$PROJECT/$USER/th\n"
+        "  # two custom profiles, 200 jobs on 4 ranks\n"
+        "  mpirun -np 4 trackhammer -n 200 -P delete-off,attempts=3 "
+        "-P hardened,sync=off -f lustre\n"
+        "\nOutput: a table in the published format on stdout; progress on "
+        "stderr;\njobs.csv, rounds.csv, faults.csv and summary.json in "
+        "DIR/<run-id>/.\nExit status: 0 run completed, 1 run failed to run, "
+        "2 bad command line.\n");
+}
+
+static void print_profiles(FILE *out)
+{
+    for (size_t i = 0; i < tracker_profile_count(); i++) {
+        const tracker_profile *p = tracker_profile_at(i);
+        char line[TEXT_MAX];
+        tracker_profile_describe(p, line, sizeof line);
+        fprintf(out, "%-24s %-7s %s\n  %s\n", p->name,
+                p->published_run[0] ? p->published_run : "-",
+                p->description, line);
+    }
+}
+
+/* Strict numbers: the whole text, in range. */
+static bool parse_long(const char *text, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || end == text || *end || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool parse_real(const char *text, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno || end == text || *end || !isfinite(v) || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool add_profile(options *o, const char *spec, char *err,
+                        size_t err_size)
+{
+    if (o->profile_count == MAX_PROFILES) {
+        snprintf(err, err_size, "too many profiles (at most %d)",
+                 MAX_PROFILES);
+        return false;
+    }
+    if (tracker_profile_parse(spec, &o->profiles[o->profile_count], err,
+                              err_size) != 0)
+        return false;
+    o->profile_count++;
+    return true;
+}
+
+/* --profiles a,b,c: plain names, comma separated. */
+static bool add_profile_list(options *o, const char *list, char *err,
+                             size_t err_size)
+{
+    char *copy = strdup(list);
+    bool ok = copy != NULL;
+    char *save = NULL;
+    for (char *name = copy ? strtok_r(copy, ",", &save) : NULL; ok && name;
+         name = strtok_r(NULL, ",", &save))
+        ok = add_profile(o, name, err, err_size);
+    if (ok && o->profile_count == 0) {
+        snprintf(err, err_size, "--profiles: no profile named");
+        ok = false;
+    }
+    free(copy);
+    return ok;
+}
+
+/* OP:CLASS:N, each part by name. */
+static bool parse_fault_before(options *o, const char *arg, char *err,
+                               size_t err_size)
+{
+    char op[64], cls[32];
+    long n = 0;
+    char count[32];
+    if (sscanf(arg, "%63[^:]:%31[^:]:%31s", op, cls, count) != 3 ||
+        !parse_long(count, 1, 1000000, &n)) {
+        snprintf(err, err_size, "--fault-before: '%s' is not OP:CLASS:N", arg);
+        return false;
+    }
+    o->fault_before_op = -1;
+    for (int k = 0; k < TRACKER_OP_COUNT; k++)
+        if (strcmp(tracker_op_name((tracker_op)k), op) == 0)
+            o->fault_before_op = k;
+    int found = -1;
+    for (int k = 0; k < FAULTFS_CLASS_COUNT; k++)
+        if (strcmp(faultfs_class_name((faultfs_class)k), cls) == 0)
+            found = k;
+    if (o->fault_before_op < 0 || found < 0) {
+        snprintf(err, err_size, "--fault-before: unknown %s in '%s'",
+                 o->fault_before_op < 0 ? "tracker call" : "fault class", arg);
+        return false;
+    }
+    o->fault_before_class = (faultfs_class)found;
+    o->fault_before_count = (int)n;
+    return true;
+}
+
+static void set_defaults(options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->repeat = 1;
+    snprintf(o->fault_model, sizeof o->fault_model, "none");
+    o->time_scale = -1; /* decided once the fault model is known */
+    o->seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 20);
+    o->walltime_s = 600;
+    o->work_s = 10;
+    o->start_jitter_s = 1;
+    o->monitor_interval_s = 5;
+    snprintf(o->db_dir, sizeof o->db_dir, "./trackhammer-db");
+    snprintf(o->output_dir, sizeof o->output_dir, "results");
+    snprintf(o->experiment, sizeof o->experiment, "historical");
+    o->fault_before_op = -1;
+}
+
+/* Apply one parsed option; false with a message on a bad value. */
+static bool apply(options *o, const struct option_row *row, const char *arg,
+                  char *err, size_t err_size)
+{
+    long n = 0;
+    double x = 0;
+    char name = row->short_name;
+    if (row->kind == ARG_INT) {
+        long hi = (name == 's') ? LONG_MAX : 1000000;
+        if (!parse_long(arg, name == 's' ? 0 : 1, hi, &n)) {
+            snprintf(err, err_size, "--%s: '%s' is not a whole number%s",
+                     row->name, arg, name == 's' ? " >= 0" : " from 1 to 1000000");
+            return false;
+        }
+    } else if (row->kind == ARG_SECONDS || row->kind == ARG_REAL) {
+        double hi = (name == 'k') ? 1 : 1e7;
+        double lo = (name == 't') ? 1e-6 : 0;
+        if (!parse_real(arg, lo, hi, &x)) {
+            snprintf(err, err_size, "--%s: '%s' is not a number from %g to %g",
+                     row->name, arg, lo, hi);
+            return false;
+        }
+    }
+    switch (name) {
+    case 'n': o->jobs = (int)n; break;
+    case 'm':
+        if (strcmp(arg, "gadi71") != 0) {
+            snprintf(err, err_size, "--matrix: unknown matrix '%s' (known: "
+                     "gadi71)", arg);
+            return false;
+        }
+        snprintf(o->matrix, sizeof o->matrix, "%s", arg);
+        break;
+    case 'p': return add_profile_list(o, arg, err, err_size);
+    case 'P': return add_profile(o, arg, err, err_size);
+    case 'r': o->repeat = (int)n; break;
+    case 'f': snprintf(o->fault_model, sizeof o->fault_model, "%s", arg); break;
+    case 'K': o->sim_nodes = (int)n; break;
+    case 't': o->time_scale = x; break;
+    case 's': o->seed = (uint64_t)n; break;
+    case 'w': o->walltime_s = x; break;
+    case 'W': o->work_s = x; break;
+    case 'j': o->start_jitter_s = x; break;
+    case 'M': o->monitor_interval_s = x; break;
+    case 'k': o->kill_rate = x; break;
+    case 'S':
+        if (strcmp(arg, "fresh") == 0)
+            o->start = START_FRESH;
+        else if (strcmp(arg, "wal") == 0)
+            o->start = START_WAL;
+        else {
+            snprintf(err, err_size, "--start-from: '%s' is neither fresh nor "
+                     "wal", arg);
+            return false;
+        }
+        break;
+    case 'd': snprintf(o->db_dir, sizeof o->db_dir, "%s", arg); break;
+    case 'o': snprintf(o->output_dir, sizeof o->output_dir, "%s", arg); break;
+    case 'e': snprintf(o->experiment, sizeof o->experiment, "%s", arg); break;
+    case 'c': snprintf(o->job_cmd, sizeof o->job_cmd, "%s", arg); break;
+    case 'x': snprintf(o->faultfs_ext, sizeof o->faultfs_ext, "%s", arg); break;
+    case 'q': o->quiet = true; break;
+    case 'F': return parse_fault_before(o, arg, err, err_size);
+    default: break;
+    }
+    return true;
+}
+
+/* The command line as one string, for summary.json. */
+static void record_command_line(options *o, int argc, char **argv)
+{
+    size_t used = 0;
+    for (int i = 0; i < argc && used < sizeof o->command_line; i++) {
+        int n = snprintf(o->command_line + used, sizeof o->command_line - used,
+                         "%s%s", i ? " " : "", argv[i]);
+        if (n < 0)
+            break;
+        used += (size_t)n;
+    }
+}
+
+/* Decisions that depend on several options at once. */
+static bool finish(options *o, char *err, size_t err_size)
+{
+    if (o->profile_count == 0 || o->matrix[0]) {
+        if (o->profile_count > 0 && o->matrix[0]) {
+            snprintf(err, err_size, "--matrix and --profiles/--profile are "
+                     "alternatives: give one");
+            return false;
+        }
+        for (size_t i = 0; i < sizeof gadi71_profiles / sizeof *gadi71_profiles;
+             i++)
+            if (!add_profile(o, gadi71_profiles[i], err, err_size))
+                return false;
+    }
+    /* Paths and names are kept well inside their buffers, so nothing
+     * built from them is ever cut short. */
+    if (strlen(o->db_dir) > 400 || strlen(o->output_dir) > 400 ||
+        strlen(o->experiment) >= sizeof o->experiment - 1) {
+        snprintf(err, err_size, "--db-dir, --output (400) or --experiment "
+                 "(62 characters) is too long");
+        return false;
+    }
+    if (faultfs_config_parse(o->fault_model, &o->fault_config, err,
+                             err_size) != 0)
+        return false;
+    o->simulate = strcmp(o->fault_config.model, "none") != 0;
+    if (o->fault_before_op >= 0 && !o->simulate) {
+        snprintf(err, err_size, "--fault-before needs a fault model "
+                 "(--fault-model lustre or none is real: nothing to inject)");
+        return false;
+    }
+    if (o->time_scale < 0)
+        o->time_scale = o->simulate ? 0.01 : 1.0;
+    return true;
+}
+
+parse_result parse_options(int argc, char **argv, options *o, FILE *out,
+                           char *err, size_t err_size)
+{
+    struct option long_options[ROW_COUNT + 1];
+    char short_options[ROW_COUNT * 2 + 2] = ":";
+    size_t s = 1;
+    for (size_t i = 0; i < ROW_COUNT; i++) {
+        long_options[i] = (struct option){
+            rows[i].name, rows[i].kind == ARG_NONE ? no_argument
+                                                   : required_argument,
+            NULL, rows[i].short_name };
+        short_options[s++] = rows[i].short_name;
+        if (rows[i].kind != ARG_NONE)
+            short_options[s++] = ':';
+    }
+    short_options[s] = '\0';
+    long_options[ROW_COUNT] = (struct option){ 0 };
+
+    set_defaults(o);
+    record_command_line(o, argc, argv);
+    opterr = 0;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, short_options, long_options, NULL)) !=
+           -1) {
+        if (c == '?' || c == ':') {
+            snprintf(err, err_size, "%s option '%s' (see --help)",
+                     c == '?' ? "unknown" : "missing value for",
+                     argv[optind - 1]);
+            return PARSE_EXIT_USAGE;
+        }
+        if (c == 'h') {
+            print_help(out);
+            return PARSE_EXIT_OK;
+        }
+        if (c == 'V') {
+            fprintf(out, "trackhammer %s (SQLite %s)\n", TRACKHAMMER_VERSION,
+                    sqlite3_libversion());
+            return PARSE_EXIT_OK;
+        }
+        if (c == 'L') {
+            print_profiles(out);
+            return PARSE_EXIT_OK;
+        }
+        for (size_t i = 0; i < ROW_COUNT; i++)
+            if (rows[i].short_name == c &&
+                !apply(o, &rows[i], optarg, err, err_size))
+                return PARSE_EXIT_USAGE;
+    }
+    if (optind < argc) {
+        snprintf(err, err_size, "unexpected argument '%s' (see --help)",
+                 argv[optind]);
+        return PARSE_EXIT_USAGE;
+    }
+    return finish(o, err, err_size) ? PARSE_RUN : PARSE_EXIT_USAGE;
+}
+
+/* The output directory is made if missing; the database directory must
+ * exist, so a mistyped path on a cluster cannot quietly put the database
+ * on some other file system. */
+bool options_check_paths(const options *o, char *err, size_t err_size)
+{
+    struct stat st;
+    if (stat(o->db_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(err, err_size, "database directory '%s' does not exist: "
+                 "create it on the file system under test", o->db_dir);
+        return false;
+    }
+    if (access(o->db_dir, W_OK | X_OK) != 0) {
+        snprintf(err, err_size, "database directory '%s' is not writable",
+                 o->db_dir);
+        return false;
+    }
+    return make_directories(o->output_dir, "output directory", err,
+                            err_size);
+}

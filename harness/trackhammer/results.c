@@ -1,0 +1,343 @@
+/*
+ * results.c: rounds into counts, counts into files and the table.
+ *
+ * A job is counted by how it ended: "disk I/O error" are the jobs whose
+ * failing call returned an SQLITE_IOERR_* code (the published table's
+ * column), SIGBUS the jobs a SIGBUS ended, locked and malformed their own
+ * classes, and everything else that did not end ok or skipped is "other".
+ * Files: jobs.csv (a row per job per round), rounds.csv (a row per round),
+ * faults.csv (injected faults per class per round) and summary.json.
+ */
+#include "trackhammer.h"
+
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+const char *outcome_name(job_outcome outcome)
+{
+    static const char *const names[OUTCOME_COUNT] = {
+        "pending", "ok", "skipped", "failed", "crashed", "killed", "hung",
+    };
+    return (unsigned)outcome < OUTCOME_COUNT ? names[outcome] : "invalid";
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Nearest-rank percentile of sorted values. */
+static double percentile(const double *sorted, int n, double q)
+{
+    if (n == 0)
+        return 0;
+    int k = (int)ceil(q * n) - 1;
+    return sorted[k < 0 ? 0 : (k >= n ? n - 1 : k)];
+}
+
+static void add_faults(faultfs_counters *sum, const faultfs_counters *c)
+{
+    for (int k = 0; k < FAULTFS_CLASS_COUNT; k++) {
+        sum->calls[k] += c->calls[k];
+        sum->faults[k] += c->faults[k];
+        sum->delay_s[k] += c->delay_s[k];
+    }
+    for (int k = 0; k < FAULTFS_FILE_KIND_COUNT; k++)
+        sum->faults_by_kind[k] += c->faults_by_kind[k];
+}
+
+void round_summarize(const job_record *records, int count, round_result *r)
+{
+    double *times = malloc(sizeof(double) * (size_t)(count ? count : 1));
+    int n = 0;
+    r->jobs = count;
+    for (int i = 0; i < count; i++) {
+        const job_record *j = &records[i];
+        r->by_outcome[j->outcome]++;
+        add_faults(&r->faults, &j->faults);
+        if (j->outcome == OUTCOME_CRASHED && j->signal == SIGBUS)
+            r->sigbus_jobs++;
+        else if (j->outcome == OUTCOME_FAILED) {
+            switch (tracker_classify(j->failed_code)) {
+            case TRACKER_CLASS_IOERR: r->ioerr_jobs++; break;
+            case TRACKER_CLASS_BUSY: r->locked_jobs++; break;
+            case TRACKER_CLASS_CORRUPT: r->corrupt_jobs++; break;
+            default: r->other_jobs++; break;
+            }
+        } else if (j->outcome != OUTCOME_OK && j->outcome != OUTCOME_SKIPPED)
+            r->other_jobs++;
+        /* A crashed or killed job's time stops mid-call: only jobs that
+         * lived their whole life count in the percentiles. */
+        bool whole_life = j->outcome == OUTCOME_OK ||
+                          j->outcome == OUTCOME_SKIPPED ||
+                          j->outcome == OUTCOME_FAILED;
+        if (times && whole_life)
+            times[n++] = j->db_time_s;
+    }
+    if (times) {
+        qsort(times, (size_t)n, sizeof *times, compare_doubles);
+        r->db_time_p50_s = percentile(times, n, 0.50);
+        r->db_time_p99_s = percentile(times, n, 0.99);
+        free(times);
+    }
+}
+
+/* A CSV field: quoted, quotes doubled. */
+static void csv_text(FILE *f, const char *text)
+{
+    fputc('"', f);
+    for (const char *p = text; *p; p++) {
+        if (*p == '"')
+            fputc('"', f);
+        fputc(*p == '\n' ? ' ' : *p, f);
+    }
+    fputc('"', f);
+}
+
+/* A JSON string. */
+static void json_text(FILE *f, const char *text)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(f, "\\%c", *p);
+        else if (*p < 0x20)
+            fprintf(f, "\\u%04x", *p);
+        else
+            fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+int results_open(results *res, const options *o, char *err, size_t err_size)
+{
+    memset(res, 0, sizeof *res);
+    char stamp[32];
+    time_t now = time(NULL);
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", localtime(&now));
+    text_format(res->dir, sizeof res->dir, "%s/%s-%llu", o->output_dir, stamp,
+             (unsigned long long)(o->seed % 100000));
+    if (!make_directories(res->dir, "results directory", err, err_size))
+        return -1;
+    char path[TEXT_MAX + 32];
+    FILE **files[] = { &res->jobs_csv, &res->rounds_csv, &res->faults_csv };
+    const char *names[] = { "jobs.csv", "rounds.csv", "faults.csv" };
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/%s", res->dir, names[i]);
+        if ((*files[i] = fopen(path, "w")) == NULL) {
+            snprintf(err, err_size, "cannot write '%s'", path);
+            return -1;
+        }
+    }
+    fprintf(res->jobs_csv,
+            "round,repeat,profile,job,variable,outcome,signal,failed_op,"
+            "code,code_name,attempts,message,db_time_s,wall_s,last_ack,"
+            "in_flight,unknown_op,verdict,retries_locked,retries_ioerr,"
+            "retries_corrupt,faults_injected\n");
+    fprintf(res->rounds_csv,
+            "round,repeat,profile,published_run,jobs,ok,skipped,failed,"
+            "crashed,killed,hung,ioerr_jobs,sigbus_jobs,locked_jobs,"
+            "malformed_jobs,other_jobs,lost_updates,unknown_committed,"
+            "unknown_lost,integrity,hot_journal,wal_left,shm_left,"
+            "db_time_p50_s,db_time_p99_s,wall_s,monitor_polls,"
+            "monitor_failed_polls\n");
+    fprintf(res->faults_csv, "round,repeat,profile,class,calls,faults\n");
+    return 0;
+}
+
+static const char *op_or_dash(int op)
+{
+    return op >= 0 ? tracker_op_name((tracker_op)op) : "";
+}
+
+/* Retries of one class over every operation of a job. */
+static uint64_t retries_of(const tracker_stats *s, tracker_error_class cls)
+{
+    uint64_t n = 0;
+    for (int op = 0; op < TRACKER_OP_COUNT; op++)
+        n += s->op[op].retries[cls];
+    return n;
+}
+
+void results_add_round(results *res, const round_result *r,
+                       const job_record *records, const job_verdict *verdicts)
+{
+    const char *profile = r->profile->name;
+    for (int i = 0; i < r->jobs; i++) {
+        const job_record *j = &records[i];
+        uint64_t injected = 0;
+        for (int k = 0; k < FAULTFS_CLASS_COUNT; k++)
+            injected += j->faults.faults[k];
+        char variable[64];
+        variable_name(i, variable, sizeof variable);
+        fprintf(res->jobs_csv, "%d,%d,%s,%d,%s,%s,%d,%s,%d,%s,%d,", r->round,
+                r->repeat, profile, i, variable,
+                outcome_name(j->outcome), j->signal, op_or_dash(j->failed_op),
+                j->failed_code,
+                j->failed_op >= 0 ? tracker_code_name(j->failed_code) : "",
+                j->failed_attempts);
+        csv_text(res->jobs_csv, j->failed_message);
+        fprintf(res->jobs_csv, ",%.6f,%.6f,%s,%s,%s,%s,%llu,%llu,%llu,%llu\n",
+                j->db_time_s, j->end_s - j->start_s,
+                op_or_dash(j->last_ack_op), op_or_dash(j->current_op),
+                op_or_dash(j->unknown_op), verdict_name(verdicts[i]),
+                (unsigned long long)retries_of(&j->stats, TRACKER_CLASS_BUSY),
+                (unsigned long long)retries_of(&j->stats, TRACKER_CLASS_IOERR),
+                (unsigned long long)retries_of(&j->stats,
+                                               TRACKER_CLASS_CORRUPT),
+                (unsigned long long)injected);
+    }
+    const round_verdict *v = &r->verdict;
+    fprintf(res->rounds_csv,
+            "%d,%d,%s,%s,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,",
+            r->round, r->repeat, profile, r->profile->published_run, r->jobs,
+            r->by_outcome[OUTCOME_OK], r->by_outcome[OUTCOME_SKIPPED],
+            r->by_outcome[OUTCOME_FAILED], r->by_outcome[OUTCOME_CRASHED],
+            r->by_outcome[OUTCOME_KILLED], r->by_outcome[OUTCOME_HUNG],
+            r->ioerr_jobs, r->sigbus_jobs, r->locked_jobs, r->corrupt_jobs,
+            r->other_jobs, v->lost_updates, v->unknown_committed,
+            v->unknown_lost);
+    csv_text(res->rounds_csv, v->integrity);
+    fprintf(res->rounds_csv, ",%d,%d,%d,%.6f,%.6f,%.3f,%llu,%llu\n",
+            v->hot_journal, v->wal_left, v->shm_left, r->db_time_p50_s,
+            r->db_time_p99_s, r->wall_s, (unsigned long long)r->monitor.polls,
+            (unsigned long long)r->monitor.failed_polls);
+    for (int k = 0; k < FAULTFS_CLASS_COUNT; k++)
+        fprintf(res->faults_csv, "%d,%d,%s,%s,%llu,%llu\n", r->round,
+                r->repeat, profile, faultfs_class_name((faultfs_class)k),
+                (unsigned long long)r->faults.calls[k],
+                (unsigned long long)r->faults.faults[k]);
+    fflush(res->jobs_csv);
+    fflush(res->rounds_csv);
+    fflush(res->faults_csv);
+}
+
+/* Rounds of one profile pooled: the table's row. */
+struct pooled {
+    const tracker_profile *profile;
+    int rounds, jobs, ioerr, sigbus, locked, malformed, other, lost;
+    int integrity_failures;
+    double p50_max, p99_max;
+};
+
+static int pool_rounds(const round_result *rounds, int n, struct pooled *rows)
+{
+    int count = 0;
+    for (int i = 0; i < n; i++) {
+        const round_result *r = &rounds[i];
+        int k = 0;
+        while (k < count && rows[k].profile != r->profile)
+            k++;
+        if (k == count) {
+            memset(&rows[count], 0, sizeof rows[count]);
+            rows[count++].profile = r->profile;
+        }
+        struct pooled *p = &rows[k];
+        p->rounds++;
+        p->jobs += r->jobs;
+        p->ioerr += r->ioerr_jobs;
+        p->sigbus += r->sigbus_jobs;
+        p->locked += r->locked_jobs;
+        p->malformed += r->corrupt_jobs;
+        p->other += r->other_jobs;
+        p->lost += r->verdict.lost_updates;
+        p->integrity_failures += strcmp(r->verdict.integrity, "ok") != 0;
+        if (r->db_time_p50_s > p->p50_max)
+            p->p50_max = r->db_time_p50_s;
+        if (r->db_time_p99_s > p->p99_max)
+            p->p99_max = r->db_time_p99_s;
+    }
+    return count;
+}
+
+static void print_table(FILE *out, const struct pooled *rows, int count)
+{
+    fprintf(out, "| run | configuration | jobs with disk I/O error | SIGBUS "
+                 "| locked | malformed | other | lost updates | integrity "
+                 "| db time p50 | db time p99 |\n"
+                 "|---|---|---|---|---|---|---|---|---|---|---|\n");
+    for (int i = 0; i < count; i++) {
+        const struct pooled *p = &rows[i];
+        char sigbus[48];
+        if (p->sigbus)
+            snprintf(sigbus, sizeof sigbus, "present (%d/%d)", p->sigbus,
+                     p->jobs);
+        else
+            snprintf(sigbus, sizeof sigbus, "none (0/%d)", p->jobs);
+        fprintf(out, "| %s | %s | %d/%d | %s | %d/%d | %d/%d | %d/%d | %d "
+                     "| %s | %.1f ms | %.1f ms |\n",
+                p->profile->published_run[0] ? p->profile->published_run : "-",
+                p->profile->name, p->ioerr, p->jobs, sigbus, p->locked,
+                p->jobs, p->malformed, p->jobs, p->other, p->jobs, p->lost,
+                p->integrity_failures ? "FAILED" : "ok", p->p50_max * 1e3,
+                p->p99_max * 1e3);
+    }
+}
+
+void results_finish(results *res, const options *o, const environment *env,
+                    const char *rank_map_json, const round_result *rounds,
+                    int round_count, FILE *out)
+{
+    struct pooled rows[MAX_PROFILES];
+    int count = pool_rounds(rounds, round_count, rows);
+    fprintf(out, "\n");
+    print_table(out, rows, count);
+    fprintf(out, "\n%d round(s) of %d job(s); db time: time inside tracker "
+                 "calls of the jobs that ran to the end, p50/p99 of the worst "
+                 "round. Files: %s/\n",
+            round_count, round_count ? rounds[0].jobs : 0, res->dir);
+
+    char path[TEXT_MAX + 32];
+    snprintf(path, sizeof path, "%s/summary.json", res->dir);
+    FILE *f = fopen(path, "w");
+    if (f != NULL) {
+        char model[8192];
+        faultfs_config_describe(&o->fault_config, model, sizeof model);
+        fprintf(f, "{\n  \"command_line\": ");
+        json_text(f, o->command_line);
+        fprintf(f, ",\n  \"environment\": {\"hostname\": ");
+        json_text(f, env->hostname);
+        fprintf(f, ", \"sqlite_version\": ");
+        json_text(f, env->sqlite_version);
+        fprintf(f, ", \"mpi_version\": ");
+        json_text(f, env->mpi_version);
+        fprintf(f, ", \"db_dir\": ");
+        json_text(f, o->db_dir);
+        fprintf(f, ", \"fs_type\": ");
+        json_text(f, env->fs_type);
+        fprintf(f, ", \"mount_point\": ");
+        json_text(f, env->mount_point);
+        fprintf(f, ", \"mount_options\": ");
+        json_text(f, env->mount_options);
+        fprintf(f, ", \"ranks\": %s},\n  \"fault_model\": ", rank_map_json);
+        json_text(f, o->simulate ? model : "none");
+        fprintf(f, ",\n  \"time_scale\": %.17g, \"seed\": %llu, "
+                   "\"jobs\": %d, \"repeat\": %d,\n  \"table\": [\n",
+                o->time_scale, (unsigned long long)o->seed,
+                round_count ? rounds[0].jobs : 0, o->repeat);
+        for (int i = 0; i < count; i++) {
+            const struct pooled *p = &rows[i];
+            fprintf(f, "    {\"profile\": ");
+            json_text(f, p->profile->name);
+            fprintf(f, ", \"published_run\": ");
+            json_text(f, p->profile->published_run);
+            fprintf(f, ", \"rounds\": %d, \"jobs\": %d, \"ioerr_jobs\": %d, "
+                       "\"sigbus_jobs\": %d, \"locked_jobs\": %d, "
+                       "\"malformed_jobs\": %d, \"other_jobs\": %d, "
+                       "\"lost_updates\": %d, \"integrity_failures\": %d, "
+                       "\"db_time_p50_s\": %.6f, \"db_time_p99_s\": %.6f}%s\n",
+                    p->rounds, p->jobs, p->ioerr, p->sigbus, p->locked,
+                    p->malformed, p->other, p->lost, p->integrity_failures,
+                    p->p50_max, p->p99_max, i + 1 < count ? "," : "");
+        }
+        fprintf(f, "  ]\n}\n");
+        fclose(f);
+    }
+    fclose(res->jobs_csv);
+    fclose(res->rounds_csv);
+    fclose(res->faults_csv);
+}

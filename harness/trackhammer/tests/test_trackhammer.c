@@ -1,0 +1,414 @@
+/*
+ * test_trackhammer.c: the harness end to end, under mpirun with 2 ranks.
+ *
+ * Where the outcome follows from mechanism it is asserted: an fsync that
+ * always fails fails every delete-normal job and no delete-off job; a read
+ * failing once at is_done fails the jobs whose reads are unprotected and
+ * not the others; the SIGBUS model crashes WAL jobs and no DELETE job;
+ * SIGKILLs at random points leave integrity_check ok and lose nothing
+ * acknowledged. The result files are read back and must agree with the
+ * printed table; bad command lines exit with status 2. Every run is bounded
+ * by a timeout and killed after it.
+ */
+#define _GNU_SOURCE /* asprintf, mkdtemp */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#define RUN_TIMEOUT_S 240.0
+#define MAX_ARGS 48
+
+/* Every probability of the lustre model at 0, storm off: only what a test
+ * adds can fail. */
+#define QUIET_LUSTRE                                                         \
+    "lustre,storm=off,open.p=0,delete.p=0,access.p=0,sync.p=0,read.p=0,"    \
+    "write.p=0,truncate.p=0,lock.p=0,shm_open.p=0,shm_map.p=0"
+
+typedef struct run {
+    char *dir;        /* scratch: db/, out/, stdout, stderr */
+    char *db_dir;
+    char *out_dir;
+    int status;       /* trackhammer's exit status, -1 if it timed out */
+    char *out_text;   /* stdout */
+    char *err_text;   /* stderr */
+    char *results;    /* out/<run-id>/, or NULL */
+} run;
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return strdup("");
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *text = calloc(1, (size_t)n + 1);
+    assert_non_null(text);
+    if (n > 0)
+        assert_int_equal(fread(text, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    return text;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag,
+                        struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void run_free(run *r)
+{
+    if (r->dir)
+        nftw(r->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(r->dir);
+    free(r->db_dir);
+    free(r->out_dir);
+    free(r->out_text);
+    free(r->err_text);
+    free(r->results);
+    memset(r, 0, sizeof *r);
+}
+
+/* The newest entry of out/, the run's results directory. */
+static char *results_dir(const char *out_dir)
+{
+    char *cmd = NULL, line[1024] = "";
+    assert_true(asprintf(&cmd, "ls -1t '%s' 2>/dev/null | head -n 1",
+                         out_dir) > 0);
+    FILE *p = popen(cmd, "r");
+    free(cmd);
+    if (p && fgets(line, sizeof line, p))
+        line[strcspn(line, "\n")] = '\0';
+    if (p)
+        pclose(p);
+    char *dir = NULL;
+    if (line[0])
+        assert_true(asprintf(&dir, "%s/%s", out_dir, line) > 0);
+    return dir;
+}
+
+/* mpirun -np 2 trackhammer ARGS... --db-dir D --output O, bounded. */
+static void run_trackhammer(run *r, const char *const *args)
+{
+    memset(r, 0, sizeof *r);
+    const char *tmp = getenv("TMPDIR");
+    assert_true(asprintf(&r->dir, "%s/trackhammer-it-XXXXXX",
+                         tmp && *tmp ? tmp : "/tmp") > 0);
+    assert_non_null(mkdtemp(r->dir));
+    assert_true(asprintf(&r->db_dir, "%s/db", r->dir) > 0);
+    assert_true(asprintf(&r->out_dir, "%s/out", r->dir) > 0);
+    assert_int_equal(mkdir(r->db_dir, 0777), 0);
+
+    const char *argv[MAX_ARGS];
+    int n = 0;
+    argv[n++] = "mpirun";
+    argv[n++] = "--oversubscribe";
+    argv[n++] = "-np";
+    argv[n++] = "2";
+    argv[n++] = TRACKHAMMER_BIN;
+    argv[n++] = "--seed";
+    argv[n++] = "7";
+    argv[n++] = "--quiet";
+    argv[n++] = "--db-dir";
+    argv[n++] = r->db_dir;
+    argv[n++] = "--output";
+    argv[n++] = r->out_dir;
+    for (int i = 0; args[i]; i++) {
+        assert_true(n < MAX_ARGS - 1);
+        argv[n++] = args[i];
+    }
+    argv[n] = NULL;
+
+    char *out_path = NULL, *err_path = NULL;
+    assert_true(asprintf(&out_path, "%s/stdout", r->dir) > 0);
+    assert_true(asprintf(&err_path, "%s/stderr", r->dir) > 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(out, 1);
+        dup2(err, 2);
+        setpgid(0, 0); /* so a timeout can kill mpirun and its ranks */
+        execvp("mpirun", (char *const *)argv);
+        _exit(127);
+    }
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    int status = 0;
+    r->status = -1;
+    for (;;) {
+        pid_t got = waitpid(pid, &status, WNOHANG);
+        if (got == pid) {
+            r->status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+            break;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - start.tv_sec > RUN_TIMEOUT_S) {
+            kill(-pid, SIGKILL);
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            break;
+        }
+        struct timespec pause = { 0, 20000000 };
+        nanosleep(&pause, NULL);
+    }
+    r->out_text = read_file(out_path);
+    r->err_text = read_file(err_path);
+    r->results = results_dir(r->out_dir);
+    free(out_path);
+    free(err_path);
+}
+
+/* A run that must have completed. */
+static void run_ok(run *r, const char *const *args)
+{
+    run_trackhammer(r, args);
+    if (r->status != 0 || r->results == NULL)
+        fail_msg("trackhammer exited %d:\n%s", r->status, r->err_text);
+}
+
+/* One number from the run's CSV files, through SQLite's CSV-free way: a
+ * small query over the file loaded into an in-memory table. */
+static long long csv_query(const run *r, const char *file, const char *sql)
+{
+    char *path = NULL, *cmd = NULL;
+    assert_true(asprintf(&path, "%s/%s", r->results, file) > 0);
+    assert_true(asprintf(&cmd, "sqlite3 :memory: -cmd '.import --csv %s t' "
+                               "\"%s\"", path, sql) > 0);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    char line[256] = "";
+    if (fgets(line, sizeof line, p) == NULL)
+        fail_msg("no answer to %s on %s", sql, path);
+    int rc = pclose(p);
+    assert_int_equal(rc, 0);
+    free(path);
+    free(cmd);
+    return strtoll(line, NULL, 10);
+}
+
+static void test_fsync_faults_fail_delete_normal_only(void **state)
+{
+    (void)state;
+    run r;
+    const char *args[] = { "-n", "4", "-p", "delete-normal,delete-off",
+                           "-f", QUIET_LUSTRE ",sync.p=1", NULL };
+    run_ok(&r, args);
+    /* Every delete-normal job fails at its first commit, with an fsync
+     * error; delete-off never calls fsync. */
+    assert_int_equal(csv_query(&r, "jobs.csv",
+        "SELECT count(*) FROM t WHERE profile='delete-normal' AND "
+        "outcome='failed' AND failed_op='mark_running' AND "
+        "code_name='SQLITE_IOERR_FSYNC'"), 4);
+    assert_int_equal(csv_query(&r, "jobs.csv",
+        "SELECT count(*) FROM t WHERE profile='delete-off' AND outcome='ok'"),
+        4);
+    assert_int_equal(csv_query(&r, "faults.csv",
+        "SELECT sum(calls) FROM t WHERE profile='delete-off' AND "
+        "class='sync'"), 0);
+    assert_non_null(strstr(r.out_text, "| test_2 | delete-normal | 4/4 |"));
+    assert_non_null(strstr(r.out_text, "| test_3 | delete-off | 0/4 |"));
+    run_free(&r);
+}
+
+static void test_read_fault_at_is_done_by_read_scope(void **state)
+{
+    (void)state;
+    run r;
+    /* A read that times out (SQLITE_IOERR_READ), once, as is_done starts. */
+    const char *args[] = { "-n", "4", "-p",
+                           "delete-off-retry-writes,delete-off-retry-all",
+                           "-f", QUIET_LUSTRE ",read.errno=etimedout",
+                           "--fault-before", "get_status:read:1", NULL };
+    run_ok(&r, args);
+    assert_int_equal(csv_query(&r, "jobs.csv",
+        "SELECT count(*) FROM t WHERE profile='delete-off-retry-writes' AND "
+        "failed_op='get_status' AND code_name='SQLITE_IOERR_READ'"), 4);
+    assert_int_equal(csv_query(&r, "jobs.csv",
+        "SELECT count(*) FROM t WHERE profile='delete-off-retry-all' AND "
+        "outcome='ok' AND retries_ioerr=1"), 4);
+    run_free(&r);
+
+    /* EIO instead: SQLite reports "malformed", which upstream's retry did
+     * not match, so retrying every read does not save these jobs. */
+    const char *eio[] = { "-n", "4", "-p", "delete-off-retry-all", "-f",
+                          QUIET_LUSTRE, "--fault-before", "get_status:read:1",
+                          NULL };
+    run_ok(&r, eio);
+    assert_int_equal(csv_query(&r, "jobs.csv",
+        "SELECT count(*) FROM t WHERE failed_op='get_status' AND "
+        "code_name='SQLITE_CORRUPT'"), 4);
+    run_free(&r);
+}
+
+/* Model (b), the lustre model's own: one simulated node per job, -shm
+ * locks coherent only within a node. A job on another node takes the
+ * dead-man switch, truncates the -shm file under the others' mappings, and
+ * their next WAL-index access is a SIGBUS. How many jobs it hits depends on
+ * timing (2 to 11 of 16 in trials), so two rounds of 24 must show at least
+ * one; a DELETE job maps no -shm and can never be hit. */
+static void test_sigbus_crashes_wal_jobs_only(void **state)
+{
+    (void)state;
+    run r;
+    const char *args[] = { "-n", "24", "-r", "2", "-p", "wal-normal,delete-off",
+                           "-f", QUIET_LUSTRE, NULL };
+    run_ok(&r, args);
+    assert_true(csv_query(&r, "jobs.csv",
+        "SELECT count(*) FROM t WHERE profile='wal-normal' AND "
+        "outcome='crashed' AND signal=7") >= 1);
+    /* Every crash is a SIGBUS, inside a tracker call. */
+    assert_int_equal(csv_query(&r, "jobs.csv",
+        "SELECT count(*) FROM t WHERE outcome='crashed' AND "
+        "(signal<>7 OR in_flight='')"), 0);
+    assert_int_equal(csv_query(&r, "jobs.csv",
+        "SELECT count(*) FROM t WHERE profile='delete-off' AND "
+        "outcome='ok'"), 48);
+    assert_non_null(strstr(r.out_text, "| wal-normal |"));
+    assert_non_null(strstr(strstr(r.out_text, "| wal-normal |"), "present ("));
+    assert_non_null(strstr(r.out_text, "| delete-off | 0/48 | none (0/48)"));
+    run_free(&r);
+}
+
+static void test_kills_leave_integrity_ok(void **state)
+{
+    (void)state;
+    run r;
+    const char *args[] = { "-n", "8", "-p", "delete-off,hardened",
+                           "--kill-rate", "0.9", "-f", QUIET_LUSTRE, NULL };
+    run_ok(&r, args);
+    assert_true(csv_query(&r, "jobs.csv",
+        "SELECT count(*) FROM t WHERE outcome='killed' AND signal=9") >= 1);
+    assert_int_equal(csv_query(&r, "rounds.csv",
+        "SELECT count(*) FROM t WHERE integrity<>'ok'"), 0);
+    /* A killed process loses nothing SQLite acknowledged, synchronous=OFF
+     * included: the page cache outlives the process. */
+    assert_int_equal(csv_query(&r, "rounds.csv",
+        "SELECT sum(lost_updates) FROM t"), 0);
+    run_free(&r);
+}
+
+static void test_result_files_agree_with_the_table(void **state)
+{
+    (void)state;
+    run r;
+    const char *args[] = { "-n", "3", "-r", "2", "-p", "delete-normal",
+                           "-f", QUIET_LUSTRE ",sync.fail=1", NULL };
+    run_ok(&r, args);
+    assert_int_equal(csv_query(&r, "jobs.csv", "SELECT count(*) FROM t"), 6);
+    assert_int_equal(csv_query(&r, "rounds.csv", "SELECT count(*) FROM t"),
+                     2);
+    long long ioerr = csv_query(&r, "rounds.csv",
+                                "SELECT sum(ioerr_jobs) FROM t");
+    assert_int_equal(ioerr, csv_query(&r, "jobs.csv",
+        "SELECT count(*) FROM t WHERE code_name LIKE 'SQLITE_IOERR%' AND "
+        "outcome='failed'"));
+    assert_true(ioerr >= 1); /* each job's first fsync fails */
+    char row[128];
+    snprintf(row, sizeof row, "| test_2 | delete-normal | %lld/6 |", ioerr);
+    assert_non_null(strstr(r.out_text, row));
+    /* summary.json is valid JSON with the table and the environment. */
+    char *cmd = NULL;
+    assert_true(asprintf(&cmd, "sqlite3 :memory: \"SELECT json_valid("
+                               "readfile('%s/summary.json')), json_extract("
+                               "readfile('%s/summary.json'), "
+                               "'$.table[0].ioerr_jobs'), json_extract("
+                               "readfile('%s/summary.json'), "
+                               "'$.environment.fs_type') IS NOT NULL\"",
+                         r.results, r.results, r.results) > 0);
+    FILE *p = popen(cmd, "r");
+    char line[128] = "";
+    assert_non_null(fgets(line, sizeof line, p));
+    pclose(p);
+    free(cmd);
+    char expected[64];
+    snprintf(expected, sizeof expected, "1|%lld|1\n", ioerr);
+    assert_string_equal(line, expected);
+    run_free(&r);
+}
+
+static void test_python_job_under_the_model(void **state)
+{
+    (void)state;
+    if (access("/usr/bin/python3", X_OK) != 0) {
+        print_message("skipped: no /usr/bin/python3 to run the Python job\n");
+        skip();
+    }
+    run r;
+    const char *args[] = { "-n", "2", "-p", "delete-normal,delete-off",
+                           "-f", QUIET_LUSTRE ",sync.p=1", "--job-cmd",
+                           "/usr/bin/python3 " PYTHON_JOB, NULL };
+    run_ok(&r, args);
+    assert_int_equal(csv_query(&r, "jobs.csv",
+        "SELECT count(*) FROM t WHERE profile='delete-normal' AND "
+        "outcome='failed' AND code_name='SQLITE_IOERR_FSYNC'"), 2);
+    assert_int_equal(csv_query(&r, "jobs.csv",
+        "SELECT count(*) FROM t WHERE profile='delete-off' AND outcome='ok' "
+        "AND last_ack='mark_completed'"), 2);
+    run_free(&r);
+}
+
+static void test_bad_command_lines_exit_2(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *args[4];
+        const char *words;
+    } cases[] = {
+        { { "-p", "wal-turbo", NULL }, "unknown profile 'wal-turbo'" },
+        { { "-n", "2x", NULL }, "--jobs: '2x'" },
+        { { "--repeat", "0", NULL }, "--repeat: '0'" },
+        { { "--matrix", "gadi72", NULL }, "unknown matrix 'gadi72'" },
+        { { "-f", "lustre,sync.p=2", NULL }, "sync.p" },
+        { { "--frobnicate", NULL }, "unknown option" },
+        { { "--output", "/proc/no/such/dir", NULL }, "output directory" },
+        { { "--db-dir", "/nonexistent/trackhammer", NULL },
+          "does not exist" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        run r;
+        run_trackhammer(&r, cases[i].args);
+        if (r.status != 2 || strstr(r.err_text, cases[i].words) == NULL)
+            fail_msg("case %zu: status %d, stderr:\n%s", i, r.status,
+                     r.err_text);
+        assert_null(r.results); /* no rank did any work */
+        run_free(&r);
+    }
+}
+
+int main(void)
+{
+    /* mpirun refuses root without these; harmless otherwise. */
+    setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
+    setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bad_command_lines_exit_2),
+        cmocka_unit_test(test_fsync_faults_fail_delete_normal_only),
+        cmocka_unit_test(test_read_fault_at_is_done_by_read_scope),
+        cmocka_unit_test(test_sigbus_crashes_wal_jobs_only),
+        cmocka_unit_test(test_kills_leave_integrity_ok),
+        cmocka_unit_test(test_result_files_agree_with_the_table),
+        cmocka_unit_test(test_python_job_under_the_model),
+    };
+    return cmocka_run_group_tests_name("trackhammer end to end", tests, NULL,
+                                       NULL);
+}

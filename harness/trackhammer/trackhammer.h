@@ -1,0 +1,266 @@
+/*
+ * trackhammer.h: what the parts of the trackhammer program share.
+ *
+ * The program: N MPI ranks play N batch jobs against one shared tracking
+ * database, round after round, across a list of tracker profiles, then
+ * verify the database and write results. Each part lives in its own file:
+ * options.c (command line), variables.c (task names), environment.c (what
+ * the run ran on), job.c (one job's life, in a child process), isolation.c
+ * (forking, waiting, walltime and kills), monitor.c (the monitor's polling),
+ * round.c (one round across ranks), verify.c (after a round), results.c
+ * (files and the table), main.c (MPI and the matrix loop).
+ */
+#ifndef TRACKHAMMER_H
+#define TRACKHAMMER_H
+
+#include "faultfs.h"
+#include "tracker.h"
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define TRACKHAMMER_VERSION "0.1"
+#define MAX_PROFILES 32
+#define TEXT_MAX 512
+
+/* ---------------------------------------------------------------- options */
+
+typedef enum start_from { START_FRESH, START_WAL } start_from;
+
+typedef struct options {
+    int jobs;                      /* 0: one per rank */
+    tracker_profile profiles[MAX_PROFILES];
+    int profile_count;
+    char matrix[32];               /* "gadi71" or "" */
+    int repeat;
+    char fault_model[TEXT_MAX];    /* "none" or "lustre[,key=value...]" */
+    faultfs_config fault_config;   /* parsed fault_model */
+    bool simulate;                 /* a fault model other than none */
+    int sim_nodes;                 /* 0: one node per job */
+    double time_scale;
+    uint64_t seed;
+    double walltime_s;             /* model seconds */
+    double work_s;                 /* model seconds */
+    double start_jitter_s;         /* model seconds */
+    double monitor_interval_s;     /* model seconds */
+    double kill_rate;
+    start_from start;
+    char db_dir[TEXT_MAX];
+    char output_dir[TEXT_MAX];
+    char experiment[64];
+    char job_cmd[TEXT_MAX];        /* "" = the built-in C job */
+    char faultfs_ext[TEXT_MAX];    /* path of faultfs.so for foreign jobs */
+    int fault_before_op;           /* --fault-before: tracker_op, -1 none */
+    faultfs_class fault_before_class;
+    int fault_before_count;
+    bool quiet;
+    char command_line[4096];
+} options;
+
+/* What parse_options decided: run, or exit at once with this status. */
+typedef enum parse_result { PARSE_RUN, PARSE_EXIT_OK, PARSE_EXIT_USAGE } parse_result;
+
+/* Parse argv into *o. Help, version and profile lists go to `out`, errors
+ * (one clear line) into err. Checks that need the file system are in
+ * options_check_paths. */
+parse_result parse_options(int argc, char **argv, options *o, FILE *out,
+                           char *err, size_t err_size);
+/* The output directory is writable and the database directory usable. */
+bool options_check_paths(const options *o, char *err, size_t err_size);
+
+/* -------------------------------------------------------------- variables */
+
+/* A realistic CMOR variable name for job i ("Amon.tas", "Omon.tos", ...). */
+void variable_name(int index, char *buf, size_t size);
+
+/* ------------------------------------------------------------ environment */
+
+typedef struct environment {
+    char hostname[256];
+    char sqlite_version[32];
+    char mpi_version[256];
+    char fs_type[64];              /* from statfs of the database directory */
+    char mount_point[TEXT_MAX];
+    char mount_options[TEXT_MAX];
+    bool fs_is_local;              /* not a shared/parallel file system */
+} environment;
+
+void environment_probe(const char *db_dir, environment *env);
+
+/* -------------------------------------------------------------------- jobs */
+
+typedef enum job_outcome {
+    OUTCOME_PENDING = 0,
+    OUTCOME_OK,
+    OUTCOME_SKIPPED,
+    OUTCOME_FAILED,
+    OUTCOME_CRASHED,  /* a signal the job did not ask for: SIGBUS, SIGSEGV */
+    OUTCOME_KILLED,   /* walltime or an injected SIGKILL */
+    OUTCOME_HUNG,     /* walltime passed inside a tracker call */
+    OUTCOME_COUNT
+} job_outcome;
+
+const char *outcome_name(job_outcome outcome);
+
+/* A job's record, in memory shared between the job child and its rank, so
+ * that what a crashed job had done survives it. */
+typedef struct job_record {
+    /* written by the job as it goes */
+    int current_op;           /* tracker_op in flight, -1 between calls */
+    int last_ack_op;          /* last acknowledged status write, -1 none */
+    int unknown_op;           /* a status write that failed after the last
+                                 ack: it may have committed */
+    int failed_op;            /* the call that failed the job, -1 none */
+    int failed_code;
+    int failed_attempts;
+    char failed_message[256];
+    job_outcome outcome;      /* ok, skipped or failed, set by the job */
+    double db_time_s;         /* time spent inside tracker calls */
+    double start_s, end_s;    /* monotonic, for wall time */
+    tracker_stats stats;
+    faultfs_counters faults;
+    /* written by the rank after the child ended */
+    int signal;               /* the signal that ended it, 0 none */
+    bool killed_by_harness;
+    bool walltime_exceeded;
+} job_record;
+
+/* Everything a job needs to know; the same on every rank. */
+typedef struct job_spec {
+    const options *opts;
+    const tracker_profile *profile;
+    const char *db_path;
+    int job_index;
+    int round;
+    double storm_start_epoch;
+    char variable[64];
+    const char *outcome_file; /* foreign jobs only */
+} job_spec;
+
+/* The job's life in the current process (a forked child); returns the exit
+ * status. A foreign job (--job-cmd) is exec'd and never returns. */
+int job_run(const job_spec *spec, job_record *record);
+/* Fill a record from a foreign job's outcome file. */
+void job_read_outcome(const char *path, job_record *record);
+/* A record before its job starts: nothing done, nothing in flight. */
+void job_record_init(job_record *record);
+
+/* ---------------------------------------------------------------- isolation */
+
+/* Run the given jobs concurrently, one child each, and wait for all of them
+ * with the walltime and the kill plan; fills records[i]. */
+void run_jobs_isolated(const job_spec *specs, job_record *records, int count);
+
+/* --------------------------------------------------------------- monitor */
+
+typedef struct monitor_record {
+    uint64_t polls;
+    uint64_t failed_polls;
+    uint64_t requests_taken;
+    volatile int stop;        /* set by the rank when the jobs are done */
+    tracker_stats stats;
+} monitor_record;
+
+/* Fork the monitor; returns its pid. */
+int monitor_start(const job_spec *spec, monitor_record *record);
+void monitor_stop(int pid, monitor_record *record, double timeout_s);
+
+/* ----------------------------------------------------------------- verify */
+
+/* What verification found for one job's row. */
+typedef enum job_verdict {
+    VERDICT_OK,                /* the row holds the acknowledged status */
+    VERDICT_LOST,              /* an acknowledged status is missing */
+    VERDICT_UNKNOWN_COMMITTED, /* an unacknowledged write did commit */
+    VERDICT_UNKNOWN_LOST       /* an unacknowledged write did not */
+} job_verdict;
+
+const char *verdict_name(job_verdict verdict);
+
+typedef struct round_verdict {
+    char integrity[128];      /* "ok" or the first problem */
+    int lost_updates;         /* acknowledged writes the database lacks */
+    int unknown_committed;    /* unacknowledged writes that did commit */
+    int unknown_lost;         /* unacknowledged writes that did not */
+    bool hot_journal;         /* -journal left behind */
+    bool wal_left, shm_left;  /* -wal, -shm left behind */
+} round_verdict;
+
+/* Fills *v and, for each job, verdicts[i]. */
+void verify_round(const char *db_path, const options *o,
+                  const job_record *records, int count, round_verdict *v,
+                  job_verdict *verdicts);
+
+/* ---------------------------------------------------------------- results */
+
+typedef struct round_result {
+    int round;                 /* 0-based over the whole run */
+    int repeat;
+    const tracker_profile *profile;
+    int jobs;
+    int by_outcome[OUTCOME_COUNT];
+    int ioerr_jobs;            /* failed with an SQLITE_IOERR_* */
+    int sigbus_jobs;           /* crashed with SIGBUS */
+    int locked_jobs;           /* failed with busy/locked */
+    int corrupt_jobs;          /* failed with corrupt/malformed */
+    int other_jobs;            /* every other non-ok end */
+    double db_time_p50_s, db_time_p99_s;
+    double wall_s;
+    round_verdict verdict;
+    monitor_record monitor;
+    faultfs_counters faults;   /* summed over the round's jobs */
+} round_result;
+
+/* Classify a round's records into the result's counters. */
+void round_summarize(const job_record *records, int count, round_result *r);
+
+typedef struct results {
+    char dir[TEXT_MAX];
+    FILE *jobs_csv, *rounds_csv, *faults_csv;
+} results;
+
+int results_open(results *res, const options *o, char *err, size_t err_size);
+void results_add_round(results *res, const round_result *r,
+                       const job_record *records, const job_verdict *verdicts);
+/* The closing table on `out`, and summary.json. */
+void results_finish(results *res, const options *o, const environment *env,
+                    const char *rank_map_json, const round_result *rounds,
+                    int round_count, FILE *out);
+
+/* ------------------------------------------------------------------ rounds */
+
+typedef struct run_context {
+    const options *opts;
+    int rank, size;          /* MPI_COMM_WORLD */
+    const char *db_path;
+} run_context;
+
+/* One round of `profile` on every rank; rank 0 fills *out and writes the
+ * round's results. False when the round could not be set up. */
+bool run_round(const run_context *ctx, const tracker_profile *profile,
+               int round, int repeat, results *res, round_result *out);
+/* A barrier that sleeps instead of spinning, bounded by timeout_s. */
+void polite_barrier(double timeout_s, const char *where);
+
+/* -------------------------------------------------------------- utilities */
+
+double monotonic_now(void);
+double epoch_now(void);
+/* Sleep `seconds` of real time, resumed after signals. */
+void sleep_seconds(double seconds);
+/* splitmix64 step: deterministic per-seed streams for the harness's own
+ * choices (start jitter, kills). */
+uint64_t mix64(uint64_t x);
+double uniform01(uint64_t *state);
+/* snprintf for text that may be cut short on purpose (messages, names);
+ * paths are kept short enough by the option checks never to be. */
+void text_format(char *dst, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* mkdir -p, then check it is writable; `what` names it in the message. */
+bool make_directories(const char *path, const char *what, char *err,
+                      size_t err_size);
+
+#endif /* TRACKHAMMER_H */

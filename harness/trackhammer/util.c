@@ -1,0 +1,85 @@
+/*
+ * util.c: clocks, sleeping and the harness's own random streams.
+ */
+#include "trackhammer.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <time.h>
+
+double monotonic_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+double epoch_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void sleep_seconds(double seconds)
+{
+    if (!(seconds > 0))
+        return;
+    struct timespec ts = { .tv_sec = (time_t)seconds };
+    ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+/* splitmix64's finaliser: a good 64-bit mix of any input. */
+uint64_t mix64(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+double uniform01(uint64_t *state)
+{
+    *state = mix64(*state);
+    return (double)(*state >> 11) * 0x1.0p-53;
+}
+
+bool make_directories(const char *path, const char *what, char *err,
+                      size_t err_size)
+{
+    char buf[TEXT_MAX];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1;; p++) {
+        bool end = (*p == '\0');
+        if (*p == '/' || end) {
+            *p = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST) {
+                snprintf(err, err_size, "%s '%s': cannot create '%s': %s",
+                         what, path, buf, strerror(errno));
+                return false;
+            }
+            if (end)
+                break;
+            *p = '/';
+        }
+    }
+    if (access(path, W_OK | X_OK) != 0) {
+        snprintf(err, err_size, "%s '%s' is not writable: %s", what, path,
+                 strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+void text_format(char *dst, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(dst, size, fmt, ap);
+    va_end(ap);
+}
