@@ -37,7 +37,8 @@ TESTS += $(TRACKHAMMER_TEST)
 $(BUILD)/$(TRACKHAMMER_DIR)/tests/%.o: CFLAGS += $(CMOCKA_CFLAGS)
 $(BUILD)/$(TRACKHAMMER_DIR)/tests/%.o: CPPFLAGS += \
     -DTRACKHAMMER_BIN='"$(abspath $(TRACKHAMMER))"' \
-    -DPYTHON_JOB='"$(abspath harness/jobs/python_job.py)"'
+    -DPYTHON_JOB='"$(abspath harness/jobs/python_job.py)"' \
+    -DLSAN_SUPPRESSIONS='"$(abspath $(TRACKHAMMER_DIR)/tests/lsan-mpi.supp)"'
 $(TRACKHAMMER_TEST): $(BUILD)/$(TRACKHAMMER_DIR)/tests/test_trackhammer.o | $(TRACKHAMMER)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
 

@@ -72,12 +72,9 @@ static void settle(job_record *r, int status)
 
 static pid_t start_child(const job_spec *spec, job_record *r)
 {
-    pid_t pid = fork();
-    if (pid == 0) {
-        signal(SIGBUS, SIG_DFL); /* a SIGBUS must end the job as SIGBUS */
-        signal(SIGSEGV, SIG_DFL);
+    pid_t pid = fork_child();
+    if (pid == 0)
         _exit(job_run(spec, r));
-    }
     return pid;
 }
 

@@ -105,14 +105,25 @@ static int install_fault_model(const job_spec *spec, char *err,
     return rc;
 }
 
+void job_tracker_options(const job_spec *spec, tracker_options *topt)
+{
+    const options *o = spec->opts;
+    tracker_options_init(topt, spec->profile);
+    topt->vfs = o->simulate ? FAULTFS_VFS_NAME : NULL;
+    topt->time_scale = o->time_scale;
+    /* SQLite's busy timeout is a clock too: compressed with the others,
+     * or a waiting job would meet a scaled walltime first. */
+    double busy = spec->profile->busy_timeout_ms * o->time_scale;
+    topt->profile.busy_timeout_ms =
+        spec->profile->busy_timeout_ms > 0 && busy < 1 ? 1 : (int)busy;
+}
+
 /* The built-in job: the tracker library, called as the worker calls it. */
 static int run_c_job(const job_spec *spec, job_record *r)
 {
     const options *o = spec->opts;
     tracker_options topt;
-    tracker_options_init(&topt, spec->profile);
-    topt.vfs = o->simulate ? FAULTFS_VFS_NAME : NULL;
-    topt.time_scale = o->time_scale;
+    job_tracker_options(spec, &topt);
     topt.seed = mix64(o->seed ^ ((uint64_t)spec->round << 32) ^
                       (uint64_t)spec->job_index);
 
@@ -216,7 +227,9 @@ static void exec_foreign_job(const job_spec *spec)
     put_env("TRACKHAMMER_VARIABLE", "%s", spec->variable);
     put_env("TRACKHAMMER_EXPERIMENT", "%s", o->experiment);
     put_env("TRACKHAMMER_JOB_INDEX", "%d", spec->job_index);
-    put_profile_env(spec->profile);
+    tracker_options scaled; /* the busy timeout compressed, as for C jobs */
+    job_tracker_options(spec, &scaled);
+    put_profile_env(&scaled.profile);
     put_env("TRACKHAMMER_TIME_SCALE", "%.17g", o->time_scale);
     put_env("TRACKHAMMER_WORK_SECONDS", "%.17g", o->work_s);
     put_env("TRACKHAMMER_SEED", "%llu",

@@ -17,9 +17,7 @@ static void monitor_loop(const job_spec *spec, monitor_record *m)
 {
     const options *o = spec->opts;
     tracker_options topt;
-    tracker_options_init(&topt, spec->profile);
-    topt.vfs = o->simulate ? FAULTFS_VFS_NAME : NULL;
-    topt.time_scale = o->time_scale;
+    job_tracker_options(spec, &topt);
     tracker *t = NULL;
     double deadline = monotonic_now() + o->walltime_s * o->time_scale;
     while (!m->stop && monotonic_now() < deadline) {
@@ -54,7 +52,7 @@ static void monitor_loop(const job_spec *spec, monitor_record *m)
 
 int monitor_start(const job_spec *spec, monitor_record *m)
 {
-    pid_t pid = fork();
+    pid_t pid = fork_child();
     if (pid == 0) {
         if (spec->opts->simulate) {
             faultfs_config config = spec->opts->fault_config;

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #define TRACKHAMMER_VERSION "0.1"
 #define MAX_PROFILES 32
@@ -143,6 +144,9 @@ typedef struct job_spec {
 /* The job's life in the current process (a forked child); returns the exit
  * status. A foreign job (--job-cmd) is exec'd and never returns. */
 int job_run(const job_spec *spec, job_record *record);
+/* The tracker options of a job (and of the monitor): its profile, the
+ * model's VFS, every clock compressed by the time scale. */
+void job_tracker_options(const job_spec *spec, tracker_options *topt);
 /* Fill a record from a foreign job's outcome file. */
 void job_read_outcome(const char *path, job_record *record);
 /* A record before its job starts: nothing done, nothing in flight. */
@@ -255,6 +259,9 @@ void sleep_seconds(double seconds);
  * choices (start jitter, kills). */
 uint64_t mix64(uint64_t x);
 double uniform01(uint64_t *state);
+/* fork() for a job or the monitor: the crash signals back to their
+ * default action in the child, stdio flushed before. */
+pid_t fork_child(void);
 /* snprintf for text that may be cut short on purpose (messages, names);
  * paths are kept short enough by the option checks never to be. */
 void text_format(char *dst, size_t size, const char *fmt, ...)

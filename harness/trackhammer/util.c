@@ -4,6 +4,7 @@
 #include "trackhammer.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -82,4 +83,22 @@ void text_format(char *dst, size_t size, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(dst, size, fmt, ap);
     va_end(ap);
+}
+
+/* Open MPI installs handlers for SIGSEGV, SIGBUS, SIGFPE and SIGILL that
+ * print a backtrace and exit; a forked job must die of the signal itself,
+ * as a batch job does, so the rank sees which one. Flushing first keeps a
+ * child from writing the rank's buffered output a second time. */
+pid_t fork_child(void)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        static const int crash_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+                                             SIGABRT };
+        for (size_t i = 0; i < sizeof crash_signals / sizeof *crash_signals;
+             i++)
+            signal(crash_signals[i], SIG_DFL);
+    }
+    return pid;
 }
