@@ -70,6 +70,7 @@ bool faultfs_decide(faultfs_class cls, const faultfs_target *target,
     faultfs_count_call(cls, delay);
     if (delay > 0.0) {
         sleep_real(delay);
+        faultfs_model_wait(delay);
     }
     double factor = 1.0;
     if (target->storm) {
@@ -127,4 +128,14 @@ void faultfs_set_sleep(faultfs_sleep_fn sleep_fn, void *ctx)
 {
     faultfs_g.sleep_fn = sleep_fn;
     faultfs_g.sleep_ctx = ctx;
+}
+
+void faultfs_model_wait(double real_seconds)
+{
+    double scale = faultfs_g.config.time_scale;
+    if (!(real_seconds > 0.0) || !(scale > 0.0)) {
+        return;
+    }
+    double ahead = real_seconds * (1.0 / scale - 1.0) * 1e9;
+    atomic_fetch_add(&faultfs_g.model_ahead_ns, (int64_t)ahead);
 }

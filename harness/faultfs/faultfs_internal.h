@@ -49,6 +49,10 @@ typedef struct faultfs_globals {
     faultfs_sleep_fn sleep_fn;
     void *sleep_ctx;
     int log_fd; /* -1: no event log */
+    /* How far this process's model clock is ahead of the real one: what its
+     * compressed waits would have lasted uncompressed, less what they did
+     * (see faultfs_model_wait). */
+    _Atomic int64_t model_ahead_ns;
 } faultfs_globals;
 
 extern faultfs_globals faultfs_g;

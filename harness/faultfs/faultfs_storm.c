@@ -130,14 +130,17 @@ static uint64_t now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec +
+           (uint64_t)atomic_load(&faultfs_g.model_ahead_ns);
 }
 
-/* Length of one bucket in real nanoseconds. */
+/* Length of one bucket in model nanoseconds. Load is counted on the model
+ * clock of each process (now_ns): real time, in which SQLite's calls run at
+ * the machine's speed, plus its compressed waits at their full length. */
 static uint64_t bucket_ns(void)
 {
     const faultfs_config *c = &faultfs_g.config;
-    double ns = c->storm.horizon_s * c->time_scale * 1e9 / HORIZON_SLOTS;
+    double ns = c->storm.horizon_s * 1e9 / HORIZON_SLOTS;
     return ns < 1.0 ? 1 : (uint64_t)ns;
 }
 
@@ -174,7 +177,7 @@ double faultfs_storm_factor_of(faultfs_storm *storm)
     double rate = (double)calls / c->storm.horizon_s;
     double since_start = (double)now * 1e-9 - c->storm.start_epoch_s;
     if (c->storm.start_epoch_s > 0.0 && since_start >= 0.0 &&
-        since_start < c->storm.window_s * c->time_scale) {
+        since_start < c->storm.window_s) {
         rate += c->storm.background;
     }
     double factor = rate / c->storm.capacity;

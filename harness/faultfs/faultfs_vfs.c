@@ -441,6 +441,7 @@ int faultfs_install(const faultfs_config *config, bool make_default,
     }
     faultfs_g.config = *config;
     faultfs_restart_numbering();
+    atomic_store(&faultfs_g.model_ahead_ns, 0);
     if (!faultfs_registered) {
         init_vfs(unix_vfs);
         faultfs_fcntl_install(unix_vfs);

@@ -64,8 +64,10 @@ static void call_end(job_record *r, tracker_op op, int rc, double started)
         if (rc == SQLITE_OK) {
             r->last_ack_op = (int)op;
             r->unknown_op = -1;
+            r->unknown_ops = 0;
         } else {
             r->unknown_op = (int)op;
+            r->unknown_ops |= 1u << op;
         }
     }
     r->current_op = -1;
@@ -98,11 +100,23 @@ static int install_fault_model(const job_spec *spec, char *err,
     config.rank = (uint64_t)spec->job_index;
     config.time_scale = o->time_scale;
     config.storm.start_epoch_s = spec->storm_start_epoch;
+    if (spec->fault_log)
+        snprintf(config.log_path, sizeof config.log_path, "%s",
+                 spec->fault_log);
     int rc = faultfs_install(&config, false, err, err_size);
     faultfs_counters_reset();
     if (o->fault_before_op >= 0)
         placed_fault = o;
     return rc;
+}
+
+/* Sleep a compressed model duration, and tell the model's clock (a no-op
+ * without a fault model). Used for start jitter, work and backoff. */
+static void model_sleep(void *ctx, double seconds)
+{
+    (void)ctx;
+    sleep_seconds(seconds);
+    faultfs_model_wait(seconds);
 }
 
 void job_tracker_options(const job_spec *spec, tracker_options *topt)
@@ -111,6 +125,7 @@ void job_tracker_options(const job_spec *spec, tracker_options *topt)
     tracker_options_init(topt, spec->profile);
     topt->vfs = o->simulate ? FAULTFS_VFS_NAME : NULL;
     topt->time_scale = o->time_scale;
+    topt->sleep = model_sleep;
     /* SQLite's busy timeout is a clock too: compressed with the others,
      * or a waiting job would meet a scaled walltime first. */
     double busy = spec->profile->busy_timeout_ms * o->time_scale;
@@ -150,7 +165,7 @@ static int run_c_job(const job_spec *spec, job_record *r)
         rc = tracker_mark_running(t, var, exp);
         call_end(r, TRACKER_OP_MARK_RUNNING, rc, started);
         if (rc == SQLITE_OK) {
-            sleep_seconds(o->work_s * o->time_scale);
+            model_sleep(NULL, o->work_s * o->time_scale);
             started = call_begin(r, TRACKER_OP_MARK_COMPLETED);
             rc = tracker_mark_completed(t, var, exp);
             call_end(r, TRACKER_OP_MARK_COMPLETED, rc, started);
@@ -260,7 +275,7 @@ int job_run(const job_spec *spec, job_record *r)
             return 1;
         }
     }
-    sleep_seconds(uniform01(&rng) * o->start_jitter_s * o->time_scale);
+    model_sleep(NULL, uniform01(&rng) * o->start_jitter_s * o->time_scale);
     if (o->job_cmd[0])
         exec_foreign_job(spec);
     int status = run_c_job(spec, r);

@@ -201,8 +201,12 @@ int main(int argc, char **argv)
     MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (!ok)
         return finish(1);
+    char results_dir[TEXT_MAX];
+    if (rank == 0)
+        snprintf(results_dir, sizeof results_dir, "%s", res.dir);
+    MPI_Bcast(results_dir, sizeof results_dir, MPI_CHAR, 0, MPI_COMM_WORLD);
 
-    run_context ctx = { &o, rank, size, db_path };
+    run_context ctx = { &o, rank, size, db_path, results_dir };
     int done = 0;
     for (int p = 0; p < o.profile_count && ok; p++) {
         for (int r = 0; r < o.repeat && ok; r++, done++) {

@@ -54,7 +54,8 @@ static const struct option_row rows[] = {
     { "seed", 's', ARG_INT, "N", "from the clock (printed)",
       "seed for fault draws, start jitter and kills: same seed, same round" },
     { "walltime", 'w', ARG_SECONDS, "SECONDS", "600",
-      "model seconds a job may run before it is killed" },
+      "model seconds a job may run before it is killed (never less than 5 "
+      "real seconds)" },
     { "work", 'W', ARG_SECONDS, "SECONDS", "10",
       "model seconds of work between mark_running and mark_completed" },
     { "start-jitter", 'j', ARG_SECONDS, "SECONDS", "1",

@@ -278,6 +278,57 @@ static void print_table(FILE *out, const struct pooled *rows, int count)
     }
 }
 
+/* One string member of a JSON object: `sep` then "key": "value". */
+static void json_member(FILE *f, const char *sep, const char *key,
+                        const char *value)
+{
+    fprintf(f, "%s\"%s\": ", sep, key);
+    json_text(f, value);
+}
+
+/* summary.json: how the run was made, where it ran, and its table. */
+static void write_summary(const results *res, const options *o,
+                          const environment *env, const char *rank_map_json,
+                          const struct pooled *rows, int count, int jobs)
+{
+    char path[TEXT_MAX + 32];
+    snprintf(path, sizeof path, "%s/summary.json", res->dir);
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        return;
+    char model[8192];
+    faultfs_config_describe(&o->fault_config, model, sizeof model);
+    json_member(f, "{\n  ", "command_line", o->command_line);
+    fprintf(f, ",\n  \"environment\": {");
+    json_member(f, "", "hostname", env->hostname);
+    json_member(f, ", ", "sqlite_version", env->sqlite_version);
+    json_member(f, ", ", "mpi_version", env->mpi_version);
+    json_member(f, ", ", "db_dir", o->db_dir);
+    json_member(f, ", ", "fs_type", env->fs_type);
+    json_member(f, ", ", "mount_point", env->mount_point);
+    json_member(f, ", ", "mount_options", env->mount_options);
+    fprintf(f, ", \"ranks\": %s},\n", rank_map_json);
+    json_member(f, "  ", "fault_model", o->simulate ? model : "none");
+    fprintf(f, ",\n  \"time_scale\": %.17g, \"seed\": %llu, \"jobs\": %d, "
+               "\"repeat\": %d,\n  \"table\": [\n",
+            o->time_scale, (unsigned long long)o->seed, jobs, o->repeat);
+    for (int i = 0; i < count; i++) {
+        const struct pooled *p = &rows[i];
+        json_member(f, "    {", "profile", p->profile->name);
+        json_member(f, ", ", "published_run", p->profile->published_run);
+        fprintf(f, ", \"rounds\": %d, \"jobs\": %d, \"ioerr_jobs\": %d, "
+                   "\"sigbus_jobs\": %d, \"locked_jobs\": %d, "
+                   "\"malformed_jobs\": %d, \"other_jobs\": %d, "
+                   "\"lost_updates\": %d, \"integrity_failures\": %d, "
+                   "\"db_time_p50_s\": %.6f, \"db_time_p99_s\": %.6f}%s\n",
+                p->rounds, p->jobs, p->ioerr, p->sigbus, p->locked,
+                p->malformed, p->other, p->lost, p->integrity_failures,
+                p->p50_max, p->p99_max, i + 1 < count ? "," : "");
+    }
+    fprintf(f, "  ]\n}\n");
+    fclose(f);
+}
+
 void results_finish(results *res, const options *o, const environment *env,
                     const char *rank_map_json, const round_result *rounds,
                     int round_count, FILE *out)
@@ -291,52 +342,8 @@ void results_finish(results *res, const options *o, const environment *env,
                  "round. Files: %s/\n",
             round_count, round_count ? rounds[0].jobs : 0, res->dir);
 
-    char path[TEXT_MAX + 32];
-    snprintf(path, sizeof path, "%s/summary.json", res->dir);
-    FILE *f = fopen(path, "w");
-    if (f != NULL) {
-        char model[8192];
-        faultfs_config_describe(&o->fault_config, model, sizeof model);
-        fprintf(f, "{\n  \"command_line\": ");
-        json_text(f, o->command_line);
-        fprintf(f, ",\n  \"environment\": {\"hostname\": ");
-        json_text(f, env->hostname);
-        fprintf(f, ", \"sqlite_version\": ");
-        json_text(f, env->sqlite_version);
-        fprintf(f, ", \"mpi_version\": ");
-        json_text(f, env->mpi_version);
-        fprintf(f, ", \"db_dir\": ");
-        json_text(f, o->db_dir);
-        fprintf(f, ", \"fs_type\": ");
-        json_text(f, env->fs_type);
-        fprintf(f, ", \"mount_point\": ");
-        json_text(f, env->mount_point);
-        fprintf(f, ", \"mount_options\": ");
-        json_text(f, env->mount_options);
-        fprintf(f, ", \"ranks\": %s},\n  \"fault_model\": ", rank_map_json);
-        json_text(f, o->simulate ? model : "none");
-        fprintf(f, ",\n  \"time_scale\": %.17g, \"seed\": %llu, "
-                   "\"jobs\": %d, \"repeat\": %d,\n  \"table\": [\n",
-                o->time_scale, (unsigned long long)o->seed,
-                round_count ? rounds[0].jobs : 0, o->repeat);
-        for (int i = 0; i < count; i++) {
-            const struct pooled *p = &rows[i];
-            fprintf(f, "    {\"profile\": ");
-            json_text(f, p->profile->name);
-            fprintf(f, ", \"published_run\": ");
-            json_text(f, p->profile->published_run);
-            fprintf(f, ", \"rounds\": %d, \"jobs\": %d, \"ioerr_jobs\": %d, "
-                       "\"sigbus_jobs\": %d, \"locked_jobs\": %d, "
-                       "\"malformed_jobs\": %d, \"other_jobs\": %d, "
-                       "\"lost_updates\": %d, \"integrity_failures\": %d, "
-                       "\"db_time_p50_s\": %.6f, \"db_time_p99_s\": %.6f}%s\n",
-                    p->rounds, p->jobs, p->ioerr, p->sigbus, p->locked,
-                    p->malformed, p->other, p->lost, p->integrity_failures,
-                    p->p50_max, p->p99_max, i + 1 < count ? "," : "");
-        }
-        fprintf(f, "  ]\n}\n");
-        fclose(f);
-    }
+    write_summary(res, o, env, rank_map_json, rows, count,
+                  round_count ? rounds[0].jobs : 0);
     fclose(res->jobs_csv);
     fclose(res->rounds_csv);
     fclose(res->faults_csv);

@@ -137,8 +137,9 @@ static int jobs_of_rank(int jobs, int rank, int size)
 }
 
 static void fill_specs(const run_context *ctx, const tracker_profile *profile,
-                       int round, double storm_start, job_spec *specs,
-                       char (*outcome_files)[TEXT_MAX], int count)
+                       int round, double storm_start, const char *fault_log,
+                       job_spec *specs, char (*outcome_files)[TEXT_MAX],
+                       int count)
 {
     for (int k = 0; k < count; k++) {
         job_spec *s = &specs[k];
@@ -154,6 +155,7 @@ static void fill_specs(const run_context *ctx, const tracker_profile *profile,
                  ctx->opts->db_dir, round, s->job_index);
         unlink(outcome_files[k]);
         s->outcome_file = outcome_files[k];
+        s->fault_log = fault_log;
     }
 }
 
@@ -224,7 +226,13 @@ bool run_round(const run_context *ctx, const tracker_profile *profile,
         MPI_Abort(MPI_COMM_WORLD, 1);
     for (int k = 0; k < count; k++)
         job_record_init(&records[k]);
-    fill_specs(ctx, profile, round, storm_start, specs, outcome_files, count);
+    /* Every injected fault of the round, one line each, for attribution. */
+    char fault_log[TEXT_MAX + 32] = "";
+    if (o->simulate)
+        text_format(fault_log, sizeof fault_log, "%s/faults-round-%d.log",
+                    ctx->results_dir, round);
+    fill_specs(ctx, profile, round, storm_start,
+               fault_log[0] ? fault_log : NULL, specs, outcome_files, count);
 
     polite_barrier(round_timeout, "the start of a round");
     double started = monotonic_now();
@@ -238,6 +246,7 @@ bool run_round(const run_context *ctx, const tracker_profile *profile,
         monitor_spec.db_path = ctx->db_path;
         monitor_spec.round = round;
         monitor_spec.storm_start_epoch = storm_start;
+        monitor_spec.fault_log = NULL; /* the monitor's faults are not jobs' */
         monitor_pid = monitor_start(&monitor_spec, monitor);
     }
     run_jobs_isolated(specs, records, count);

@@ -112,8 +112,11 @@ typedef struct job_record {
     /* written by the job as it goes */
     int current_op;           /* tracker_op in flight, -1 between calls */
     int last_ack_op;          /* last acknowledged status write, -1 none */
-    int unknown_op;           /* a status write that failed after the last
-                                 ack: it may have committed */
+    int unknown_op;           /* the last status write that failed after
+                                 the last ack: it may have committed */
+    unsigned unknown_ops;     /* every such write since the ack (bit per
+                                 tracker_op): a failure can follow a commit,
+                                 e.g. SQLITE_IOERR_RDLOCK on the downgrade */
     int failed_op;            /* the call that failed the job, -1 none */
     int failed_code;
     int failed_attempts;
@@ -139,6 +142,7 @@ typedef struct job_spec {
     double storm_start_epoch;
     char variable[64];
     const char *outcome_file; /* foreign jobs only */
+    const char *fault_log;    /* the model's event log for the round */
 } job_spec;
 
 /* The job's life in the current process (a forked child); returns the exit
@@ -240,6 +244,7 @@ typedef struct run_context {
     const options *opts;
     int rank, size;          /* MPI_COMM_WORLD */
     const char *db_path;
+    const char *results_dir; /* rank 0's results/<run-id>, on every rank */
 } run_context;
 
 /* One round of `profile` on every rank; rank 0 fills *out and writes the

@@ -88,12 +88,22 @@ static job_verdict check_job(sqlite3 *db, const options *o,
     const char *acked = status_after(r->last_ack_op);
     if (acked == NULL)
         acked = "pending";
-    int pending_op = r->current_op >= 0 ? r->current_op : r->unknown_op;
-    const char *maybe = status_after(pending_op);
+    /* The writes that may or may not have committed: every status write
+     * that failed since the last ack, and the one cut short, if any. */
+    unsigned unknown = r->unknown_ops;
+    if (r->current_op >= 0 && status_after(r->current_op))
+        unknown |= 1u << r->current_op;
+    bool maybe_other = false, actual_is_unknown = false;
+    for (int op = 0; op < TRACKER_OP_COUNT; op++) {
+        const char *maybe = (unknown & (1u << op)) ? status_after(op) : NULL;
+        if (maybe == NULL)
+            continue;
+        maybe_other |= strcmp(maybe, acked) != 0;
+        actual_is_unknown |= strcmp(actual, maybe) == 0;
+    }
     if (strcmp(actual, acked) == 0)
-        return maybe && strcmp(maybe, acked) != 0 ? VERDICT_UNKNOWN_LOST
-                                                  : VERDICT_OK;
-    if (maybe && strcmp(actual, maybe) == 0)
+        return maybe_other ? VERDICT_UNKNOWN_LOST : VERDICT_OK;
+    if (actual_is_unknown)
         return VERDICT_UNKNOWN_COMMITTED;
     return r->outcome == OUTCOME_SKIPPED ? VERDICT_OK : VERDICT_LOST;
 }
