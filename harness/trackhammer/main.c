@@ -23,7 +23,8 @@ static int finish(int status)
     return status;
 }
 
-/* faultfs.so beside the trackhammer binary, for foreign jobs. */
+/* faultfs.so for foreign jobs: beside the trackhammer binary (the build
+ * tree), else in ../lib (an installed tree). */
 static void default_extension_path(options *o)
 {
     if (o->faultfs_ext[0])
@@ -37,6 +38,9 @@ static void default_extension_path(options *o)
     if (slash)
         *slash = '\0';
     text_format(o->faultfs_ext, sizeof o->faultfs_ext, "%s/faultfs.so", exe);
+    if (access(o->faultfs_ext, R_OK) != 0)
+        text_format(o->faultfs_ext, sizeof o->faultfs_ext,
+                    "%s/../lib/faultfs.so", exe);
 }
 
 /* Every rank must see the database directory rank 0 sees: rank 0 leaves a
