@@ -53,6 +53,7 @@ all:
 
 include tracker/tracker.mk
 -include harness/*.mk
+-include analysis/*.mk
 
 all: deps-check $(LIBRARIES) $(PROGRAMS)
 

@@ -1,0 +1,471 @@
+/*
+ * load.c: results directories and the reference table into the results
+ * database.
+ *
+ * Tables keep trackhammer's column names (harness/trackhammer/results.c),
+ * so a user who knows jobs.csv knows the jobs table; run_id tells apart the
+ * directories of a merged report. A CSV column is found by its header name,
+ * so added columns do not break an older report; a missing column, a row
+ * with the wrong number of fields or a number that does not parse stops the
+ * load with the file and the line.
+ */
+#include "analysis.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* "thrp": marks a database th-report made, which it may replace. */
+#define REPORT_APPLICATION_ID 0x74687270
+#define MAX_FIELDS 64
+
+typedef struct column {
+    const char *name;
+    char type; /* 'i' integer, 'r' real, 't' text */
+} column;
+
+typedef struct csv_table {
+    const char *table;
+    const char *file; /* inside a results directory */
+    const column *columns;
+    int count;
+} csv_table;
+
+static const column jobs_columns[] = {
+    { "round", 'i' }, { "repeat", 'i' }, { "profile", 't' }, { "job", 'i' },
+    { "variable", 't' }, { "outcome", 't' }, { "signal", 'i' },
+    { "failed_op", 't' }, { "code", 'i' }, { "code_name", 't' },
+    { "attempts", 'i' }, { "message", 't' }, { "db_time_s", 'r' },
+    { "wall_s", 'r' }, { "last_ack", 't' }, { "in_flight", 't' },
+    { "unknown_op", 't' }, { "verdict", 't' }, { "retries_locked", 'i' },
+    { "retries_ioerr", 'i' }, { "retries_corrupt", 'i' },
+    { "faults_injected", 'i' },
+};
+
+static const column rounds_columns[] = {
+    { "round", 'i' }, { "repeat", 'i' }, { "profile", 't' },
+    { "published_run", 't' }, { "jobs", 'i' }, { "ok", 'i' },
+    { "skipped", 'i' }, { "failed", 'i' }, { "crashed", 'i' },
+    { "killed", 'i' }, { "hung", 'i' }, { "ioerr_jobs", 'i' },
+    { "sigbus_jobs", 'i' }, { "locked_jobs", 'i' }, { "malformed_jobs", 'i' },
+    { "other_jobs", 'i' }, { "lost_updates", 'i' },
+    { "unknown_committed", 'i' }, { "unknown_lost", 'i' },
+    { "integrity", 't' }, { "hot_journal", 'i' }, { "wal_left", 'i' },
+    { "shm_left", 'i' }, { "db_time_p50_s", 'r' }, { "db_time_p99_s", 'r' },
+    { "wall_s", 'r' }, { "monitor_polls", 'i' },
+    { "monitor_failed_polls", 'i' },
+};
+
+static const column faults_columns[] = {
+    { "round", 'i' }, { "repeat", 'i' }, { "profile", 't' },
+    { "class", 't' }, { "calls", 'i' }, { "faults", 'i' },
+};
+
+static const column reference_columns[] = {
+    { "run", 't' }, { "profile", 't' }, { "journal_mode", 't' },
+    { "synchronous", 't' }, { "retry_on_ioerr", 't' },
+    { "retry_scope", 't' }, { "jobs", 'i' },
+    { "jobs_with_disk_io_error", 'i' }, { "sigbus", 't' },
+};
+
+#define TABLE(t, f, c) { t, f, c, (int)(sizeof c / sizeof c[0]) }
+static const csv_table results_tables[] = {
+    TABLE("jobs", "jobs.csv", jobs_columns),
+    TABLE("rounds", "rounds.csv", rounds_columns),
+    TABLE("faults", "faults.csv", faults_columns),
+};
+static const csv_table reference_table =
+    TABLE("reference", NULL, reference_columns);
+
+/* One line of a fault log, in order; path= takes the rest of the line. */
+static const column fault_log_keys[] = {
+    { "pid", 'i' }, { "node", 'i' }, { "rank", 'i' }, { "class", 't' },
+    { "kind", 't' }, { "call", 'i' }, { "by", 't' }, { "effect", 't' },
+    { "code", 'i' }, { "name", 't' },
+};
+
+static const char schema[] =
+    "CREATE TABLE runs (run_id INTEGER PRIMARY KEY, dir TEXT, "
+    "  command_line TEXT, fault_model TEXT, time_scale REAL, seed INTEGER, "
+    "  jobs_per_round INTEGER, sqlite_version TEXT, fs_type TEXT);\n"
+    /* by= of the log is drawn_by here: BY is an SQL keyword. */
+    "CREATE TABLE fault_events (run_id INTEGER, round INTEGER, time REAL, "
+    "  pid INTEGER, node INTEGER, rank INTEGER, class TEXT, kind TEXT, "
+    "  call INTEGER, drawn_by TEXT, effect TEXT, code INTEGER, name TEXT, "
+    "  path TEXT);\n";
+
+static int fail(char *err, size_t err_size, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t err_size, const char *format, ...)
+{
+    va_list ap;
+    va_start(ap, format);
+    vsnprintf(err, err_size, format, ap);
+    va_end(ap);
+    return -1;
+}
+
+static int exec_sql(sqlite3 *db, const char *sql, char *err, size_t err_size)
+{
+    char *message = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &message) == SQLITE_OK)
+        return 0;
+    fail(err, err_size, "SQL: %s", message ? message : sqlite3_errmsg(db));
+    sqlite3_free(message);
+    return -1;
+}
+
+static const char *sql_type(char type)
+{
+    return type == 'i' ? "INTEGER" : type == 'r' ? "REAL" : "TEXT";
+}
+
+static int create_csv_table(sqlite3 *db, const csv_table *t, bool with_run,
+                            char *err, size_t err_size)
+{
+    char *sql = sqlite3_mprintf("CREATE TABLE %s (%s", t->table,
+                                with_run ? "run_id INTEGER" : "");
+    for (int i = 0; sql && i < t->count; i++) {
+        char *longer = sqlite3_mprintf("%s%s\"%w\" %s", sql,
+                                       (with_run || i) ? ", " : "",
+                                       t->columns[i].name,
+                                       sql_type(t->columns[i].type));
+        sqlite3_free(sql);
+        sql = longer;
+    }
+    char *full = sql ? sqlite3_mprintf("%s);", sql) : NULL;
+    sqlite3_free(sql);
+    if (full == NULL)
+        return fail(err, err_size, "out of memory");
+    int rc = exec_sql(db, full, err, err_size);
+    sqlite3_free(full);
+    return rc;
+}
+
+/* A database th-report wrote earlier may be replaced; any other file not. */
+static int clear_old_report(const char *path, char *err, size_t err_size)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return errno == ENOENT ? 0 : fail(err, err_size, "%s: %s", path,
+                                          strerror(errno));
+    unsigned char header[72] = { 0 };
+    size_t n = fread(header, 1, sizeof header, f);
+    fclose(f);
+    unsigned long id = n == sizeof header
+                           ? (unsigned long)header[68] << 24 |
+                                 (unsigned long)header[69] << 16 |
+                                 (unsigned long)header[70] << 8 | header[71]
+                           : 0;
+    if (id != REPORT_APPLICATION_ID)
+        return fail(err, err_size,
+                    "%s: exists and is not a th-report database; "
+                    "remove it or choose another --db", path);
+    if (unlink(path) != 0)
+        return fail(err, err_size, "%s: %s", path, strerror(errno));
+    return 0;
+}
+
+int db_open(const char *path, sqlite3 **db, char *err, size_t err_size)
+{
+    *db = NULL;
+    const char *name = path ? path : ":memory:";
+    if (path && clear_old_report(path, err, err_size) < 0)
+        return -1;
+    if (sqlite3_open(name, db) != SQLITE_OK)
+        return fail(err, err_size, "%s: %s", name, sqlite3_errmsg(*db));
+    char pragma[64];
+    snprintf(pragma, sizeof pragma, "PRAGMA application_id = %d;",
+             REPORT_APPLICATION_ID);
+    if (stats_register_sql(*db) != SQLITE_OK)
+        return fail(err, err_size, "%s: %s", name, sqlite3_errmsg(*db));
+    if (exec_sql(*db, pragma, err, err_size) < 0 ||
+        exec_sql(*db, schema, err, err_size) < 0 ||
+        create_csv_table(*db, &reference_table, false, err, err_size) < 0)
+        return -1;
+    for (size_t i = 0; i < sizeof results_tables / sizeof *results_tables; i++)
+        if (create_csv_table(*db, &results_tables[i], true, err, err_size) < 0)
+            return -1;
+    return 0;
+}
+
+/* Binds `text` to parameter `index` as the column's type. */
+static int bind_value(sqlite3_stmt *stmt, int index, char type,
+                      const char *text)
+{
+    char *end;
+    errno = 0;
+    if (type == 't')
+        return sqlite3_bind_text(stmt, index, text, -1, SQLITE_TRANSIENT);
+    if (type == 'i') {
+        long long v = strtoll(text, &end, 10);
+        if (*text == '\0' || *end != '\0' || errno)
+            return -1;
+        return sqlite3_bind_int64(stmt, index, v);
+    }
+    double v = strtod(text, &end);
+    if (*text == '\0' || *end != '\0' || errno)
+        return -1;
+    return sqlite3_bind_double(stmt, index, v);
+}
+
+static sqlite3_stmt *prepare_insert(sqlite3 *db, const char *table,
+                                    int params)
+{
+    char *sql = sqlite3_mprintf("INSERT INTO %s VALUES (?", table);
+    for (int i = 1; sql && i < params; i++) {
+        char *longer = sqlite3_mprintf("%s, ?", sql);
+        sqlite3_free(sql);
+        sql = longer;
+    }
+    char *full = sql ? sqlite3_mprintf("%s)", sql) : NULL;
+    sqlite3_free(sql);
+    sqlite3_stmt *stmt = NULL;
+    if (full)
+        sqlite3_prepare_v2(db, full, -1, &stmt, NULL);
+    sqlite3_free(full);
+    return stmt;
+}
+
+/* Which header field holds each of the table's columns. */
+static int map_header(const csv_table *t, char **fields, int count,
+                      int *where, const char *path, char *err,
+                      size_t err_size)
+{
+    for (int c = 0; c < t->count; c++) {
+        where[c] = -1;
+        for (int f = 0; f < count; f++)
+            if (strcmp(fields[f], t->columns[c].name) == 0)
+                where[c] = f;
+        if (where[c] < 0)
+            return fail(err, err_size, "%s:1: no column '%s' in the header",
+                        path, t->columns[c].name);
+    }
+    return 0;
+}
+
+static int insert_row(sqlite3 *db, sqlite3_stmt *stmt, const csv_table *t,
+                      long long run_id, char **fields, const int *where,
+                      const char *path, long line, char *err, size_t err_size)
+{
+    int first = 1;
+    sqlite3_reset(stmt);
+    if (run_id > 0)
+        sqlite3_bind_int64(stmt, first++, run_id);
+    for (int c = 0; c < t->count; c++)
+        if (bind_value(stmt, first + c, t->columns[c].type,
+                       fields[where[c]]) != SQLITE_OK)
+            return fail(err, err_size, "%s:%ld: column '%s': '%s' is not %s",
+                        path, line, t->columns[c].name, fields[where[c]],
+                        t->columns[c].type == 'i' ? "an integer" : "a number");
+    if (sqlite3_step(stmt) != SQLITE_DONE)
+        return fail(err, err_size, "%s:%ld: %s", path, line,
+                    sqlite3_errmsg(db));
+    return 0;
+}
+
+/* Rows of `path` into table t; run_id 0 for a table without one. */
+static int load_csv(sqlite3 *db, const csv_table *t, const char *path,
+                    long long run_id, char *err, size_t err_size)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return fail(err, err_size, "%s: %s", path, strerror(errno));
+    sqlite3_stmt *stmt = prepare_insert(db, t->table,
+                                        t->count + (run_id > 0));
+    char *line = NULL, *fields[MAX_FIELDS];
+    size_t capacity = 0;
+    int where[MAX_FIELDS], header_count = 0, rc = 0;
+    const char *why = NULL;
+    for (long n = 1; rc == 0 && getline(&line, &capacity, f) > 0; n++) {
+        int count = csv_split(line, fields, MAX_FIELDS, &why);
+        if (count < 0)
+            rc = fail(err, err_size, "%s:%ld: %s", path, n, why);
+        else if (n == 1) {
+            header_count = count;
+            rc = map_header(t, fields, count, where, path, err, err_size);
+        } else if (count != header_count)
+            rc = fail(err, err_size, "%s:%ld: %d fields, the header has %d",
+                      path, n, count, header_count);
+        else
+            rc = insert_row(db, stmt, t, run_id, fields, where, path, n, err,
+                            err_size);
+    }
+    if (rc == 0 && header_count == 0)
+        rc = fail(err, err_size, "%s:1: empty file, no header", path);
+    free(line);
+    sqlite3_finalize(stmt);
+    fclose(f);
+    return rc;
+}
+
+/* One fault-log line's key=value fields after the timestamp, bound from
+ * parameter 4 on (run_id, round and time come first). */
+static int bind_fault_fields(sqlite3_stmt *stmt, char *p, const char **why)
+{
+    size_t keys = sizeof fault_log_keys / sizeof fault_log_keys[0];
+    for (size_t k = 0; k <= keys; k++) {
+        const char *key = k < keys ? fault_log_keys[k].name : "path";
+        size_t len = strlen(key);
+        if (*p != ' ' || strncmp(p + 1, key, len) != 0 || p[len + 1] != '=') {
+            *why = key;
+            return -1;
+        }
+        char *value = p + len + 2;
+        p = k < keys ? value + strcspn(value, " ") : value + strlen(value);
+        char saved = *p;
+        *p = '\0';
+        char type = k < keys ? fault_log_keys[k].type : 't';
+        if (bind_value(stmt, (int)k + 4, type, value) != SQLITE_OK) {
+            *why = key;
+            return -1;
+        }
+        *p = saved;
+    }
+    return 0;
+}
+
+static int load_fault_log(sqlite3 *db, sqlite3_stmt *stmt, const char *path,
+                          long long run_id, int round, char *err,
+                          size_t err_size)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return fail(err, err_size, "%s: %s", path, strerror(errno));
+    char *line = NULL;
+    size_t capacity = 0;
+    int rc = 0;
+    for (long n = 1; rc == 0 && getline(&line, &capacity, f) > 0; n++) {
+        line[strcspn(line, "\n")] = '\0';
+        char *rest;
+        double when = strtod(line, &rest);
+        const char *why = "the time";
+        sqlite3_reset(stmt);
+        sqlite3_bind_int64(stmt, 1, run_id);
+        sqlite3_bind_int(stmt, 2, round);
+        sqlite3_bind_double(stmt, 3, when);
+        if (rest == line || bind_fault_fields(stmt, rest, &why) < 0)
+            rc = fail(err, err_size, "%s:%ld: bad or missing %s", path, n,
+                      why);
+        else if (sqlite3_step(stmt) != SQLITE_DONE)
+            rc = fail(err, err_size, "%s:%ld: %s", path, n,
+                      sqlite3_errmsg(db));
+    }
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+/* Every faults-round-N.log of a directory; a run without a fault model
+ * has none. */
+static int load_fault_logs(sqlite3 *db, const char *dir, long long run_id,
+                           char *err, size_t err_size)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return fail(err, err_size, "%s: %s", dir, strerror(errno));
+    sqlite3_stmt *stmt = prepare_insert(db, "fault_events", 14);
+    struct dirent *e;
+    int rc = 0;
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        int round, used = 0;
+        if (sscanf(e->d_name, "faults-round-%d.log%n", &round, &used) != 1 ||
+            e->d_name[used] != '\0')
+            continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        rc = load_fault_log(db, stmt, path, run_id, round, err, err_size);
+    }
+    sqlite3_finalize(stmt);
+    closedir(d);
+    return rc;
+}
+
+char *file_contents(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return NULL;
+    char *text = NULL;
+    size_t size = 0;
+    FILE *memory = open_memstream(&text, &size);
+    int c;
+    while (memory && (c = fgetc(f)) != EOF)
+        fputc(c, memory);
+    if (memory)
+        fclose(memory);
+    fclose(f);
+    return text;
+}
+
+/* summary.json's description of the run, by SQLite's JSON functions. */
+static int load_summary(sqlite3 *db, const char *dir, long long *run_id,
+                        char *err, size_t err_size)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    char *json = file_contents(path);
+    if (json == NULL)
+        return fail(err, err_size, "%s: %s", path, strerror(errno));
+    sqlite3_stmt *stmt = NULL;
+    sqlite3_prepare_v2(
+        db,
+        "INSERT INTO runs (dir, command_line, fault_model, time_scale, seed, "
+        "  jobs_per_round, sqlite_version, fs_type) "
+        "SELECT ?1, json_extract(?2, '$.command_line'), "
+        "  json_extract(?2, '$.fault_model'), "
+        "  json_extract(?2, '$.time_scale'), json_extract(?2, '$.seed'), "
+        "  json_extract(?2, '$.jobs'), "
+        "  json_extract(?2, '$.environment.sqlite_version'), "
+        "  json_extract(?2, '$.environment.fs_type') "
+        "WHERE json_valid(?2) AND json_type(?2) = 'object'",
+        -1, &stmt, NULL);
+    sqlite3_bind_text(stmt, 1, dir, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(stmt, 2, json, -1, free);
+    int rc = sqlite3_step(stmt) == SQLITE_DONE && sqlite3_changes(db) == 1
+                 ? 0
+                 : fail(err, err_size, "%s: not a JSON object", path);
+    sqlite3_finalize(stmt);
+    *run_id = sqlite3_last_insert_rowid(db);
+    return rc;
+}
+
+static int load_dir_contents(sqlite3 *db, const char *dir, char *err,
+                             size_t err_size)
+{
+    long long run_id = 0;
+    if (load_summary(db, dir, &run_id, err, err_size) < 0)
+        return -1;
+    for (size_t i = 0; i < sizeof results_tables / sizeof *results_tables;
+         i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, results_tables[i].file);
+        if (load_csv(db, &results_tables[i], path, run_id, err, err_size) < 0)
+            return -1;
+    }
+    return load_fault_logs(db, dir, run_id, err, err_size);
+}
+
+int load_results_dir(sqlite3 *db, const char *dir, char *err, size_t err_size)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return fail(err, err_size, "%s: %s", dir, strerror(errno));
+    closedir(d);
+    if (exec_sql(db, "BEGIN", err, err_size) < 0)
+        return -1;
+    if (load_dir_contents(db, dir, err, err_size) < 0) {
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    return exec_sql(db, "COMMIT", err, err_size);
+}
+
+int load_reference(sqlite3 *db, const char *path, char *err, size_t err_size)
+{
+    return load_csv(db, &reference_table, path, 0, err, err_size);
+}

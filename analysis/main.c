@@ -1,0 +1,178 @@
+/*
+ * th-report: trackhammer's results with intervals, significance, agreement
+ * with the published table, attribution and plots (issue 6).
+ */
+#include "analysis.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define REFERENCE_NAME "gadi-71-job-matrix.csv"
+/* The project's copy, when run from the source tree. */
+#define REFERENCE_IN_TREE "results/reference/" REFERENCE_NAME
+/* Where make install puts it, beside bin/th-report: found from the
+ * program's own path, so any PREFIX works without a rebuild. */
+#define REFERENCE_INSTALLED "../share/trackhammer/" REFERENCE_NAME
+
+/* Exit statuses: bad command line or input, and failure to write output. */
+#define EXIT_INPUT 2
+#define EXIT_OUTPUT 1
+
+static const char usage[] =
+    "usage: th-report [options] [RESULTS_DIR...]\n"
+    "\n"
+    "Loads trackhammer results directories (results/<run-id>/: jobs.csv,\n"
+    "rounds.csv, faults.csv, summary.json, faults-round-N.log) and the\n"
+    "published reference table into one SQLite database, and prints a\n"
+    "markdown report: failures by class per configuration with Wilson 95%\n"
+    "intervals (pooled and per repeat), pairwise two-sided Fisher exact tests\n"
+    "on the I/O-error counts, the repeats needed to tell two rates apart\n"
+    "(normal approximation, alpha 0.05, power 80%), agreement with the\n"
+    "published rates, and the failing calls and injected faults. Several\n"
+    "directories are pooled by configuration. With no directory: the report\n"
+    "on the published table alone. Every query is printed at the end.\n"
+    "\n"
+    "  -r, --reference CSV  the published table; default, the first found of\n"
+    "                         " REFERENCE_IN_TREE "\n"
+    "                         PREFIX/share/trackhammer/" REFERENCE_NAME "\n"
+    "  -d, --db FILE        keep the results database in FILE (replaced if\n"
+    "                       th-report made it; default: in memory, or\n"
+    "                       DIR/report.db with --out)\n"
+    "  -o, --out DIR        also write every table as CSV, report.json,\n"
+    "                       queries.sql, report.md and, with gnuplot, the\n"
+    "                       plots rates.png/.svg (I/O-error rates, published\n"
+    "                       overlaid) and db_time.png/.svg (job database time)\n"
+    "  -h, --help           this text\n"
+    "\n"
+    "Exit status: 0 done, 2 bad command line or input (the message names the\n"
+    "file and line), 1 output could not be written.\n";
+
+typedef struct settings {
+    const char *reference;
+    const char *db_path;
+    const char *out_dir;
+    char **dirs;
+    int dir_count;
+} settings;
+
+/* The source tree's copy if there is one, else the installed one. */
+static const char *default_reference(void)
+{
+    static char installed[4096];
+    if (access(REFERENCE_IN_TREE, F_OK) == 0)
+        return REFERENCE_IN_TREE;
+    ssize_t n = readlink("/proc/self/exe", installed, sizeof installed - 1);
+    if (n <= 0)
+        return REFERENCE_IN_TREE; /* the error will name the usual place */
+    installed[n] = '\0';
+    char *slash = strrchr(installed, '/');
+    size_t dir_length = (size_t)(slash - installed) + 1;
+    snprintf(slash + 1, sizeof installed - dir_length, "%s",
+             REFERENCE_INSTALLED);
+    return installed;
+}
+
+/* 0 to go on, or the exit status to stop with. */
+static int parse_args(int argc, char **argv, settings *s)
+{
+    static const struct option long_options[] = {
+        { "reference", required_argument, NULL, 'r' },
+        { "db", required_argument, NULL, 'd' },
+        { "out", required_argument, NULL, 'o' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "r:d:o:h", long_options, NULL)) != -1) {
+        switch (c) {
+        case 'r': s->reference = optarg; break;
+        case 'd': s->db_path = optarg; break;
+        case 'o': s->out_dir = optarg; break;
+        case 'h': fputs(usage, stdout); return EXIT_SUCCESS;
+        default:
+            fputs("th-report: try --help\n", stderr);
+            return EXIT_INPUT;
+        }
+    }
+    s->dirs = argv + optind;
+    s->dir_count = argc - optind;
+    if (s->reference == NULL)
+        s->reference = default_reference();
+    return -1;
+}
+
+static int load_all(sqlite3 *db, const settings *s, char *err,
+                    size_t err_size)
+{
+    if (load_reference(db, s->reference, err, err_size) < 0)
+        return -1;
+    for (int i = 0; i < s->dir_count; i++)
+        if (load_results_dir(db, s->dirs[i], err, err_size) < 0)
+            return -1;
+    return 0;
+}
+
+/* --out: the files, the markdown again, and the plots. */
+static int write_outputs(sqlite3 *db, const settings *s, const char *db_name,
+                         char *err, size_t err_size)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/report.md", s->out_dir);
+    FILE *md = fopen(path, "w");
+    if (md == NULL) {
+        snprintf(err, err_size, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    int rc = report_markdown(db, md, db_name, err, err_size);
+    if (fclose(md) != 0 && rc == 0) {
+        snprintf(err, err_size, "%s: %s", path, strerror(errno));
+        rc = -1;
+    }
+    if (rc < 0 || output_write(db, s->out_dir, err, err_size) < 0)
+        return -1;
+    int drawn = plots_write(db, s->out_dir, err, err_size);
+    if (drawn < 0)
+        return -1;
+    if (drawn == 0)
+        fprintf(stderr, "th-report: gnuplot not found, no plots "
+                        "(sudo apt-get install gnuplot-nox)\n");
+    return 0;
+}
+
+static int run(const settings *s)
+{
+    char err[ERR_MAX] = "", db_file[4096];
+    const char *db_name = s->db_path;
+    if (s->out_dir && mkdir(s->out_dir, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "th-report: %s: %s\n", s->out_dir, strerror(errno));
+        return EXIT_OUTPUT;
+    }
+    if (db_name == NULL && s->out_dir) {
+        snprintf(db_file, sizeof db_file, "%s/report.db", s->out_dir);
+        db_name = db_file;
+    }
+    sqlite3 *db = NULL;
+    int status = EXIT_SUCCESS;
+    if (db_open(db_name, &db, err, sizeof err) < 0 ||
+        load_all(db, s, err, sizeof err) < 0)
+        status = EXIT_INPUT;
+    else if (report_build(db, err, sizeof err) < 0 ||
+             report_markdown(db, stdout, db_name, err, sizeof err) < 0 ||
+             (s->out_dir && write_outputs(db, s, db_name, err, sizeof err) < 0))
+        status = EXIT_OUTPUT;
+    if (status != EXIT_SUCCESS)
+        fprintf(stderr, "th-report: %s\n", err);
+    sqlite3_close(db);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    settings s = { 0 };
+    int status = parse_args(argc, argv, &s);
+    return status >= 0 ? status : run(&s);
+}

@@ -1,0 +1,426 @@
+/*
+ * report.c: the derived tables, each one SQL statement a user can rerun,
+ * and the markdown, each section one SELECT over those tables.
+ *
+ * A job's failure class follows trackhammer's table (results.c): SIGBUS the
+ * jobs a SIGBUS ended, then by the failing call's extended code as
+ * tracker_classify() does (IOERR, BUSY/LOCKED, CORRUPT/NOTADB), and
+ * everything else that did not end ok or skipped is "other".
+ */
+#include "analysis.h"
+
+#include <string.h>
+
+const report_query report_queries[] = {
+    { "job_classes", "Every job with its configuration and failure class",
+      "CREATE VIEW job_classes AS\n"
+      "SELECT j.*, r.published_run,\n"
+      "  CASE\n"
+      "    WHEN j.outcome IN ('ok', 'skipped') THEN 'none'\n"
+      "    WHEN j.outcome = 'crashed' AND j.signal = 7 THEN 'sigbus' -- Linux\n"
+      "    WHEN j.outcome = 'failed' AND (j.code & 255) = 10 THEN 'ioerr'\n"
+      "    WHEN j.outcome = 'failed' AND (j.code & 255) IN (5, 6) "
+      "THEN 'locked'\n"
+      "    WHEN j.outcome = 'failed' AND (j.code & 255) IN (11, 26) "
+      "THEN 'malformed'\n"
+      "    ELSE 'other'\n"
+      "  END AS failure_class\n"
+      "FROM jobs j JOIN rounds r USING (run_id, round);" },
+    { "matrix",
+      "Failures by class per configuration, pooled (round NULL) and per "
+      "repeat, with Wilson 95% intervals",
+      "CREATE TABLE matrix AS\n"
+      "WITH classes(class, class_order) AS (VALUES ('ioerr', 1), "
+      "('sigbus', 2),\n"
+      "    ('locked', 3), ('malformed', 4), ('other', 5), ('any', 6)),\n"
+      "flagged AS (\n"
+      "  SELECT j.published_run, j.profile, j.run_id, j.round, j.repeat,\n"
+      "    c.class, c.class_order, CASE WHEN c.class = 'any' THEN "
+      "j.failure_class <> 'none'\n"
+      "      ELSE j.failure_class = c.class END AS failed\n"
+      "  FROM job_classes j CROSS JOIN classes c),\n"
+      "counted AS (\n"
+      "  SELECT published_run, profile, run_id, round, repeat, class,\n"
+      "    class_order, 1 AS repeats, count(*) AS jobs, sum(failed) AS "
+      "failures\n"
+      "  FROM flagged GROUP BY run_id, round, profile, class\n"
+      "  UNION ALL\n"
+      "  SELECT published_run, profile, NULL, NULL, NULL, class, "
+      "class_order,\n"
+      "    count(DISTINCT run_id || '/' || round), count(*), sum(failed)\n"
+      "  FROM flagged GROUP BY profile, class)\n"
+      "SELECT published_run, profile, run_id, round, repeat, class, "
+      "class_order,\n"
+      "  repeats, jobs, failures, 1.0 * failures / jobs AS rate,\n"
+      "  wilson_low(failures, jobs) AS rate_low,\n"
+      "  wilson_high(failures, jobs) AS rate_high\n"
+      "FROM counted\n"
+      "ORDER BY published_run = '', published_run, profile, round IS NOT "
+      "NULL,\n"
+      "  run_id, round, class_order;" },
+    { "reference_matrix",
+      "The published table with Wilson 95% intervals on its I/O-error rates",
+      "CREATE TABLE reference_matrix AS\n"
+      "SELECT run, profile, jobs, jobs_with_disk_io_error AS ioerr,\n"
+      "  1.0 * jobs_with_disk_io_error / jobs AS rate,\n"
+      "  wilson_low(jobs_with_disk_io_error, jobs) AS rate_low,\n"
+      "  wilson_high(jobs_with_disk_io_error, jobs) AS rate_high, sigbus\n"
+      "FROM reference ORDER BY run;" },
+    { "pairwise",
+      "Two-sided Fisher exact tests on I/O-error counts between every pair "
+      "of configurations, and the repeats of jobs_per_repeat jobs each "
+      "would need (normal approximation, alpha 0.05, power 80%)",
+      "CREATE TABLE pairwise AS\n"
+      "WITH pooled AS (\n"
+      "  SELECT published_run, profile, repeats, jobs, failures FROM matrix\n"
+      "  WHERE round IS NULL AND class = 'ioerr'),\n"
+      "pairs AS (\n"
+      "  SELECT 'local' AS source, a.profile AS config_a, a.failures AS "
+      "ioerr_a,\n"
+      "    a.jobs AS jobs_a, b.profile AS config_b, b.failures AS ioerr_b,\n"
+      "    b.jobs AS jobs_b, CAST(round(1.0 * a.jobs / a.repeats) AS INTEGER)\n"
+      "      AS jobs_per_repeat\n"
+      "  FROM pooled a JOIN pooled b\n"
+      "    ON (a.published_run = '', a.published_run, a.profile)\n"
+      "     < (b.published_run = '', b.published_run, b.profile)\n"
+      "  UNION ALL\n"
+      "  SELECT 'reference', a.run || ' ' || a.profile, "
+      "a.jobs_with_disk_io_error,\n"
+      "    a.jobs, b.run || ' ' || b.profile, b.jobs_with_disk_io_error, "
+      "b.jobs,\n"
+      "    a.jobs\n"
+      "  FROM reference a JOIN reference b ON a.run < b.run)\n"
+      "SELECT *, fisher_p(ioerr_a, jobs_a, ioerr_b, jobs_b) AS p,\n"
+      "  fisher_p(ioerr_a, jobs_a, ioerr_b, jobs_b) < 0.05 AS significant,\n"
+      "  repeats_needed(ioerr_a, jobs_a, ioerr_b, jobs_b, jobs_per_repeat)\n"
+      "    AS repeats_needed\n"
+      "FROM pairs;" },
+    { "agreement",
+      "Each configuration's pooled I/O-error rate against the published one "
+      "(two-sided Fisher exact test), and SIGBUS presence against the "
+      "published presence",
+      "CREATE TABLE agreement AS\n"
+      "SELECT m.published_run, m.profile, m.failures AS ioerr, m.jobs,\n"
+      "  r.jobs_with_disk_io_error AS published_ioerr, r.jobs AS "
+      "published_jobs,\n"
+      "  fisher_p(m.failures, m.jobs, r.jobs_with_disk_io_error, r.jobs) AS "
+      "p,\n"
+      "  CASE WHEN fisher_p(m.failures, m.jobs, r.jobs_with_disk_io_error,\n"
+      "    r.jobs) < 0.05 THEN 'differs' ELSE 'agrees' END AS ioerr_verdict,\n"
+      "  s.failures AS sigbus, r.sigbus AS published_sigbus,\n"
+      "  CASE WHEN (s.failures > 0) = (r.sigbus = 'present') THEN 'agrees'\n"
+      "    ELSE 'differs' END AS sigbus_verdict\n"
+      "FROM matrix m\n"
+      "JOIN matrix s ON s.profile = m.profile AND s.round IS NULL\n"
+      "  AND s.class = 'sigbus'\n"
+      "JOIN reference r ON r.profile = m.profile\n"
+      "WHERE m.round IS NULL AND m.class = 'ioerr'\n"
+      "ORDER BY m.published_run, m.profile;" },
+    { "failed_operations",
+      "Failed jobs by the call that failed (or was in flight when a signal "
+      "ended the job) and its extended code",
+      "CREATE TABLE failed_operations AS\n"
+      "SELECT published_run, profile, failure_class,\n"
+      "  CASE WHEN failed_op <> '' THEN failed_op\n"
+      "    WHEN in_flight <> '' THEN in_flight ELSE '(none)' END AS "
+      "operation,\n"
+      "  CASE WHEN outcome = 'failed' THEN code_name\n"
+      "    WHEN signal <> 0 THEN outcome || ' by signal ' || signal\n"
+      "    ELSE outcome END AS code,\n"
+      "  count(*) AS jobs\n"
+      "FROM job_classes WHERE failure_class <> 'none'\n"
+      "GROUP BY profile, failure_class, operation, code\n"
+      "ORDER BY published_run = '', published_run, profile, jobs DESC, "
+      "operation,\n"
+      "  code;" },
+    { "injected_faults",
+      "Faults the model injected into jobs that failed, by class, file kind "
+      "and code (fault log rank = job, log file = round)",
+      "CREATE TABLE injected_faults AS\n"
+      "SELECT j.published_run, j.profile, j.failure_class, e.class AS "
+      "fault_class,\n"
+      "  e.kind AS file_kind, e.name AS fault_code,\n"
+      "  count(DISTINCT j.run_id || '/' || j.round || '/' || j.job) AS "
+      "failed_jobs,\n"
+      "  count(*) AS faults\n"
+      "FROM job_classes j\n"
+      "JOIN fault_events e ON e.run_id = j.run_id AND e.round = j.round\n"
+      "  AND e.rank = j.job\n"
+      "WHERE j.failure_class <> 'none'\n"
+      "GROUP BY j.profile, j.failure_class, fault_class, file_kind, "
+      "fault_code\n"
+      "ORDER BY j.published_run = '', j.published_run, j.profile, "
+      "failed_jobs DESC,\n"
+      "  faults DESC, fault_class, file_kind;" },
+    { "job_summary",
+      "Per configuration: failed jobs and how many of them had a logged "
+      "fault, retries by class, faults injected, and the jobs' database "
+      "time (nearest-rank percentiles over jobs that lived their whole "
+      "life: ok, skipped or failed)",
+      "CREATE TABLE job_summary AS\n"
+      "WITH timed AS (\n"
+      "  SELECT profile, db_time_s,\n"
+      "    row_number() OVER (PARTITION BY profile ORDER BY db_time_s) AS k,\n"
+      "    count(*) OVER (PARTITION BY profile) AS n\n"
+      "  FROM jobs WHERE outcome IN ('ok', 'skipped', 'failed')),\n"
+      "percentiles AS (\n"
+      "  SELECT profile, min(CASE WHEN k >= 0.5 * n THEN db_time_s END) AS "
+      "p50,\n"
+      "    min(CASE WHEN k >= 0.99 * n THEN db_time_s END) AS p99\n"
+      "  FROM timed GROUP BY profile),\n"
+      "logged AS (SELECT DISTINCT run_id, round, rank FROM fault_events)\n"
+      "SELECT j.published_run, j.profile, count(*) AS jobs,\n"
+      "  sum(j.failure_class <> 'none') AS failed_jobs,\n"
+      "  sum(j.failure_class <> 'none' AND l.rank IS NOT NULL)\n"
+      "    AS failed_with_logged_fault,\n"
+      "  sum(j.retries_locked) AS retries_locked,\n"
+      "  sum(j.retries_ioerr) AS retries_ioerr,\n"
+      "  sum(j.retries_corrupt) AS retries_corrupt,\n"
+      "  sum(j.faults_injected) AS faults_injected,\n"
+      "  p.p50 AS db_time_p50_s, p.p99 AS db_time_p99_s\n"
+      "FROM job_classes j\n"
+      "LEFT JOIN logged l ON l.run_id = j.run_id AND l.round = j.round\n"
+      "  AND l.rank = j.job\n"
+      "LEFT JOIN percentiles p ON p.profile = j.profile\n"
+      "GROUP BY j.profile\n"
+      "ORDER BY j.published_run = '', j.published_run, j.profile;" },
+};
+const int report_query_count =
+    (int)(sizeof report_queries / sizeof report_queries[0]);
+
+/* A markdown section: one SELECT over the derived tables whose columns are
+ * the table's, already formatted. */
+typedef struct section {
+    const char *title;
+    const char *note;
+    const char *header; /* markdown header row */
+    const char *select;
+    bool needs_local;   /* about a results directory, not the reference */
+} section;
+
+/* "k/n = r% [low, high]" of a matrix row. */
+#define CELL(c)                                                              \
+    "max(CASE WHEN class = '" c "' THEN printf('%d/%d = %.1f%% [%.1f, "   \
+    "%.1f]', failures, jobs, 100 * rate, 100 * rate_low, 100 * rate_high) " \
+    "END)"
+#define MATRIX_CELLS                                                         \
+    CELL("ioerr") ", " CELL("sigbus") ", " CELL("locked") ", "             \
+    CELL("malformed") ", " CELL("other") ", " CELL("any")
+#define MATRIX_HEADER                                                        \
+    "| jobs with disk I/O error | SIGBUS | locked | malformed | other "     \
+    "| any failure |"
+#define P_VALUE(p)                                                           \
+    "CASE WHEN " p " < 0.001 THEN '<0.001' ELSE printf('%.3f', " p ") END"
+
+static const section sections[] = {
+    { "Failures per configuration, pooled over repeats",
+      "Counts k/n = rate [Wilson 95% interval], in percent.",
+      "| run | configuration | repeats | jobs " MATRIX_HEADER,
+      "SELECT published_run, profile, repeats, jobs, " MATRIX_CELLS
+      " FROM matrix WHERE round IS NULL GROUP BY profile\n"
+      "ORDER BY published_run = '', published_run, profile",
+      true },
+    { "Failures per configuration, per repeat",
+      "A repeat is one round of the configuration: `run_id.repeat` (run_id "
+      "numbers the results directories in the order given; repeat counts "
+      "from 0).",
+      "| run | configuration | repeat | jobs " MATRIX_HEADER,
+      "SELECT published_run, profile, run_id || '.' || repeat, jobs, "
+      MATRIX_CELLS " FROM matrix WHERE round IS NOT NULL\n"
+      "GROUP BY profile, run_id, round\n"
+      "ORDER BY published_run = '', published_run, profile, run_id, round",
+      true },
+    { "Pairwise differences in the I/O-error rate",
+      "Two-sided Fisher exact test on the pooled counts; *significant* when "
+      "p < 0.05. *Repeats needed*: rounds of N jobs each configuration would "
+      "need for a two-sided test at alpha 0.05 to detect the observed "
+      "difference with 80% power (normal approximation for two "
+      "proportions); `-` where the observed rates are equal.",
+      "| configuration A | I/O errors A | configuration B | I/O errors B "
+      "| Fisher p | significant | repeats needed (N) |",
+      "SELECT config_a, ioerr_a || '/' || jobs_a, config_b, "
+      "ioerr_b || '/' || jobs_b, " P_VALUE("p") ",\n"
+      "  CASE WHEN significant THEN '**yes**' ELSE 'no' END,\n"
+      "  coalesce(repeats_needed, '-') || ' (N=' || jobs_per_repeat || ')'\n"
+      "FROM pairwise WHERE source = 'local' ORDER BY rowid",
+      true },
+    { "Agreement with the published table",
+      "Each configuration's pooled I/O-error rate against the published "
+      "rate, by a two-sided Fisher exact test (differs when p < 0.05); "
+      "SIGBUS by presence. The local fault model is not fitted to Gadi's "
+      "rates (README), so a local run that differs says that, not that Gadi "
+      "was wrong.",
+      "| run | configuration | I/O errors here | published | I/O-error rate "
+      "| SIGBUS here | published | SIGBUS |",
+      "SELECT published_run, profile, ioerr || '/' || jobs,\n"
+      "  published_ioerr || '/' || published_jobs,\n"
+      "  ioerr_verdict || ' (' || CASE WHEN p < 0.001 THEN 'p<0.001'\n"
+      "    ELSE printf('p=%.3f', p) END || ')',\n"
+      "  sigbus || '/' || jobs, published_sigbus, sigbus_verdict\n"
+      "FROM agreement ORDER BY published_run, profile",
+      true },
+    { "Attribution: the failing call",
+      "Failed jobs by the tracker call that failed (for a job a signal "
+      "ended: the call in flight) and the extended code.",
+      "| run | configuration | failure class | operation | code | jobs |",
+      "SELECT published_run, profile, failure_class, operation, code, jobs "
+      "FROM failed_operations ORDER BY rowid",
+      true },
+    { "Attribution: injected faults in failed jobs",
+      "Faults from the fault model's logs (`faults-round-N.log`) in the jobs "
+      "that failed, joined by round and rank = job; none without a fault "
+      "model.",
+      "| run | configuration | failure class | fault class | file kind "
+      "| fault code | failed jobs | faults |",
+      "SELECT published_run, profile, failure_class, fault_class, file_kind, "
+      "fault_code, failed_jobs, faults FROM injected_faults ORDER BY rowid",
+      true },
+    { "Retries and database time",
+      "Retries summed over the jobs' calls, from jobs.csv; the time spent "
+      "in backoff is not in the results files. Database time: time inside "
+      "tracker calls, nearest-rank percentiles over the jobs that lived "
+      "their whole life.",
+      "| run | configuration | jobs | failed | failed with a logged fault "
+      "| retries locked | retries I/O error | retries malformed "
+      "| faults injected | db time p50 | db time p99 |",
+      "SELECT published_run, profile, jobs, failed_jobs, "
+      "failed_with_logged_fault,\n"
+      "  retries_locked, retries_ioerr, retries_corrupt, faults_injected,\n"
+      "  printf('%.1f ms', 1e3 * db_time_p50_s), "
+      "printf('%.1f ms', 1e3 * db_time_p99_s)\n"
+      "FROM job_summary ORDER BY rowid",
+      true },
+    { "The published table",
+      "I/O-error rates with Wilson 95% intervals, in percent.",
+      "| run | configuration | jobs with disk I/O error | SIGBUS |",
+      "SELECT run, profile, printf('%d/%d = %.1f%% [%.1f, %.1f]', ioerr, "
+      "jobs,\n"
+      "  100 * rate, 100 * rate_low, 100 * rate_high), sigbus\n"
+      "FROM reference_matrix ORDER BY run",
+      false },
+    { "What the published table can tell apart",
+      "Two-sided Fisher exact test between every pair of published runs "
+      "(significant when p < 0.05), and the rounds of N jobs each "
+      "configuration would need to detect the observed difference at alpha "
+      "0.05 with 80% power (normal approximation for two proportions); `-` "
+      "where the observed rates are equal.",
+      "| run A | I/O errors A | run B | I/O errors B | Fisher p "
+      "| significant | repeats needed (N) |",
+      "SELECT config_a, ioerr_a || '/' || jobs_a, config_b, "
+      "ioerr_b || '/' || jobs_b, " P_VALUE("p") ",\n"
+      "  CASE WHEN significant THEN '**yes**' ELSE 'no' END,\n"
+      "  coalesce(repeats_needed, '-') || ' (N=' || jobs_per_repeat || ')'\n"
+      "FROM pairwise WHERE source = 'reference' ORDER BY rowid",
+      false },
+};
+
+int report_build(sqlite3 *db, char *err, size_t err_size)
+{
+    for (int i = 0; i < report_query_count; i++) {
+        char *message = NULL;
+        if (sqlite3_exec(db, report_queries[i].sql, NULL, NULL, &message) !=
+            SQLITE_OK) {
+            snprintf(err, err_size, "query %s: %s", report_queries[i].table,
+                     message ? message : sqlite3_errmsg(db));
+            sqlite3_free(message);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static long long count_rows(sqlite3 *db, const char *table)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+    sqlite3_stmt *stmt = NULL;
+    long long n = 0;
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW)
+        n = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return n;
+}
+
+static int print_section(sqlite3 *db, FILE *out, const section *s, char *err,
+                         size_t err_size)
+{
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2(db, s->select, -1, &stmt, NULL) != SQLITE_OK) {
+        snprintf(err, err_size, "section '%s': %s", s->title,
+                 sqlite3_errmsg(db));
+        return -1;
+    }
+    int columns = sqlite3_column_count(stmt), rows = 0;
+    fprintf(out, "## %s\n\n%s\n\n%s\n|", s->title, s->note, s->header);
+    for (int c = 0; c < columns; c++)
+        fputs("---|", out);
+    fputc('\n', out);
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+        rows++;
+        for (int c = 0; c < columns; c++) {
+            const unsigned char *text = sqlite3_column_text(stmt, c);
+            fprintf(out, "| %s ", text && *text ? (const char *)text : "-");
+        }
+        fputs("|\n", out);
+    }
+    if (rows == 0)
+        fputs("| (none) |\n", out);
+    fputc('\n', out);
+    sqlite3_finalize(stmt);
+    return 0;
+}
+
+static void print_runs(sqlite3 *db, FILE *out)
+{
+    sqlite3_stmt *stmt = NULL;
+    sqlite3_prepare_v2(db,
+                       "SELECT run_id, dir, command_line, seed, "
+                       "  sqlite_version, fs_type FROM runs ORDER BY run_id",
+                       -1, &stmt, NULL);
+    while (stmt && sqlite3_step(stmt) == SQLITE_ROW)
+        fprintf(out, "- run %lld: `%s`: `%s` (seed %lld, SQLite %s, %s)\n",
+                sqlite3_column_int64(stmt, 0), sqlite3_column_text(stmt, 1),
+                sqlite3_column_text(stmt, 2), sqlite3_column_int64(stmt, 3),
+                sqlite3_column_text(stmt, 4), sqlite3_column_text(stmt, 5));
+    sqlite3_finalize(stmt);
+}
+
+void report_write_queries(FILE *out)
+{
+    for (int i = 0; i < report_query_count; i++)
+        fprintf(out, "-- %s: %s\n%s\n\n", report_queries[i].table,
+                report_queries[i].title, report_queries[i].sql);
+    for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++)
+        fprintf(out, "-- section: %s\n%s;\n\n", sections[i].title,
+                sections[i].select);
+}
+
+static void print_queries(FILE *out)
+{
+    fputs("<details><summary>Queries</summary>\n\n"
+          "Every table above is a SELECT over these tables of the results "
+          "database. `wilson_low`, `wilson_high`, `fisher_p` and "
+          "`repeats_needed` are th-report's own SQL functions: the "
+          "database keeps their results in the tables, so the sqlite3 shell "
+          "can read them.\n\n```sql\n",
+          out);
+    report_write_queries(out);
+    fputs("```\n\n</details>\n", out);
+}
+
+int report_markdown(sqlite3 *db, FILE *out, const char *db_name, char *err,
+                    size_t err_size)
+{
+    bool local = count_rows(db, "jobs") > 0;
+    fprintf(out, "# trackhammer report\n\nResults database: %s.\n",
+            db_name ? db_name : "in memory (keep it with --db or --out)");
+    print_runs(db, out);
+    fputc('\n', out);
+    for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++)
+        if ((local || !sections[i].needs_local) &&
+            print_section(db, out, &sections[i], err, err_size) < 0)
+            return -1;
+    print_queries(out);
+    return 0;
+}

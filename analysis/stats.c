@@ -1,0 +1,142 @@
+/*
+ * stats.c: the statistics of the report, as pure functions and as SQL
+ * functions so the report's queries can call them.
+ */
+#include "analysis.h"
+
+#include <math.h>
+
+/* Two-sided 95% and one-sided 80% standard normal quantiles. */
+#define Z_975 1.959963984540054
+#define Z_80 0.8416212335729143
+
+/* Probabilities within this relative distance of the observed table's count
+ * as equally likely: floating-point sums must not split ties (R's fisher.test
+ * uses the same tolerance). */
+#define FISHER_TIE_TOLERANCE 1e-7
+
+void wilson_interval(long k, long n, double *low, double *high)
+{
+    if (n <= 0) {
+        *low = 0;
+        *high = 1;
+        return;
+    }
+    double p = (double)k / (double)n, z2 = Z_975 * Z_975, nn = (double)n;
+    double centre = (p + z2 / (2 * nn)) / (1 + z2 / nn);
+    double half = Z_975 / (1 + z2 / nn) *
+                  sqrt(p * (1 - p) / nn + z2 / (4 * nn * nn));
+    *low = fmax(0, centre - half);
+    *high = fmin(1, centre + half);
+}
+
+static double log_choose(long n, long k)
+{
+    return lgamma((double)n + 1) - lgamma((double)k + 1) -
+           lgamma((double)(n - k) + 1);
+}
+
+/* log P(X = x) for X hypergeometric: x successes in the first row given the
+ * margins (rows n1, n2; successes m). */
+static double log_hypergeometric(long x, long n1, long n2, long m)
+{
+    return log_choose(n1, x) + log_choose(n2, m - x) -
+           log_choose(n1 + n2, m);
+}
+
+double fisher_exact_p(long k1, long n1, long k2, long n2)
+{
+    long m = k1 + k2;
+    long lo = m > n2 ? m - n2 : 0, hi = m < n1 ? m : n1;
+    double observed = log_hypergeometric(k1, n1, n2, m);
+    double limit = observed + log1p(FISHER_TIE_TOLERANCE), p = 0;
+    for (long x = lo; x <= hi; x++) {
+        double lp = log_hypergeometric(x, n1, n2, m);
+        if (lp <= limit)
+            p += exp(lp);
+    }
+    return fmin(1, p);
+}
+
+long repeats_needed(long k1, long n1, long k2, long n2, long jobs_per_repeat)
+{
+    if (n1 <= 0 || n2 <= 0 || jobs_per_repeat <= 0)
+        return 0;
+    double p1 = (double)k1 / (double)n1, p2 = (double)k2 / (double)n2;
+    if (p1 == p2)
+        return 0;
+    double mean = (p1 + p2) / 2;
+    double root = Z_975 * sqrt(2 * mean * (1 - mean)) +
+                  Z_80 * sqrt(p1 * (1 - p1) + p2 * (1 - p2));
+    double jobs = root * root / ((p1 - p2) * (p1 - p2));
+    return (long)ceil(jobs / (double)jobs_per_repeat);
+}
+
+static void sql_wilson(sqlite3_context *ctx, sqlite3_value **argv, bool high)
+{
+    double lo, hi;
+    wilson_interval(sqlite3_value_int64(argv[0]), sqlite3_value_int64(argv[1]),
+                    &lo, &hi);
+    sqlite3_result_double(ctx, high ? hi : lo);
+}
+
+static void sql_wilson_low(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    sql_wilson(ctx, argv, false);
+}
+
+static void sql_wilson_high(sqlite3_context *ctx, int argc,
+                            sqlite3_value **argv)
+{
+    (void)argc;
+    sql_wilson(ctx, argv, true);
+}
+
+static void sql_fisher_p(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    sqlite3_result_double(ctx, fisher_exact_p(sqlite3_value_int64(argv[0]),
+                                              sqlite3_value_int64(argv[1]),
+                                              sqlite3_value_int64(argv[2]),
+                                              sqlite3_value_int64(argv[3])));
+}
+
+/* NULL where no number of repeats separates the rates. */
+static void sql_repeats_needed(sqlite3_context *ctx, int argc,
+                               sqlite3_value **argv)
+{
+    (void)argc;
+    long r = repeats_needed(sqlite3_value_int64(argv[0]),
+                            sqlite3_value_int64(argv[1]),
+                            sqlite3_value_int64(argv[2]),
+                            sqlite3_value_int64(argv[3]),
+                            sqlite3_value_int64(argv[4]));
+    if (r > 0)
+        sqlite3_result_int64(ctx, r);
+    else
+        sqlite3_result_null(ctx);
+}
+
+int stats_register_sql(sqlite3 *db)
+{
+    static const struct {
+        const char *name;
+        int args;
+        void (*fn)(sqlite3_context *, int, sqlite3_value **);
+    } functions[] = {
+        { "wilson_low", 2, sql_wilson_low },
+        { "wilson_high", 2, sql_wilson_high },
+        { "fisher_p", 4, sql_fisher_p },
+        { "repeats_needed", 5, sql_repeats_needed },
+    };
+    for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++) {
+        int rc = sqlite3_create_function(
+            db, functions[i].name, functions[i].args,
+            SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, functions[i].fn, NULL,
+            NULL);
+        if (rc != SQLITE_OK)
+            return rc;
+    }
+    return SQLITE_OK;
+}

@@ -1,0 +1,473 @@
+/*
+ * test_report.c: the report's tables against the raw files of a small real
+ * run (data/run-small), counted here apart from the report's SQL: failure
+ * classes from trackhammer's own rounds.csv and, for I/O errors, from
+ * jobs.csv line by line; then the markdown, the files --out writes, and
+ * th-report's exit statuses.
+ */
+#define _GNU_SOURCE /* mkdtemp, asprintf */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ftw.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "analysis.h"
+
+#define RUN_SMALL ANALYSIS_DATA "/run-small"
+#define PROFILES 3
+#define CLASSES 5
+
+static const char *const profiles[PROFILES] = { "wal-normal",
+                                                "delete-normal",
+                                                "delete-off" };
+/* rounds.csv's columns for the matrix classes, in its order. */
+static const char *const classes[CLASSES] = { "ioerr", "sigbus", "locked",
+                                              "malformed", "other" };
+enum { ROUNDS_PROFILE = 2, ROUNDS_JOBS = 4, ROUNDS_IOERR = 11 };
+
+typedef struct tally {
+    long jobs, failures[CLASSES];
+} tally;
+
+static sqlite3 *report_db(void)
+{
+    sqlite3 *db;
+    char err[ERR_MAX] = "";
+    assert_int_equal(db_open(NULL, &db, err, sizeof err), 0);
+    assert_int_equal(load_reference(db, REFERENCE_CSV, err, sizeof err), 0);
+    assert_int_equal(load_results_dir(db, RUN_SMALL, err, sizeof err), 0);
+    if (report_build(db, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    return db;
+}
+
+static int profile_index(const char *name)
+{
+    for (int p = 0; p < PROFILES; p++)
+        if (strcmp(profiles[p], name) == 0)
+            return p;
+    fail_msg("unknown profile %s", name);
+    return -1;
+}
+
+/* Per round and per profile, from rounds.csv: its fields up to other_jobs
+ * have no commas, so strtok splits them. */
+static int tally_rounds_csv(tally *by_round, int max_rounds, tally *by_profile)
+{
+    FILE *f = fopen(RUN_SMALL "/rounds.csv", "r");
+    assert_non_null(f);
+    char line[1024];
+    int rounds = 0;
+    assert_non_null(fgets(line, sizeof line, f)); /* the header */
+    while (fgets(line, sizeof line, f)) {
+        char *field[ROUNDS_IOERR + CLASSES];
+        field[0] = strtok(line, ",");
+        for (int i = 1; i < ROUNDS_IOERR + CLASSES; i++)
+            field[i] = strtok(NULL, ",");
+        int round = atoi(field[0]);
+        assert_in_range(round, 0, max_rounds - 1);
+        tally *r = &by_round[round], *p =
+            &by_profile[profile_index(field[ROUNDS_PROFILE])];
+        r->jobs = atol(field[ROUNDS_JOBS]);
+        p->jobs += r->jobs;
+        for (int c = 0; c < CLASSES; c++) {
+            r->failures[c] = atol(field[ROUNDS_IOERR + c]);
+            p->failures[c] += r->failures[c];
+        }
+        rounds++;
+    }
+    fclose(f);
+    return rounds;
+}
+
+/* The matrix row of one profile (round < 0: pooled) and class. */
+static void assert_matrix_row(sqlite3 *db, const char *profile, int round,
+                              int class, const tally *want)
+{
+    sqlite3_stmt *stmt;
+    assert_int_equal(
+        sqlite3_prepare_v2(db,
+                           "SELECT jobs, failures FROM matrix WHERE "
+                           "profile = ?1 AND class = ?2 AND "
+                           "coalesce(round, -1) = ?3",
+                           -1, &stmt, NULL),
+        SQLITE_OK);
+    sqlite3_bind_text(stmt, 1, profile, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, classes[class], -1, SQLITE_STATIC);
+    sqlite3_bind_int(stmt, 3, round);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(stmt, 0), want->jobs);
+    assert_int_equal(sqlite3_column_int(stmt, 1), want->failures[class]);
+    sqlite3_finalize(stmt);
+}
+
+static void test_matrix_matches_rounds_csv(void **state)
+{
+    (void)state;
+    enum { ROUNDS = 6 };
+    tally by_round[ROUNDS] = { 0 }, by_profile[PROFILES] = { 0 };
+    assert_int_equal(tally_rounds_csv(by_round, ROUNDS, by_profile), ROUNDS);
+    sqlite3 *db = report_db();
+    /* The fixture's rounds: two per profile, in the profiles' order. */
+    for (int c = 0; c < CLASSES; c++) {
+        for (int p = 0; p < PROFILES; p++)
+            assert_matrix_row(db, profiles[p], -1, c, &by_profile[p]);
+        for (int r = 0; r < ROUNDS; r++)
+            assert_matrix_row(db, profiles[r / 2], r, c, &by_round[r]);
+    }
+    sqlite3_close(db);
+}
+
+/* I/O-error jobs of each profile: failed with an SQLITE_IOERR_* code. The
+ * fields before message hold no commas or quotes. */
+static void tally_ioerr_jobs_csv(long *ioerr)
+{
+    enum { PROFILE = 2, OUTCOME = 5, CODE = 8 };
+    FILE *f = fopen(RUN_SMALL "/jobs.csv", "r");
+    assert_non_null(f);
+    char line[1024];
+    assert_non_null(fgets(line, sizeof line, f));
+    while (fgets(line, sizeof line, f)) {
+        char *rest = line, *field[CODE + 1];
+        for (int i = 0; i <= CODE; i++)
+            field[i] = strsep(&rest, ",");
+        assert_non_null(field[CODE]);
+        if (strcmp(field[OUTCOME], "failed") == 0 &&
+            (atoi(field[CODE]) & 0xff) == 10)
+            ioerr[profile_index(field[PROFILE])]++;
+    }
+    fclose(f);
+}
+
+static void test_ioerr_matches_jobs_csv(void **state)
+{
+    (void)state;
+    long want[PROFILES] = { 0 };
+    tally_ioerr_jobs_csv(want);
+    assert_true(want[1] > 0); /* the fixture has I/O errors to count */
+    sqlite3 *db = report_db();
+    sqlite3_stmt *stmt;
+    assert_int_equal(
+        sqlite3_prepare_v2(db,
+                           "SELECT sum(failures) FROM matrix WHERE round IS "
+                           "NOT NULL AND class = 'ioerr' AND profile = ?",
+                           -1, &stmt, NULL),
+        SQLITE_OK);
+    for (int p = 0; p < PROFILES; p++) {
+        sqlite3_reset(stmt);
+        sqlite3_bind_text(stmt, 1, profiles[p], -1, SQLITE_STATIC);
+        assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+        assert_int_equal(sqlite3_column_int(stmt, 0), want[p]);
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+}
+
+static double query_double(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *stmt;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    double v = sqlite3_column_double(stmt, 0);
+    sqlite3_finalize(stmt);
+    return v;
+}
+
+static void test_pairwise_and_agreement(void **state)
+{
+    (void)state;
+    sqlite3 *db = report_db();
+    /* 3 local configurations and 5 published: 3 + 10 pairs. */
+    assert_int_equal(query_double(db, "SELECT count(*) FROM pairwise WHERE "
+                                      "source = 'local'"),
+                     3);
+    assert_int_equal(query_double(db, "SELECT count(*) FROM pairwise WHERE "
+                                      "source = 'reference'"),
+                     10);
+    double p = query_double(db, "SELECT p FROM pairwise WHERE config_a = "
+                                "'test_1 wal-normal' AND config_b = "
+                                "'test_5 delete-off-retry-all'");
+    assert_true(p > 0.0279 && p < 0.0281);
+    assert_int_equal(query_double(db, "SELECT significant FROM pairwise "
+                                      "WHERE config_a LIKE 'test_4%' AND "
+                                      "config_b LIKE 'test_5%'"),
+                     0);
+    /* delete-normal: 6/12 here against 8/71 published, p = 0.004143
+     * (python3: exact hypergeometric sum with math.comb). */
+    p = query_double(db, "SELECT p FROM agreement WHERE profile = "
+                         "'delete-normal'");
+    assert_true(p > 0.004142 && p < 0.004144);
+    assert_int_equal(query_double(db, "SELECT ioerr_verdict = 'differs' FROM "
+                                      "agreement WHERE profile = "
+                                      "'delete-normal'"),
+                     1);
+    assert_int_equal(query_double(db, "SELECT ioerr_verdict = 'agrees' FROM "
+                                      "agreement WHERE profile = "
+                                      "'delete-off'"),
+                     1);
+    sqlite3_close(db);
+}
+
+/* Each failed job's faults come from its own round's log and rank. */
+static void test_attribution(void **state)
+{
+    (void)state;
+    sqlite3 *db = report_db();
+    assert_int_equal(query_double(db, "SELECT sum(jobs) FROM "
+                                      "failed_operations WHERE profile = "
+                                      "'delete-normal'"),
+                     6);
+    assert_int_equal(query_double(db, "SELECT sum(faults) FROM "
+                                      "injected_faults"),
+                     query_double(db, "SELECT count(*) FROM fault_events e "
+                                      "JOIN jobs j ON j.run_id = e.run_id AND "
+                                      "j.round = e.round AND j.job = e.rank "
+                                      "WHERE j.outcome NOT IN ('ok', "
+                                      "'skipped')"));
+    assert_int_equal(query_double(db, "SELECT failed_with_logged_fault FROM "
+                                      "job_summary WHERE profile = "
+                                      "'delete-normal'"),
+                     6);
+    sqlite3_close(db);
+}
+
+static char *markdown_of(sqlite3 *db)
+{
+    char *text = NULL, err[ERR_MAX] = "";
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    assert_int_equal(report_markdown(db, out, NULL, err, sizeof err), 0);
+    fclose(out);
+    return text;
+}
+
+static void test_markdown(void **state)
+{
+    (void)state;
+    sqlite3 *db = report_db();
+    char *md = markdown_of(db);
+    assert_non_null(strstr(md, "| test_2 | delete-normal | 2 | 12 | "
+                               "6/12 = 50.0% [25.4, 74.6] |"));
+    assert_non_null(strstr(md, "| test_1 | wal-normal | 6/71 = 8.5% "
+                               "[3.9, 17.2] | present |"));
+    assert_non_null(strstr(md, "differs (p=0.004)"));
+    assert_non_null(strstr(md, "| 0.496 | no | 4 (N=71) |"));
+    assert_non_null(strstr(md, "CREATE TABLE matrix AS"));
+    free(md);
+    sqlite3_close(db);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag,
+                        struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static int make_scratch(void **state)
+{
+    char *dir = strdup("/tmp/th-report-out-XXXXXX");
+    *state = dir;
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int remove_scratch(void **state)
+{
+    nftw(*state, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+    free(*state);
+    return 0;
+}
+
+static long long count_rows(sqlite3 *db, const char *sql, const char *arg)
+{
+    sqlite3_stmt *stmt;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
+    sqlite3_bind_text(stmt, 1, arg, -1, SQLITE_TRANSIENT);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    long long n = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return n;
+}
+
+static char *file_text(const char *dir, const char *name)
+{
+    char *path;
+    assert_true(asprintf(&path, "%s/%s", dir, name) > 0);
+    char *text = file_contents(path);
+    if (text == NULL)
+        fail_msg("%s: not written", path);
+    free(path);
+    return text;
+}
+
+static long lines_of(const char *text)
+{
+    long n = 0;
+    for (const char *p = text; *p; p++)
+        n += *p == '\n';
+    return n;
+}
+
+/* Rows of report.json's array for `table`. */
+static long long json_rows(sqlite3 *db, const char *json, const char *table)
+{
+    sqlite3_stmt *stmt;
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT json_array_length(?1, "
+                                        "'$.' || ?2)",
+                                        -1, &stmt, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(stmt, 1, json, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, table, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    long long n = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return n;
+}
+
+/* Each table's CSV has a row per table row, and report.json is JSON with
+ * an array of as many rows. */
+static void test_output_files(void **state)
+{
+    const char *dir = *state;
+    sqlite3 *db = report_db();
+    char err[ERR_MAX] = "";
+    assert_int_equal(output_write(db, dir, err, sizeof err), 0);
+    char *json = file_text(dir, "report.json");
+    for (int i = 0; i < report_query_count; i++) {
+        const char *table = report_queries[i].table;
+        char name[128], sql[256];
+        snprintf(name, sizeof name, "%s.csv", table);
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+        char *csv = file_text(dir, name);
+        long long rows = count_rows(db, sql, "");
+        assert_int_equal(lines_of(csv), rows + 1);
+        assert_int_equal(json_rows(db, json, table), rows);
+        free(csv);
+    }
+    assert_int_equal(count_rows(db, "SELECT json_valid(?)", json), 1);
+    free(json);
+    char *queries = file_text(dir, "queries.sql");
+    assert_non_null(strstr(queries, "CREATE TABLE pairwise AS"));
+    free(queries);
+    sqlite3_close(db);
+}
+
+/* th-report ARGS, its exit status; stderr into `err`. */
+static int th_report(const char *args, char **err)
+{
+    char *command;
+    assert_true(asprintf(&command, "%s %s >/dev/null 2>/tmp/th-report-err.%d",
+                         TH_REPORT_BIN, args, (int)getpid()) > 0);
+    int status = system(command);
+    free(command);
+    char name[64];
+    snprintf(name, sizeof name, "th-report-err.%d", (int)getpid());
+    *err = file_text("/tmp", name);
+    snprintf(name, sizeof name, "/tmp/th-report-err.%d", (int)getpid());
+    unlink(name);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void test_program_exit_statuses(void **state)
+{
+    const char *dir = *state;
+    char *err, *args;
+    assert_int_equal(th_report("--help", &err), 0);
+    free(err);
+    assert_true(asprintf(&args, "--reference %s %s/not-there", REFERENCE_CSV,
+                         dir) > 0);
+    assert_int_equal(th_report(args, &err), 2);
+    assert_non_null(strstr(err, strrchr(args, ' ') + 1));
+    free(err);
+    free(args);
+    assert_int_equal(th_report("--no-such-option", &err), 2);
+    free(err);
+    assert_true(asprintf(&args, "--reference %s/nothing.csv", dir) > 0);
+    assert_int_equal(th_report(args, &err), 2);
+    assert_non_null(strstr(err, "nothing.csv"));
+    free(err);
+    free(args);
+}
+
+/* With gnuplot, both plots as PNG and SVG; without, the scripts that would
+ * draw them. */
+static void assert_plots(const char *out)
+{
+    bool have_gnuplot = system("command -v gnuplot >/dev/null 2>&1") == 0;
+    const char *names[] = { "rates", "db_time" };
+    for (int i = 0; i < 2; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "%s.gp", names[i]);
+        char *script = file_text(out, name);
+        assert_non_null(strstr(script, "eval draw"));
+        free(script);
+        if (!have_gnuplot)
+            continue;
+        snprintf(name, sizeof name, "%s.png", names[i]);
+        char *png = file_text(out, name);
+        assert_memory_equal(png, "\x89PNG", 4);
+        free(png);
+        snprintf(name, sizeof name, "%s.svg", names[i]);
+        char *svg = file_text(out, name);
+        assert_non_null(strstr(svg, "<svg"));
+        free(svg);
+    }
+}
+
+/* --out writes the report, the database and the files; the database
+ * answers the report's queries again. */
+static void test_program_out_dir(void **state)
+{
+    const char *dir = *state;
+    char *err, *args;
+    assert_true(asprintf(&args, "--reference %s --out %s/out %s",
+                         REFERENCE_CSV, dir, RUN_SMALL) > 0);
+    assert_int_equal(th_report(args, &err), 0);
+    free(err);
+    free(args);
+    char out[4096];
+    snprintf(out, sizeof out, "%s/out", dir);
+    char *md = file_text(out, "report.md");
+    assert_non_null(strstr(md, "| test_3 | delete-off | 2 | 12 |"));
+    free(md);
+    char db_path[4200];
+    snprintf(db_path, sizeof db_path, "%s/report.db", out);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL),
+                     SQLITE_OK);
+    assert_int_equal(count_rows(db, "SELECT count(*) FROM matrix WHERE "
+                                    "round IS NULL AND class = ?",
+                                "any"),
+                     PROFILES);
+    sqlite3_close(db);
+    assert_plots(out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_matrix_matches_rounds_csv),
+        cmocka_unit_test(test_ioerr_matches_jobs_csv),
+        cmocka_unit_test(test_pairwise_and_agreement),
+        cmocka_unit_test(test_attribution),
+        cmocka_unit_test(test_markdown),
+        cmocka_unit_test_setup_teardown(test_output_files, make_scratch,
+                                        remove_scratch),
+        cmocka_unit_test_setup_teardown(test_program_exit_statuses,
+                                        make_scratch, remove_scratch),
+        cmocka_unit_test_setup_teardown(test_program_out_dir, make_scratch,
+                                        remove_scratch),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
