@@ -102,6 +102,9 @@
  *       and unixOpenSharedMemory truncates the -shm file to 3 bytes under
  *       the mappings of the connections on other nodes: their next access
  *       beyond the end of the file is a SIGBUS.
+ *   The reset itself is written to the event log (class=shm_open kind=shm
+ *   by=mechanism effect=reset, by the resetting process; not counted as a
+ *   fault), so a SIGBUS can be traced to the node that caused it.
  *   The default model `lustre` relies on (b) and leaves shm_map.p at 0: (b)
  *   is what placement of jobs on different nodes does on Lustre, needs no
  *   invented rate, happens only when connections on two nodes overlap in

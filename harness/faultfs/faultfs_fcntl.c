@@ -1,6 +1,8 @@
 /*
  * faultfs_fcntl.c: the unix VFS's fcntl(), replaced through xSetSystemCall.
  *
+ * Also its ftruncate(), to see model (b)'s -shm reset happen (below).
+ *
  * Two things must happen inside the unix VFS rather than around it: a lock
  * call failing with EIO (so that the unix VFS maps the errno itself, to
  * SQLITE_IOERR_LOCK, SQLITE_IOERR_RDLOCK, SQLITE_BUSY... exactly as for a
@@ -12,6 +14,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 
 #include "faultfs_internal.h"
 
@@ -87,6 +91,27 @@ static int faultfs_fcntl(int fd, int cmd, ...)
     return rc;
 }
 
+typedef int (*ftruncate_fn)(int, off_t);
+static ftruncate_fn previous_ftruncate;
+
+/* SQLite's first connection to a -shm file truncates it to 3 bytes
+ * (unixOpenSharedMemory, after it takes the dead-man switch). When the file
+ * held a WAL-index, the connection believed itself first while others had
+ * it mapped: with node-local locks, model (b)'s reset. It is logged, as the
+ * mechanism behind the SIGBUS that follows, and not counted as a fault. */
+static int faultfs_ftruncate(int fd, off_t length)
+{
+    struct stat st;
+    bool reset = current.target && length == 3 && fstat(fd, &st) == 0 &&
+                 st.st_size > 3;
+    int rc = previous_ftruncate(fd, length);
+    if (reset && rc == 0) {
+        faultfs_record_mechanism(FAULTFS_SHM_OPEN, FAULTFS_FILE_SHM, "reset",
+                                 current.target->path);
+    }
+    return rc;
+}
+
 void faultfs_fcntl_install(sqlite3_vfs *unix_vfs)
 {
     if (previous_fcntl) {
@@ -95,6 +120,10 @@ void faultfs_fcntl_install(sqlite3_vfs *unix_vfs)
     previous_fcntl = (fcntl_fn)unix_vfs->xGetSystemCall(unix_vfs, "fcntl");
     unix_vfs->xSetSystemCall(unix_vfs, "fcntl",
                              (sqlite3_syscall_ptr)faultfs_fcntl);
+    previous_ftruncate =
+        (ftruncate_fn)unix_vfs->xGetSystemCall(unix_vfs, "ftruncate");
+    unix_vfs->xSetSystemCall(unix_vfs, "ftruncate",
+                             (sqlite3_syscall_ptr)faultfs_ftruncate);
 }
 
 void faultfs_fcntl_uninstall(sqlite3_vfs *unix_vfs)
@@ -104,7 +133,10 @@ void faultfs_fcntl_uninstall(sqlite3_vfs *unix_vfs)
     }
     unix_vfs->xSetSystemCall(unix_vfs, "fcntl",
                              (sqlite3_syscall_ptr)previous_fcntl);
+    unix_vfs->xSetSystemCall(unix_vfs, "ftruncate",
+                             (sqlite3_syscall_ptr)previous_ftruncate);
     previous_fcntl = NULL;
+    previous_ftruncate = NULL;
 }
 
 void faultfs_fcntl_begin(const faultfs_target *target)

@@ -73,6 +73,10 @@ void faultfs_count_call(faultfs_class cls, double delay_s);
  * failed inside the unix VFS) or "unbacked" (SIGBUS model a). Returns rc,
  * the result code the faulted call returns. */
 int faultfs_record(const faultfs_fault *fault, const char *effect, int rc);
+/* Log, without counting it as a fault, something a model's mechanism made
+ * SQLite do (by=mechanism): model (b)'s reset of a -shm file. */
+void faultfs_record_mechanism(faultfs_class cls, faultfs_file_kind kind,
+                              const char *effect, const char *path);
 int faultfs_log_open(const char *path, char *err, size_t err_size);
 void faultfs_log_close(void);
 

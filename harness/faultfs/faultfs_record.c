@@ -100,8 +100,10 @@ static const char *code_name(int rc)
     return "other";
 }
 
-/* Append one line for the fault to the event log. */
-static void log_fault(const faultfs_fault *fault, const char *effect, int rc)
+/* Append one line to the event log: a fault drawn by chance or schedule,
+ * or a mechanism's effect. */
+static void log_line(const faultfs_fault *fault, const char *by,
+                     const char *effect, int rc)
 {
     struct timespec now;
     char line[FAULTFS_PATH_MAX + 256];
@@ -114,8 +116,7 @@ static void log_fault(const faultfs_fault *fault, const char *effect, int rc)
                      (unsigned long long)faultfs_g.config.rank,
                      faultfs_class_name(fault->cls),
                      faultfs_file_kind_name(fault->kind),
-                     (unsigned long long)fault->call,
-                     fault->by_schedule ? "schedule" : "chance", effect, rc,
+                     (unsigned long long)fault->call, by, effect, rc,
                      code_name(rc), fault->path ? fault->path : "");
     if (n < 0 || (size_t)n >= sizeof line) {
         n = (int)sizeof line - 1;
@@ -131,9 +132,19 @@ int faultfs_record(const faultfs_fault *fault, const char *effect, int rc)
     atomic_fetch_add(&counters.faults[fault->cls], 1);
     atomic_fetch_add(&counters.faults_by_kind[fault->kind], 1);
     if (faultfs_g.log_fd >= 0) {
-        log_fault(fault, effect, rc);
+        log_line(fault, fault->by_schedule ? "schedule" : "chance", effect,
+                 rc);
     }
     return rc;
+}
+
+void faultfs_record_mechanism(faultfs_class cls, faultfs_file_kind kind,
+                              const char *effect, const char *path)
+{
+    faultfs_fault event = {.cls = cls, .kind = kind, .path = path};
+    if (faultfs_g.log_fd >= 0) {
+        log_line(&event, "mechanism", effect, SQLITE_OK);
+    }
 }
 
 int faultfs_log_open(const char *path, char *err, size_t err_size)

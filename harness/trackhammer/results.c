@@ -124,9 +124,11 @@ int results_open(results *res, const options *o, char *err, size_t err_size)
     if (!make_directories(res->dir, "results directory", err, err_size))
         return -1;
     char path[TEXT_MAX + 32];
-    FILE **files[] = { &res->jobs_csv, &res->rounds_csv, &res->faults_csv };
-    const char *names[] = { "jobs.csv", "rounds.csv", "faults.csv" };
-    for (int i = 0; i < 3; i++) {
+    FILE **files[] = { &res->jobs_csv, &res->rounds_csv, &res->faults_csv,
+                       &res->ops_csv };
+    const char *names[] = { "jobs.csv", "rounds.csv", "faults.csv",
+                            "ops.csv" };
+    for (int i = 0; i < 4; i++) {
         snprintf(path, sizeof path, "%s/%s", res->dir, names[i]);
         if ((*files[i] = fopen(path, "w")) == NULL) {
             snprintf(err, err_size, "cannot write '%s'", path);
@@ -146,6 +148,10 @@ int results_open(results *res, const options *o, char *err, size_t err_size)
             "db_time_p50_s,db_time_p99_s,wall_s,monitor_polls,"
             "monitor_failed_polls\n");
     fprintf(res->faults_csv, "round,repeat,profile,class,calls,faults\n");
+    fprintf(res->ops_csv,
+            "round,repeat,profile,op,calls,attempts,retries_locked,"
+            "retries_ioerr,retries_corrupt,failures,backoff_s,"
+            "latency_total_s,latency_max_s,latency_hist\n");
     return 0;
 }
 
@@ -161,6 +167,38 @@ static uint64_t retries_of(const tracker_stats *s, tracker_error_class cls)
     for (int op = 0; op < TRACKER_OP_COUNT; op++)
         n += s->op[op].retries[cls];
     return n;
+}
+
+/* ops.csv: the round's tracker statistics, summed over its jobs, a row per
+ * operation called: counts, backoff, and the latency histogram (bucket b:
+ * [2^b, 2^(b+1)) us) so percentiles can be pooled over rounds. */
+static void write_ops(FILE *f, const round_result *r, const job_record *records)
+{
+    tracker_stats sum;
+    memset(&sum, 0, sizeof sum);
+    for (int i = 0; i < r->jobs; i++)
+        tracker_stats_add(&sum, &records[i].stats);
+    for (int op = 0; op < TRACKER_OP_COUNT; op++) {
+        const tracker_op_stats *s = &sum.op[op];
+        if (s->calls == 0)
+            continue;
+        uint64_t failures = 0;
+        for (int c = 0; c < TRACKER_CLASS_COUNT; c++)
+            failures += s->failures[c];
+        fprintf(f, "%d,%d,%s,%s,%llu,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f,",
+                r->round, r->repeat, r->profile->name,
+                tracker_op_name((tracker_op)op),
+                (unsigned long long)s->calls, (unsigned long long)s->attempts,
+                (unsigned long long)s->retries[TRACKER_CLASS_BUSY],
+                (unsigned long long)s->retries[TRACKER_CLASS_IOERR],
+                (unsigned long long)s->retries[TRACKER_CLASS_CORRUPT],
+                (unsigned long long)failures, s->backoff_s,
+                s->latency_total_s, s->latency_max_s);
+        for (int b = 0; b < TRACKER_LATENCY_BUCKETS; b++)
+            fprintf(f, "%s%llu", b ? " " : "",
+                    (unsigned long long)s->latency_hist[b]);
+        fputc('\n', f);
+    }
 }
 
 void results_add_round(results *res, const round_result *r,
@@ -211,9 +249,11 @@ void results_add_round(results *res, const round_result *r,
                 r->repeat, profile, faultfs_class_name((faultfs_class)k),
                 (unsigned long long)r->faults.calls[k],
                 (unsigned long long)r->faults.faults[k]);
+    write_ops(res->ops_csv, r, records);
     fflush(res->jobs_csv);
     fflush(res->rounds_csv);
     fflush(res->faults_csv);
+    fflush(res->ops_csv);
 }
 
 /* Rounds of one profile pooled: the table's row. */
@@ -347,4 +387,5 @@ void results_finish(results *res, const options *o, const environment *env,
     fclose(res->jobs_csv);
     fclose(res->rounds_csv);
     fclose(res->faults_csv);
+    fclose(res->ops_csv);
 }

@@ -227,7 +227,7 @@ void round_summarize(const job_record *records, int count, round_result *r);
 
 typedef struct results {
     char dir[TEXT_MAX];
-    FILE *jobs_csv, *rounds_csv, *faults_csv;
+    FILE *jobs_csv, *rounds_csv, *faults_csv, *ops_csv;
 } results;
 
 int results_open(results *res, const options *o, char *err, size_t err_size);

@@ -283,6 +283,15 @@ static void test_sigbus_crashes_wal_jobs_only(void **state)
     assert_int_equal(csv_query(&r, "jobs.csv",
         "SELECT count(*) FROM t WHERE profile='delete-off' AND "
         "outcome='ok'"), 48);
+    /* Each round with a SIGBUS logged the -shm reset behind it. */
+    char *cmd = NULL, line[64] = "";
+    assert_true(asprintf(&cmd, "cat %s/faults-round-*.log | grep -c "
+                               "'by=mechanism effect=reset'", r.results) > 0);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(fgets(line, sizeof line, p));
+    pclose(p);
+    free(cmd);
+    assert_true(atoi(line) >= 1);
     assert_non_null(strstr(r.out_text, "| wal-normal |"));
     assert_non_null(strstr(strstr(r.out_text, "| wal-normal |"), "present ("));
     assert_non_null(strstr(r.out_text, "| delete-off | 0/48 | none (0/48)"));
@@ -315,6 +324,19 @@ static void test_result_files_agree_with_the_table(void **state)
                            "-f", QUIET_LUSTRE ",sync.fail=1", NULL };
     run_ok(&r, args);
     assert_int_equal(csv_query(&r, "jobs.csv", "SELECT count(*) FROM t"), 6);
+    /* ops.csv: every job called mark_running once, none retried an I/O
+     * error (delete-normal retries only locked), and each row's histogram
+     * holds all its timed calls. */
+    assert_int_equal(csv_query(&r, "ops.csv",
+        "SELECT sum(calls) FROM t WHERE op='mark_running'"), 6);
+    assert_int_equal(csv_query(&r, "ops.csv",
+        "SELECT sum(retries_ioerr) FROM t"), 0);
+    assert_int_equal(csv_query(&r, "ops.csv",
+        "SELECT count(*) FROM t WHERE op<>'close' AND calls <> "
+        "(WITH RECURSIVE b(rest, n) AS (SELECT latency_hist || ' ', 0 UNION "
+        "ALL SELECT substr(rest, instr(rest, ' ') + 1), n + CAST(substr("
+        "rest, 1, instr(rest, ' ') - 1) AS INTEGER) FROM b WHERE rest <> '') "
+        "SELECT max(n) FROM b)"), 0);
     assert_int_equal(csv_query(&r, "rounds.csv", "SELECT count(*) FROM t"),
                      2);
     long long ioerr = csv_query(&r, "rounds.csv",
