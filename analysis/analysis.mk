@@ -14,6 +14,9 @@ PROGRAMS += $(TH_REPORT)
 $(TH_REPORT): $(ANALYSIS_CORE) $(BUILD)/$(ANALYSIS_DIR)/main.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# tracker.h for the latency histogram's bucket count.
+$(BUILD)/$(ANALYSIS_DIR)/%.o: CFLAGS += -Itracker
+
 # Each tests/test_*.c is one cmocka program over the core objects.
 ANALYSIS_TESTS := $(patsubst $(ANALYSIS_DIR)/tests/%.c,$(BUILD)/$(ANALYSIS_DIR)/tests/%,$(wildcard $(ANALYSIS_DIR)/tests/test_*.c))
 TESTS += $(ANALYSIS_TESTS)

@@ -7,9 +7,12 @@
  * directories of a merged report. A CSV column is found by its header name,
  * so added columns do not break an older report; a missing column, a row
  * with the wrong number of fields or a number that does not parse stops the
- * load with the file and the line.
+ * load with the file and the line. ops.csv (per-operation statistics) is
+ * optional: results directories older than it lack it, and the report says
+ * so.
  */
 #include "analysis.h"
+#include "tracker.h" /* TRACKER_LATENCY_BUCKETS: ops.csv's histogram */
 
 #include <dirent.h>
 #include <errno.h>
@@ -21,10 +24,13 @@
 /* "thrp": marks a database th-report made, which it may replace. */
 #define REPORT_APPLICATION_ID 0x74687270
 #define MAX_FIELDS 64
+#define TEXT_OF(x) #x
+#define NUMBER_TEXT(x) TEXT_OF(x)
 
 typedef struct column {
     const char *name;
-    char type; /* 'i' integer, 'r' real, 't' text */
+    /* 'i' integer, 'r' real, 't' text, 'h' latency histogram (text) */
+    char type;
 } column;
 
 typedef struct csv_table {
@@ -32,6 +38,7 @@ typedef struct csv_table {
     const char *file; /* inside a results directory */
     const column *columns;
     int count;
+    bool optional;    /* older results directories lack the file */
 } csv_table;
 
 static const column jobs_columns[] = {
@@ -64,6 +71,15 @@ static const column faults_columns[] = {
     { "class", 't' }, { "calls", 'i' }, { "faults", 'i' },
 };
 
+/* Per round and tracker operation, summed over the round's jobs. */
+static const column ops_columns[] = {
+    { "round", 'i' }, { "repeat", 'i' }, { "profile", 't' }, { "op", 't' },
+    { "calls", 'i' }, { "attempts", 'i' }, { "retries_locked", 'i' },
+    { "retries_ioerr", 'i' }, { "retries_corrupt", 'i' },
+    { "failures", 'i' }, { "backoff_s", 'r' }, { "latency_total_s", 'r' },
+    { "latency_max_s", 'r' }, { "latency_hist", 'h' },
+};
+
 static const column reference_columns[] = {
     { "run", 't' }, { "profile", 't' }, { "journal_mode", 't' },
     { "synchronous", 't' }, { "retry_on_ioerr", 't' },
@@ -71,14 +87,15 @@ static const column reference_columns[] = {
     { "jobs_with_disk_io_error", 'i' }, { "sigbus", 't' },
 };
 
-#define TABLE(t, f, c) { t, f, c, (int)(sizeof c / sizeof c[0]) }
+#define TABLE(t, f, c, o) { t, f, c, (int)(sizeof c / sizeof c[0]), o }
 static const csv_table results_tables[] = {
-    TABLE("jobs", "jobs.csv", jobs_columns),
-    TABLE("rounds", "rounds.csv", rounds_columns),
-    TABLE("faults", "faults.csv", faults_columns),
+    TABLE("jobs", "jobs.csv", jobs_columns, false),
+    TABLE("rounds", "rounds.csv", rounds_columns, false),
+    TABLE("faults", "faults.csv", faults_columns, false),
+    TABLE("ops", "ops.csv", ops_columns, true),
 };
 static const csv_table reference_table =
-    TABLE("reference", NULL, reference_columns);
+    TABLE("reference", NULL, reference_columns, false);
 
 /* One line of a fault log, in order; path= takes the rest of the line. */
 static const column fault_log_keys[] = {
@@ -193,13 +210,41 @@ int db_open(const char *path, sqlite3 **db, char *err, size_t err_size)
     return 0;
 }
 
+/* A latency histogram as tracker/stats.c keeps it: exactly
+ * TRACKER_LATENCY_BUCKETS counts, digits only, one space between, so the
+ * report's SQL can split it on spaces. */
+static bool is_histogram(const char *text)
+{
+    int counts = 0;
+    for (const char *p = text;; p++) {
+        size_t digits = strspn(p, "0123456789");
+        if (digits == 0)
+            return false;
+        counts++;
+        p += digits;
+        if (*p != ' ')
+            return *p == '\0' && counts == TRACKER_LATENCY_BUCKETS;
+    }
+}
+
+/* What a value of the type must be, for the error message. */
+static const char *type_wanted(char type)
+{
+    return type == 'i'   ? "an integer"
+           : type == 'r' ? "a number"
+                         : NUMBER_TEXT(TRACKER_LATENCY_BUCKETS)
+                               " counts separated by single spaces";
+}
+
 /* Binds `text` to parameter `index` as the column's type. */
 static int bind_value(sqlite3_stmt *stmt, int index, char type,
                       const char *text)
 {
     char *end;
     errno = 0;
-    if (type == 't')
+    if (type == 'h' && !is_histogram(text))
+        return -1;
+    if (type == 't' || type == 'h')
         return sqlite3_bind_text(stmt, index, text, -1, SQLITE_TRANSIENT);
     if (type == 'i') {
         long long v = strtoll(text, &end, 10);
@@ -261,7 +306,7 @@ static int insert_row(sqlite3 *db, sqlite3_stmt *stmt, const csv_table *t,
                        fields[where[c]]) != SQLITE_OK)
             return fail(err, err_size, "%s:%ld: column '%s': '%s' is not %s",
                         path, line, t->columns[c].name, fields[where[c]],
-                        t->columns[c].type == 'i' ? "an integer" : "a number");
+                        type_wanted(t->columns[c].type));
     if (sqlite3_step(stmt) != SQLITE_DONE)
         return fail(err, err_size, "%s:%ld: %s", path, line,
                     sqlite3_errmsg(db));
@@ -444,6 +489,9 @@ static int load_dir_contents(sqlite3 *db, const char *dir, char *err,
          i++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, results_tables[i].file);
+        if (results_tables[i].optional && access(path, F_OK) != 0 &&
+            errno == ENOENT)
+            continue;
         if (load_csv(db, &results_tables[i], path, run_id, err, err_size) < 0)
             return -1;
     }

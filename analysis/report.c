@@ -135,7 +135,8 @@ const report_query report_queries[] = {
       "  code;" },
     { "injected_faults",
       "Faults the model injected into jobs that failed, by class, file kind "
-      "and code (fault log rank = job, log file = round)",
+      "and code (fault log rank = job, log file = round; a mechanism's line, "
+      "by=mechanism, is not a fault)",
       "CREATE TABLE injected_faults AS\n"
       "SELECT j.published_run, j.profile, j.failure_class, e.class AS "
       "fault_class,\n"
@@ -146,7 +147,7 @@ const report_query report_queries[] = {
       "FROM job_classes j\n"
       "JOIN fault_events e ON e.run_id = j.run_id AND e.round = j.round\n"
       "  AND e.rank = j.job\n"
-      "WHERE j.failure_class <> 'none'\n"
+      "WHERE j.failure_class <> 'none' AND e.drawn_by <> 'mechanism'\n"
       "GROUP BY j.profile, j.failure_class, fault_class, file_kind, "
       "fault_code\n"
       "ORDER BY j.published_run = '', j.published_run, j.profile, "
@@ -168,7 +169,8 @@ const report_query report_queries[] = {
       "p50,\n"
       "    min(CASE WHEN k >= 0.99 * n THEN db_time_s END) AS p99\n"
       "  FROM timed GROUP BY profile),\n"
-      "logged AS (SELECT DISTINCT run_id, round, rank FROM fault_events)\n"
+      "logged AS (SELECT DISTINCT run_id, round, rank FROM fault_events\n"
+      "  WHERE drawn_by <> 'mechanism')\n"
       "SELECT j.published_run, j.profile, count(*) AS jobs,\n"
       "  sum(j.failure_class <> 'none') AS failed_jobs,\n"
       "  sum(j.failure_class <> 'none' AND l.rank IS NOT NULL)\n"
@@ -184,6 +186,90 @@ const report_query report_queries[] = {
       "LEFT JOIN percentiles p ON p.profile = j.profile\n"
       "GROUP BY j.profile\n"
       "ORDER BY j.published_run = '', j.published_run, j.profile;" },
+    { "sigbus_attribution",
+      "Per configuration: jobs a SIGBUS ended, how many had a fault logged "
+      "for themselves, and how many crashed in a round where another job "
+      "(rank <> job) reset the -shm file (fault log by=mechanism "
+      "effect=reset), with the number of those resets",
+      "CREATE TABLE sigbus_attribution AS\n"
+      "WITH sigbus AS (SELECT * FROM job_classes WHERE failure_class = "
+      "'sigbus'),\n"
+      "remote AS (\n"
+      "  SELECT s.profile, s.run_id, s.round, s.job, e.rowid AS event\n"
+      "  FROM sigbus s JOIN fault_events e ON e.run_id = s.run_id\n"
+      "    AND e.round = s.round AND e.rank <> s.job\n"
+      "  WHERE e.drawn_by = 'mechanism' AND e.effect = 'reset'),\n"
+      "remote_jobs AS (SELECT DISTINCT run_id, round, job FROM remote),\n"
+      "logged AS (SELECT DISTINCT run_id, round, rank FROM fault_events\n"
+      "  WHERE drawn_by <> 'mechanism')\n"
+      "SELECT j.published_run, j.profile, count(*) AS jobs,\n"
+      "  count(s.job) AS sigbus_jobs,\n"
+      "  count(s.job) - count(l.rank) AS sigbus_no_fault_logged,\n"
+      "  count(m.job) AS sigbus_after_remote_reset,\n"
+      "  (SELECT count(DISTINCT event) FROM remote r WHERE r.profile = "
+      "j.profile)\n"
+      "    AS remote_resets\n"
+      "FROM job_classes j\n"
+      "LEFT JOIN sigbus s ON s.run_id = j.run_id AND s.round = j.round\n"
+      "  AND s.job = j.job\n"
+      "LEFT JOIN logged l ON l.run_id = s.run_id AND l.round = s.round\n"
+      "  AND l.rank = s.job\n"
+      "LEFT JOIN remote_jobs m ON m.run_id = s.run_id AND m.round = s.round\n"
+      "  AND m.job = s.job\n"
+      "GROUP BY j.profile\n"
+      "ORDER BY j.published_run = '', j.published_run, j.profile;" },
+    { "op_latency",
+      "Per configuration and tracker operation (ops.csv, summed over the "
+      "rounds' jobs): calls, attempts, retries by class, failed calls, "
+      "backoff, and latency: mean, p50 and p99 as the upper edge of the "
+      "power-of-two bucket the quantile falls in (bucket b of latency_hist: "
+      "[2^b, 2^(b+1)) us), capped by the maximum, as "
+      "tracker_op_stats_percentile() does",
+      "CREATE TABLE op_latency AS\n"
+      "WITH RECURSIVE split(profile, op, bucket, calls, rest) AS (\n"
+      "  SELECT profile, op, -1, 0, latency_hist || ' ' FROM ops\n"
+      "  UNION ALL\n"
+      "  SELECT profile, op, bucket + 1,\n"
+      "    CAST(substr(rest, 1, instr(rest, ' ') - 1) AS INTEGER),\n"
+      "    substr(rest, instr(rest, ' ') + 1)\n"
+      "  FROM split WHERE rest <> ''),\n"
+      "buckets AS (\n"
+      "  SELECT profile, op, bucket, sum(calls) AS calls FROM split\n"
+      "  WHERE bucket >= 0 GROUP BY profile, op, bucket),\n"
+      "cumulative AS (\n"
+      "  SELECT profile, op, bucket, calls,\n"
+      "    sum(calls) OVER (PARTITION BY profile, op ORDER BY bucket) AS "
+      "seen,\n"
+      "    sum(calls) OVER (PARTITION BY profile, op) AS total\n"
+      "  FROM buckets),\n"
+      "quantile_buckets AS (\n"
+      "  SELECT profile, op,\n"
+      "    min(CASE WHEN calls > 0 AND seen >= 0.5 * total THEN bucket END) "
+      "AS b50,\n"
+      "    min(CASE WHEN calls > 0 AND seen >= 0.99 * total THEN bucket END) "
+      "AS b99\n"
+      "  FROM cumulative GROUP BY profile, op),\n"
+      "totals AS (\n"
+      "  SELECT r.published_run, o.profile, o.op, count(*) AS rounds,\n"
+      "    sum(o.calls) AS calls, sum(o.attempts) AS attempts,\n"
+      "    sum(o.retries_locked) AS retries_locked,\n"
+      "    sum(o.retries_ioerr) AS retries_ioerr,\n"
+      "    sum(o.retries_corrupt) AS retries_corrupt,\n"
+      "    sum(o.failures) AS failures, sum(o.backoff_s) AS backoff_s,\n"
+      "    sum(o.latency_total_s) / sum(o.calls) AS latency_mean_s,\n"
+      "    max(o.latency_max_s) AS latency_max_s, min(o.rowid) AS first\n"
+      "  FROM ops o JOIN rounds r USING (run_id, round)\n"
+      "  GROUP BY o.profile, o.op)\n"
+      "SELECT t.published_run, t.profile, t.op, t.rounds, t.calls, "
+      "t.attempts,\n"
+      "  t.retries_locked, t.retries_ioerr, t.retries_corrupt, t.failures,\n"
+      "  t.backoff_s, t.latency_mean_s,\n"
+      "  min((1 << (q.b50 + 1)) * 1e-6, t.latency_max_s) AS latency_p50_s,\n"
+      "  min((1 << (q.b99 + 1)) * 1e-6, t.latency_max_s) AS latency_p99_s,\n"
+      "  t.latency_max_s\n"
+      "FROM totals t JOIN quantile_buckets q USING (profile, op)\n"
+      "ORDER BY t.published_run = '', t.published_run, t.profile, "
+      "t.first;" },
 };
 const int report_query_count =
     (int)(sizeof report_queries / sizeof report_queries[0]);
@@ -196,6 +282,7 @@ typedef struct section {
     const char *header; /* markdown header row */
     const char *select;
     bool needs_local;   /* about a results directory, not the reference */
+    const char *recorded_in; /* the optional file's table it reads, or NULL */
 } section;
 
 /* "k/n = r% [low, high]" of a matrix row. */
@@ -211,6 +298,12 @@ typedef struct section {
     "| any failure |"
 #define P_VALUE(p)                                                           \
     "CASE WHEN " p " < 0.001 THEN '<0.001' ELSE printf('%.3f', " p ") END"
+/* Seconds in the unit that reads best; NULL stays NULL. */
+#define DURATION(x)                                                          \
+    "CASE WHEN " x " = 0 THEN '0 s'\n"                                       \
+    "    WHEN " x " < 1e-3 THEN printf('%.0f us', 1e6 * " x ")\n"           \
+    "    WHEN " x " < 1 THEN printf('%.2f ms', 1e3 * " x ")\n"               \
+    "    WHEN " x " >= 1 THEN printf('%.2f s', " x ") END"
 
 static const section sections[] = {
     { "Failures per configuration, pooled over repeats",
@@ -219,7 +312,7 @@ static const section sections[] = {
       "SELECT published_run, profile, repeats, jobs, " MATRIX_CELLS
       " FROM matrix WHERE round IS NULL GROUP BY profile\n"
       "ORDER BY published_run = '', published_run, profile",
-      true },
+      true, NULL },
     { "Failures per configuration, per repeat",
       "A repeat is one round of the configuration: `run_id.repeat` (run_id "
       "numbers the results directories in the order given; repeat counts "
@@ -229,7 +322,7 @@ static const section sections[] = {
       MATRIX_CELLS " FROM matrix WHERE round IS NOT NULL\n"
       "GROUP BY profile, run_id, round\n"
       "ORDER BY published_run = '', published_run, profile, run_id, round",
-      true },
+      true, NULL },
     { "Pairwise differences in the I/O-error rate",
       "Two-sided Fisher exact test on the pooled counts; *significant* when "
       "p < 0.05. *Repeats needed*: rounds of N jobs each configuration would "
@@ -243,7 +336,7 @@ static const section sections[] = {
       "  CASE WHEN significant THEN '**yes**' ELSE 'no' END,\n"
       "  coalesce(repeats_needed, '-') || ' (N=' || jobs_per_repeat || ')'\n"
       "FROM pairwise WHERE source = 'local' ORDER BY rowid",
-      true },
+      true, NULL },
     { "Agreement with the published table",
       "Each configuration's pooled I/O-error rate against the published "
       "rate, by a two-sided Fisher exact test (differs when p < 0.05); "
@@ -258,14 +351,14 @@ static const section sections[] = {
       "    ELSE printf('p=%.3f', p) END || ')',\n"
       "  sigbus || '/' || jobs, published_sigbus, sigbus_verdict\n"
       "FROM agreement ORDER BY published_run, profile",
-      true },
+      true, NULL },
     { "Attribution: the failing call",
       "Failed jobs by the tracker call that failed (for a job a signal "
       "ended: the call in flight) and the extended code.",
       "| run | configuration | failure class | operation | code | jobs |",
       "SELECT published_run, profile, failure_class, operation, code, jobs "
       "FROM failed_operations ORDER BY rowid",
-      true },
+      true, NULL },
     { "Attribution: injected faults in failed jobs",
       "Faults from the fault model's logs (`faults-round-N.log`) in the jobs "
       "that failed, joined by round and rank = job; none without a fault "
@@ -274,10 +367,27 @@ static const section sections[] = {
       "| fault code | failed jobs | faults |",
       "SELECT published_run, profile, failure_class, fault_class, file_kind, "
       "fault_code, failed_jobs, faults FROM injected_faults ORDER BY rowid",
-      true },
+      true, NULL },
+    { "Attribution: SIGBUS and other nodes' -shm resets",
+      "SIGBUS model (b) kills a job with no fault injected into it: a "
+      "connection on another simulated node, believing itself the first, "
+      "truncates the -shm file under the job's mapping, and the fault log "
+      "records that reset (by=mechanism effect=reset). A SIGBUS job is "
+      "counted *after a reset* when another job of its round (rank <> job) "
+      "logged one; the crashed job's node is not in jobs.csv, but under the "
+      "default placement (one simulated node per job, node = job index) "
+      "another job is another node. Such a job still counts as *no fault "
+      "logged* here, and not as *failed with a logged fault* below.",
+      "| run | configuration | jobs | SIGBUS | no fault logged "
+      "| after another node's reset | resets |",
+      "SELECT published_run, profile, jobs, sigbus_jobs, "
+      "sigbus_no_fault_logged,\n"
+      "  sigbus_after_remote_reset, remote_resets\n"
+      "FROM sigbus_attribution ORDER BY rowid",
+      true, NULL },
     { "Retries and database time",
-      "Retries summed over the jobs' calls, from jobs.csv; the time spent "
-      "in backoff is not in the results files. Database time: time inside "
+      "Retries summed over the jobs' calls, from jobs.csv (per operation, "
+      "with the time spent in backoff, below). Database time: time inside "
       "tracker calls, nearest-rank percentiles over the jobs that lived "
       "their whole life.",
       "| run | configuration | jobs | failed | failed with a logged fault "
@@ -289,7 +399,27 @@ static const section sections[] = {
       "  printf('%.1f ms', 1e3 * db_time_p50_s), "
       "printf('%.1f ms', 1e3 * db_time_p99_s)\n"
       "FROM job_summary ORDER BY rowid",
-      true },
+      true, NULL },
+    { "Latency, retries and backoff per operation",
+      "From ops.csv: per tracker operation, summed over the jobs of every "
+      "round (the monitor's calls are not in it). *Failed*: calls that "
+      "returned an error of any class; *backoff*: time slept between "
+      "attempts, scaled as the run was. Latency covers the whole call, "
+      "retries included; p50 and p99 are upper edges of power-of-two "
+      "microsecond buckets, capped by the maximum, so good to a factor of "
+      "two.",
+      "| run | configuration | operation | calls | attempts "
+      "| retries locked | retries I/O error | retries malformed | failed "
+      "| backoff | mean | p50 | p99 | max |",
+      "SELECT published_run, profile, op, calls, attempts, retries_locked,\n"
+      "  retries_ioerr, retries_corrupt, failures,\n"
+      "  " DURATION("backoff_s") ",\n"
+      "  " DURATION("latency_mean_s") ",\n"
+      "  " DURATION("latency_p50_s") ",\n"
+      "  " DURATION("latency_p99_s") ",\n"
+      "  " DURATION("latency_max_s") "\n"
+      "FROM op_latency ORDER BY rowid",
+      true, "ops" },
     { "The published table",
       "I/O-error rates with Wilson 95% intervals, in percent.",
       "| run | configuration | jobs with disk I/O error | SIGBUS |",
@@ -297,7 +427,7 @@ static const section sections[] = {
       "jobs,\n"
       "  100 * rate, 100 * rate_low, 100 * rate_high), sigbus\n"
       "FROM reference_matrix ORDER BY run",
-      false },
+      false, NULL },
     { "What the published table can tell apart",
       "Two-sided Fisher exact test between every pair of published runs "
       "(significant when p < 0.05), and the rounds of N jobs each "
@@ -311,7 +441,7 @@ static const section sections[] = {
       "  CASE WHEN significant THEN '**yes**' ELSE 'no' END,\n"
       "  coalesce(repeats_needed, '-') || ' (N=' || jobs_per_repeat || ')'\n"
       "FROM pairwise WHERE source = 'reference' ORDER BY rowid",
-      false },
+      false, NULL },
 };
 
 int report_build(sqlite3 *db, char *err, size_t err_size)
@@ -345,6 +475,12 @@ static long long count_rows(sqlite3 *db, const char *table)
 static int print_section(sqlite3 *db, FILE *out, const section *s, char *err,
                          size_t err_size)
 {
+    if (s->recorded_in && count_rows(db, s->recorded_in) == 0) {
+        fprintf(out, "## %s\n\nNot recorded in this run: no results "
+                     "directory has %s.csv (trackhammer before it wrote "
+                     "one).\n\n", s->title, s->recorded_in);
+        return 0;
+    }
     sqlite3_stmt *stmt = NULL;
     if (sqlite3_prepare_v2(db, s->select, -1, &stmt, NULL) != SQLITE_OK) {
         snprintf(err, err_size, "section '%s': %s", s->title,

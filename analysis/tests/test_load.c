@@ -239,6 +239,51 @@ static void test_bad_fault_log_line(void **state)
     assert_load_fails(*state, "faults-round-2.log:2: bad or missing rank");
 }
 
+/* ops.csv, optional, is loaded whole where it is; each bad histogram
+ * stops the load at its line. */
+static void test_ops_csv(void **state)
+{
+    (void)state;
+    sqlite3 *db;
+    char err[ERR_MAX] = "";
+    assert_int_equal(db_open(NULL, &db, err, sizeof err), 0);
+    assert_int_equal(load_results_dir(db, ANALYSIS_DATA "/run-ops", err,
+                                      sizeof err),
+                     0);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM ops"),
+                     count_lines(ANALYSIS_DATA "/run-ops/ops.csv") - 1);
+    assert_int_equal(query_int(db, "SELECT sum(calls) FROM ops"), 112);
+    sqlite3_close(db);
+}
+
+static void test_bad_histogram(void **state)
+{
+    static const char *const bad[] = {
+        "1 2 3",                                      /* too few */
+        "1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 "
+        "0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0",  /* 41 */
+        "1  0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 "
+        "0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0",    /* two spaces */
+        "-1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 "
+        "0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0",    /* negative */
+    };
+    char path[4096];
+    snprintf(path, sizeof path, "%s/ops.csv", (char *)*state);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *text;
+        assert_true(asprintf(&text,
+                             "round,repeat,profile,op,calls,attempts,"
+                             "retries_locked,retries_ioerr,retries_corrupt,"
+                             "failures,backoff_s,latency_total_s,"
+                             "latency_max_s,latency_hist\n"
+                             "0,0,wal-normal,open,1,1,0,0,0,0,0,0.1,0.1,%s\n",
+                             bad[i]) > 0);
+        write_text(path, text);
+        free(text);
+        assert_load_fails(*state, "ops.csv:2: column 'latency_hist'");
+    }
+}
+
 static void test_summary_not_json(void **state)
 {
     char path[4096];
@@ -304,6 +349,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_header_without_a_column,
                                         make_copy, remove_copy),
         cmocka_unit_test_setup_teardown(test_bad_fault_log_line, make_copy,
+                                        remove_copy),
+        cmocka_unit_test(test_ops_csv),
+        cmocka_unit_test_setup_teardown(test_bad_histogram, make_copy,
                                         remove_copy),
         cmocka_unit_test_setup_teardown(test_summary_not_json, make_copy,
                                         remove_copy),

@@ -4,6 +4,12 @@
  * classes from trackhammer's own rounds.csv and, for I/O errors, from
  * jobs.csv line by line; then the markdown, the files --out writes, and
  * th-report's exit statuses.
+ *
+ * data/run-ops is run-small with hand-made additions whose figures are
+ * worked out by hand below: an ops.csv with chosen latency histograms, and
+ * two SIGBUS crashes in wal-normal (round 0 job 2, round 1 job 3) with
+ * -shm resets logged in round 0 by jobs 4 and 5 (other nodes) and by job 2
+ * itself.
  */
 #define _GNU_SOURCE /* mkdtemp, asprintf */
 #include <setjmp.h>
@@ -13,6 +19,7 @@
 #include <cmocka.h>
 
 #include <ftw.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -22,6 +29,7 @@
 #include "analysis.h"
 
 #define RUN_SMALL ANALYSIS_DATA "/run-small"
+#define RUN_OPS ANALYSIS_DATA "/run-ops"
 #define PROFILES 3
 #define CLASSES 5
 
@@ -37,13 +45,13 @@ typedef struct tally {
     long jobs, failures[CLASSES];
 } tally;
 
-static sqlite3 *report_db(void)
+static sqlite3 *report_db(const char *dir)
 {
     sqlite3 *db;
     char err[ERR_MAX] = "";
     assert_int_equal(db_open(NULL, &db, err, sizeof err), 0);
     assert_int_equal(load_reference(db, REFERENCE_CSV, err, sizeof err), 0);
-    assert_int_equal(load_results_dir(db, RUN_SMALL, err, sizeof err), 0);
+    assert_int_equal(load_results_dir(db, dir, err, sizeof err), 0);
     if (report_build(db, err, sizeof err) != 0)
         fail_msg("%s", err);
     return db;
@@ -115,7 +123,7 @@ static void test_matrix_matches_rounds_csv(void **state)
     enum { ROUNDS = 6 };
     tally by_round[ROUNDS] = { 0 }, by_profile[PROFILES] = { 0 };
     assert_int_equal(tally_rounds_csv(by_round, ROUNDS, by_profile), ROUNDS);
-    sqlite3 *db = report_db();
+    sqlite3 *db = report_db(RUN_SMALL);
     /* The fixture's rounds: two per profile, in the profiles' order. */
     for (int c = 0; c < CLASSES; c++) {
         for (int p = 0; p < PROFILES; p++)
@@ -153,7 +161,7 @@ static void test_ioerr_matches_jobs_csv(void **state)
     long want[PROFILES] = { 0 };
     tally_ioerr_jobs_csv(want);
     assert_true(want[1] > 0); /* the fixture has I/O errors to count */
-    sqlite3 *db = report_db();
+    sqlite3 *db = report_db(RUN_SMALL);
     sqlite3_stmt *stmt;
     assert_int_equal(
         sqlite3_prepare_v2(db,
@@ -184,7 +192,7 @@ static double query_double(sqlite3 *db, const char *sql)
 static void test_pairwise_and_agreement(void **state)
 {
     (void)state;
-    sqlite3 *db = report_db();
+    sqlite3 *db = report_db(RUN_SMALL);
     /* 3 local configurations and 5 published: 3 + 10 pairs. */
     assert_int_equal(query_double(db, "SELECT count(*) FROM pairwise WHERE "
                                       "source = 'local'"),
@@ -220,7 +228,7 @@ static void test_pairwise_and_agreement(void **state)
 static void test_attribution(void **state)
 {
     (void)state;
-    sqlite3 *db = report_db();
+    sqlite3 *db = report_db(RUN_SMALL);
     assert_int_equal(query_double(db, "SELECT sum(jobs) FROM "
                                       "failed_operations WHERE profile = "
                                       "'delete-normal'"),
@@ -239,6 +247,104 @@ static void test_attribution(void **state)
     sqlite3_close(db);
 }
 
+/* One op_latency row, as run-ops' ops.csv gives it. */
+typedef struct op_row {
+    const char *profile, *op;
+    long calls, attempts, locked, ioerr, failures;
+    double backoff, mean, p50, p99, max;
+} op_row;
+
+static void assert_near(double value, double want)
+{
+    if (!(fabs(value - want) <= 1e-9 * fabs(want) + 1e-15))
+        fail_msg("%.12g is not %.12g", value, want);
+}
+
+/* Percentiles from the summed histograms (bucket b: [2^b, 2^(b+1)) us):
+ *  wal-normal open: buckets 0:1, 5:1 (round 1's row has no calls), max
+ *    60 us. p50: rank 1 falls in bucket 0, edge 2 us. p99: rank 1.98 in
+ *    bucket 5, edge 64 us, capped to the max, 60 us.
+ *  wal-normal mark_running: rounds 0 and 1 sum to 3:5, 4:3, 13:2, max
+ *    13.1 ms. p50: rank 5 in bucket 3, 16 us. p99: rank 9.9 in bucket 13,
+ *    16384 us, capped to 13.1 ms. Mean (0.013136 + 0.01126) / 10.
+ *  delete-normal mark_completed: 5:98, 8:1, 20:1, max 1.5 s. p50: 64 us;
+ *    p99: rank 99 in bucket 8, 512 us, under the max, not capped. */
+static const op_row run_ops_rows[] = {
+    { "wal-normal", "open", 2, 2, 0, 0, 0, 0.0, 0.0000615 / 2, 2e-6, 60e-6,
+      60e-6 },
+    { "wal-normal", "mark_running", 10, 12, 1, 1, 0, 0.0235, 0.024396 / 10,
+      16e-6, 0.0131, 0.0131 },
+    { "delete-normal", "mark_completed", 100, 101, 0, 1, 2, 0.0105,
+      1.50422 / 100, 64e-6, 512e-6, 1.5 },
+};
+
+static void test_op_latency_from_histograms(void **state)
+{
+    (void)state;
+    sqlite3 *db = report_db(RUN_OPS);
+    sqlite3_stmt *stmt;
+    assert_int_equal(
+        sqlite3_prepare_v2(db,
+                           "SELECT profile, op, calls, attempts, "
+                           "retries_locked, retries_ioerr, failures, "
+                           "backoff_s, latency_mean_s, latency_p50_s, "
+                           "latency_p99_s, latency_max_s FROM op_latency "
+                           "ORDER BY rowid",
+                           -1, &stmt, NULL),
+        SQLITE_OK);
+    size_t rows = sizeof run_ops_rows / sizeof run_ops_rows[0];
+    for (size_t i = 0; i < rows; i++) {
+        const op_row *w = &run_ops_rows[i];
+        assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+        assert_string_equal(sqlite3_column_text(stmt, 0), w->profile);
+        assert_string_equal(sqlite3_column_text(stmt, 1), w->op);
+        long got[] = { sqlite3_column_int(stmt, 2),
+                       sqlite3_column_int(stmt, 3),
+                       sqlite3_column_int(stmt, 4),
+                       sqlite3_column_int(stmt, 5),
+                       sqlite3_column_int(stmt, 6) };
+        long want[] = { w->calls, w->attempts, w->locked, w->ioerr,
+                        w->failures };
+        assert_memory_equal(got, want, sizeof want);
+        double times[] = { w->backoff, w->mean, w->p50, w->p99, w->max };
+        for (int t = 0; t < 5; t++)
+            assert_near(sqlite3_column_double(stmt, 7 + t), times[t]);
+    }
+    assert_int_equal(sqlite3_step(stmt), SQLITE_DONE);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+}
+
+/* SIGBUS jobs against other jobs' -shm resets in their round; the crashed
+ * job's own reset neither attributes it nor counts as a logged fault. */
+static void test_sigbus_attribution(void **state)
+{
+    (void)state;
+    sqlite3 *db = report_db(RUN_OPS);
+    assert_int_equal(query_double(db, "SELECT sigbus_jobs || '/' || "
+                                      "sigbus_no_fault_logged || '/' || "
+                                      "sigbus_after_remote_reset || '/' || "
+                                      "remote_resets = '2/2/1/2' FROM "
+                                      "sigbus_attribution WHERE profile = "
+                                      "'wal-normal'"),
+                     1);
+    assert_int_equal(query_double(db, "SELECT sum(sigbus_jobs) + "
+                                      "sum(remote_resets) FROM "
+                                      "sigbus_attribution WHERE profile <> "
+                                      "'wal-normal'"),
+                     0);
+    /* Only round 1's lock fault on job 1 (hung) is a fault of a failed
+     * wal-normal job; the resets are mechanisms, not faults. */
+    assert_int_equal(query_double(db, "SELECT failed_with_logged_fault FROM "
+                                      "job_summary WHERE profile = "
+                                      "'wal-normal'"),
+                     1);
+    assert_int_equal(query_double(db, "SELECT count(*) FROM injected_faults "
+                                      "WHERE fault_class = 'shm_open'"),
+                     0);
+    sqlite3_close(db);
+}
+
 static char *markdown_of(sqlite3 *db)
 {
     char *text = NULL, err[ERR_MAX] = "";
@@ -252,7 +358,7 @@ static char *markdown_of(sqlite3 *db)
 static void test_markdown(void **state)
 {
     (void)state;
-    sqlite3 *db = report_db();
+    sqlite3 *db = report_db(RUN_SMALL);
     char *md = markdown_of(db);
     assert_non_null(strstr(md, "| test_2 | delete-normal | 2 | 12 | "
                                "6/12 = 50.0% [25.4, 74.6] |"));
@@ -261,6 +367,30 @@ static void test_markdown(void **state)
     assert_non_null(strstr(md, "differs (p=0.004)"));
     assert_non_null(strstr(md, "| 0.496 | no | 4 (N=71) |"));
     assert_non_null(strstr(md, "CREATE TABLE matrix AS"));
+    free(md);
+    sqlite3_close(db);
+}
+
+/* The new sections on run-ops, and on run-small, which has no ops.csv. */
+static void test_markdown_ops_and_sigbus(void **state)
+{
+    (void)state;
+    sqlite3 *db = report_db(RUN_OPS);
+    char *md = markdown_of(db);
+    assert_non_null(strstr(md, "| test_1 | wal-normal | mark_running | 10 "
+                               "| 12 | 1 | 1 | 0 | 0 | 23.50 ms | 2.44 ms "
+                               "| 16 us | 13.10 ms | 13.10 ms |"));
+    assert_non_null(strstr(md, "| test_1 | wal-normal | 12 | 2 | 2 | 1 "
+                               "| 2 |"));
+    assert_null(strstr(md, "Not recorded"));
+    free(md);
+    sqlite3_close(db);
+
+    db = report_db(RUN_SMALL);
+    assert_int_equal(query_double(db, "SELECT count(*) FROM op_latency"), 0);
+    md = markdown_of(db);
+    assert_non_null(strstr(md, "## Latency, retries and backoff per "
+                               "operation\n\nNot recorded in this run: "));
     free(md);
     sqlite3_close(db);
 }
@@ -340,7 +470,7 @@ static long long json_rows(sqlite3 *db, const char *json, const char *table)
 static void test_output_files(void **state)
 {
     const char *dir = *state;
-    sqlite3 *db = report_db();
+    sqlite3 *db = report_db(RUN_OPS); /* every table has rows */
     char err[ERR_MAX] = "";
     assert_int_equal(output_write(db, dir, err, sizeof err), 0);
     char *json = file_text(dir, "report.json");
@@ -461,7 +591,10 @@ int main(void)
         cmocka_unit_test(test_ioerr_matches_jobs_csv),
         cmocka_unit_test(test_pairwise_and_agreement),
         cmocka_unit_test(test_attribution),
+        cmocka_unit_test(test_op_latency_from_histograms),
+        cmocka_unit_test(test_sigbus_attribution),
         cmocka_unit_test(test_markdown),
+        cmocka_unit_test(test_markdown_ops_and_sigbus),
         cmocka_unit_test_setup_teardown(test_output_files, make_scratch,
                                         remove_scratch),
         cmocka_unit_test_setup_teardown(test_program_exit_statuses,
