@@ -102,6 +102,8 @@
  *       and unixOpenSharedMemory truncates the -shm file to 3 bytes under
  *       the mappings of the connections on other nodes: their next access
  *       beyond the end of the file is a SIGBUS.
+ *   The file stays truncated for truncate.latency (a model duration: on
+ *   Lustre the truncate and the re-extension are separate round trips).
  *   The reset itself is written to the event log (class=shm_open kind=shm
  *   by=mechanism effect=reset, by the resetting process; not counted as a
  *   fault), so a SIGBUS can be traced to the node that caused it.

@@ -44,7 +44,7 @@ static bool scheduled(const faultfs_class_config *c, uint64_t call)
 }
 
 /* Sleep `seconds` of real time, through the hook when one is set. */
-static void sleep_real(double seconds)
+void faultfs_sleep_real(double seconds)
 {
     if (faultfs_g.sleep_fn) {
         faultfs_g.sleep_fn(faultfs_g.sleep_ctx, seconds);
@@ -69,7 +69,7 @@ bool faultfs_decide(faultfs_class cls, const faultfs_target *target,
     double delay = c->latency_s * faultfs_g.config.time_scale;
     faultfs_count_call(cls, delay);
     if (delay > 0.0) {
-        sleep_real(delay);
+        faultfs_sleep_real(delay);
         faultfs_model_wait(delay);
     }
     double factor = 1.0;

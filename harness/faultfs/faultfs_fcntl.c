@@ -108,6 +108,16 @@ static int faultfs_ftruncate(int fd, off_t length)
     if (reset && rc == 0) {
         faultfs_record_mechanism(FAULTFS_SHM_OPEN, FAULTFS_FILE_SHM, "reset",
                                  current.target->path);
+        /* On Lustre the truncate and the re-extension that follows are
+         * separate round trips: the file stays short for the truncate's
+         * latency, a model duration, not for the few microseconds between
+         * two local system calls. */
+        double gap = faultfs_g.config.cls[FAULTFS_TRUNCATE].latency_s *
+                     faultfs_g.config.time_scale;
+        if (gap > 0.0) {
+            faultfs_sleep_real(gap);
+            faultfs_model_wait(gap);
+        }
     }
     return rc;
 }

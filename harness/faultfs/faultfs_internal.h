@@ -67,6 +67,9 @@ int faultfs_check(faultfs_class cls, const faultfs_target *target,
                   int fault_code);
 void faultfs_restart_numbering(void);
 
+/* Sleep real seconds through the sleep hook (faultfs_set_sleep). */
+void faultfs_sleep_real(double seconds);
+
 /* faultfs_record.c */
 void faultfs_count_call(faultfs_class cls, double delay_s);
 /* Count and log an injected fault; effect is "error", "eio" (a lock call
