@@ -42,6 +42,10 @@ TEST_RUNNER := valgrind --quiet --error-exitcode=99 --leak-check=full \
                --errors-for-leak-kinds=definite,indirect --track-fds=no
 endif
 
+# Every component's tests link the shared test support (testsupport/).
+TEST_SUPPORT := $(BUILD)/testsupport/scratch.o
+TEST_SUPPORT_CFLAGS := -Itestsupport
+
 # Filled in by the fragments.
 LIBRARIES :=
 PROGRAMS  :=

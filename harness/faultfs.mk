@@ -47,9 +47,9 @@ FAULTFS_TEST_SUPPORT := $(BUILD)/$(FAULTFS_DIR)/tests/support.o
 FAULTFS_TESTS := $(patsubst $(FAULTFS_DIR)/tests/%.c,$(BUILD)/$(FAULTFS_DIR)/tests/%,$(wildcard $(FAULTFS_DIR)/tests/test_*.c))
 TESTS += $(FAULTFS_TESTS)
 
-$(BUILD)/$(FAULTFS_DIR)/tests/%.o: CFLAGS += $(CMOCKA_CFLAGS) -I$(FAULTFS_DIR) -Itracker
+$(BUILD)/$(FAULTFS_DIR)/tests/%.o: CFLAGS += $(CMOCKA_CFLAGS) $(TEST_SUPPORT_CFLAGS) -I$(FAULTFS_DIR) -Itracker
 $(BUILD)/$(FAULTFS_DIR)/tests/%.o: CPPFLAGS += -DFAULTFS_EXTENSION_PATH='"$(abspath $(BUILD))/faultfs"'
-$(BUILD)/$(FAULTFS_DIR)/tests/test_%: $(BUILD)/$(FAULTFS_DIR)/tests/test_%.o $(FAULTFS_TEST_SUPPORT) $(FAULTFS_LIB) $(TRACKER_LIB)
+$(BUILD)/$(FAULTFS_DIR)/tests/test_%: $(BUILD)/$(FAULTFS_DIR)/tests/test_%.o $(FAULTFS_TEST_SUPPORT) $(TEST_SUPPORT) $(FAULTFS_LIB) $(TRACKER_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(FAULTFS_LDLIBS)
 
 # The shell test loads the extension (order-only: not linked in).

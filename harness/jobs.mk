@@ -18,9 +18,9 @@ JOBS_FAULTFS_EXT := $(if $(FAULTFS_EXT),$(FAULTFS_EXT),$(BUILD)/faultfs.so)
 
 # The tests run `python3 harness/jobs/python_job.py` from the repository
 # root, as `make check` does.
-$(BUILD)/$(JOBS_DIR)/tests/%.o: CFLAGS += $(CMOCKA_CFLAGS) -Itracker
+$(BUILD)/$(JOBS_DIR)/tests/%.o: CFLAGS += $(CMOCKA_CFLAGS) $(TEST_SUPPORT_CFLAGS) -Itracker
 $(BUILD)/$(JOBS_DIR)/tests/%.o: CPPFLAGS += -DJOBS_FAULTFS_EXT='"$(abspath $(JOBS_FAULTFS_EXT))"'
-$(BUILD)/$(JOBS_DIR)/tests/test_%: $(BUILD)/$(JOBS_DIR)/tests/test_%.o $(TRACKER_LIB)
+$(BUILD)/$(JOBS_DIR)/tests/test_%: $(BUILD)/$(JOBS_DIR)/tests/test_%.o $(TEST_SUPPORT) $(TRACKER_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
 
 # The extension is loaded by the job at run time (order-only: not linked).

@@ -34,12 +34,12 @@ INSTALL_TARGETS += install-trackhammer
 # The end-to-end test runs mpirun on the built program and the Python job.
 TRACKHAMMER_TEST := $(BUILD)/$(TRACKHAMMER_DIR)/tests/test_trackhammer
 TESTS += $(TRACKHAMMER_TEST)
-$(BUILD)/$(TRACKHAMMER_DIR)/tests/%.o: CFLAGS += $(CMOCKA_CFLAGS)
+$(BUILD)/$(TRACKHAMMER_DIR)/tests/%.o: CFLAGS += $(CMOCKA_CFLAGS) $(TEST_SUPPORT_CFLAGS)
 $(BUILD)/$(TRACKHAMMER_DIR)/tests/%.o: CPPFLAGS += \
     -DTRACKHAMMER_BIN='"$(abspath $(TRACKHAMMER))"' \
     -DPYTHON_JOB='"$(abspath harness/jobs/python_job.py)"' \
     -DLSAN_SUPPRESSIONS='"$(abspath $(TRACKHAMMER_DIR)/tests/lsan-mpi.supp)"'
-$(TRACKHAMMER_TEST): $(BUILD)/$(TRACKHAMMER_DIR)/tests/test_trackhammer.o | $(TRACKHAMMER)
+$(TRACKHAMMER_TEST): $(BUILD)/$(TRACKHAMMER_DIR)/tests/test_trackhammer.o $(TEST_SUPPORT) | $(TRACKHAMMER)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
 
 # make reproduce: the published 71-job matrix, locally, under the lustre

@@ -15,8 +15,8 @@ TRACKER_TEST_SUPPORT := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tracker/tests/sup
 TRACKER_TESTS := $(patsubst tracker/tests/%.c,$(BUILD)/tracker/tests/%,$(wildcard tracker/tests/test_*.c))
 TESTS += $(TRACKER_TESTS)
 
-$(BUILD)/tracker/tests/%.o: CFLAGS += $(CMOCKA_CFLAGS) -Itracker
-$(BUILD)/tracker/tests/test_%: $(BUILD)/tracker/tests/test_%.o $(TRACKER_TEST_SUPPORT) $(TRACKER_LIB)
+$(BUILD)/tracker/tests/%.o: CFLAGS += $(CMOCKA_CFLAGS) $(TEST_SUPPORT_CFLAGS) -Itracker
+$(BUILD)/tracker/tests/test_%: $(BUILD)/tracker/tests/test_%.o $(TRACKER_TEST_SUPPORT) $(TEST_SUPPORT) $(TRACKER_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
 
 install-tracker: $(TRACKER_LIB)

@@ -7,15 +7,16 @@
  * trackhammer run of 6 jobs x 3 profiles x 2 repeats under the lustre
  * model), copied to a scratch directory and spoiled one way at a time.
  */
-#define _GNU_SOURCE /* mkdtemp, asprintf */
+#define _GNU_SOURCE /* asprintf */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testsupport.h"
+
 #include <dirent.h>
-#include <ftw.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -51,20 +52,11 @@ static long count_lines(const char *path)
     return n;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 /* A scratch copy of run-small; the test state. */
 static int make_copy(void **state)
 {
-    char *dir = strdup("/tmp/th-report-test-XXXXXX");
-    if (mkdtemp(dir) == NULL)
+    char *dir = scratch_dir_make("th-report-test");
+    if (dir == NULL)
         return -1;
     DIR *d = opendir(RUN_SMALL);
     struct dirent *e;
@@ -88,7 +80,7 @@ static int make_copy(void **state)
 
 static int remove_copy(void **state)
 {
-    nftw(*state, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+    scratch_dir_remove(*state);
     free(*state);
     return 0;
 }

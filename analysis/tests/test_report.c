@@ -11,14 +11,15 @@
  * -shm resets logged in round 0 by jobs 4 and 5 (other nodes) and by job 2
  * itself.
  */
-#define _GNU_SOURCE /* mkdtemp, asprintf */
+#define _GNU_SOURCE /* asprintf */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
+#include "testsupport.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -395,25 +396,16 @@ static void test_markdown_ops_and_sigbus(void **state)
     sqlite3_close(db);
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int make_scratch(void **state)
 {
-    char *dir = strdup("/tmp/th-report-out-XXXXXX");
+    char *dir = scratch_dir_make("th-report-out");
     *state = dir;
-    return mkdtemp(dir) ? 0 : -1;
+    return dir ? 0 : -1;
 }
 
 static int remove_scratch(void **state)
 {
-    nftw(*state, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+    scratch_dir_remove(*state);
     free(*state);
     return 0;
 }

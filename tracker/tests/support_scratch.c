@@ -1,11 +1,11 @@
 /*
  * support_scratch.c: scratch directories and raw SQL for the tests.
  */
-#define _GNU_SOURCE /* asprintf, nftw */
+#define _GNU_SOURCE /* asprintf */
 #include "support.h"
+#include "testsupport.h"
 
 #include <dirent.h>
-#include <ftw.h>
 #include <stdarg.h>
 #include <setjmp.h>
 #include <stdint.h>
@@ -18,12 +18,15 @@
 
 char *scratch_dir_new(void)
 {
-    const char *base = getenv("TMPDIR");
-    char *dir = NULL;
-    assert_true(asprintf(&dir, "%s/trackhammer-test-XXXXXX",
-                         base && *base ? base : "/tmp") > 0);
-    assert_non_null(mkdtemp(dir));
+    char *dir = scratch_dir_make("trackhammer-test");
+    assert_non_null(dir);
     return dir;
+}
+
+void scratch_dir_free(char *dir)
+{
+    scratch_dir_remove(dir);
+    free(dir);
 }
 
 int scratch_setup(void **state)
@@ -36,22 +39,6 @@ int scratch_teardown(void **state)
 {
     scratch_dir_free(*state);
     return 0;
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-void scratch_dir_free(char *dir)
-{
-    if (dir)
-        nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free(dir);
 }
 
 char *scratch_path(const char *dir, const char *name)

@@ -2,6 +2,7 @@
  * support.c: helpers shared by the faultfs tests.
  */
 #include "support.h"
+#include "testsupport.h"
 
 #include <dirent.h>
 #include <signal.h>
@@ -43,12 +44,12 @@ bool read_first_line(const char *path, char *out, size_t size)
 
 bool scratch_make(scratch *s)
 {
-    const char *tmp = getenv("TMPDIR");
-    snprintf(s->dir, sizeof s->dir, "%s/faultfs-test-XXXXXX",
-             tmp && tmp[0] ? tmp : "/tmp");
-    if (!mkdtemp(s->dir)) {
+    char *dir = scratch_dir_make("faultfs-test");
+    if (dir == NULL) {
         return false;
     }
+    snprintf(s->dir, sizeof s->dir, "%s", dir);
+    free(dir);
     scratch_path(s, "test.db", s->db, sizeof s->db);
     return true;
 }
@@ -60,19 +61,7 @@ void scratch_path(const scratch *s, const char *name, char *out, size_t size)
 
 void scratch_remove(scratch *s)
 {
-    DIR *d = opendir(s->dir);
-    struct dirent *e;
-    char path[600];
-    while (d && (e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-            snprintf(path, sizeof path, "%s/%s", s->dir, e->d_name);
-            unlink(path);
-        }
-    }
-    if (d) {
-        closedir(d);
-    }
-    rmdir(s->dir);
+    scratch_dir_remove(s->dir);
 }
 
 int db_open(const char *path, const char *vfs, sqlite3 **db)

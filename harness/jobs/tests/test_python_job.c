@@ -29,6 +29,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testsupport.h"
+
 #include <sqlite3.h>
 
 #include "tracker.h"
@@ -66,36 +68,23 @@ static struct fixture {
 static int fixture_setup(void **state)
 {
     (void)state;
-    const char *tmp = getenv("TMPDIR");
-    snprintf(fx.dir, sizeof fx.dir, "%s/test_python_job.XXXXXX",
-             tmp && *tmp ? tmp : "/tmp");
-    if (mkdtemp(fx.dir) == NULL) {
-        print_error("mkdtemp %s: %s\n", fx.dir, strerror(errno));
+    char *dir = scratch_dir_make("test_python_job");
+    if (dir == NULL) {
+        print_error("cannot make a scratch directory: %s\n", strerror(errno));
         return -1;
     }
+    snprintf(fx.dir, sizeof fx.dir, "%s", dir);
+    free(dir);
     snprintf(fx.db, sizeof fx.db, "%s/tasks.db", fx.dir);
     snprintf(fx.outcome, sizeof fx.outcome, "%s/outcome", fx.dir);
     snprintf(fx.output, sizeof fx.output, "%s/output", fx.dir);
     return 0;
 }
 
-/* The directory is flat: remove its files, then it. */
 static int fixture_teardown(void **state)
 {
     (void)state;
-    DIR *d = opendir(fx.dir);
-    if (d == NULL)
-        return 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        char path[600];
-        snprintf(path, sizeof path, "%s/%s", fx.dir, e->d_name);
-        unlink(path);
-    }
-    closedir(d);
-    rmdir(fx.dir);
+    scratch_dir_remove(fx.dir);
     return 0;
 }
 

@@ -10,10 +10,9 @@
  * printed table; bad command lines exit with status 2. Every run is bounded
  * by a timeout and killed after it.
  */
-#define _GNU_SOURCE /* asprintf, mkdtemp */
+#define _GNU_SOURCE /* asprintf */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -29,6 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+
+#include "testsupport.h"
 
 #define RUN_TIMEOUT_S 240.0
 #define MAX_ARGS 48
@@ -65,19 +66,9 @@ static char *read_file(const char *path)
     return text;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static void run_free(run *r)
 {
-    if (r->dir)
-        nftw(r->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    scratch_dir_remove(r->dir);
     free(r->dir);
     free(r->db_dir);
     free(r->out_dir);
@@ -109,10 +100,8 @@ static char *results_dir(const char *out_dir)
 static void run_trackhammer(run *r, const char *const *args)
 {
     memset(r, 0, sizeof *r);
-    const char *tmp = getenv("TMPDIR");
-    assert_true(asprintf(&r->dir, "%s/trackhammer-it-XXXXXX",
-                         tmp && *tmp ? tmp : "/tmp") > 0);
-    assert_non_null(mkdtemp(r->dir));
+    r->dir = scratch_dir_make("trackhammer-it");
+    assert_non_null(r->dir);
     assert_true(asprintf(&r->db_dir, "%s/db", r->dir) > 0);
     assert_true(asprintf(&r->out_dir, "%s/out", r->dir) > 0);
     assert_int_equal(mkdir(r->db_dir, 0777), 0);
