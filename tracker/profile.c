@@ -353,19 +353,61 @@ int tracker_profile_parse(const char *spec, tracker_profile *out, char *err,
     return rc;
 }
 
+/* The shortest text that strtod reads back to exactly v. */
+static void format_seconds(double v, char *buf, size_t size)
+{
+    for (int digits = 1; digits <= 17; digits++) {
+        snprintf(buf, size, "%.*g", digits, v);
+        if (strtod(buf, NULL) == v)
+            return;
+    }
+}
+
+int tracker_profile_get(const tracker_profile *p, const char *key, char *buf,
+                        size_t buf_size)
+{
+    if (strcmp(key, "journal") == 0)
+        snprintf(buf, buf_size, "%s",
+                 tracker_journal_mode_name(p->journal_mode));
+    else if (strcmp(key, "sync") == 0)
+        snprintf(buf, buf_size, "%s", tracker_sync_mode_name(p->synchronous));
+    else if (strcmp(key, "busy_timeout") == 0)
+        snprintf(buf, buf_size, "%d", p->busy_timeout_ms);
+    else if (strcmp(key, "checkpoint") == 0)
+        snprintf(buf, buf_size, "%s", p->checkpoint_before_switch ? "yes"
+                                                                   : "no");
+    else if (strcmp(key, "attempts") == 0)
+        snprintf(buf, buf_size, "%d", p->max_attempts);
+    else if (strcmp(key, "backoff") == 0)
+        format_seconds(p->backoff_base_s, buf, buf_size);
+    else if (strcmp(key, "jitter") == 0)
+        format_seconds(p->jitter_s, buf, buf_size);
+    else if (strcmp(key, "retry") == 0)
+        format_flags(retry_flags, COUNT_OF(retry_flags), p->retry_errors, buf,
+                     buf_size);
+    else if (strcmp(key, "scope") == 0)
+        format_flags(scope_flags, COUNT_OF(scope_flags), p->retry_scope, buf,
+                     buf_size);
+    else
+        return SQLITE_MISUSE;
+    return SQLITE_OK;
+}
+
+/* Every knob, in the order describe prints them. */
+static const char *const knob_keys[] = {
+    "journal", "sync", "busy_timeout", "checkpoint", "retry", "scope",
+    "attempts", "backoff", "jitter",
+};
+
 void tracker_profile_describe(const tracker_profile *p, char *buf,
                               size_t buf_size)
 {
-    char retry[64], scope[64];
-    format_flags(retry_flags, COUNT_OF(retry_flags), p->retry_errors, retry,
-                 sizeof retry);
-    format_flags(scope_flags, COUNT_OF(scope_flags), p->retry_scope, scope,
-                 sizeof scope);
-    snprintf(buf, buf_size,
-             "%s: journal=%s sync=%s busy_timeout=%d checkpoint=%s retry=%s "
-             "scope=%s attempts=%d backoff=%g jitter=%g",
-             p->name, tracker_journal_mode_name(p->journal_mode),
-             tracker_sync_mode_name(p->synchronous), p->busy_timeout_ms,
-             p->checkpoint_before_switch ? "yes" : "no", retry, scope,
-             p->max_attempts, p->backoff_base_s, p->jitter_s);
+    int used = snprintf(buf, buf_size, "%s:", p->name);
+    for (size_t i = 0; i < COUNT_OF(knob_keys) && used >= 0 &&
+                       (size_t)used < buf_size; i++) {
+        char value[64];
+        tracker_profile_get(p, knob_keys[i], value, sizeof value);
+        used += snprintf(buf + used, buf_size - (size_t)used, " %s=%s",
+                         knob_keys[i], value);
+    }
 }

@@ -104,6 +104,11 @@ const tracker_profile *tracker_profile_find(const char *name);
 int tracker_profile_set(tracker_profile *profile, const char *key,
                         const char *value, char *err, size_t err_size);
 
+/* The value of one knob as text that tracker_profile_set reads back to the
+ * same value (numbers exactly). SQLITE_MISUSE for an unknown key. */
+int tracker_profile_get(const tracker_profile *profile, const char *key,
+                        char *buf, size_t buf_size);
+
 /* "NAME[,key=value...]": a built-in profile with knob overrides. */
 int tracker_profile_parse(const char *spec, tracker_profile *out,
                           char *err, size_t err_size);

@@ -28,17 +28,13 @@ void job_record_init(job_record *r)
     r->outcome = OUTCOME_PENDING;
 }
 
-/* Calls that set the task's status: their success is the acknowledgement
- * verification holds the database to. */
-static bool sets_status(tracker_op op)
+const char *status_set_by(int op)
 {
     switch (op) {
-    case TRACKER_OP_MARK_RUNNING:
-    case TRACKER_OP_MARK_COMPLETED:
-    case TRACKER_OP_MARK_FAILED:
-        return true;
-    default:
-        return false;
+    case TRACKER_OP_MARK_RUNNING: return "running";
+    case TRACKER_OP_MARK_COMPLETED: return "completed";
+    case TRACKER_OP_MARK_FAILED: return "failed";
+    default: return NULL;
     }
 }
 
@@ -60,7 +56,7 @@ static double call_begin(job_record *r, tracker_op op)
 static void call_end(job_record *r, tracker_op op, int rc, double started)
 {
     r->db_time_s += monotonic_now() - started;
-    if (sets_status(op)) {
+    if (status_set_by((int)op)) {
         if (rc == SQLITE_OK) {
             r->last_ack_op = (int)op;
             r->unknown_op = -1;
@@ -208,30 +204,25 @@ static void put_env(const char *name, const char *fmt, ...)
 /* The profile's knobs as the contract names them. */
 static void put_profile_env(const tracker_profile *p)
 {
-    static const char *const retry_words[] = { "", "busy", "ioerr", "corrupt" };
-    static const char *const scope_words[] = { "writes", "reads",
-                                               "take_monitor", "open" };
-    char retry[64] = "", scope[64] = "";
-    for (int c = TRACKER_CLASS_BUSY; c <= TRACKER_CLASS_CORRUPT; c++)
-        if (p->retry_errors & (1u << c))
-            snprintf(retry + strlen(retry), sizeof retry - strlen(retry),
-                     "%s%s", retry[0] ? "+" : "", retry_words[c]);
-    for (int b = 0; b < 4; b++)
-        if (p->retry_scope & (1u << b))
-            snprintf(scope + strlen(scope), sizeof scope - strlen(scope),
-                     "%s%s", scope[0] ? "+" : "", scope_words[b]);
+    static const struct {
+        const char *knob, *variable;
+    } knobs[] = {
+        { "journal", "TRACKHAMMER_JOURNAL" },
+        { "sync", "TRACKHAMMER_SYNC" },
+        { "busy_timeout", "TRACKHAMMER_BUSY_TIMEOUT_MS" },
+        { "checkpoint", "TRACKHAMMER_CHECKPOINT" },
+        { "retry", "TRACKHAMMER_RETRY" },
+        { "scope", "TRACKHAMMER_SCOPE" },
+        { "attempts", "TRACKHAMMER_ATTEMPTS" },
+        { "backoff", "TRACKHAMMER_BACKOFF" },
+        { "jitter", "TRACKHAMMER_JITTER" },
+    };
     put_env("TRACKHAMMER_PROFILE", "%s", p->name);
-    put_env("TRACKHAMMER_JOURNAL", "%s",
-            tracker_journal_mode_name(p->journal_mode));
-    put_env("TRACKHAMMER_SYNC", "%s", tracker_sync_mode_name(p->synchronous));
-    put_env("TRACKHAMMER_BUSY_TIMEOUT_MS", "%d", p->busy_timeout_ms);
-    put_env("TRACKHAMMER_CHECKPOINT", "%s",
-            p->checkpoint_before_switch ? "yes" : "no");
-    put_env("TRACKHAMMER_RETRY", "%s", retry[0] ? retry : "none");
-    put_env("TRACKHAMMER_SCOPE", "%s", scope[0] ? scope : "none");
-    put_env("TRACKHAMMER_ATTEMPTS", "%d", p->max_attempts);
-    put_env("TRACKHAMMER_BACKOFF", "%.17g", p->backoff_base_s);
-    put_env("TRACKHAMMER_JITTER", "%.17g", p->jitter_s);
+    for (size_t i = 0; i < sizeof knobs / sizeof *knobs; i++) {
+        char value[64];
+        tracker_profile_get(p, knobs[i].knob, value, sizeof value);
+        setenv(knobs[i].variable, value, 1);
+    }
 }
 
 /* A foreign job: the contract's environment, then exec. Never returns. */

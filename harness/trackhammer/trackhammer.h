@@ -151,6 +151,10 @@ int job_run(const job_spec *spec, job_record *record);
 /* The tracker options of a job (and of the monitor): its profile, the
  * model's VFS, every clock compressed by the time scale. */
 void job_tracker_options(const job_spec *spec, tracker_options *topt);
+/* The status a tracker call writes into the task's row ("running",
+ * "completed", "failed"), NULL for calls that leave it: their success is
+ * the acknowledgement verification holds the database to. */
+const char *status_set_by(int op);
 /* Fill a record from a foreign job's outcome file. */
 void job_read_outcome(const char *path, job_record *record);
 /* A record before its job starts: nothing done, nothing in flight. */

@@ -13,17 +13,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* The status a write leaves the task in; NULL for writes that leave it. */
-static const char *status_after(int op)
-{
-    switch (op) {
-    case TRACKER_OP_MARK_RUNNING: return "running";
-    case TRACKER_OP_MARK_COMPLETED: return "completed";
-    case TRACKER_OP_MARK_FAILED: return "failed";
-    default: return NULL;
-    }
-}
-
 /* A file beside the database, with content. */
 static bool sidecar_exists(const char *db_path, const char *suffix)
 {
@@ -85,17 +74,17 @@ static job_verdict check_job(sqlite3 *db, const options *o,
     char variable[64], actual[32];
     variable_name(index, variable, sizeof variable);
     task_status(db, variable, o->experiment, actual, sizeof actual);
-    const char *acked = status_after(r->last_ack_op);
+    const char *acked = status_set_by(r->last_ack_op);
     if (acked == NULL)
         acked = "pending";
     /* The writes that may or may not have committed: every status write
      * that failed since the last ack, and the one cut short, if any. */
     unsigned unknown = r->unknown_ops;
-    if (r->current_op >= 0 && status_after(r->current_op))
+    if (r->current_op >= 0 && status_set_by(r->current_op))
         unknown |= 1u << r->current_op;
     bool maybe_other = false, actual_is_unknown = false;
     for (int op = 0; op < TRACKER_OP_COUNT; op++) {
-        const char *maybe = (unknown & (1u << op)) ? status_after(op) : NULL;
+        const char *maybe = (unknown & (1u << op)) ? status_set_by(op) : NULL;
         if (maybe == NULL)
             continue;
         maybe_other |= strcmp(maybe, acked) != 0;

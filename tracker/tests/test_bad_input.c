@@ -221,6 +221,50 @@ static void test_profile_lookup_and_knobs(void **state)
     }
 }
 
+/* Every knob of every profile reads back as text that sets it to the same
+ * value, numbers exactly. */
+static void test_profile_knobs_read_back(void **state)
+{
+    (void)state;
+    static const char *const keys[] = { "journal", "sync", "busy_timeout",
+                                        "checkpoint", "retry", "scope",
+                                        "attempts", "backoff", "jitter" };
+    char err[256], value[64];
+    tracker_profile odd = *tracker_profile_find("hardened");
+    odd.backoff_base_s = 0.1;
+    odd.jitter_s = 1.0 / 3.0;
+    odd.retry_errors = 0;
+    for (size_t i = 0; i <= tracker_profile_count(); i++) {
+        const tracker_profile *p =
+            i < tracker_profile_count() ? tracker_profile_at(i) : &odd;
+        tracker_profile copy = *tracker_profile_find("wal-normal");
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+            assert_int_equal(tracker_profile_get(p, keys[k], value,
+                                                 sizeof value), SQLITE_OK);
+            assert_int_equal(tracker_profile_set(&copy, keys[k], value, err,
+                                                 sizeof err), SQLITE_OK);
+        }
+        assert_int_equal(copy.journal_mode, p->journal_mode);
+        assert_int_equal(copy.synchronous, p->synchronous);
+        assert_int_equal(copy.busy_timeout_ms, p->busy_timeout_ms);
+        assert_int_equal(copy.checkpoint_before_switch,
+                         p->checkpoint_before_switch);
+        assert_int_equal(copy.retry_errors, p->retry_errors);
+        assert_int_equal(copy.retry_scope, p->retry_scope);
+        assert_int_equal(copy.max_attempts, p->max_attempts);
+        assert_true(copy.backoff_base_s == p->backoff_base_s);
+        assert_true(copy.jitter_s == p->jitter_s);
+    }
+    assert_int_equal(tracker_profile_get(&odd, "retry", value, sizeof value),
+                     SQLITE_OK);
+    assert_string_equal(value, "none");
+    assert_int_equal(tracker_profile_get(&odd, "backoff", value,
+                                         sizeof value), SQLITE_OK);
+    assert_string_equal(value, "0.1");
+    assert_int_equal(tracker_profile_get(&odd, "colour", value, sizeof value),
+                     SQLITE_MISUSE);
+}
+
 static void test_code_names_and_classes(void **state)
 {
     (void)state;
@@ -261,6 +305,7 @@ int main(void)
         T(test_file_that_is_not_a_database),
         T(test_json_setter_refuses_non_objects),
         T(test_profile_lookup_and_knobs),
+        T(test_profile_knobs_read_back),
         T(test_code_names_and_classes),
     };
     return cmocka_run_group_tests_name("tracker bad input", tests, NULL, NULL);
