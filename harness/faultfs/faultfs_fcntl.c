@@ -14,8 +14,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "faultfs_internal.h"
 
@@ -92,33 +94,72 @@ static int faultfs_fcntl(int fd, int cmd, ...)
 }
 
 typedef int (*ftruncate_fn)(int, off_t);
+
+/* SQLite maps the WAL-index in regions of 32 KiB (WALINDEX_PGSZ). */
+#define WAL_INDEX_REGION ((off_t)32768)
 static ftruncate_fn previous_ftruncate;
+
+/* Make one -shm reset atomic among the processes that reset this file:
+ * flock() on the -shm descriptor, which on Linux is independent of the
+ * fcntl() byte-range locks SQLite uses and is dropped if the holder dies.
+ * Waiters sleep, leaving the CPU to the holder. Bounded: after 10 s the
+ * reset goes ahead unserialized. */
+static bool serialize_resets(int fd)
+{
+    const struct timespec pause = { 0, 100000 };
+    for (int tries = 0; tries < 100000; tries++) {
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+            return true;
+        if (errno != EWOULDBLOCK)
+            return false;
+        nanosleep(&pause, NULL);
+    }
+    return false;
+}
 
 /* SQLite's first connection to a -shm file truncates it to 3 bytes
  * (unixOpenSharedMemory, after it takes the dead-man switch). When the file
  * held a WAL-index, the connection believed itself first while others had
  * it mapped: with node-local locks, model (b)'s reset. It is logged, as the
- * mechanism behind the SIGBUS that follows, and not counted as a fault. */
+ * mechanism behind the SIGBUS that follows, and not counted as a fault.
+ *
+ * On Lustre the truncate and SQLite's re-extension that follows are
+ * separate round trips: the file stays short for the truncate's latency, a
+ * model duration. The model makes that window exact: after it, the file is
+ * extended back (with zeros, as SQLite's own extension leaves it) to its
+ * old size and at least one WAL-index region, which this connection is
+ * about to map; and resets are serialized, so that a process that read the
+ * size during another's window cannot truncate again without extending.
+ * Without this the file was left short until some process next got a core
+ * and extended it, for as long as the local scheduler chose. */
 static int faultfs_ftruncate(int fd, off_t length)
 {
-    struct stat st;
-    bool reset = current.target && length == 3 && fstat(fd, &st) == 0 &&
-                 st.st_size > 3;
+    if (!current.target || length != 3)
+        return previous_ftruncate(fd, length);
+    bool serialized = serialize_resets(fd);
+    struct stat before;
+    if (fstat(fd, &before) != 0)
+        before.st_size = 0;
     int rc = previous_ftruncate(fd, length);
-    if (reset && rc == 0) {
+    if (rc == 0 && before.st_size > 3) {
         faultfs_record_mechanism(FAULTFS_SHM_OPEN, FAULTFS_FILE_SHM, "reset",
                                  current.target->path);
-        /* On Lustre the truncate and the re-extension that follows are
-         * separate round trips: the file stays short for the truncate's
-         * latency, a model duration, not for the few microseconds between
-         * two local system calls. */
-        double gap = faultfs_g.config.cls[FAULTFS_TRUNCATE].latency_s *
-                     faultfs_g.config.time_scale;
-        if (gap > 0.0) {
-            faultfs_sleep_real(gap);
-            faultfs_model_wait(gap);
+        double window = faultfs_g.config.cls[FAULTFS_TRUNCATE].latency_s *
+                        faultfs_g.config.time_scale;
+        if (window > 0.0) {
+            faultfs_sleep_real(window);
+            faultfs_model_wait(window);
         }
     }
+    /* Grow only: another process may have extended it meanwhile. */
+    off_t size = before.st_size > WAL_INDEX_REGION ? before.st_size
+                                                   : WAL_INDEX_REGION;
+    struct stat after;
+    if (rc == 0 && fstat(fd, &after) == 0 && after.st_size < size &&
+        previous_ftruncate(fd, size) != 0)
+        rc = -1;
+    if (serialized)
+        flock(fd, LOCK_UN);
     return rc;
 }
 

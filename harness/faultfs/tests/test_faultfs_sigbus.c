@@ -119,7 +119,6 @@ typedef struct two_nodes {
     int ready[2]; /* node 0 -> test: WAL-index mapped */
     int go[2];    /* test -> node 0: read again */
     unsigned second_node; /* where the second job runs */
-    int expected_second_rc;
 } two_nodes;
 
 /* Node 0: write (the WAL-index now indexes frames), read, wait, read. */
@@ -151,20 +150,21 @@ static int node0_job(void *arg)
 }
 
 /*
- * The second job, on node 1: a job starting on another node. Its -shm locks do not see node
- * 0's, so the unix VFS finds the dead-man switch free, takes it and
- * truncates the -shm file as the first connection must. Its second map
- * (extending the file again) fails under the storm, so the file stays
- * truncated (a schedule makes that deterministic; on Lustre, network
- * latency holds the same window open).
+ * The second job, on node 1: a job starting on another node. Its -shm locks
+ * do not see node 0's, so the unix VFS finds the dead-man switch free,
+ * takes it and truncates the -shm file as the first connection must. The
+ * model keeps the file short for the truncate latency (2 s here, so that
+ * the test can read node 0's WAL-index inside the window), then extends it.
  */
+#define RESET_WINDOW "2s"
+
 static int second_job(void *arg)
 {
     const two_nodes *t = arg;
     sqlite3 *db;
     char config[600];
     snprintf(config, sizeof config,
-             "none,node=%u,shm_map.effect=error,shm_map.fail=2,log=%s.events",
+             "none,node=%u,truncate.latency=" RESET_WINDOW ",log=%s.events",
              t->second_node, test_dir.db);
     if (install(config) != SQLITE_OK ||
         db_open(test_dir.db, FAULTFS_VFS_NAME, &db) != SQLITE_OK) {
@@ -173,7 +173,7 @@ static int second_job(void *arg)
     int rc = read_table(db);
     sqlite3_close(db);
     faultfs_unregister();
-    return rc == t->expected_second_rc ? CHILD_OK : CHILD_UNEXPECTED;
+    return rc == SQLITE_OK ? CHILD_OK : CHILD_UNEXPECTED;
 }
 
 /* Wait until fd is readable, at most timeout_s. */
@@ -183,17 +183,39 @@ static bool readable_within(int fd, double timeout_s)
     return poll(&p, 1, (int)(timeout_s * 1000)) == 1;
 }
 
-/* Run node 0's job, then the second job on second_node, then node 0's
- * second read; the first job's wait status. */
-static int run_two_node_scenario(const char *journal_mode,
-                                 unsigned second_node, int second_rc,
-                                 long *shm_size_after_second)
+/* The size of the -shm file, -1 if there is none. */
+static long shm_size(void)
 {
-    two_nodes t = {.second_node = second_node,
-                   .expected_second_rc = second_rc};
-    bool timed_out;
-    char c = 'g', shm[400];
+    char shm[400];
     struct stat st;
+    snprintf(shm, sizeof shm, "%s-shm", test_dir.db);
+    return stat(shm, &st) == 0 ? (long)st.st_size : -1;
+}
+
+/* Poll the -shm file until it is 3 bytes long, at most timeout_s. */
+static bool shm_truncated_within(double timeout_s)
+{
+    for (int i = 0; i < (int)(timeout_s * 1000); i++) {
+        if (shm_size() == 3) {
+            return true;
+        }
+        usleep(1000);
+    }
+    return false;
+}
+
+/* Run node 0's job, then the second job on second_node, then node 0's
+ * second read: while the second job's reset window is open
+ * (`during_reset`: the test waits to see the file truncated), or after the
+ * second job ended. The first job's wait status; the -shm size that node
+ * 0's second read met. */
+static int run_two_node_scenario(const char *journal_mode,
+                                 unsigned second_node, bool during_reset,
+                                 long *shm_size_met)
+{
+    two_nodes t = {.second_node = second_node};
+    bool timed_out, second_timed_out = false;
+    char c = 'g';
     make_database(journal_mode);
     assert_int_equal(pipe(t.ready), 0);
     assert_int_equal(pipe(t.go), 0);
@@ -203,18 +225,28 @@ static int run_two_node_scenario(const char *journal_mode,
     close(t.go[0]);
     bool ready = readable_within(t.ready[0], CHILD_TIMEOUT_S) &&
                  read(t.ready[0], &c, 1) == 1;
-    int second_status = ready ? run_child(second_job, &t, CHILD_TIMEOUT_S,
-                                          &timed_out)
-                              : -1;
-    snprintf(shm, sizeof shm, "%s-shm", test_dir.db);
-    *shm_size_after_second = stat(shm, &st) == 0 ? (long)st.st_size : -1;
+    int second_status = -1, second = -1;
+    if (ready && during_reset) {
+        second = start_child(second_job, &t);
+        assert_true(second > 0);
+        assert_true(shm_truncated_within(CHILD_TIMEOUT_S));
+    } else if (ready) {
+        second_status = run_child(second_job, &t, CHILD_TIMEOUT_S,
+                                  &second_timed_out);
+    }
+    *shm_size_met = shm_size();
     c = 'g';
     assert_int_equal(write(t.go[1], &c, 1), 1);
     int status = wait_child(node0, CHILD_TIMEOUT_S, &timed_out);
+    if (second > 0) {
+        second_status = wait_child(second, CHILD_TIMEOUT_S,
+                                   &second_timed_out);
+    }
     close(t.ready[0]);
     close(t.go[1]);
     assert_true(ready);
     assert_false(timed_out);
+    assert_false(second_timed_out);
     assert_true(WIFEXITED(second_status));
     assert_int_equal(WEXITSTATUS(second_status), CHILD_OK);
     return status;
@@ -239,13 +271,12 @@ static int logged_resets(void)
 
 static void test_model_b_other_node_truncates_shm_and_kills_reader(void **state)
 {
-    long shm_size;
+    long size_met;
     (void)state;
-    int status = run_two_node_scenario("wal", 1, SQLITE_IOERR_SHMMAP,
-                                       &shm_size);
+    int status = run_two_node_scenario("wal", 1, true, &size_met);
     /* the unix VFS's own first-connection truncation, to 3 bytes, logged
      * as the mechanism behind the SIGBUS */
-    assert_int_equal(shm_size, 3);
+    assert_int_equal(size_met, 3);
     assert_int_equal(logged_resets(), 1);
     assert_true(WIFSIGNALED(status));
     assert_int_equal(WTERMSIG(status), SIGBUS);
@@ -253,22 +284,22 @@ static void test_model_b_other_node_truncates_shm_and_kills_reader(void **state)
 
 static void test_model_b_same_scenario_in_delete_mode_survives(void **state)
 {
-    long shm_size;
+    long size_met;
     (void)state;
-    int status = run_two_node_scenario("delete", 1, SQLITE_OK, &shm_size);
-    assert_int_equal(shm_size, -1); /* no -shm file at all */
+    int status = run_two_node_scenario("delete", 1, false, &size_met);
+    assert_int_equal(size_met, -1); /* no -shm file at all */
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), CHILD_OK);
 }
 
 static void test_model_b_same_node_shares_shm_safely(void **state)
 {
-    long shm_size;
+    long size_met;
     (void)state;
     /* control: the second job on node 0 sees node 0's dead-man-switch lock,
      * truncates nothing and reads; so does the first job afterwards */
-    int status = run_two_node_scenario("wal", 0, SQLITE_OK, &shm_size);
-    assert_true(shm_size >= 32768);
+    int status = run_two_node_scenario("wal", 0, false, &size_met);
+    assert_true(size_met >= 32768);
     assert_int_equal(logged_resets(), 0);
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), CHILD_OK);
