@@ -116,6 +116,39 @@ const report_query report_queries[] = {
       "JOIN reference r ON r.profile = m.profile\n"
       "WHERE m.round IS NULL AND m.class = 'ioerr'\n"
       "ORDER BY m.published_run, m.profile;" },
+    { "scale_agreement",
+      "Each configuration's failures by class at every pair of time scales "
+      "loaded (runs.time_scale): pooled counts with Wilson 95% intervals, "
+      "whether the intervals overlap, and a two-sided Fisher exact test",
+      "CREATE TABLE scale_agreement AS\n"
+      "WITH classes(class, class_order) AS (VALUES ('ioerr', 1), "
+      "('sigbus', 2),\n"
+      "    ('locked', 3), ('malformed', 4), ('other', 5), ('any', 6)),\n"
+      "per_scale AS (\n"
+      "  SELECT j.published_run, j.profile, r.time_scale, c.class, "
+      "c.class_order,\n"
+      "    count(*) AS jobs, sum(CASE WHEN c.class = 'any' THEN "
+      "j.failure_class <> 'none'\n"
+      "      ELSE j.failure_class = c.class END) AS failures\n"
+      "  FROM job_classes j JOIN runs r USING (run_id) CROSS JOIN classes c\n"
+      "  GROUP BY j.profile, r.time_scale, c.class),\n"
+      "bounded AS (\n"
+      "  SELECT *, wilson_low(failures, jobs) AS low,\n"
+      "    wilson_high(failures, jobs) AS high FROM per_scale)\n"
+      "SELECT a.published_run, a.profile, a.class, a.class_order,\n"
+      "  a.time_scale AS scale_a, a.failures AS failures_a, a.jobs AS "
+      "jobs_a,\n"
+      "  a.low AS low_a, a.high AS high_a,\n"
+      "  b.time_scale AS scale_b, b.failures AS failures_b, b.jobs AS "
+      "jobs_b,\n"
+      "  b.low AS low_b, b.high AS high_b,\n"
+      "  a.low <= b.high AND b.low <= a.high AS intervals_overlap,\n"
+      "  fisher_p(a.failures, a.jobs, b.failures, b.jobs) AS p\n"
+      "FROM bounded a JOIN bounded b ON b.profile = a.profile\n"
+      "  AND b.class = a.class AND b.time_scale > a.time_scale\n"
+      "ORDER BY a.published_run = '', a.published_run, a.profile, "
+      "a.class_order,\n"
+      "  scale_a, scale_b;" },
     { "failed_operations",
       "Failed jobs by the call that failed (or was in flight when a signal "
       "ended the job) and its extended code",
@@ -283,6 +316,7 @@ typedef struct section {
     const char *select;
     bool needs_local;   /* about a results directory, not the reference */
     const char *recorded_in; /* the optional file's table it reads, or NULL */
+    const char *shown_if;    /* a SELECT giving a count: shown when > 0 */
 } section;
 
 /* "k/n = r% [low, high]" of a matrix row. */
@@ -312,7 +346,7 @@ static const section sections[] = {
       "SELECT published_run, profile, repeats, jobs, " MATRIX_CELLS
       " FROM matrix WHERE round IS NULL GROUP BY profile\n"
       "ORDER BY published_run = '', published_run, profile",
-      true, NULL },
+      true, NULL, NULL },
     { "Failures per configuration, per repeat",
       "A repeat is one round of the configuration: `run_id.repeat` (run_id "
       "numbers the results directories in the order given; repeat counts "
@@ -322,7 +356,7 @@ static const section sections[] = {
       MATRIX_CELLS " FROM matrix WHERE round IS NOT NULL\n"
       "GROUP BY profile, run_id, round\n"
       "ORDER BY published_run = '', published_run, profile, run_id, round",
-      true, NULL },
+      true, NULL, NULL },
     { "Pairwise differences in the I/O-error rate",
       "Two-sided Fisher exact test on the pooled counts; *significant* when "
       "p < 0.05. *Repeats needed*: rounds of N jobs each configuration would "
@@ -336,7 +370,7 @@ static const section sections[] = {
       "  CASE WHEN significant THEN '**yes**' ELSE 'no' END,\n"
       "  coalesce(repeats_needed, '-') || ' (N=' || jobs_per_repeat || ')'\n"
       "FROM pairwise WHERE source = 'local' ORDER BY rowid",
-      true, NULL },
+      true, NULL, NULL },
     { "Agreement with the published table",
       "Each configuration's pooled I/O-error rate against the published "
       "rate, by a two-sided Fisher exact test (differs when p < 0.05); "
@@ -351,14 +385,31 @@ static const section sections[] = {
       "    ELSE printf('p=%.3f', p) END || ')',\n"
       "  sigbus || '/' || jobs, published_sigbus, sigbus_verdict\n"
       "FROM agreement ORDER BY published_run, profile",
-      true, NULL },
+      true, NULL, NULL },
+    { "Agreement across time scales",
+      "The runs loaded ran at more than one --time-scale. Per configuration "
+      "and failure class: pooled counts at each scale, k/n = rate [Wilson "
+      "95% interval] in percent, whether the intervals overlap, and a "
+      "two-sided Fisher exact test (p < 0.05: the scales differ).",
+      "| run | configuration | failure | scale A | failures at A | scale B "
+      "| failures at B | intervals overlap | Fisher p |",
+      "SELECT published_run, profile, class, printf('%g', scale_a),\n"
+      "  printf('%d/%d = %.1f%% [%.1f, %.1f]', failures_a, jobs_a,\n"
+      "    100.0 * failures_a / jobs_a, 100 * low_a, 100 * high_a),\n"
+      "  printf('%g', scale_b),\n"
+      "  printf('%d/%d = %.1f%% [%.1f, %.1f]', failures_b, jobs_b,\n"
+      "    100.0 * failures_b / jobs_b, 100 * low_b, 100 * high_b),\n"
+      "  CASE WHEN intervals_overlap THEN 'yes' ELSE '**no**' END, "
+      P_VALUE("p") "\n"
+      "FROM scale_agreement ORDER BY rowid",
+      true, NULL, "SELECT count(DISTINCT time_scale) > 1 FROM runs" },
     { "Attribution: the failing call",
       "Failed jobs by the tracker call that failed (for a job a signal "
       "ended: the call in flight) and the extended code.",
       "| run | configuration | failure class | operation | code | jobs |",
       "SELECT published_run, profile, failure_class, operation, code, jobs "
       "FROM failed_operations ORDER BY rowid",
-      true, NULL },
+      true, NULL, NULL },
     { "Attribution: injected faults in failed jobs",
       "Faults from the fault model's logs (`faults-round-N.log`) in the jobs "
       "that failed, joined by round and rank = job; none without a fault "
@@ -367,7 +418,7 @@ static const section sections[] = {
       "| fault code | failed jobs | faults |",
       "SELECT published_run, profile, failure_class, fault_class, file_kind, "
       "fault_code, failed_jobs, faults FROM injected_faults ORDER BY rowid",
-      true, NULL },
+      true, NULL, NULL },
     { "Attribution: SIGBUS and other nodes' -shm resets",
       "SIGBUS model (b) kills a job with no fault injected into it: a "
       "connection on another simulated node, believing itself the first, "
@@ -384,7 +435,7 @@ static const section sections[] = {
       "sigbus_no_fault_logged,\n"
       "  sigbus_after_remote_reset, remote_resets\n"
       "FROM sigbus_attribution ORDER BY rowid",
-      true, NULL },
+      true, NULL, NULL },
     { "Retries and database time",
       "Retries summed over the jobs' calls, from jobs.csv (per operation, "
       "with the time spent in backoff, below). Database time: time inside "
@@ -399,7 +450,7 @@ static const section sections[] = {
       "  printf('%.1f ms', 1e3 * db_time_p50_s), "
       "printf('%.1f ms', 1e3 * db_time_p99_s)\n"
       "FROM job_summary ORDER BY rowid",
-      true, NULL },
+      true, NULL, NULL },
     { "Latency, retries and backoff per operation",
       "From ops.csv: per tracker operation, summed over the jobs of every "
       "round (the monitor's calls are not in it). *Failed*: calls that "
@@ -419,7 +470,7 @@ static const section sections[] = {
       "  " DURATION("latency_p99_s") ",\n"
       "  " DURATION("latency_max_s") "\n"
       "FROM op_latency ORDER BY rowid",
-      true, "ops" },
+      true, "ops", NULL },
     { "The published table",
       "I/O-error rates with Wilson 95% intervals, in percent.",
       "| run | configuration | jobs with disk I/O error | SIGBUS |",
@@ -427,7 +478,7 @@ static const section sections[] = {
       "jobs,\n"
       "  100 * rate, 100 * rate_low, 100 * rate_high), sigbus\n"
       "FROM reference_matrix ORDER BY run",
-      false, NULL },
+      false, NULL, NULL },
     { "What the published table can tell apart",
       "Two-sided Fisher exact test between every pair of published runs "
       "(significant when p < 0.05), and the rounds of N jobs each "
@@ -441,7 +492,7 @@ static const section sections[] = {
       "  CASE WHEN significant THEN '**yes**' ELSE 'no' END,\n"
       "  coalesce(repeats_needed, '-') || ' (N=' || jobs_per_repeat || ')'\n"
       "FROM pairwise WHERE source = 'reference' ORDER BY rowid",
-      false, NULL },
+      false, NULL, NULL },
 };
 
 int report_build(sqlite3 *db, char *err, size_t err_size)
@@ -459,10 +510,9 @@ int report_build(sqlite3 *db, char *err, size_t err_size)
     return 0;
 }
 
-static long long count_rows(sqlite3 *db, const char *table)
+/* The integer a one-value SELECT gives; 0 when it gives nothing. */
+static long long query_count(sqlite3 *db, const char *sql)
 {
-    char sql[128];
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
     sqlite3_stmt *stmt = NULL;
     long long n = 0;
     if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) == SQLITE_OK &&
@@ -472,9 +522,18 @@ static long long count_rows(sqlite3 *db, const char *table)
     return n;
 }
 
+static long long count_rows(sqlite3 *db, const char *table)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+    return query_count(db, sql);
+}
+
 static int print_section(sqlite3 *db, FILE *out, const section *s, char *err,
                          size_t err_size)
 {
+    if (s->shown_if && query_count(db, s->shown_if) == 0)
+        return 0;
     if (s->recorded_in && count_rows(db, s->recorded_in) == 0) {
         fprintf(out, "## %s\n\nNot recorded in this run: no results "
                      "directory has %s.csv (trackhammer before it wrote "

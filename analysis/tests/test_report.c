@@ -46,16 +46,24 @@ typedef struct tally {
     long jobs, failures[CLASSES];
 } tally;
 
-static sqlite3 *report_db(const char *dir)
+/* The report database of one results directory, or two (NULL: one). */
+static sqlite3 *report_db_of(const char *dir, const char *second)
 {
     sqlite3 *db;
     char err[ERR_MAX] = "";
     assert_int_equal(db_open(NULL, &db, err, sizeof err), 0);
     assert_int_equal(load_reference(db, REFERENCE_CSV, err, sizeof err), 0);
     assert_int_equal(load_results_dir(db, dir, err, sizeof err), 0);
+    if (second)
+        assert_int_equal(load_results_dir(db, second, err, sizeof err), 0);
     if (report_build(db, err, sizeof err) != 0)
         fail_msg("%s", err);
     return db;
+}
+
+static sqlite3 *report_db(const char *dir)
+{
+    return report_db_of(dir, NULL);
 }
 
 static int profile_index(const char *name)
@@ -485,6 +493,93 @@ static void test_output_files(void **state)
     sqlite3_close(db);
 }
 
+/* A copy of a results directory in `dir` whose summary says it ran at
+ * time scale 1 (the fixtures ran at 0.01). */
+static char *copy_at_scale_one(const char *from, const char *dir)
+{
+    char *to, *command;
+    assert_true(asprintf(&to, "%s/scale-one", dir) > 0);
+    assert_true(asprintf(&command, "cp -r '%s' '%s' && sed -i "
+                         "'s/\"time_scale\": 0.01/\"time_scale\": 1/' "
+                         "'%s/summary.json'", from, to, to) > 0);
+    assert_int_equal(system(command), 0);
+    free(command);
+    return to;
+}
+
+/* run-small at 0.01 against run-ops at 1: every configuration and class
+ * once, counts as each run's own rounds.csv gives them (run-ops adds two
+ * SIGBUS jobs to wal-normal), and the overlap verdict as the Wilson
+ * intervals computed here decide it. */
+static void test_scale_agreement(void **state)
+{
+    const char *dir = *state;
+    char *ops_at_one = copy_at_scale_one(RUN_OPS, dir);
+    sqlite3 *db = report_db_of(RUN_SMALL, ops_at_one);
+    assert_int_equal(query_double(db, "SELECT count(*) FROM "
+                                      "scale_agreement"),
+                     PROFILES * (CLASSES + 1));
+    tally by_round[16] = { 0 }, small[PROFILES] = { 0 };
+    tally_rounds_csv(by_round, 16, small);
+    sqlite3_stmt *stmt;
+    assert_int_equal(
+        sqlite3_prepare_v2(db,
+                           "SELECT profile, class, scale_a, failures_a, "
+                           "jobs_a, scale_b, failures_b, jobs_b, "
+                           "intervals_overlap, p FROM scale_agreement",
+                           -1, &stmt, NULL),
+        SQLITE_OK);
+    int rows = 0, sigbus_differs = 0;
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+        rows++;
+        int p = profile_index((const char *)sqlite3_column_text(stmt, 0));
+        const char *class = (const char *)sqlite3_column_text(stmt, 1);
+        assert_true(sqlite3_column_double(stmt, 2) == 0.01);
+        assert_true(sqlite3_column_double(stmt, 5) == 1.0);
+        long ka = sqlite3_column_int(stmt, 3), na = sqlite3_column_int(stmt, 4);
+        long kb = sqlite3_column_int(stmt, 6), nb = sqlite3_column_int(stmt, 7);
+        assert_int_equal(na, small[p].jobs);
+        assert_int_equal(nb, small[p].jobs);
+        for (int c = 0; c < CLASSES; c++)
+            if (strcmp(classes[c], class) == 0)
+                assert_int_equal(ka, small[p].failures[c]);
+        if (kb != ka) {
+            assert_string_equal(class, strcmp(class, "any") ? "sigbus"
+                                                             : "any");
+            assert_int_equal(kb, ka + 2);
+            sigbus_differs++;
+        }
+        double la, ha, lb, hb;
+        wilson_interval(ka, na, &la, &ha);
+        wilson_interval(kb, nb, &lb, &hb);
+        assert_int_equal(sqlite3_column_int(stmt, 8), la <= hb && lb <= ha);
+        double fisher = fisher_exact_p(ka, na, kb, nb);
+        assert_true(fabs(sqlite3_column_double(stmt, 9) - fisher) < 1e-12);
+    }
+    sqlite3_finalize(stmt);
+    assert_int_equal(rows, PROFILES * (CLASSES + 1));
+    assert_int_equal(sigbus_differs, 2); /* wal-normal: sigbus and any */
+    char *md = markdown_of(db);
+    assert_non_null(strstr(md, "## Agreement across time scales"));
+    free(md);
+    sqlite3_close(db);
+    free(ops_at_one);
+}
+
+/* One time scale: no such section. */
+static void test_scale_agreement_needs_two_scales(void **state)
+{
+    (void)state;
+    sqlite3 *db = report_db(RUN_SMALL);
+    assert_int_equal(query_double(db, "SELECT count(*) FROM "
+                                      "scale_agreement"),
+                     0);
+    char *md = markdown_of(db);
+    assert_null(strstr(md, "## Agreement across time scales"));
+    free(md);
+    sqlite3_close(db);
+}
+
 /* th-report ARGS, its exit status; stderr into `err`. */
 static int th_report(const char *args, char **err)
 {
@@ -587,6 +682,9 @@ int main(void)
         cmocka_unit_test(test_sigbus_attribution),
         cmocka_unit_test(test_markdown),
         cmocka_unit_test(test_markdown_ops_and_sigbus),
+        cmocka_unit_test_setup_teardown(test_scale_agreement, make_scratch,
+                                        remove_scratch),
+        cmocka_unit_test(test_scale_agreement_needs_two_scales),
         cmocka_unit_test_setup_teardown(test_output_files, make_scratch,
                                         remove_scratch),
         cmocka_unit_test_setup_teardown(test_program_exit_statuses,
