@@ -42,6 +42,15 @@ $(BUILD)/$(FAULTFS_DIR)/tools/%.o: CFLAGS += -I$(FAULTFS_DIR) -Itracker
 $(FAULTFS_SURVEY): $(BUILD)/$(FAULTFS_DIR)/tools/faultfs_survey.o $(FAULTFS_LIB) $(TRACKER_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(FAULTFS_LDLIBS)
 
+# The power-loss table (issue 8): tracker writers SIGKILLed, then the crash
+# mode's simulated power loss, per profile. One round (tools/powerloss.c)
+# is shared with the crash test.
+FAULTFS_POWERLOSS       := $(BUILD)/faultfs-powerloss
+FAULTFS_POWERLOSS_ROUND := $(BUILD)/$(FAULTFS_DIR)/tools/powerloss.o
+PROGRAMS += $(FAULTFS_POWERLOSS)
+$(FAULTFS_POWERLOSS): $(BUILD)/$(FAULTFS_DIR)/tools/faultfs_powerloss.o $(FAULTFS_POWERLOSS_ROUND) $(FAULTFS_LIB) $(TRACKER_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(FAULTFS_LDLIBS)
+
 # Each tests/test_*.c is one cmocka program; tests/support.c is shared.
 FAULTFS_TEST_SUPPORT := $(BUILD)/$(FAULTFS_DIR)/tests/support.o
 FAULTFS_TESTS := $(patsubst $(FAULTFS_DIR)/tests/%.c,$(BUILD)/$(FAULTFS_DIR)/tests/%,$(wildcard $(FAULTFS_DIR)/tests/test_*.c))
@@ -50,6 +59,11 @@ TESTS += $(FAULTFS_TESTS)
 $(BUILD)/$(FAULTFS_DIR)/tests/%.o: CFLAGS += $(CMOCKA_CFLAGS) $(TEST_SUPPORT_CFLAGS) -I$(FAULTFS_DIR) -Itracker
 $(BUILD)/$(FAULTFS_DIR)/tests/%.o: CPPFLAGS += -DFAULTFS_EXTENSION_PATH='"$(abspath $(BUILD))/faultfs"'
 $(BUILD)/$(FAULTFS_DIR)/tests/test_%: $(BUILD)/$(FAULTFS_DIR)/tests/test_%.o $(FAULTFS_TEST_SUPPORT) $(TEST_SUPPORT) $(FAULTFS_LIB) $(TRACKER_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(FAULTFS_LDLIBS)
+
+# The crash test runs power-loss rounds too.
+$(BUILD)/$(FAULTFS_DIR)/tests/test_faultfs_crash.o: CFLAGS += -I$(FAULTFS_DIR)/tools
+$(BUILD)/$(FAULTFS_DIR)/tests/test_faultfs_crash: $(BUILD)/$(FAULTFS_DIR)/tests/test_faultfs_crash.o $(FAULTFS_POWERLOSS_ROUND) $(FAULTFS_TEST_SUPPORT) $(TEST_SUPPORT) $(FAULTFS_LIB) $(TRACKER_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(FAULTFS_LDLIBS)
 
 # The shell test loads the extension (order-only: not linked in).

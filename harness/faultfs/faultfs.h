@@ -131,6 +131,48 @@
  * table, faultfs_lustre_model in faultfs_config.c; `faultfs_config_describe`
  * prints any configuration as a string that parses back to itself.
  *
+ * Power loss (crash=on). A power failure of the machine, or the eviction
+ * of the one Lustre client all the processes run on, loses what the client
+ * had cached and not yet synced. With crash=on every write and truncate on
+ * a database, -journal or -wal file still goes to the real file at once
+ * (other processes read it, as they would from the shared page cache) and
+ * is also journaled as pending, in order, in a state directory beside the
+ * database ("<database>-faultfs-crash/"). A successful xSync of a file, by
+ * any process, makes that file's current contents its durable image and
+ * clears its pending list: fsync flushes the file's dirty pages whoever
+ * wrote them. faultfs_crash_apply, called after every writer is dead, then
+ * decides each pending write from the seed: with probability crash.drop it
+ * is lost, with crash.torn it keeps a prefix of its sectors (a tear at a
+ * multiple of crash.sector strictly inside the write; a write within one
+ * sector cannot tear and is lost instead), otherwise it is kept whole; a
+ * pending truncate is lost with crash.drop + crash.torn. Each file becomes
+ * its durable image plus what was kept, applied in order (a kept write
+ * past the end leaves a hole of zeros). The -shm file is removed: SQLite
+ * rebuilds it. This is SQLite's own crash test (src/test6.c) moved below
+ * the processes: writes are not buffered in one process but written through
+ * and replayed at the crash, so the crash can follow several processes.
+ *   Names. crash.names=immediate (the default): a create or unlink is
+ * durable when it returns. That is a Lustre client's eviction: namespace
+ * operations are executed by the metadata server, only the client's dirty
+ * data is lost. crash.names=dirsync is the POSIX minimum of a local file
+ * system after a power loss: a create or unlink is durable only after the
+ * directory is synced. The unix VFS syncs the directory at the first sync
+ * of a journal or WAL it created, and after an unlink only when asked
+ * (xDelete's dirSync: synchronous=EXTRA in DELETE mode). So an unlinked
+ * journal whose unlink was not synced comes back at the crash, rebuilt from
+ * its own durable image and pending writes ("resurrected"), and a file
+ * created and never synced disappears ("removed"). The main database file
+ * is taken as durably named when faultfs first opens it.
+ *   Left out: the state is per database, not per directory (a directory
+ * sync of one database's journal does not make another database's names
+ * durable); the -shm file's mmap'd stores are not journaled (it is removed
+ * instead); on a multi-node Lustre, another client's lock revoke would also
+ * flush dirty pages, here only a sync does; a write whose process is killed
+ * between the write and its journaling is lost at the crash unlogged.
+ *   The state directory starts from what faultfs first sees: a file that
+ * exists when faultfs first opens it is taken as durable. Remove the state
+ * directory when the database is replaced by other means.
+ *
  * ---------------------------------------------------------- configuration
  *
  *   MODEL                  first item, or model=MODEL: lustre | none
@@ -149,6 +191,8 @@
  *   storm=on|off  storm.capacity=R  storm.horizon=D  storm.max=F
  *   storm.state=PATH  storm.start=EPOCH_SECONDS  storm.window=D
  *   storm.background=R
+ *   crash=on|off  crash.drop=P  crash.torn=P  crash.sector=N
+ *   crash.names=immediate|dirsync
  *
  * Errors: library calls return SQLITE_OK or an SQLite error code and put a
  * message naming the offending key and value in the caller's buffer; nothing
@@ -234,6 +278,20 @@ typedef struct faultfs_storm_config {
     char state_path[FAULTFS_PATH_MAX]; /* "" = next to the database */
 } faultfs_storm_config;
 
+/* Which namespace operations a crash keeps (see "Power loss" above). */
+typedef enum faultfs_crash_names {
+    FAULTFS_CRASH_NAMES_IMMEDIATE, /* creates and unlinks survive at once */
+    FAULTFS_CRASH_NAMES_DIRSYNC    /* only after a directory sync */
+} faultfs_crash_names;
+
+typedef struct faultfs_crash_config {
+    bool enabled;              /* hold writes back until a sync */
+    double drop;               /* a pending write is lost at the crash */
+    double torn;               /* ... or keeps only a prefix of its sectors */
+    uint64_t sector;           /* bytes; tears fall on multiples of this */
+    faultfs_crash_names names;
+} faultfs_crash_config;
+
 typedef struct faultfs_config {
     char model[16];
     faultfs_class_config cls[FAULTFS_CLASS_COUNT];
@@ -246,6 +304,7 @@ typedef struct faultfs_config {
     double time_scale;
     char log_path[FAULTFS_PATH_MAX]; /* "" = no event log */
     faultfs_storm_config storm;
+    faultfs_crash_config crash;
 } faultfs_config;
 
 /* Per-process record, since the last faultfs_counters_reset(). */
@@ -321,6 +380,42 @@ double faultfs_storm_factor(const char *db_path);
 
 const char *faultfs_class_name(faultfs_class cls);
 const char *faultfs_file_kind_name(faultfs_file_kind kind);
+
+/* -------------------------------------------------------------- power loss */
+
+/* What a simulated crash did to the files of one database. */
+typedef struct faultfs_crash_report {
+    uint64_t writes;            /* writes not yet synced at the crash */
+    uint64_t kept;              /* ... that survived whole */
+    uint64_t dropped;           /* ... that were lost */
+    uint64_t torn;              /* ... that kept only a prefix of sectors */
+    uint64_t truncates;         /* truncations not yet synced */
+    uint64_t truncates_dropped; /* ... that were lost */
+    uint64_t files_rebuilt;     /* files rewritten from their durable state */
+    uint64_t files_resurrected; /* unlinked, but the unlink was not durable */
+    uint64_t files_removed;     /* created, but the name was not durable */
+} faultfs_crash_report;
+
+/*
+ * Simulate a power loss (or the eviction of the one client) under the
+ * database at db_path: its main file, -journal and -wal are rewritten from
+ * what the last syncs made durable plus, in order, the pending writes the
+ * crash keeps whole or torn; the -shm file is removed. Call it only when no
+ * process has the database open (every writer SIGKILLed and reaped), in a
+ * process with crash=on installed: the seed and the crash.* keys of the
+ * installed configuration decide each pending write's fate, the same seed
+ * the same files, and every dropped or torn write is logged (log=PATH,
+ * by=crash). The state is then consistent with the rewritten files, so
+ * writers may start again. report may be NULL. SQLITE_MISUSE if crash mode
+ * is off; SQLITE_IOERR with a message if a file cannot be read or written.
+ */
+int faultfs_crash_apply(const char *db_path, faultfs_crash_report *report,
+                        char *err, size_t err_size);
+
+/* "writes=N kept=N dropped=N torn=N truncates=N truncates_dropped=N
+ * rebuilt=N resurrected=N removed=N": a report on one line. */
+void faultfs_crash_report_format(const faultfs_crash_report *report,
+                                 char *buf, size_t buf_size);
 
 /* ------------------------------------------------------------- extension */
 

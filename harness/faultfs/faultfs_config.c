@@ -93,6 +93,13 @@ void faultfs_config_none(faultfs_config *out)
     out->storm.capacity = 1000.0;
     out->storm.horizon_s = 1.0;
     out->storm.max_factor = 10.0;
+    /* Crash mode is off; when on, a pending write is as likely lost as kept
+     * and one in four is torn, on the 512-byte sectors of a disk (SQLite's
+     * crash tests tear on the device's sector size the same way). */
+    out->crash.drop = 0.5;
+    out->crash.torn = 0.25;
+    out->crash.sector = 512;
+    out->crash.names = FAULTFS_CRASH_NAMES_IMMEDIATE;
 }
 
 /* ------------------------------------------------------------- key table */
@@ -121,9 +128,11 @@ typedef struct key_spec {
 _Static_assert(sizeof(faultfs_shm_map_effect) == sizeof(int), "enum size");
 _Static_assert(sizeof(faultfs_node_locks) == sizeof(int), "enum size");
 _Static_assert(sizeof(faultfs_read_errno) == sizeof(int), "enum size");
+_Static_assert(sizeof(faultfs_crash_names) == sizeof(int), "enum size");
 static const char *const read_errno_names[] = {"eio", "etimedout", NULL};
 static const char *const shm_map_effect_names[] = {"error", "unback", NULL};
 static const char *const node_locks_names[] = {"shm", "all", NULL};
+static const char *const crash_names_names[] = {"immediate", "dirsync", NULL};
 
 #define GLOBAL(field) offsetof(faultfs_config, field)
 static const key_spec global_keys[] = {
@@ -145,6 +154,12 @@ static const key_spec global_keys[] = {
     {"storm.start", VALUE_NUMBER, GLOBAL(storm.start_epoch_s), false, NULL},
     {"storm.window", VALUE_DURATION, GLOBAL(storm.window_s), false, NULL},
     {"storm.background", VALUE_NUMBER, GLOBAL(storm.background), false, NULL},
+    {"crash", VALUE_SWITCH, GLOBAL(crash.enabled), false, NULL},
+    {"crash.drop", VALUE_PROBABILITY, GLOBAL(crash.drop), false, NULL},
+    {"crash.torn", VALUE_PROBABILITY, GLOBAL(crash.torn), false, NULL},
+    {"crash.sector", VALUE_COUNT, GLOBAL(crash.sector), true, NULL},
+    {"crash.names", VALUE_CHOICE, GLOBAL(crash.names), false,
+     crash_names_names},
 };
 #undef GLOBAL
 
@@ -313,6 +328,9 @@ static int set_value(const key_spec *spec, void *base, const char *key,
         if (!parse_count(value, &n)) {
             return config_error(err, err_size, key, value,
                                 "malformed number (want an integer >= 0)");
+        }
+        if (spec->nonzero && n == 0) {
+            return config_error(err, err_size, key, value, "must be > 0");
         }
         *(uint64_t *)field = n;
         return SQLITE_OK;

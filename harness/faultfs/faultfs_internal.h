@@ -101,5 +101,38 @@ int faultfs_fcntl_end(int rc);
 
 /* faultfs_vfs.c */
 faultfs_file_kind faultfs_kind_of_path(const char *path);
+/* The length of the database's own path within the path of any of its
+ * files (the path less "-journal", "-wal" or "-shm"). */
+size_t faultfs_database_path_len(const char *path);
+/* "-journal" for FAULTFS_FILE_JOURNAL and so on; "" for the main file. */
+const char *faultfs_file_suffix(faultfs_file_kind kind);
+
+/* faultfs_crash.c: power loss (crash=on). Each hook is a no-op unless crash
+ * mode is on and kind is a main, journal or WAL file. */
+/* Before a file is opened: did it exist? */
+bool faultfs_crash_exists(const char *path);
+/* After a successful open: start the file's state if it has none. */
+void faultfs_crash_opened(const char *path, faultfs_file_kind kind,
+                          bool existed);
+/* Around a write or truncate of the real file, so that a sync by another
+ * process never falls between the change and its journaling. */
+int faultfs_crash_lock(const char *path, faultfs_file_kind kind);
+void faultfs_crash_unlock(int lock_fd);
+void faultfs_crash_note_write(const char *path, faultfs_file_kind kind,
+                              const void *buf, int amt, int64_t offset);
+void faultfs_crash_note_truncate(const char *path, faultfs_file_kind kind,
+                                 int64_t size);
+/* After a successful sync; dir_synced: the unix VFS synced the directory
+ * too (the first sync of a journal or WAL it created). */
+void faultfs_crash_synced(const char *path, faultfs_file_kind kind,
+                          bool dir_synced);
+/* After a successful unlink, with xDelete's dirSync; the caller holds
+ * faultfs_crash_lock around the unlink and this. */
+void faultfs_crash_deleted(const char *path, faultfs_file_kind kind,
+                           bool dir_synced);
+/* Crash mode's own log lines (by=crash). */
+void faultfs_record_crash(faultfs_class cls, faultfs_file_kind kind,
+                          uint64_t index, const char *effect,
+                          const char *path);
 
 #endif /* FAULTFS_INTERNAL_H */

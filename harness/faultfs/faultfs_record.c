@@ -147,6 +147,17 @@ void faultfs_record_mechanism(faultfs_class cls, faultfs_file_kind kind,
     }
 }
 
+void faultfs_record_crash(faultfs_class cls, faultfs_file_kind kind,
+                          uint64_t index, const char *effect,
+                          const char *path)
+{
+    faultfs_fault event = {
+        .cls = cls, .kind = kind, .call = index, .path = path};
+    if (faultfs_g.log_fd >= 0) {
+        log_line(&event, "crash", effect, SQLITE_OK);
+    }
+}
+
 int faultfs_log_open(const char *path, char *err, size_t err_size)
 {
     int fd = -1;

@@ -46,20 +46,12 @@ static faultfs_storm *storms;
 /* The state file for a database file (or its journal, WAL or -shm). */
 static void state_path_for(const char *file_path, char *out, size_t size)
 {
-    static const char *const suffixes[] = {"-journal", "-wal", "-shm"};
     const char *configured = faultfs_g.config.storm.state_path;
     if (configured[0]) {
         snprintf(out, size, "%s", configured);
         return;
     }
-    size_t len = strlen(file_path);
-    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
-        size_t n = strlen(suffixes[i]);
-        if (len > n && strcmp(file_path + len - n, suffixes[i]) == 0) {
-            len -= n;
-            break;
-        }
-    }
+    size_t len = faultfs_database_path_len(file_path);
     snprintf(out, size, "%.*s%s", (int)len, file_path, STATE_SUFFIX);
 }
 

@@ -17,6 +17,9 @@ typedef struct faultfs_file {
     sqlite3_file base;     /* pMethods: faultfs_io_methods, or NULL */
     faultfs_target target; /* kind, storm state and name of this file */
     bool shm_open;         /* this connection has opened the -shm file */
+    bool dir_sync_due;     /* the unix VFS syncs the directory at this
+                              file's first sync (a journal or WAL it
+                              created): crash mode's names become durable */
 } faultfs_file;
 
 /* The unix VFS's file object behind a faultfs file. */
@@ -57,26 +60,54 @@ static int ffRead(sqlite3_file *f, void *buf, int amt, sqlite3_int64 offset)
     return rc ? rc : CALL_REAL(p, xRead, buf, amt, offset);
 }
 
+/* In crash mode a write that reached the file is also journaled as
+ * pending, under the crash state's lock (faultfs_crash.c). */
 static int ffWrite(sqlite3_file *f, const void *buf, int amt,
                    sqlite3_int64 offset)
 {
     faultfs_file *p = (faultfs_file *)f;
     int rc = faultfs_check(FAULTFS_WRITE, &p->target, SQLITE_IOERR_WRITE);
-    return rc ? rc : CALL_REAL(p, xWrite, buf, amt, offset);
+    if (rc) {
+        return rc;
+    }
+    int lock = faultfs_crash_lock(p->target.path, p->target.kind);
+    rc = CALL_REAL(p, xWrite, buf, amt, offset);
+    if (rc == SQLITE_OK) {
+        faultfs_crash_note_write(p->target.path, p->target.kind, buf, amt,
+                                 offset);
+    }
+    faultfs_crash_unlock(lock);
+    return rc;
 }
 
 static int ffTruncate(sqlite3_file *f, sqlite3_int64 size)
 {
     faultfs_file *p = (faultfs_file *)f;
     int rc = faultfs_check(FAULTFS_TRUNCATE, &p->target, SQLITE_IOERR_TRUNCATE);
-    return rc ? rc : CALL_REAL(p, xTruncate, size);
+    if (rc) {
+        return rc;
+    }
+    int lock = faultfs_crash_lock(p->target.path, p->target.kind);
+    rc = CALL_REAL(p, xTruncate, size);
+    if (rc == SQLITE_OK) {
+        faultfs_crash_note_truncate(p->target.path, p->target.kind, size);
+    }
+    faultfs_crash_unlock(lock);
+    return rc;
 }
 
+/* In crash mode a sync makes the file's contents durable. */
 static int ffSync(sqlite3_file *f, int flags)
 {
     faultfs_file *p = (faultfs_file *)f;
     int rc = faultfs_check(FAULTFS_SYNC, &p->target, SQLITE_IOERR_FSYNC);
-    return rc ? rc : CALL_REAL(p, xSync, flags);
+    rc = rc ? rc : CALL_REAL(p, xSync, flags);
+    if (rc == SQLITE_OK) {
+        faultfs_crash_synced(p->target.path, p->target.kind,
+                             p->dir_sync_due);
+        p->dir_sync_due = false;
+    }
+    return rc;
 }
 
 /* fstat() is a stat: the access class, failing as unixFileSize does. */
@@ -243,22 +274,49 @@ static faultfs_file_kind kind_of_open(const char *name, int flags)
     return FAULTFS_FILE_TEMP;
 }
 
-faultfs_file_kind faultfs_kind_of_path(const char *path)
+/* The suffixes SQLite puts after a database's name for its other files. */
+static const struct {
+    const char *suffix;
+    faultfs_file_kind kind;
+} file_suffixes[] = {{"-journal", FAULTFS_FILE_JOURNAL},
+                     {"-wal", FAULTFS_FILE_WAL},
+                     {"-shm", FAULTFS_FILE_SHM}};
+
+/* Index into file_suffixes of the suffix path ends with, or -1. */
+static int suffix_of(const char *path)
 {
-    static const struct {
-        const char *suffix;
-        faultfs_file_kind kind;
-    } suffixes[] = {{"-journal", FAULTFS_FILE_JOURNAL},
-                    {"-wal", FAULTFS_FILE_WAL},
-                    {"-shm", FAULTFS_FILE_SHM}};
     size_t len = strlen(path);
-    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
-        size_t n = strlen(suffixes[i].suffix);
-        if (len > n && strcmp(path + len - n, suffixes[i].suffix) == 0) {
-            return suffixes[i].kind;
+    for (size_t i = 0; i < sizeof file_suffixes / sizeof file_suffixes[0];
+         i++) {
+        size_t n = strlen(file_suffixes[i].suffix);
+        if (len > n && strcmp(path + len - n, file_suffixes[i].suffix) == 0) {
+            return (int)i;
         }
     }
-    return FAULTFS_FILE_MAIN;
+    return -1;
+}
+
+faultfs_file_kind faultfs_kind_of_path(const char *path)
+{
+    int i = suffix_of(path);
+    return i < 0 ? FAULTFS_FILE_MAIN : file_suffixes[i].kind;
+}
+
+size_t faultfs_database_path_len(const char *path)
+{
+    int i = suffix_of(path);
+    return strlen(path) - (i < 0 ? 0 : strlen(file_suffixes[i].suffix));
+}
+
+const char *faultfs_file_suffix(faultfs_file_kind kind)
+{
+    for (size_t i = 0; i < sizeof file_suffixes / sizeof file_suffixes[0];
+         i++) {
+        if (file_suffixes[i].kind == kind) {
+            return file_suffixes[i].suffix;
+        }
+    }
+    return "";
 }
 
 /* The model's view of a file SQLite names by path (xDelete, xAccess). */
@@ -284,12 +342,20 @@ static int ffOpen(sqlite3_vfs *vfs, const char *name, sqlite3_file *f,
     if (rc) {
         return rc;
     }
+    bool existed = faultfs_crash_exists(name);
     faultfs_fcntl_begin(&p->target);
     rc = faultfs_fcntl_end(UNIX_VFS->xOpen(UNIX_VFS, name, REAL(p), flags,
                                            out_flags));
     /* SQLite calls xClose whenever pMethods is set, even after an error. */
     if (REAL(p)->pMethods) {
         p->base.pMethods = &faultfs_io_methods;
+    }
+    if (rc == SQLITE_OK && p->target.kind != FAULTFS_FILE_TEMP) {
+        /* as unixOpen decides to sync the directory at the first sync */
+        p->dir_sync_due = (flags & SQLITE_OPEN_CREATE) &&
+                          (p->target.kind == FAULTFS_FILE_JOURNAL ||
+                           p->target.kind == FAULTFS_FILE_WAL);
+        faultfs_crash_opened(name, p->target.kind, existed);
     }
     return rc;
 }
@@ -302,8 +368,14 @@ static int ffDelete(sqlite3_vfs *vfs, const char *path, int dir_sync)
     if (rc) {
         return rc;
     }
+    int lock = faultfs_crash_lock(path, t.kind);
     faultfs_fcntl_begin(&t);
-    return faultfs_fcntl_end(UNIX_VFS->xDelete(UNIX_VFS, path, dir_sync));
+    rc = faultfs_fcntl_end(UNIX_VFS->xDelete(UNIX_VFS, path, dir_sync));
+    if (rc == SQLITE_OK) {
+        faultfs_crash_deleted(path, t.kind, dir_sync != 0);
+    }
+    faultfs_crash_unlock(lock);
+    return rc;
 }
 
 static int ffAccess(sqlite3_vfs *vfs, const char *path, int flags, int *out)

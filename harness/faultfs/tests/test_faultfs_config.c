@@ -122,6 +122,29 @@ static void test_describe_parses_back_to_the_same(void **state)
     }
 }
 
+static void test_crash_keys_parse_and_bad_ones_are_rejected(void **state)
+{
+    (void)state;
+    faultfs_config c;
+    char err[512];
+    assert_int_equal(faultfs_config_parse("lustre", &c, err, sizeof err),
+                     SQLITE_OK);
+    assert_false(c.crash.enabled); /* off unless asked */
+    assert_int_equal(
+        faultfs_config_parse("none,crash=on,crash.drop=0.1,crash.torn=0.2,"
+                             "crash.sector=4096,crash.names=dirsync",
+                             &c, err, sizeof err),
+        SQLITE_OK);
+    assert_true(c.crash.enabled);
+    assert_true(c.crash.drop == 0.1 && c.crash.torn == 0.2);
+    assert_int_equal(c.crash.sector, 4096);
+    assert_int_equal(c.crash.names, FAULTFS_CRASH_NAMES_DIRSYNC);
+    assert_rejected("none,crash=yes", "crash", "yes");
+    assert_rejected("none,crash.drop=2", "crash.drop", "2");
+    assert_rejected("none,crash.sector=0", "crash.sector", "0");
+    assert_rejected("none,crash.names=lazy", "crash.names", "lazy");
+}
+
 static void test_unknown_keys_are_rejected(void **state)
 {
     (void)state;
@@ -207,6 +230,7 @@ int main(void)
         cmocka_unit_test(test_none_model_injects_nothing),
         cmocka_unit_test(test_overrides_apply_after_the_model),
         cmocka_unit_test(test_describe_parses_back_to_the_same),
+        cmocka_unit_test(test_crash_keys_parse_and_bad_ones_are_rejected),
         cmocka_unit_test(test_unknown_keys_are_rejected),
         cmocka_unit_test(test_probabilities_outside_0_1_are_rejected),
         cmocka_unit_test(test_malformed_numbers_are_rejected),
