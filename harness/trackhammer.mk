@@ -42,6 +42,12 @@ $(BUILD)/$(TRACKHAMMER_DIR)/tests/%.o: CPPFLAGS += \
 $(TRACKHAMMER_TEST): $(BUILD)/$(TRACKHAMMER_DIR)/tests/test_trackhammer.o $(TEST_SUPPORT) | $(TRACKHAMMER)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
 
+# The single-job topology's steps, run directly (no MPI, no scheduler).
+SINGLE_JOB_TEST := $(BUILD)/$(TRACKHAMMER_DIR)/tests/test_single_job
+TESTS += $(SINGLE_JOB_TEST)
+$(SINGLE_JOB_TEST): $(BUILD)/$(TRACKHAMMER_DIR)/tests/test_single_job.o $(TEST_SUPPORT) | $(TRACKHAMMER)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
+
 # make reproduce: the published 71-job matrix, locally, under the lustre
 # model: 71 ranks (oversubscribed), the five published configurations,
 # REPRODUCE_REPEAT rounds each. Results under results/<run-id>/.
@@ -60,3 +66,27 @@ reproduce: deps-check $(TRACKHAMMER) $(FAULTFS_EXT)
 	    --repeat $(REPRODUCE_REPEAT) --db-dir $(REPRODUCE_DB) \
 	    --output results $(REPRODUCE_ARGS)
 .PHONY: reproduce
+
+# make scale-check: the matrix at the default local time scale and at scale
+# 1 (real time, about 4 minutes more), same seed, then th-report's
+# "Agreement across time scales": whether the compression changes the
+# outcome on this machine. Results under results/scale-check/.
+SCALE_CHECK_REPEAT ?= 3
+SCALE_CHECK_SEED   ?= 11
+SCALE_CHECK_DIR    ?= results/scale-check
+
+scale-check: deps-check $(TRACKHAMMER) $(FAULTFS_EXT) $(BUILD)/th-report
+	@rm -rf $(SCALE_CHECK_DIR) && mkdir -p $(SCALE_CHECK_DIR)/db
+	for scale in default 1; do \
+	    $(MPIRUN_ENV) $(MPIRUN) --oversubscribe -np $(REPRODUCE_RANKS) \
+	        $(TRACKHAMMER) --matrix gadi71 --fault-model lustre \
+	        --repeat $(SCALE_CHECK_REPEAT) --seed $(SCALE_CHECK_SEED) \
+	        $$( [ $$scale = default ] || echo --time-scale $$scale ) \
+	        --db-dir $(SCALE_CHECK_DIR)/db \
+	        --output $(SCALE_CHECK_DIR)/$$scale || exit 1; \
+	done
+	$(TH_REPORT) --out $(SCALE_CHECK_DIR)/report \
+	    $(SCALE_CHECK_DIR)/default/* $(SCALE_CHECK_DIR)/1/*
+	@echo "the comparison: $(SCALE_CHECK_DIR)/report/report.md," \
+	    "section \"Agreement across time scales\""
+.PHONY: scale-check

@@ -3,10 +3,12 @@
  *
  * A SIGBUS, an abort or a hang then ends one job, never the rank or the
  * other jobs' results. The rank starts all its jobs at once (they start
- * together, as 71 qsub'd jobs released at once do), then polls them: a job
- * past its walltime is SIGKILLed, as PBS would; with --kill-rate, chosen
- * jobs are SIGKILLed at a random moment of their life, mid-transaction
- * included. Every wait is bounded.
+ * together, as 71 qsub'd jobs released at once do), then sleeps until one
+ * ends (SIGCHLD) or a deadline comes: a job past its walltime is SIGKILLed,
+ * as PBS would; with --kill-rate, chosen jobs are SIGKILLed at a random
+ * moment of their life, mid-transaction included. The rank never polls on
+ * a timer: 71 ranks on 2 cores polling every few milliseconds took CPU
+ * from the jobs they measure. Every wait is bounded.
  */
 #include "trackhammer.h"
 
@@ -20,7 +22,6 @@
 /* How long after SIGKILL a child may take to be reaped before the rank
  * gives up on it (a process stuck in the kernel). */
 #define REAP_GRACE_S 30.0
-#define POLL_INTERVAL_S 0.002
 /* A scaled walltime never ends a job sooner than this: CPU time on an
  * oversubscribed node does not compress with the model's clocks. */
 #define MIN_REAL_WALLTIME_S 5.0
@@ -61,16 +62,37 @@ static void settle(job_record *r, int status)
         else
             r->outcome = OUTCOME_CRASHED;
     } else if (r->outcome == OUTCOME_PENDING) {
-        /* Exited without saying how (a foreign job without an outcome
-         * file, or one that could not be started). */
-        r->outcome = WEXITSTATUS(status) == 0 ? OUTCOME_OK : OUTCOME_FAILED;
-        if (r->outcome == OUTCOME_FAILED && r->failed_op < 0)
+        /* Exited without saying how it ended (a foreign job with no
+         * status line, whatever its exit status, or one that could not be
+         * started): a job that does not report is not counted ok. */
+        r->outcome = OUTCOME_FAILED;
+        if (r->failed_op < 0)
             snprintf(r->failed_message, sizeof r->failed_message,
-                     "job exited with status %d and no report",
+                     "job exited with status %d and no status line",
                      WEXITSTATUS(status));
     }
     if (r->end_s == 0)
         r->end_s = monotonic_now();
+}
+
+/* The next moment the rank must act on a child still running: a planned
+ * kill or a walltime not yet carried out, or the time it gives up. */
+static double next_deadline(const struct child *children,
+                            const job_record *records, int count,
+                            double give_up)
+{
+    double next = give_up;
+    for (int i = 0; i < count; i++) {
+        const struct child *c = &children[i];
+        if (c->reaped)
+            continue;
+        if (c->kill_at > 0 && !records[i].killed_by_harness &&
+            c->kill_at < next)
+            next = c->kill_at;
+        if (!records[i].walltime_exceeded && c->walltime_at < next)
+            next = c->walltime_at;
+    }
+    return next;
 }
 
 static pid_t start_child(const job_spec *spec, job_record *r)
@@ -138,7 +160,8 @@ void run_jobs_isolated(const job_spec *specs, job_record *records, int count)
                 kill(c->pid, SIGKILL);
             }
         }
-        sleep_seconds(POLL_INTERVAL_S);
+        wait_for_child_exit(next_deadline(children, records, count, give_up) -
+                            monotonic_now());
     }
     for (int i = 0; i < count; i++)
         if (!children[i].reaped) {

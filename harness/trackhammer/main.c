@@ -3,7 +3,9 @@
  * matrix round by round, print the table.
  *
  * Every rank parses the same command line, so a bad one stops every rank
- * with status 2 before any work; rank 0 alone prints.
+ * with status 2 before any work; rank 0 alone prints. The command line is
+ * parsed before MPI starts: a step of the single-job topology (--prepare,
+ * --single-job, --merge) is a plain process and never starts MPI.
  */
 #include "trackhammer.h"
 
@@ -133,19 +135,49 @@ static void print_header(const options *o, const environment *env, int size,
                 env->fs_type);
 }
 
+/* A step of the single-job topology, without MPI. */
+static int run_step(options *o, parse_result parsed, const char *said,
+                    const char *err, int argc, char **argv)
+{
+    fputs(said, stdout);
+    if (parsed != PARSE_RUN) {
+        if (parsed == PARSE_EXIT_USAGE)
+            fprintf(stderr, "trackhammer: %s\n", err);
+        return parsed == PARSE_EXIT_OK ? 0 : EXIT_USAGE;
+    }
+    switch (o->mode) {
+    case MODE_PREPARE: return plan_prepare(o, argc, argv);
+    case MODE_SINGLE_JOB: return single_job_main(o);
+    default: return merge_main(o);
+    }
+}
+
 int main(int argc, char **argv)
 {
+    static options o;
+    char err[TEXT_MAX] = "";
+    /* What parsing prints (help, profiles) waits until it is known whether
+     * this is an MPI rank, and which one. */
+    char *said = NULL;
+    size_t said_size = 0;
+    FILE *out = open_memstream(&said, &said_size);
+    if (out == NULL)
+        return 1;
+    parse_result parsed = parse_options(argc, argv, &o, out, err, sizeof err);
+    fclose(out);
+    if (o.mode != MODE_MPI) {
+        int status = run_step(&o, parsed, said, err, argc, argv);
+        free(said);
+        return status;
+    }
+
     MPI_Init(&argc, &argv);
     int rank, size;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
-
-    static options o;
-    char err[TEXT_MAX] = "";
-    FILE *out = rank == 0 ? stdout : fopen("/dev/null", "w");
-    parse_result parsed = parse_options(argc, argv, &o, out, err, sizeof err);
-    if (rank != 0 && out)
-        fclose(out);
+    if (rank == 0)
+        fputs(said, stdout);
+    free(said);
     if (parsed != PARSE_RUN) {
         if (parsed == PARSE_EXIT_USAGE && rank == 0)
             fprintf(stderr, "trackhammer: %s\n", err);
@@ -191,7 +223,7 @@ int main(int argc, char **argv)
     int hosts = rank_map(rank, size, &rank_json);
 
     char db_path[TEXT_MAX + 32];
-    snprintf(db_path, sizeof db_path, "%s/cmor_tasks.db", o.db_dir);
+    database_path(&o, db_path, sizeof db_path);
     results res;
     int total = o.profile_count * o.repeat;
     round_result *rounds = NULL;
@@ -216,18 +248,8 @@ int main(int argc, char **argv)
         for (int r = 0; r < o.repeat && ok; r++, done++) {
             round_result *slot = rank == 0 ? &rounds[done] : NULL;
             ok = run_round(&ctx, &o.profiles[p], done, r, &res, slot);
-            if (ok && rank == 0 && !o.quiet)
-                fprintf(stderr, "round %d/%d %-24s repeat %d: %d ok, %d "
-                                "skipped, %d I/O error, %d SIGBUS, %d locked, "
-                                "%d malformed, %d other; lost %d; integrity "
-                                "%s; %.1f s\n",
-                        done + 1, total, o.profiles[p].name, r + 1,
-                        slot->by_outcome[OUTCOME_OK],
-                        slot->by_outcome[OUTCOME_SKIPPED], slot->ioerr_jobs,
-                        slot->sigbus_jobs, slot->locked_jobs,
-                        slot->corrupt_jobs, slot->other_jobs,
-                        slot->verdict.lost_updates, slot->verdict.integrity,
-                        slot->wall_s);
+            if (ok && rank == 0)
+                results_print_progress(&o, slot, done + 1, total);
         }
     }
     if (rank == 0) {

@@ -8,12 +8,14 @@
  */
 #include "trackhammer.h"
 
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 /* The monitor's polling loop; bounded by the walltime as a job is. */
-static void monitor_loop(const job_spec *spec, monitor_record *m)
+static void monitor_loop(const job_spec *spec, monitor_record *m,
+                         int stop_fd)
 {
     const options *o = spec->opts;
     tracker_options topt;
@@ -39,10 +41,11 @@ static void monitor_loop(const job_spec *spec, monitor_record *m)
         }
         m->polls++;
         m->failed_polls += failed;
-        /* Sleep the interval in slices, so a stop is seen at once. */
-        double wake = monotonic_now() + o->monitor_interval_s * o->time_scale;
-        while (!m->stop && monotonic_now() < wake)
-            sleep_seconds(0.005);
+        /* Sleep the interval on the stop pipe: the rank closing its end
+         * wakes the monitor at once, with no polling meanwhile. */
+        struct pollfd stop = { .fd = stop_fd, .events = POLLIN };
+        if (!m->stop)
+            poll(&stop, 1, (int)(o->monitor_interval_s * o->time_scale * 1e3));
     }
     if (t != NULL) {
         m->stats = *tracker_get_stats(t);
@@ -52,8 +55,12 @@ static void monitor_loop(const job_spec *spec, monitor_record *m)
 
 int monitor_start(const job_spec *spec, monitor_record *m)
 {
+    int stop_pipe[2];
+    if (pipe(stop_pipe) != 0)
+        return -1;
     pid_t pid = fork_child();
     if (pid == 0) {
+        close(stop_pipe[1]);
         if (spec->opts->simulate) {
             faultfs_config config = spec->opts->fault_config;
             config.node = 0;
@@ -65,9 +72,13 @@ int monitor_start(const job_spec *spec, monitor_record *m)
             if (faultfs_install(&config, false, err, sizeof err) != 0)
                 _exit(1);
         }
-        monitor_loop(spec, m);
+        monitor_loop(spec, m, stop_pipe[0]);
         _exit(0);
     }
+    close(stop_pipe[0]);
+    m->stop_fd = stop_pipe[1];
+    if (pid < 0)
+        close(stop_pipe[1]);
     return (int)pid;
 }
 
@@ -76,6 +87,7 @@ void monitor_stop(int pid, monitor_record *m, double timeout_s)
     if (pid <= 0)
         return;
     m->stop = 1;
+    close(m->stop_fd);
     double give_up = monotonic_now() + timeout_s;
     int status;
     while (waitpid(pid, &status, WNOHANG) == 0) {
@@ -84,6 +96,6 @@ void monitor_stop(int pid, monitor_record *m, double timeout_s)
             waitpid(pid, &status, 0);
             break;
         }
-        sleep_seconds(0.005);
+        wait_for_child_exit(give_up - monotonic_now());
     }
 }

@@ -22,9 +22,13 @@
 
 typedef enum arg_kind { ARG_NONE, ARG_INT, ARG_SECONDS, ARG_REAL, ARG_TEXT } arg_kind;
 
+/* Options of the single-job topology have no short form: ids above any
+ * character. */
+enum { ID_PREPARE = 256, ID_SINGLE_JOB, ID_RUN_DIR, ID_MERGE };
+
 struct option_row {
     const char *name;
-    char short_name;
+    int short_name;      /* the getopt id: a letter, or an ID_* above */
     arg_kind kind;
     const char *metavar;
     const char *default_text;
@@ -48,7 +52,7 @@ static const struct option_row rows[] = {
       "in faultfs syntax, e.g. lustre,sync.p=0.05" },
     { "sim-nodes", 'K', ARG_INT, "K", "one per job",
       "simulated nodes for the fault model; jobs are placed round-robin" },
-    { "time-scale", 't', ARG_REAL, "X", "1 (0.01 with a fault model)",
+    { "time-scale", 't', ARG_REAL, "X", "1 (0.1 with a fault model)",
       "real seconds per model second, for every clock at once: backoff, "
       "work, start jitter, walltime, monitor polling and the fault model" },
     { "seed", 's', ARG_INT, "N", "from the clock (printed)",
@@ -84,6 +88,20 @@ static const struct option_row rows[] = {
       "with a fault model, fail the next N calls of CLASS as each job starts "
       "tracker call OP (e.g. get_status:read:1): a fault placed exactly, for "
       "tests and replays" },
+    { "prepare", ID_PREPARE, ARG_NONE, NULL, "-",
+      "single-job topology, step 1, the batch driver (pbs/submit-jobs.sh "
+      "runs it): a fresh database with every task, and a run directory "
+      "OUTPUT/<run-id>/ holding the plan (these options); prints the run "
+      "directory. Needs --jobs and one profile" },
+    { "single-job", ID_SINGLE_JOB, ARG_TEXT, "INDEX", "-",
+      "step 2, one batch job (0 <= INDEX < jobs): lives one job's life "
+      "against the prepared database, no MPI, and leaves its record in "
+      "RUN_DIR/jobs/; every other option comes from the plan" },
+    { "run-dir", ID_RUN_DIR, ARG_TEXT, "RUN_DIR", "-",
+      "the run directory --prepare printed, for --single-job" },
+    { "merge", ID_MERGE, ARG_TEXT, "RUN_DIR", "-",
+      "step 3, after every job (afterany): verify the database against "
+      "every job's record and write the usual results into RUN_DIR" },
     { "list-profiles", 'L', ARG_NONE, NULL, "-",
       "print the profiles and exit" },
     { "quiet", 'q', ARG_NONE, NULL, "-", "no progress lines on stderr" },
@@ -106,9 +124,12 @@ static void print_help(FILE *out)
         "is left.\n\nUsage: mpirun -np N trackhammer [options]\n\n",
         TRACKHAMMER_VERSION);
     for (size_t i = 0; i < ROW_COUNT; i++) {
-        char left[64];
-        snprintf(left, sizeof left, "-%c, --%s%s%s", rows[i].short_name,
-                 rows[i].name, rows[i].metavar ? " " : "",
+        char left[64], short_form[8] = "    ";
+        if (rows[i].short_name < ID_PREPARE)
+            snprintf(short_form, sizeof short_form, "-%c, ",
+                     rows[i].short_name);
+        snprintf(left, sizeof left, "%s--%s%s%s", short_form, rows[i].name,
+                 rows[i].metavar ? " " : "",
                  rows[i].metavar ? rows[i].metavar : "");
         fprintf(out, "  %-34s %s", left, rows[i].help);
         if (strcmp(rows[i].default_text, "-") != 0)
@@ -126,6 +147,10 @@ static void print_help(FILE *out)
         "  # two custom profiles, 200 jobs on 4 ranks\n"
         "  mpirun -np 4 trackhammer -n 200 -P delete-off,attempts=3 "
         "-P hardened,sync=off -f lustre\n"
+        "  # single-job topology: one batch job per task (pbs/submit-jobs.sh)\n"
+        "  RUN=$(trackhammer --prepare -n 71 -p delete-off -d DIR)\n"
+        "  trackhammer --single-job 0 --run-dir $RUN   # ... one per job\n"
+        "  trackhammer --merge $RUN\n"
         "\nOutput: a table in the published format on stdout; progress on "
         "stderr;\njobs.csv, rounds.csv, faults.csv and summary.json in "
         "DIR/<run-id>/.\nExit status: 0 run completed, 1 run failed to run, "
@@ -247,13 +272,29 @@ static void set_defaults(options *o)
     o->fault_before_op = -1;
 }
 
+/* One topology step per command: --prepare, --single-job and --merge
+ * exclude each other. */
+static bool set_mode(options *o, run_mode mode, char *err, size_t err_size)
+{
+    if (o->mode != MODE_MPI && o->mode != mode) {
+        snprintf(err, err_size, "--prepare, --single-job and --merge are "
+                 "steps of their own: give one");
+        return false;
+    }
+    o->mode = mode;
+    return true;
+}
+
 /* Apply one parsed option; false with a message on a bad value. */
 static bool apply(options *o, const struct option_row *row, const char *arg,
                   char *err, size_t err_size)
 {
     long n = 0;
     double x = 0;
-    char name = row->short_name;
+    int name = row->short_name;
+    if (name != ID_RUN_DIR && name != ID_SINGLE_JOB && name != ID_MERGE &&
+        name != 'q')
+        o->plan_options++;
     if (row->kind == ARG_INT) {
         long hi = (name == 's') ? LONG_MAX : 1000000;
         if (!parse_long(arg, name == 's' ? 0 : 1, hi, &n)) {
@@ -310,6 +351,24 @@ static bool apply(options *o, const struct option_row *row, const char *arg,
     case 'x': snprintf(o->faultfs_ext, sizeof o->faultfs_ext, "%s", arg); break;
     case 'q': o->quiet = true; break;
     case 'F': return parse_fault_before(o, arg, err, err_size);
+    case ID_PREPARE: return set_mode(o, MODE_PREPARE, err, err_size);
+    case ID_SINGLE_JOB:
+        /* The mode first: a bad index is then a step's error, said
+         * without starting MPI. */
+        if (!set_mode(o, MODE_SINGLE_JOB, err, err_size))
+            return false;
+        if (!parse_long(arg, 0, 1000000, &n)) {
+            snprintf(err, err_size, "--single-job: '%s' is not a job index "
+                     "from 0", arg);
+            return false;
+        }
+        o->single_job_index = (int)n;
+        return true;
+    case ID_RUN_DIR:
+    case ID_MERGE:
+        snprintf(o->run_dir, sizeof o->run_dir, "%s", arg);
+        return name == ID_RUN_DIR ||
+               set_mode(o, MODE_MERGE, err, err_size);
     default: break;
     }
     return true;
@@ -328,9 +387,50 @@ static void record_command_line(options *o, int argc, char **argv)
     }
 }
 
+/* What each step of the single-job topology needs. --prepare fixes every
+ * option of the run in its plan, so the later steps take none but their
+ * own; one round of one profile, since the jobs of a round share one
+ * database and are released together. */
+static bool check_mode(const options *o, char *err, size_t err_size)
+{
+    switch (o->mode) {
+    case MODE_PREPARE:
+        if (o->jobs == 0 || o->profile_count != 1 || o->matrix[0] ||
+            o->repeat != 1) {
+            snprintf(err, err_size, "--prepare runs one round of one "
+                     "profile: give --jobs N and one --profiles NAME (and "
+                     "no --matrix or --repeat; submit again for another)");
+            return false;
+        }
+        return true;
+    case MODE_SINGLE_JOB:
+    case MODE_MERGE:
+        if (o->mode == MODE_SINGLE_JOB && o->run_dir[0] == '\0') {
+            snprintf(err, err_size, "--single-job needs --run-dir RUN_DIR "
+                     "(the directory --prepare printed)");
+            return false;
+        }
+        if (o->plan_options > 0) {
+            snprintf(err, err_size, "%s takes every other option from the "
+                     "plan --prepare wrote: give only --run-dir and --quiet",
+                     o->mode == MODE_MERGE ? "--merge" : "--single-job");
+            return false;
+        }
+        return true;
+    default:
+        if (o->run_dir[0]) {
+            snprintf(err, err_size, "--run-dir belongs with --single-job");
+            return false;
+        }
+        return true;
+    }
+}
+
 /* Decisions that depend on several options at once. */
 static bool finish(options *o, char *err, size_t err_size)
 {
+    if (!check_mode(o, err, err_size))
+        return false;
     if (o->profile_count == 0 || o->matrix[0]) {
         if (o->profile_count > 0 && o->matrix[0]) {
             snprintf(err, err_size, "--matrix and --profiles/--profile are "
@@ -359,8 +459,11 @@ static bool finish(options *o, char *err, size_t err_size)
                  "(--fault-model lustre or none is real: nothing to inject)");
         return false;
     }
+    /* 0.1, not less: at 0.01 the jobs' CPU time, which no scale
+     * compresses, stretched their model lives on 2 cores, and failure
+     * rates no longer agreed with scale 1 (README, "time scale"). */
     if (o->time_scale < 0)
-        o->time_scale = o->simulate ? 0.01 : 1.0;
+        o->time_scale = o->simulate ? 0.1 : 1.0;
     return true;
 }
 
@@ -375,7 +478,9 @@ parse_result parse_options(int argc, char **argv, options *o, FILE *out,
             rows[i].name, rows[i].kind == ARG_NONE ? no_argument
                                                    : required_argument,
             NULL, rows[i].short_name };
-        short_options[s++] = rows[i].short_name;
+        if (rows[i].short_name >= ID_PREPARE)
+            continue;
+        short_options[s++] = (char)rows[i].short_name;
         if (rows[i].kind != ARG_NONE)
             short_options[s++] = ':';
     }
@@ -385,7 +490,7 @@ parse_result parse_options(int argc, char **argv, options *o, FILE *out,
     set_defaults(o);
     record_command_line(o, argc, argv);
     opterr = 0;
-    optind = 1;
+    optind = 0; /* glibc: 0 resets getopt fully, 1 keeps a half-read "-hx" */
     int c;
     while ((c = getopt_long(argc, argv, short_options, long_options, NULL)) !=
            -1) {
@@ -427,9 +532,14 @@ parse_result parse_options(int argc, char **argv, options *o, FILE *out,
 bool options_check_paths(const options *o, char *err, size_t err_size)
 {
     struct stat st;
-    if (stat(o->db_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    if (stat(o->db_dir, &st) != 0) {
         snprintf(err, err_size, "database directory '%s' does not exist: "
                  "create it on the file system under test", o->db_dir);
+        return false;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        snprintf(err, err_size, "database directory '%s' is not a directory",
+                 o->db_dir);
         return false;
     }
     if (access(o->db_dir, W_OK | X_OK) != 0) {

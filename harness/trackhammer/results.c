@@ -98,8 +98,7 @@ static void csv_text(FILE *f, const char *text)
     fputc('"', f);
 }
 
-/* A JSON string. */
-static void json_text(FILE *f, const char *text)
+void results_json_text(FILE *f, const char *text)
 {
     fputc('"', f);
     for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
@@ -113,16 +112,30 @@ static void json_text(FILE *f, const char *text)
     fputc('"', f);
 }
 
-int results_open(results *res, const options *o, char *err, size_t err_size)
+bool results_new_dir(const options *o, char *dir, size_t dir_size, char *err,
+                     size_t err_size)
 {
-    memset(res, 0, sizeof *res);
     char stamp[32];
     time_t now = time(NULL);
     strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", localtime(&now));
-    text_format(res->dir, sizeof res->dir, "%s/%s-%llu", o->output_dir, stamp,
+    text_format(dir, dir_size, "%s/%s-%llu", o->output_dir, stamp,
              (unsigned long long)(o->seed % 100000));
-    if (!make_directories(res->dir, "results directory", err, err_size))
+    return make_directories(dir, "results directory", err, err_size);
+}
+
+int results_open(results *res, const options *o, char *err, size_t err_size)
+{
+    char dir[TEXT_MAX];
+    if (!results_new_dir(o, dir, sizeof dir, err, err_size))
         return -1;
+    return results_open_in(res, dir, err, err_size);
+}
+
+int results_open_in(results *res, const char *dir, char *err,
+                    size_t err_size)
+{
+    memset(res, 0, sizeof *res);
+    text_format(res->dir, sizeof res->dir, "%s", dir);
     char path[TEXT_MAX + 32];
     FILE **files[] = { &res->jobs_csv, &res->rounds_csv, &res->faults_csv,
                        &res->ops_csv };
@@ -132,6 +145,8 @@ int results_open(results *res, const options *o, char *err, size_t err_size)
         snprintf(path, sizeof path, "%s/%s", res->dir, names[i]);
         if ((*files[i] = fopen(path, "w")) == NULL) {
             snprintf(err, err_size, "cannot write '%s'", path);
+            for (int k = 0; k < i; k++)
+                fclose(*files[k]);
             return -1;
         }
     }
@@ -153,6 +168,21 @@ int results_open(results *res, const options *o, char *err, size_t err_size)
             "retries_ioerr,retries_corrupt,failures,backoff_s,"
             "latency_total_s,latency_max_s,latency_hist\n");
     return 0;
+}
+
+void results_print_progress(const options *o, const round_result *r,
+                            int done, int total)
+{
+    if (o->quiet)
+        return;
+    fprintf(stderr, "round %d/%d %-24s repeat %d: %d ok, %d skipped, %d I/O "
+                    "error, %d SIGBUS, %d locked, %d malformed, %d other; "
+                    "lost %d; integrity %s; %.1f s\n",
+            done, total, r->profile->name, r->repeat + 1,
+            r->by_outcome[OUTCOME_OK], r->by_outcome[OUTCOME_SKIPPED],
+            r->ioerr_jobs, r->sigbus_jobs, r->locked_jobs, r->corrupt_jobs,
+            r->other_jobs, r->verdict.lost_updates, r->verdict.integrity,
+            r->wall_s);
 }
 
 static const char *op_or_dash(int op)
@@ -323,12 +353,12 @@ static void json_member(FILE *f, const char *sep, const char *key,
                         const char *value)
 {
     fprintf(f, "%s\"%s\": ", sep, key);
-    json_text(f, value);
+    results_json_text(f, value);
 }
 
 /* summary.json: how the run was made, where it ran, and its table. */
 static void write_summary(const results *res, const options *o,
-                          const environment *env, const char *rank_map_json,
+                          const environment *env, const char *placement_json,
                           const struct pooled *rows, int count, int jobs)
 {
     char path[TEXT_MAX + 32];
@@ -347,7 +377,13 @@ static void write_summary(const results *res, const options *o,
     json_member(f, ", ", "fs_type", env->fs_type);
     json_member(f, ", ", "mount_point", env->mount_point);
     json_member(f, ", ", "mount_options", env->mount_options);
-    fprintf(f, ", \"ranks\": %s},\n", rank_map_json);
+    /* Where the jobs ran: the ranks' hosts, or each single job's own
+     * environment. */
+    fprintf(f, ", \"%s\": %s},\n",
+            o->mode == MODE_MPI ? "ranks" : "jobs", placement_json);
+    json_member(f, "  ", "topology",
+                o->mode == MODE_MPI ? "mpi" : "single-job");
+    fprintf(f, ",\n");
     json_member(f, "  ", "fault_model", o->simulate ? model : "none");
     fprintf(f, ",\n  \"time_scale\": %.17g, \"seed\": %llu, \"jobs\": %d, "
                "\"repeat\": %d,\n  \"table\": [\n",
@@ -370,7 +406,7 @@ static void write_summary(const results *res, const options *o,
 }
 
 void results_finish(results *res, const options *o, const environment *env,
-                    const char *rank_map_json, const round_result *rounds,
+                    const char *placement_json, const round_result *rounds,
                     int round_count, FILE *out)
 {
     struct pooled rows[MAX_PROFILES];
@@ -382,7 +418,7 @@ void results_finish(results *res, const options *o, const environment *env,
                  "round. Files: %s/\n",
             round_count, round_count ? rounds[0].jobs : 0, res->dir);
 
-    write_summary(res, o, env, rank_map_json, rows, count,
+    write_summary(res, o, env, placement_json, rows, count,
                   round_count ? rounds[0].jobs : 0);
     fclose(res->jobs_csv);
     fclose(res->rounds_csv);

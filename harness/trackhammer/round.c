@@ -18,13 +18,16 @@
 #include <unistd.h>
 
 /* Wait at a barrier without spinning a core: 71 ranks on 2 cores must
- * leave the CPU to the jobs. Bounded: a rank that never arrives aborts the
- * run with a message rather than hanging it. */
+ * leave the CPU to the jobs. The pause between tests grows from 1 ms to
+ * 20 ms, so that ranks waiting out a round cost the jobs little; where the
+ * moment matters, the jobs' release, ranks meet here and then sleep until
+ * a common clock time (release_together). Bounded: a rank that never
+ * arrives aborts the run with a message rather than hanging it. */
 void polite_barrier(double timeout_s, const char *where)
 {
     MPI_Request request;
     MPI_Ibarrier(MPI_COMM_WORLD, &request);
-    double give_up = monotonic_now() + timeout_s;
+    double give_up = monotonic_now() + timeout_s, pause = 0.001;
     int done = 0;
     while (MPI_Test(&request, &done, MPI_STATUS_IGNORE) == MPI_SUCCESS &&
            !done) {
@@ -33,8 +36,23 @@ void polite_barrier(double timeout_s, const char *where)
                             "%.0f s; aborting\n", where, timeout_s);
             MPI_Abort(MPI_COMM_WORLD, 1);
         }
-        sleep_seconds(0.001);
+        sleep_seconds(pause);
+        if (pause < 0.02)
+            pause *= 1.5;
     }
+}
+
+/* After a barrier, every rank sleeps until the same clock time, chosen by
+ * rank 0 a little ahead: the jobs start within the scheduler's wake-up
+ * latency of each other, not within the barrier's polling interval. */
+static void release_together(void)
+{
+    const double margin_s = 0.05;
+    double release_at = epoch_now() + margin_s;
+    MPI_Bcast(&release_at, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    /* At most the margin: another node's clock may be off. */
+    double wait = release_at - epoch_now();
+    sleep_seconds(wait < margin_s ? wait : margin_s);
 }
 
 /* Memory the job children write and the rank reads after they end. */
@@ -77,6 +95,11 @@ static int add_tasks(tracker *t, const options *o)
     return SQLITE_OK;
 }
 
+void database_path(const options *o, char *path, size_t size)
+{
+    text_format(path, size, "%s/cmor_tasks.db", o->db_dir);
+}
+
 /*
  * A fresh database for the round, written on the plain unix VFS: the
  * driver runs before the storm. With --start-from wal the database is left
@@ -84,18 +107,16 @@ static int add_tasks(tracker *t, const options *o)
  * does not checkpoint on close holds it open while the tracker writes), so
  * the round's first opens must migrate it.
  */
-static bool prepare_database(const run_context *ctx,
-                             const tracker_profile *profile, char *err,
-                             size_t err_size)
+bool database_prepare(const options *o, const tracker_profile *profile,
+                      const char *db_path, char *err, size_t err_size)
 {
-    const options *o = ctx->opts;
-    remove_database(ctx->db_path);
+    remove_database(db_path);
     sqlite3 *holder = NULL;
     tracker_profile driver = *profile;
     if (o->start == START_WAL) {
         driver = *tracker_profile_find("wal-normal");
         int off = 1;
-        if (sqlite3_open_v2(ctx->db_path, &holder, SQLITE_OPEN_READWRITE |
+        if (sqlite3_open_v2(db_path, &holder, SQLITE_OPEN_READWRITE |
                             SQLITE_OPEN_CREATE, "unix") != SQLITE_OK ||
             sqlite3_db_config(holder, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1,
                               &off) != SQLITE_OK ||
@@ -103,7 +124,7 @@ static bool prepare_database(const run_context *ctx,
                                  "PRAGMA wal_autocheckpoint=0",
                          NULL, NULL, NULL) != SQLITE_OK) {
             snprintf(err, err_size, "cannot prepare a WAL database at '%s': "
-                     "%s", ctx->db_path, sqlite3_errmsg(holder));
+                     "%s", db_path, sqlite3_errmsg(holder));
             sqlite3_close(holder);
             return false;
         }
@@ -113,7 +134,7 @@ static bool prepare_database(const run_context *ctx,
     topt.vfs = "unix";
     tracker *t = NULL;
     tracker_error e;
-    int rc = tracker_open(ctx->db_path, &topt, &t, &e);
+    int rc = tracker_open(db_path, &topt, &t, &e);
     if (rc == SQLITE_OK) {
         rc = add_tasks(t, o);
         e = *tracker_last_error(t);
@@ -124,7 +145,7 @@ static bool prepare_database(const run_context *ctx,
         char text[TEXT_MAX];
         tracker_error_format(&e, text, sizeof text);
         text_format(err, err_size, "the batch driver could not set up '%s': %s",
-                 ctx->db_path, text);
+                 db_path, text);
         return false;
     }
     return true;
@@ -136,26 +157,36 @@ static int jobs_of_rank(int jobs, int rank, int size)
     return rank < jobs ? (jobs - rank + size - 1) / size : 0;
 }
 
+void job_spec_init(job_spec *spec, const options *o,
+                   const tracker_profile *profile, const char *db_path,
+                   int job_index, int round, double storm_start_epoch,
+                   const char *fault_log, const char *outcome_file)
+{
+    memset(spec, 0, sizeof *spec);
+    spec->opts = o;
+    spec->profile = profile;
+    spec->db_path = db_path;
+    spec->job_index = job_index;
+    spec->round = round;
+    spec->storm_start_epoch = storm_start_epoch;
+    variable_name(job_index, spec->variable, sizeof spec->variable);
+    spec->outcome_file = outcome_file;
+    spec->fault_log = fault_log;
+}
+
+/* This rank's jobs of the round: jobs rank, rank+size, ... */
 static void fill_specs(const run_context *ctx, const tracker_profile *profile,
                        int round, double storm_start, const char *fault_log,
                        job_spec *specs, char (*outcome_files)[TEXT_MAX],
                        int count)
 {
     for (int k = 0; k < count; k++) {
-        job_spec *s = &specs[k];
-        memset(s, 0, sizeof *s);
-        s->opts = ctx->opts;
-        s->profile = profile;
-        s->db_path = ctx->db_path;
-        s->job_index = ctx->rank + k * ctx->size;
-        s->round = round;
-        s->storm_start_epoch = storm_start;
-        variable_name(s->job_index, s->variable, sizeof s->variable);
+        int index = ctx->rank + k * ctx->size;
         text_format(outcome_files[k], TEXT_MAX, "%s/.outcome-%d-%d",
-                 ctx->opts->db_dir, round, s->job_index);
+                 ctx->opts->db_dir, round, index);
         unlink(outcome_files[k]);
-        s->outcome_file = outcome_files[k];
-        s->fault_log = fault_log;
+        job_spec_init(&specs[k], ctx->opts, profile, ctx->db_path, index,
+                      round, storm_start, fault_log, outcome_files[k]);
     }
 }
 
@@ -202,7 +233,7 @@ bool run_round(const run_context *ctx, const tracker_profile *profile,
     int ok = 1;
     double round_timeout = o->walltime_s * o->time_scale + 120;
     if (ctx->rank == 0)
-        ok = prepare_database(ctx, profile, err, sizeof err);
+        ok = database_prepare(o, profile, ctx->db_path, err, sizeof err);
     /* Blocking collectives spin; every one follows a polite barrier, so
      * ranks waiting for rank 0 leave the CPU to it. */
     polite_barrier(round_timeout, "the database set-up");
@@ -235,6 +266,7 @@ bool run_round(const run_context *ctx, const tracker_profile *profile,
                fault_log[0] ? fault_log : NULL, specs, outcome_files, count);
 
     polite_barrier(round_timeout, "the start of a round");
+    release_together();
     double started = monotonic_now();
     monitor_record *monitor = NULL;
     int monitor_pid = 0;
@@ -252,7 +284,9 @@ bool run_round(const run_context *ctx, const tracker_profile *profile,
     run_jobs_isolated(specs, records, count);
     polite_barrier(round_timeout, "the end of a round");
     if (ctx->rank == 0)
-        monitor_stop(monitor_pid, monitor, 10);
+        /* A monitor still inside a call 2 s after the jobs ended is stuck
+         * (WAL's incoherent -shm locks can do that): killed, not waited. */
+        monitor_stop(monitor_pid, monitor, 2);
     polite_barrier(round_timeout, "the monitor's end");
     job_record *all = gather_records(ctx, records, count);
     if (ctx->rank == 0) {

@@ -9,6 +9,12 @@
  * (forking, waiting, walltime and kills), monitor.c (the monitor's polling),
  * round.c (one round across ranks), verify.c (after a round), results.c
  * (files and the table), main.c (MPI and the matrix loop).
+ *
+ * The single-job topology (one batch job per task, as the real batch
+ * driver ran them; pbs/ submits it): plan.c (--prepare: the database and
+ * the run directory's plan), single_job.c (--single-job: one job's life
+ * and its record file), merge.c (--merge: verification and the results of
+ * every job's record). No MPI in any of the three.
  */
 #ifndef TRACKHAMMER_H
 #define TRACKHAMMER_H
@@ -30,6 +36,15 @@
 /* ---------------------------------------------------------------- options */
 
 typedef enum start_from { START_FRESH, START_WAL } start_from;
+
+/* Which program this command is: the MPI run, or a step of the
+ * single-job topology. */
+typedef enum run_mode {
+    MODE_MPI = 0,
+    MODE_PREPARE,      /* --prepare */
+    MODE_SINGLE_JOB,   /* --single-job INDEX --run-dir RUN_DIR */
+    MODE_MERGE         /* --merge RUN_DIR */
+} run_mode;
 
 typedef struct options {
     int jobs;                      /* 0: one per rank */
@@ -58,6 +73,10 @@ typedef struct options {
     faultfs_class fault_before_class;
     int fault_before_count;
     bool quiet;
+    run_mode mode;
+    int single_job_index;          /* --single-job */
+    char run_dir[TEXT_MAX];        /* --run-dir or --merge */
+    int plan_options;              /* options other than the mode's own */
     char command_line[4096];
 } options;
 
@@ -159,6 +178,12 @@ const char *status_set_by(int op);
 void job_read_outcome(const char *path, job_record *record);
 /* A record before its job starts: nothing done, nothing in flight. */
 void job_record_init(job_record *record);
+/* A job's spec: job `job_index` of round `round` of `profile`; fault_log
+ * and outcome_file may be NULL (no model, no foreign job). */
+void job_spec_init(job_spec *spec, const options *o,
+                   const tracker_profile *profile, const char *db_path,
+                   int job_index, int round, double storm_start_epoch,
+                   const char *fault_log, const char *outcome_file);
 
 /* ---------------------------------------------------------------- isolation */
 
@@ -173,6 +198,8 @@ typedef struct monitor_record {
     uint64_t failed_polls;
     uint64_t requests_taken;
     volatile int stop;        /* set by the rank when the jobs are done */
+    int stop_fd;              /* the rank's end of the pipe the monitor
+                                 sleeps on: closing it wakes the monitor */
     tracker_stats stats;
 } monitor_record;
 
@@ -234,12 +261,25 @@ typedef struct results {
     FILE *jobs_csv, *rounds_csv, *faults_csv, *ops_csv;
 } results;
 
+/* A new results directory OUTPUT/<date>-<time>-<seed> (made), into dir. */
+bool results_new_dir(const options *o, char *dir, size_t dir_size, char *err,
+                     size_t err_size);
+/* The result files, in a new directory (results_open) or in `dir`. */
 int results_open(results *res, const options *o, char *err, size_t err_size);
+int results_open_in(results *res, const char *dir, char *err,
+                    size_t err_size);
 void results_add_round(results *res, const round_result *r,
                        const job_record *records, const job_verdict *verdicts);
-/* The closing table on `out`, and summary.json. */
+/* `text` as a JSON string, quoted and escaped. */
+void results_json_text(FILE *f, const char *text);
+/* The progress line of a round on stderr (unless --quiet). */
+void results_print_progress(const options *o, const round_result *r,
+                            int done, int total);
+/* The closing table on `out`, and summary.json. placement_json is the
+ * JSON array of where the jobs ran: the ranks' hosts, or in the
+ * single-job topology each job's own environment. */
 void results_finish(results *res, const options *o, const environment *env,
-                    const char *rank_map_json, const round_result *rounds,
+                    const char *placement_json, const round_result *rounds,
                     int round_count, FILE *out);
 
 /* ------------------------------------------------------------------ rounds */
@@ -257,6 +297,45 @@ bool run_round(const run_context *ctx, const tracker_profile *profile,
                int round, int repeat, results *res, round_result *out);
 /* A barrier that sleeps instead of spinning, bounded by timeout_s. */
 void polite_barrier(double timeout_s, const char *where);
+/* The batch driver's part: a fresh database at db_path (and everything
+ * beside it removed) with every task and a PBS job id; false with a
+ * message if it could not be set up. */
+bool database_prepare(const options *o, const tracker_profile *profile,
+                      const char *db_path, char *err, size_t err_size);
+
+/* ---------------------------------------------- the single-job topology */
+
+/* The database of a run: DB_DIR/cmor_tasks.db. */
+void database_path(const options *o, char *path, size_t size);
+/* --prepare: the database, the run directory and its plan; prints the
+ * run directory on stdout. Returns the exit status. */
+int plan_prepare(options *o, int argc, char **argv);
+/* The options --prepare wrote into RUN_DIR/plan, parsed as it parsed
+ * them, with the mode and run directory of `step` kept. False with a
+ * message when the directory holds no plan. */
+bool plan_load(const options *step, options *o, char *err, size_t err_size);
+
+/* One job's file RUN_DIR/jobs/job-INDEX.record: the record, mapped
+ * shared while the job lives so that a job the batch system kills leaves
+ * what it had done, and the environment it ran in. */
+typedef struct job_file {
+    char magic[16];          /* JOB_FILE_MAGIC */
+    uint32_t layout;         /* sizeof(job_file): the same build wrote it */
+    int32_t index;
+    int32_t settled;         /* trackhammer saw the job end */
+    int32_t exit_status;
+    double start_epoch, end_epoch;
+    char batch_job_id[64];   /* PBS_JOBID or SLURM_JOB_ID */
+    environment env;         /* as this job's node sees the database */
+    job_record record;
+} job_file;
+#define JOB_FILE_MAGIC "trackhammer-job"
+
+void job_file_path(const char *run_dir, int index, char *path, size_t size);
+/* --single-job: returns the exit status (0 ok or skipped, 1 otherwise). */
+int single_job_main(const options *step);
+/* --merge: returns the exit status. */
+int merge_main(const options *step);
 
 /* -------------------------------------------------------------- utilities */
 
@@ -269,8 +348,14 @@ void sleep_seconds(double seconds);
 uint64_t mix64(uint64_t x);
 double uniform01(uint64_t *state);
 /* fork() for a job or the monitor: the crash signals back to their
- * default action in the child, stdio flushed before. */
+ * default action and SIGCHLD unblocked in the child, stdio flushed before.
+ * In the parent SIGCHLD stays blocked from the first fork on, so that
+ * wait_for_child_exit sees every child's end. */
 pid_t fork_child(void);
+/* Sleep until a child ends (SIGCHLD) or `seconds` pass, at most 0.25 s:
+ * waiting for children without polling on a timer, which on 2 cores
+ * under 71 ranks took CPU from the jobs being measured. */
+void wait_for_child_exit(double seconds);
 /* snprintf for text that may be cut short on purpose (messages, names);
  * paths are kept short enough by the option checks never to be. */
 void text_format(char *dst, size_t size, const char *fmt, ...)

@@ -89,8 +89,19 @@ void text_format(char *dst, size_t size, const char *fmt, ...)
  * print a backtrace and exit; a forked job must die of the signal itself,
  * as a batch job does, so the rank sees which one. Flushing first keeps a
  * child from writing the rank's buffered output a second time. */
+/* SIGCHLD, the one signal the parent waits for. */
+static sigset_t child_exit_set(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    return set;
+}
+
 pid_t fork_child(void)
 {
+    sigset_t child_exit = child_exit_set();
+    sigprocmask(SIG_BLOCK, &child_exit, NULL);
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {
@@ -99,6 +110,21 @@ pid_t fork_child(void)
         for (size_t i = 0; i < sizeof crash_signals / sizeof *crash_signals;
              i++)
             signal(crash_signals[i], SIG_DFL);
+        /* A job, and whatever it execs, starts with it unblocked. */
+        sigprocmask(SIG_UNBLOCK, &child_exit, NULL);
     }
     return pid;
+}
+
+void wait_for_child_exit(double seconds)
+{
+    const double longest_s = 0.25;
+    if (seconds > longest_s)
+        seconds = longest_s;
+    if (!(seconds > 0))
+        return;
+    sigset_t child_exit = child_exit_set();
+    struct timespec timeout = { .tv_sec = (time_t)seconds };
+    timeout.tv_nsec = (long)((seconds - (double)timeout.tv_sec) * 1e9);
+    sigtimedwait(&child_exit, NULL, &timeout);
 }

@@ -116,6 +116,9 @@ static void run_trackhammer(run *r, const char *const *args)
     argv[n++] = "--seed";
     argv[n++] = "7";
     argv[n++] = "--quiet";
+    /* Short lives: the tests assert mechanisms, not rates. */
+    argv[n++] = "--time-scale";
+    argv[n++] = "0.01";
     argv[n++] = "--db-dir";
     argv[n++] = r->db_dir;
     argv[n++] = "--output";

@@ -1,0 +1,21 @@
+# harness/pbs.mk: the batch scripts of pbs/ (issue 5) and their test.
+# Included by the top-level Makefile with harness/*.mk (the pbs/ scripts
+# themselves need no build); read after harness/faultfs.mk and before
+# harness/trackhammer.mk, so it names the programs by path.
+#
+# The test runs pbs/submit-jobs.sh, pbs/trackhammer.pbs and their Slurm
+# twins through the PBS stand-in (pbs/standin) and a local one-node Slurm
+# (pbs/tests/slurm-cluster.sh), with this build's trackhammer and th-report.
+
+PBS_DIR  := pbs
+PBS_TEST := $(BUILD)/$(PBS_DIR)/tests/test_pbs
+TESTS    += $(PBS_TEST)
+
+$(BUILD)/$(PBS_DIR)/tests/%.o: CFLAGS += $(CMOCKA_CFLAGS) $(TEST_SUPPORT_CFLAGS)
+$(BUILD)/$(PBS_DIR)/tests/%.o: CPPFLAGS += \
+    -DTH_HOME='"$(abspath .)"' \
+    -DTH_BIN='"$(abspath $(BUILD)/trackhammer)"' \
+    -DTH_REPORT='"$(abspath $(BUILD)/th-report)"' \
+    -DLSAN_SUPPRESSIONS='"$(abspath harness/trackhammer/tests/lsan-mpi.supp)"'
+$(PBS_TEST): $(BUILD)/$(PBS_DIR)/tests/test_pbs.o $(TEST_SUPPORT) | $(BUILD)/trackhammer $(BUILD)/th-report
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)

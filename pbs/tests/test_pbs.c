@@ -1,0 +1,443 @@
+/*
+ * test_pbs.c: the batch scripts end to end, unchanged, through the PBS
+ * stand-in (pbs/standin) and on a real one-node Slurm on localhost
+ * (pbs/tests/slurm-cluster.sh), with low counts.
+ *
+ * Each topology runs one profile whose outcome follows from mechanism: an
+ * fsync that always fails (the fault model, every other fault off) fails
+ * every delete-normal job at mark_running with SQLITE_IOERR_FSYNC, and
+ * delete-off (no fsync) completes every job. The merged or MPI run must
+ * load in th-report, its verification must say integrity ok and no lost
+ * update, and its database must hold what the jobs acknowledged. Every
+ * command runs under a timeout that kills its process group; the Slurm
+ * daemons are stopped by the teardown, which runs even when a test fails.
+ */
+#define _GNU_SOURCE /* asprintf, setenv */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "testsupport.h"
+
+#define COMMAND_TIMEOUT_S 90.0
+#define JOBS 4
+/* Every probability of the lustre model at 0, storm off, and fsync failing
+ * always: only that can fail. */
+#define FSYNC_FAILS                                                          \
+    "lustre,storm=off,open.p=0,delete.p=0,access.p=0,sync.p=0,read.p=0,"    \
+    "write.p=0,truncate.p=0,lock.p=0,shm_open.p=0,shm_map.p=0,sync.p=1"
+#define SMALL_RUN "--seed 5 --time-scale 0.01 --work 1 --start-jitter 0.5 "
+
+typedef struct fixture {
+    char *dir;        /* scratch: db/, out/, the jobs' logs, slurm/ */
+    bool slurm_up;
+} fixture;
+
+static fixture the_fixture;
+
+/* Run `command` with bash in `dir`, its stdout into *output (malloc'd),
+ * under COMMAND_TIMEOUT_S; returns its exit status, -1 on a timeout. */
+static int run(const char *dir, char **output, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+static int run(const char *dir, char **output, const char *format, ...)
+{
+    char *command = NULL, *out_path = NULL;
+    va_list ap;
+    va_start(ap, format);
+    assert_true(vasprintf(&command, format, ap) > 0);
+    va_end(ap);
+    assert_true(asprintf(&out_path, "%s/.command-output", dir) > 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (out < 0 || chdir(dir) != 0)
+            _exit(126);
+        dup2(out, 1);
+        setpgid(0, 0); /* so a timeout ends all of it */
+        execl("/bin/bash", "bash", "-c", command, (char *)NULL);
+        _exit(127);
+    }
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    int status = -1, raw = 0;
+    for (;;) {
+        if (waitpid(pid, &raw, WNOHANG) == pid) {
+            status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+            break;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - start.tv_sec > COMMAND_TIMEOUT_S) {
+            print_message("timed out: %s\n", command);
+            kill(-pid, SIGKILL);
+            waitpid(pid, &raw, 0);
+            break;
+        }
+        struct timespec pause = { 0, 20000000 };
+        nanosleep(&pause, NULL);
+    }
+    if (output) {
+        FILE *f = fopen(out_path, "r");
+        size_t size = 0;
+        *output = NULL;
+        FILE *text = open_memstream(output, &size);
+        int c;
+        while (f && text && (c = fgetc(f)) != EOF)
+            fputc(c, text);
+        if (text)
+            fclose(text);
+        if (f)
+            fclose(f);
+    }
+    free(out_path);
+    free(command);
+    return status;
+}
+
+/* One integer from an SQL query on a database file; ?1 is `text`. */
+static long long query_with(const char *db_path, const char *sql,
+                            const char *text)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *stmt = NULL;
+    assert_int_equal(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY,
+                                     NULL), SQLITE_OK);
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+    if (text)
+        sqlite3_bind_text(stmt, 1, text, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    long long value = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return value;
+}
+
+static long long query(const char *db_path, const char *sql)
+{
+    return query_with(db_path, sql, NULL);
+}
+
+/* A whole file, malloc'd. */
+static char *file_text(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    int c;
+    while ((c = fgetc(f)) != EOF)
+        fputc(c, out);
+    fclose(out);
+    fclose(f);
+    return text;
+}
+
+/* The run loads in th-report (from the checkout, where it finds the
+ * published table); its results database, for queries. */
+static char *load_in_report(const char *run_dir)
+{
+    char *report_db = NULL;
+    assert_true(asprintf(&report_db, "%s/report.db", the_fixture.dir) > 0);
+    unlink(report_db);
+    int status = run(the_fixture.dir, NULL, "cd '%s' && '%s' --db '%s' '%s' "
+                     ">/dev/null", TH_HOME, TH_REPORT, report_db, run_dir);
+    assert_int_equal(status, 0);
+    return report_db;
+}
+
+/* What every run here must show, whatever the topology: one round of
+ * JOBS jobs of `profile`, verified: integrity ok, nothing acknowledged
+ * lost; every job failed at mark_running with an fsync error
+ * (delete-normal) or completed (delete-off), as the database says too. */
+static void assert_mechanism(const char *report_db, const char *profile)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM jobs WHERE profile='%s'",
+             profile);
+    assert_int_equal(query(report_db, sql), JOBS);
+    assert_int_equal(query(report_db, "SELECT count(*) FROM rounds WHERE "
+                                      "integrity<>'ok' OR lost_updates<>0"), 0);
+    if (strcmp(profile, "delete-normal") == 0)
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM jobs WHERE "
+                 "profile='%s' AND outcome='failed' AND failed_op="
+                 "'mark_running' AND code_name='SQLITE_IOERR_FSYNC'", profile);
+    else
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM jobs WHERE "
+                 "profile='%s' AND outcome='ok' AND last_ack='mark_completed' "
+                 "AND verdict='ok'", profile);
+    assert_int_equal(query(report_db, sql), JOBS);
+}
+
+/* How many of the run's tasks the database holds completed. */
+static void assert_completed(const char *db_dir, long long expected)
+{
+    char *db = NULL, sql[128];
+    assert_true(asprintf(&db, "%s/cmor_tasks.db", db_dir) > 0);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM cmor_tasks WHERE "
+             "status='completed'");
+    assert_int_equal(query(db, sql), expected);
+    free(db);
+}
+
+/* The first line of `text` into `line`, the second into `second`. */
+static void two_lines(const char *text, char *line, char *second, size_t size)
+{
+    assert_non_null(text);
+    const char *end = strchr(text, '\n');
+    assert_non_null(end);
+    snprintf(line, size, "%.*s", (int)(end - text), text);
+    snprintf(second, size, "%s", end + 1);
+    second[strcspn(second, "\n")] = '\0';
+}
+
+/* Poll `check` (a shell condition on $JOB, the job's id) every 0.2 s
+ * until it holds, at most timeout_s: the wait for a batch job to end. */
+static bool wait_until(const char *job, const char *check, double timeout_s)
+{
+    for (int i = 0; i < (int)(timeout_s * 5); i++) {
+        if (run(the_fixture.dir, NULL, "JOB='%s'; %s", job, check) == 0)
+            return true;
+        struct timespec pause = { 0, 200000000 };
+        nanosleep(&pause, NULL);
+    }
+    return false;
+}
+
+/* The single-job topology through `scheduler`: prepare, JOBS held jobs
+ * released together, the merge after all of them. */
+static void independent_jobs(const char *scheduler, const char *profile,
+                             const char *fault_args, const char *wait_for,
+                             const char *succeeded,
+                             const char *job_id_pattern)
+{
+    char *out = NULL, run_dir[1024], merge[256];
+    int status = run(the_fixture.dir, &out,
+        "TH_JOBS=%d TH_PROFILE=%s TH_DB_DIR=db-%s-%s TH_OUTPUT=out-%s "
+        "TH_ARGS='" SMALL_RUN "%s' '%s/pbs/submit-jobs.sh' %s",
+        JOBS, profile, scheduler, profile, scheduler, fault_args, TH_HOME,
+        scheduler);
+    assert_int_equal(status, 0);
+    two_lines(out, run_dir, merge, sizeof run_dir);
+    free(out);
+    if (!wait_until(merge, wait_for, COMMAND_TIMEOUT_S))
+        fail_msg("the merge job %s did not finish", merge);
+    assert_int_equal(run(the_fixture.dir, NULL, "JOB='%s'; %s", merge,
+                         succeeded), 0);
+    char *report_db = load_in_report(run_dir);
+    assert_mechanism(report_db, profile);
+    /* Each job's own environment, under the scheduler's id for it. */
+    char summary_path[1200];
+    snprintf(summary_path, sizeof summary_path, "%s/summary.json", run_dir);
+    char *summary = file_text(summary_path);
+    char sql[512];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM json_each(?1, "
+             "'$.environment.jobs') WHERE json_extract(value, '$.record')="
+             "'settled' AND json_extract(value, '$.batch_job_id') GLOB '%s' "
+             "AND json_extract(value, '$.fs_type') IS NOT NULL",
+             job_id_pattern);
+    assert_int_equal(query_with(":memory:", sql, summary), JOBS);
+    free(summary);
+    char db_dir[1100];
+    snprintf(db_dir, sizeof db_dir, "%s/db-%s-%s", the_fixture.dir, scheduler,
+             profile);
+    /* A failing fsync fails mark_failed too: no delete-normal task ends
+     * completed, every delete-off task does. */
+    assert_completed(db_dir, strcmp(profile, "delete-off") == 0 ? JOBS : 0);
+    free(report_db);
+}
+
+/* The MPI job script: 2 ranks, both profiles, one round each. */
+static void mpi_job(const char *submit, const char *wait_for,
+                    const char *succeeded, const char *scheduler)
+{
+    char *out = NULL;
+    int status = run(the_fixture.dir, &out, "%s", submit);
+    assert_int_equal(status, 0);
+    char id[256], rest[256];
+    two_lines(out, id, rest, sizeof id);
+    free(out);
+    if (!wait_until(id, wait_for, COMMAND_TIMEOUT_S))
+        fail_msg("the MPI job %s did not finish", id);
+    if (run(the_fixture.dir, NULL, "JOB='%s'; %s", id, succeeded) != 0) {
+        char *log = NULL;
+        run(the_fixture.dir, &log, "cat trackhammer*.o* trackhammer-*.out 2>&1");
+        fail_msg("the MPI job %s failed:\n%s", id, log);
+    }
+    char *run_dir = NULL;
+    status = run(the_fixture.dir, &run_dir, "ls -d \"$PWD\"/out-mpi-%s/*/",
+                 scheduler);
+    assert_int_equal(status, 0);
+    run_dir[strcspn(run_dir, "\n")] = '\0';
+    char *report_db = load_in_report(run_dir);
+    assert_int_equal(query(report_db, "SELECT count(*) FROM rounds"), 2);
+    assert_int_equal(query(report_db, "SELECT count(*) FROM rounds WHERE "
+                                      "integrity<>'ok' OR lost_updates<>0"), 0);
+    assert_int_equal(query(report_db, "SELECT count(*) FROM jobs WHERE "
+                                      "profile='delete-normal' AND code_name="
+                                      "'SQLITE_IOERR_FSYNC'"), JOBS);
+    assert_int_equal(query(report_db, "SELECT count(*) FROM jobs WHERE "
+                                      "profile='delete-off' AND outcome='ok'"),
+                     JOBS);
+    free(report_db);
+    free(run_dir);
+}
+
+static int setup(void **state)
+{
+    the_fixture.dir = scratch_dir_make("trackhammer-pbs");
+    the_fixture.slurm_up = false;
+    *state = &the_fixture;
+    return the_fixture.dir ? 0 : -1;
+}
+
+/* Whatever a test left: stand-in jobs deleted, Slurm stopped. */
+static int teardown(void **state)
+{
+    (void)state;
+    run(the_fixture.dir, NULL, "ids=$(ls spool/jobs 2>/dev/null); "
+        "[ -z \"$ids\" ] || qdel $ids >/dev/null 2>&1; true");
+    if (the_fixture.slurm_up) {
+        run(the_fixture.dir, NULL, "scancel --user=$(id -un) 2>/dev/null; "
+            "'%s/pbs/tests/slurm-cluster.sh' stop slurm", TH_HOME);
+        the_fixture.slurm_up = false;
+    }
+    scratch_dir_remove(the_fixture.dir);
+    free(the_fixture.dir);
+    the_fixture.dir = NULL;
+    return 0;
+}
+
+/* The stand-in's spool in the scratch directory, its commands first on
+ * PATH, and what this machine's "login profile" passes to jobs. */
+static void use_standin(void)
+{
+    char *spool = NULL, *path = NULL;
+    assert_true(asprintf(&spool, "%s/spool", the_fixture.dir) > 0);
+    assert_true(asprintf(&path, "%s/pbs/standin:%s", TH_HOME,
+                         getenv("PATH")) > 0);
+    setenv("PBS_STANDIN_SPOOL", spool, 1);
+    setenv("PATH", path, 1);
+    setenv("PBS_STANDIN_PASS", "OMPI_ALLOW_RUN_AS_ROOT "
+           "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM OMPI_MCA_mca_base_component_"
+           "disable_dlclose ASAN_OPTIONS LSAN_OPTIONS", 1);
+    free(spool);
+    free(path);
+}
+
+#define PBS_FINISHED "qstat -x -f \"$JOB\" | grep -q 'job_state = F'"
+#define PBS_SUCCEEDED "qstat -x -f \"$JOB\" | grep -q 'Exit_status = 0$'"
+
+static void test_pbs_independent_jobs(void **state)
+{
+    (void)state;
+    use_standin();
+    independent_jobs("pbs", "delete-normal", "-f " FSYNC_FAILS, PBS_FINISHED,
+                     PBS_SUCCEEDED, "*.standin");
+    independent_jobs("pbs", "delete-off", "-f " FSYNC_FAILS, PBS_FINISHED,
+                     PBS_SUCCEEDED, "*.standin");
+    /* The jobs ran as PBS runs them: their logs in the submission
+     * directory, under their -N names. */
+    assert_int_equal(run(the_fixture.dir, NULL, "ls th-job-0.o* th-merge.o* "
+                         ">/dev/null"), 0);
+}
+
+static void test_pbs_mpi_job(void **state)
+{
+    (void)state;
+    use_standin();
+    char submit[2048];
+    snprintf(submit, sizeof submit,
+             "qsub -l ncpus=2 -v \"TH_HOME=%s,TH_BIN=$TH_BIN,TH_DB_DIR=$PWD/db-mpi,"
+             "TH_OUTPUT=$PWD/out-mpi-pbs,TH_PROFILES='delete-normal,"
+             "delete-off',TH_MPIRUN_ARGS=--oversubscribe,TH_ARGS='-n %d "
+             SMALL_RUN "-f " FSYNC_FAILS "'\" '%s/pbs/trackhammer.pbs' && "
+             "mkdir -p db-mpi && echo",
+             TH_HOME, JOBS, TH_HOME);
+    mpi_job(submit, PBS_FINISHED, PBS_SUCCEEDED, "pbs");
+}
+
+#define SLURM_FINISHED "scontrol show job \"$JOB\" | grep -qE 'JobState=(COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY)'"
+/* COMPLETED is Slurm's state for exit status 0 (FAILED otherwise). */
+#define SLURM_SUCCEEDED "scontrol show job \"$JOB\" | grep -q 'JobState=COMPLETED'"
+
+/* A one-node Slurm for the test, or a skip saying why it cannot start. */
+static void use_slurm(void)
+{
+    char *out = NULL;
+    int status = run(the_fixture.dir, &out, "mkdir -p slurm && "
+                     "'%s/pbs/tests/slurm-cluster.sh' start \"$PWD/slurm\" "
+                     "2>slurm-start.err", TH_HOME);
+    if (status == 3) {
+        char *why = NULL;
+        run(the_fixture.dir, &why, "cat slurm-start.err");
+        print_message("skipped: a local slurmctld cannot start here: %s\n",
+                      why ? why : "");
+        free(why);
+        free(out);
+        skip();
+    }
+    the_fixture.slurm_up = true;
+    if (status != 0)
+        fail_msg("the local Slurm did not start (status %d)", status);
+    char *conf = NULL;
+    assert_true(asprintf(&conf, "%s/slurm/slurm.conf", the_fixture.dir) > 0);
+    setenv("SLURM_CONF", conf, 1);
+    free(conf);
+    free(out);
+}
+
+static void test_slurm_both_topologies(void **state)
+{
+    (void)state;
+    use_slurm();
+    independent_jobs("slurm", "delete-normal", "-f " FSYNC_FAILS,
+                     SLURM_FINISHED, SLURM_SUCCEEDED, "[0-9]*");
+    char submit[2048];
+    snprintf(submit, sizeof submit,
+             "TH_HOME=%s TH_DB_DIR=$PWD/db-mpi-slurm "
+             "TH_OUTPUT=$PWD/out-mpi-slurm TH_PROFILES=delete-normal,delete-off "
+             "TH_MPIRUN_ARGS=--oversubscribe TH_ARGS='-n %d " SMALL_RUN "-f "
+             FSYNC_FAILS "' sbatch --parsable --ntasks=2 --mem-per-cpu=200M "
+             "'%s/pbs/trackhammer.sbatch' && echo", TH_HOME, JOBS, TH_HOME);
+    mpi_job(submit, SLURM_FINISHED, SLURM_SUCCEEDED, "slurm");
+}
+
+int main(void)
+{
+    /* mpirun refuses root without these; the sanitizer build's leak
+     * suppressions for Open MPI (as the harness's own test). */
+    setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
+    setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+    /* This build's programs, not the checkout's default build/. */
+    setenv("TH_BIN", TH_BIN, 1);
+    setenv("TH_REPORT", TH_REPORT, 1);
+    setenv("OMPI_MCA_mca_base_component_disable_dlclose", "1", 1);
+    setenv("ASAN_OPTIONS", "fast_unwind_on_malloc=0", 0);
+    setenv("LSAN_OPTIONS",
+           "suppressions=" LSAN_SUPPRESSIONS ":fast_unwind_on_malloc=0", 0);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_pbs_independent_jobs, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_pbs_mpi_job, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_slurm_both_topologies, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests_name("batch scripts end to end", tests,
+                                       NULL, NULL);
+}
