@@ -160,8 +160,10 @@ void run_jobs_isolated(const job_spec *specs, job_record *records, int count)
                 kill(c->pid, SIGKILL);
             }
         }
-        wait_for_child_exit(next_deadline(children, records, count, give_up) -
-                            monotonic_now());
+        if (running > 0)
+            wait_for_child_exit(next_deadline(children, records, count,
+                                              give_up) -
+                                monotonic_now());
     }
     for (int i = 0; i < count; i++)
         if (!children[i].reaped) {

@@ -47,7 +47,7 @@ void polite_barrier(double timeout_s, const char *where)
  * latency of each other, not within the barrier's polling interval. */
 static void release_together(void)
 {
-    const double margin_s = 0.05;
+    const double margin_s = 0.01;
     double release_at = epoch_now() + margin_s;
     MPI_Bcast(&release_at, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
     /* At most the margin: another node's clock may be off. */
