@@ -381,6 +381,30 @@ static void test_python_job_under_the_model(void **state)
     run_free(&r);
 }
 
+/* A foreign job must end with a status line (CONTRACT.md): one that exits
+ * 0 with only garbage in its outcome file is failed, not ok; so is one
+ * that exits 3 with nothing. */
+static void test_foreign_job_without_status_line_fails(void **state)
+{
+    (void)state;
+    run r;
+    const char *args[] = {
+        "-n", "2", "-p", "delete-off", "--job-cmd",
+        "echo garbage > \"$TRACKHAMMER_OUTCOME\"; exit 0", NULL };
+    run_ok(&r, args);
+    assert_int_equal(csv_query(&r, "jobs.csv",
+        "SELECT count(*) FROM t WHERE outcome='failed' AND message="
+        "'job exited with status 0 and no status line'"), 2);
+    run_free(&r);
+    const char *exits_3[] = { "-n", "2", "-p", "delete-off", "--job-cmd",
+                              "exit 3", NULL };
+    run_ok(&r, exits_3);
+    assert_int_equal(csv_query(&r, "jobs.csv",
+        "SELECT count(*) FROM t WHERE outcome='failed' AND message="
+        "'job exited with status 3 and no status line'"), 2);
+    run_free(&r);
+}
+
 static void test_bad_command_lines_exit_2(void **state)
 {
     (void)state;
@@ -429,6 +453,7 @@ int main(void)
         cmocka_unit_test(test_kills_leave_integrity_ok),
         cmocka_unit_test(test_result_files_agree_with_the_table),
         cmocka_unit_test(test_python_job_under_the_model),
+        cmocka_unit_test(test_foreign_job_without_status_line_fails),
     };
     return cmocka_run_group_tests_name("trackhammer end to end", tests, NULL,
                                        NULL);
