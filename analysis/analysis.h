@@ -37,6 +37,16 @@ long repeats_needed(long k1, long n1, long k2, long n2, long jobs_per_repeat);
  * repeats_needed(k1,n1,k2,n2,jobs) on a connection. */
 int stats_register_sql(sqlite3 *db);
 
+/* paths.c: the published table, found by both programs alike. */
+#define REFERENCE_NAME "gadi-71-job-matrix.csv"
+/* The project's copy, when run from the source tree. */
+#define REFERENCE_IN_TREE "results/reference/" REFERENCE_NAME
+/* Where make install puts it, beside bin/: found from the program's own
+ * path, so any PREFIX works without a rebuild. */
+#define REFERENCE_INSTALLED "../share/trackhammer/" REFERENCE_NAME
+/* The source tree's copy if there is one, else the installed one. */
+const char *default_reference(void);
+
 /* csv.c: one CSV record (no embedded newlines: trackhammer writes none).
  * Splits `line` in place; quoted fields lose their quotes, doubled quotes
  * become one. Returns the field count, or -1 with `err` set. */
@@ -50,6 +60,12 @@ int load_results_dir(sqlite3 *db, const char *dir, char *err,
 int load_reference(sqlite3 *db, const char *path, char *err, size_t err_size);
 /* A whole file as a string to free(), or NULL with errno set. */
 char *file_contents(const char *path);
+
+/* fit_roles.c: table fit_roles (run, role, fit_file): for each fit file
+ * the loaded runs name in their fault model (",fit=PATH"), the published
+ * runs its provenance says were fitted ("fitted") or held out ("held
+ * out"). 0, or -1 with err. */
+int fit_roles_load(sqlite3 *db, char *err, size_t err_size);
 
 /* report.c: the derived tables and the markdown. */
 typedef struct report_query {
@@ -75,5 +91,77 @@ int output_write(sqlite3 *db, const char *dir, char *err, size_t err_size);
  * database time, as PNG and SVG under `dir`, when gnuplot is installed.
  * Returns 1 if drawn, 0 if gnuplot is missing, -1 on error. */
 int plots_write(sqlite3 *db, const char *dir, char *err, size_t err_size);
+
+/* calibrate.c: fitting the lustre model's fault rates to published rows
+ * (issue [fidelity]; harness/faultfs/FIDELITY.md). Pure functions.
+ *
+ * The faultfs classes fall in three groups, each with one multiplier of
+ * the model's table (the relative rates inside a group stay as the table
+ * reasons them): sync (fsync), meta (open, delete, access, truncate, lock,
+ * shm_open: round trips to the metadata server) and data (read, write).
+ * shm_map is no group: SIGBUS comes from placement (model b), not a rate.
+ *
+ * A design run (the harness under known rates) gives, per profile, the
+ * jobs and the jobs that failed with a disk I/O error (SQLITE_IOERR_*),
+ * split by the group whose fault ends in the failing call's extended code.
+ * Under small rates a job's chance of such a failure at multipliers s is
+ *     P(s) = 1 - exp(-(sum_g s_g h_g + h_0)),
+ * h_g the design's hazard -ln(1 - P_design) shared out by group counts,
+ * h_0 the share of failures no group explains (0 when the model is whole).
+ * The fit maximises the binomial log-likelihood of the published counts;
+ * the log-likelihood is concave in s, so the maximum is global. Intervals:
+ * profile likelihood, 95% (a drop of chi-square(1, 0.95) / 2). */
+typedef enum fault_group {
+    FAULT_GROUP_SYNC,
+    FAULT_GROUP_META,
+    FAULT_GROUP_DATA,
+    FAULT_GROUP_COUNT
+} fault_group;
+
+#define FIT_MAX_ROWS 16
+
+/* The group of a faultfs class (faultfs_class), or -1 (shm_map). */
+int fault_group_of_class(int faultfs_class_id);
+const char *fault_group_name(int group);
+/* The faultfs class whose injected fault SQLite reports with this extended
+ * code (faultfs.h, "what an injected fault returns"), or -1. */
+int fault_class_of_code(int extended_code);
+
+typedef struct fit_row {
+    char run[32];      /* published run, e.g. test_2 */
+    char profile[64];
+    long design_jobs;
+    long design_failures[FAULT_GROUP_COUNT]; /* disk I/O errors by group */
+    long design_unattributed;                /* ... by no group */
+    long published_jobs;
+    long published_failures;
+} fit_row;
+
+typedef struct fit_result {
+    double scale[FAULT_GROUP_COUNT];  /* the multipliers, at the maximum */
+    double low[FAULT_GROUP_COUNT];    /* 95% profile-likelihood interval */
+    double high[FAULT_GROUP_COUNT];   /* INFINITY when unbounded */
+    bool identified[FAULT_GROUP_COUNT]; /* false: no fitted row sees it */
+    bool fixed[FAULT_GROUP_COUNT];    /* held at the design (1) as asked */
+    int free_parameters;              /* identified and not fixed */
+    double log_likelihood;            /* at the maximum */
+    double saturated_log_likelihood;  /* every row at its own rate */
+} fit_result;
+
+/* P(s) of one row. */
+double fit_row_probability(const fit_row *row, const double *scale);
+/* Binomial log-likelihood of the rows' published counts at s (constant
+ * terms dropped). */
+double fit_log_likelihood(const fit_row *rows, int count, const double *scale);
+/* The fit; groups with fixed[g] (fixed may be NULL) stay at the design's
+ * rates (multiplier 1) and are not fitted. 0, or -1 with err (no rows, a
+ * row with no design jobs, a design row where every job failed). */
+int fit_scales(const fit_row *rows, int count, const bool *fixed,
+               fit_result *out, char *err, size_t err_size);
+
+/* P(chi-square with df degrees of freedom > x), df 1 to 3 (a
+ * likelihood-ratio test of holding up to three multipliers); NAN for
+ * other df. */
+double chi_square_tail(double x, int df);
 
 #endif

@@ -4,18 +4,26 @@
 
 ANALYSIS_DIR     := analysis
 ANALYSIS_SOURCES := $(wildcard $(ANALYSIS_DIR)/*.c)
-# Everything but main.o, so the tests link the same code.
+# Everything but main.o, so the tests link the same code. th-calibrate's
+# main lives in calibrate/, out of the wildcard.
 ANALYSIS_CORE    := $(patsubst %.c,$(BUILD)/%.o,$(filter-out $(ANALYSIS_DIR)/main.c,$(ANALYSIS_SOURCES)))
 TH_REPORT        := $(BUILD)/th-report
+TH_CALIBRATE     := $(BUILD)/th-calibrate
 TH_DATADIR        = $(PREFIX)/share/trackhammer
 
-PROGRAMS += $(TH_REPORT)
+PROGRAMS += $(TH_REPORT) $(TH_CALIBRATE)
 
 $(TH_REPORT): $(ANALYSIS_CORE) $(BUILD)/$(ANALYSIS_DIR)/main.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# tracker.h for the latency histogram's bucket count.
-$(BUILD)/$(ANALYSIS_DIR)/%.o: CFLAGS += -Itracker
+# th-calibrate reads the design's fault model and checks the fit file it
+# writes with faultfs's own parser.
+$(TH_CALIBRATE): $(ANALYSIS_CORE) $(BUILD)/$(ANALYSIS_DIR)/calibrate/th_calibrate.o $(FAULTFS_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(FAULTFS_LDLIBS)
+
+# tracker.h for the latency histogram's bucket count; faultfs.h for the
+# fault classes the calibration groups.
+$(BUILD)/$(ANALYSIS_DIR)/%.o: CFLAGS += -Itracker -I$(FAULTFS_DIR)
 
 # Each tests/test_*.c is one cmocka program over the core objects.
 ANALYSIS_TESTS := $(patsubst $(ANALYSIS_DIR)/tests/%.c,$(BUILD)/$(ANALYSIS_DIR)/tests/%,$(wildcard $(ANALYSIS_DIR)/tests/test_*.c))
@@ -29,9 +37,55 @@ $(BUILD)/$(ANALYSIS_DIR)/tests/%.o: CPPFLAGS += \
 $(BUILD)/$(ANALYSIS_DIR)/tests/test_%: $(BUILD)/$(ANALYSIS_DIR)/tests/test_%.o $(ANALYSIS_CORE) $(TEST_SUPPORT) | $(TH_REPORT)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
 
-install-analysis: $(TH_REPORT)
+# The calibration's test runs th-calibrate and trackhammer (its default fit)
+# and loads the fit files with faultfs.
+$(BUILD)/$(ANALYSIS_DIR)/tests/test_calibrate.o: CPPFLAGS += \
+    -DTH_CALIBRATE_BIN='"$(abspath $(TH_CALIBRATE))"' \
+    -DTRACKHAMMER_BIN='"$(abspath $(TRACKHAMMER))"' \
+    -DDEFAULT_FIT='"$(abspath $(FAULTFS_FIT))"'
+$(BUILD)/$(ANALYSIS_DIR)/tests/test_calibrate: $(BUILD)/$(ANALYSIS_DIR)/tests/test_calibrate.o $(ANALYSIS_CORE) $(TEST_SUPPORT) $(FAULTFS_LIB) | $(TH_CALIBRATE) $(TRACKHAMMER) $(FAULTFS_FIT)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(FAULTFS_LDLIBS)
+
+install-analysis: $(TH_REPORT) $(TH_CALIBRATE)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(TH_DATADIR)
-	install -m 755 $(TH_REPORT) $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(TH_REPORT) $(TH_CALIBRATE) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 results/reference/gadi-71-job-matrix.csv $(DESTDIR)$(TH_DATADIR)/
 INSTALL_TARGETS += install-analysis
 .PHONY: install-analysis
+
+# make calibrate: the design run (71 ranks, the lustre model's unfitted
+# table, CALIBRATE_REPEAT rounds of each profile of the fitted rows), then
+# th-calibrate fits the rows and rewrites harness/faultfs/lustre-fitted.conf
+# (CALIBRATE_FIX: groups held at the table's rates, FIDELITY.md says why).
+# make fidelity: every configuration under the fitted model (the five
+# published, upstream and hardened), FIDELITY_REPEAT rounds each, and
+# th-report's agreement with the published table (fitted rows and held-out
+# ones marked). The method and the last results: harness/faultfs/FIDELITY.md.
+CALIBRATE_REPEAT ?= 10
+CALIBRATE_SEED   ?= 9001
+CALIBRATE_FIX    ?= data
+FIDELITY_REPEAT  ?= 20
+FIDELITY_SEED    ?= 9002
+FIDELITY_DIR     ?= results/fidelity
+FIDELITY_PROFILES := wal-normal,delete-normal,delete-off,delete-off-retry-writes,delete-off-retry-all,upstream,hardened
+
+calibrate: deps-check $(TRACKHAMMER) $(FAULTFS_EXT) $(TH_CALIBRATE)
+	@rm -rf $(FIDELITY_DIR)/design && mkdir -p $(FIDELITY_DIR)/db
+	$(MPIRUN_ENV) $(MPIRUN) --oversubscribe -np $(REPRODUCE_RANKS) \
+	    $(TRACKHAMMER) --profiles delete-normal,delete-off,delete-off-retry-writes \
+	    --fault-model lustre,fit=none --repeat $(CALIBRATE_REPEAT) \
+	    --seed $(CALIBRATE_SEED) --db-dir $(FIDELITY_DIR)/db \
+	    --output $(FIDELITY_DIR)/design -q
+	$(TH_CALIBRATE) $(if $(CALIBRATE_FIX),--fix $(CALIBRATE_FIX)) \
+	    --out $(FAULTFS_FIT_SOURCE) $(FIDELITY_DIR)/design/*
+
+fidelity: deps-check $(TRACKHAMMER) $(FAULTFS_EXT) $(FAULTFS_FIT) $(TH_REPORT)
+	@rm -rf $(FIDELITY_DIR)/predict && mkdir -p $(FIDELITY_DIR)/db
+	$(MPIRUN_ENV) $(MPIRUN) --oversubscribe -np $(REPRODUCE_RANKS) \
+	    $(TRACKHAMMER) --profiles $(FIDELITY_PROFILES) --fault-model lustre \
+	    --repeat $(FIDELITY_REPEAT) --seed $(FIDELITY_SEED) \
+	    --db-dir $(FIDELITY_DIR)/db --output $(FIDELITY_DIR)/predict -q
+	$(TH_REPORT) --out $(FIDELITY_DIR)/report $(FIDELITY_DIR)/predict/*
+	@echo "the comparison: $(FIDELITY_DIR)/report/report.md, section" \
+	    "\"Agreement with the published table\""
+.PHONY: calibrate fidelity

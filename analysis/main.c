@@ -11,13 +11,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define REFERENCE_NAME "gadi-71-job-matrix.csv"
-/* The project's copy, when run from the source tree. */
-#define REFERENCE_IN_TREE "results/reference/" REFERENCE_NAME
-/* Where make install puts it, beside bin/th-report: found from the
- * program's own path, so any PREFIX works without a rebuild. */
-#define REFERENCE_INSTALLED "../share/trackhammer/" REFERENCE_NAME
-
 /* Exit statuses: bad command line or input, and failure to write output. */
 #define EXIT_INPUT 2
 #define EXIT_OUTPUT 1
@@ -60,23 +53,6 @@ typedef struct settings {
     char **dirs;
     int dir_count;
 } settings;
-
-/* The source tree's copy if there is one, else the installed one. */
-static const char *default_reference(void)
-{
-    static char installed[4096];
-    if (access(REFERENCE_IN_TREE, F_OK) == 0)
-        return REFERENCE_IN_TREE;
-    ssize_t n = readlink("/proc/self/exe", installed, sizeof installed - 1);
-    if (n <= 0)
-        return REFERENCE_IN_TREE; /* the error will name the usual place */
-    installed[n] = '\0';
-    char *slash = strrchr(installed, '/');
-    size_t dir_length = (size_t)(slash - installed) + 1;
-    snprintf(slash + 1, sizeof installed - dir_length, "%s",
-             REFERENCE_INSTALLED);
-    return installed;
-}
 
 /* 0 to go on, or the exit status to stop with. */
 static int parse_args(int argc, char **argv, settings *s)

@@ -98,24 +98,30 @@ const report_query report_queries[] = {
     { "agreement",
       "Each configuration's pooled I/O-error rate against the published one "
       "(two-sided Fisher exact test), and SIGBUS presence against the "
-      "published presence",
+      "published presence; a configuration with no published row is a "
+      "prediction only",
       "CREATE TABLE agreement AS\n"
       "SELECT m.published_run, m.profile, m.failures AS ioerr, m.jobs,\n"
+      "  m.rate_low, m.rate_high,\n"
+      "  (SELECT group_concat(DISTINCT f.role) FROM fit_roles f\n"
+      "    WHERE f.run = m.published_run) AS fit_role,\n"
       "  r.jobs_with_disk_io_error AS published_ioerr, r.jobs AS "
       "published_jobs,\n"
-      "  fisher_p(m.failures, m.jobs, r.jobs_with_disk_io_error, r.jobs) AS "
-      "p,\n"
-      "  CASE WHEN fisher_p(m.failures, m.jobs, r.jobs_with_disk_io_error,\n"
+      "  CASE WHEN r.run IS NOT NULL THEN fisher_p(m.failures, m.jobs,\n"
+      "    r.jobs_with_disk_io_error, r.jobs) END AS p,\n"
+      "  CASE WHEN r.run IS NULL THEN 'prediction only'\n"
+      "    WHEN fisher_p(m.failures, m.jobs, r.jobs_with_disk_io_error,\n"
       "    r.jobs) < 0.05 THEN 'differs' ELSE 'agrees' END AS ioerr_verdict,\n"
       "  s.failures AS sigbus, r.sigbus AS published_sigbus,\n"
-      "  CASE WHEN (s.failures > 0) = (r.sigbus = 'present') THEN 'agrees'\n"
+      "  CASE WHEN r.run IS NULL THEN 'prediction only'\n"
+      "    WHEN (s.failures > 0) = (r.sigbus = 'present') THEN 'agrees'\n"
       "    ELSE 'differs' END AS sigbus_verdict\n"
       "FROM matrix m\n"
       "JOIN matrix s ON s.profile = m.profile AND s.round IS NULL\n"
       "  AND s.class = 'sigbus'\n"
-      "JOIN reference r ON r.profile = m.profile\n"
+      "LEFT JOIN reference r ON r.profile = m.profile\n"
       "WHERE m.round IS NULL AND m.class = 'ioerr'\n"
-      "ORDER BY m.published_run, m.profile;" },
+      "ORDER BY r.run IS NULL, m.published_run, m.profile;" },
     { "scale_agreement",
       "Each configuration's failures by class at every pair of time scales "
       "loaded (runs.time_scale): pooled counts with Wilson 95% intervals, "
@@ -372,19 +378,28 @@ static const section sections[] = {
       "FROM pairwise WHERE source = 'local' ORDER BY rowid",
       true, NULL, NULL },
     { "Agreement with the published table",
-      "Each configuration's pooled I/O-error rate against the published "
-      "rate, by a two-sided Fisher exact test (differs when p < 0.05); "
-      "SIGBUS by presence. The local fault model is not fitted to Gadi's "
-      "rates (README), so a local run that differs says that, not that Gadi "
-      "was wrong.",
-      "| run | configuration | I/O errors here | published | I/O-error rate "
-      "| SIGBUS here | published | SIGBUS |",
-      "SELECT published_run, profile, ioerr || '/' || jobs,\n"
-      "  published_ioerr || '/' || published_jobs,\n"
-      "  ioerr_verdict || ' (' || CASE WHEN p < 0.001 THEN 'p<0.001'\n"
-      "    ELSE printf('p=%.3f', p) END || ')',\n"
-      "  sigbus || '/' || jobs, published_sigbus, sigbus_verdict\n"
-      "FROM agreement ORDER BY published_run, profile",
+      "Each configuration's pooled I/O-error rate here, k/n = rate [Wilson "
+      "95% interval] in percent, against the published rate, by a "
+      "two-sided Fisher exact test (differs when p < 0.05); SIGBUS by "
+      "presence. *In the fit*: whether the fit file the runs used (fit= in "
+      "their fault model) was fitted to that published row or held it out "
+      "(its `# fitted rows` and `# held-out rows` lines; "
+      "harness/faultfs/FIDELITY.md); `-` for runs without a fit "
+      "(fit=none: the model's unfitted table). A held-out row that "
+      "differs is a prediction the model got wrong.",
+      "| run | configuration | in the fit | I/O errors here | published "
+      "| I/O-error rate | SIGBUS here | published | SIGBUS |",
+      "SELECT published_run, profile, coalesce(fit_role, '-'),\n"
+      "  printf('%d/%d = %.1f%% [%.1f, %.1f]', ioerr, jobs, 100.0 * ioerr / "
+      "jobs,\n"
+      "    100 * rate_low, 100 * rate_high),\n"
+      "  coalesce(published_ioerr || '/' || published_jobs, '-'),\n"
+      "  ioerr_verdict || CASE WHEN p IS NULL THEN ''\n"
+      "    WHEN p < 0.001 THEN ' (p<0.001)' ELSE printf(' (p=%.3f)', p) "
+      "END,\n"
+      "  sigbus || '/' || jobs, coalesce(published_sigbus, '-'), "
+      "sigbus_verdict\n"
+      "FROM agreement ORDER BY rowid",
       true, NULL, NULL },
     { "Agreement across time scales",
       "The runs loaded ran at more than one --time-scale. Per configuration "
@@ -497,6 +512,8 @@ static const section sections[] = {
 
 int report_build(sqlite3 *db, char *err, size_t err_size)
 {
+    if (fit_roles_load(db, err, err_size) < 0)
+        return -1;
     for (int i = 0; i < report_query_count; i++) {
         char *message = NULL;
         if (sqlite3_exec(db, report_queries[i].sql, NULL, NULL, &message) !=

@@ -57,7 +57,8 @@ FAULTFS_TESTS := $(patsubst $(FAULTFS_DIR)/tests/%.c,$(BUILD)/$(FAULTFS_DIR)/tes
 TESTS += $(FAULTFS_TESTS)
 
 $(BUILD)/$(FAULTFS_DIR)/tests/%.o: CFLAGS += $(CMOCKA_CFLAGS) $(TEST_SUPPORT_CFLAGS) -I$(FAULTFS_DIR) -Itracker
-$(BUILD)/$(FAULTFS_DIR)/tests/%.o: CPPFLAGS += -DFAULTFS_EXTENSION_PATH='"$(abspath $(BUILD))/faultfs"'
+$(BUILD)/$(FAULTFS_DIR)/tests/%.o: CPPFLAGS += -DFAULTFS_EXTENSION_PATH='"$(abspath $(BUILD))/faultfs"' \
+    -DPROJECT_FIT='"$(abspath $(FAULTFS_DIR)/lustre-fitted.conf)"'
 $(BUILD)/$(FAULTFS_DIR)/tests/test_%: $(BUILD)/$(FAULTFS_DIR)/tests/test_%.o $(FAULTFS_TEST_SUPPORT) $(TEST_SUPPORT) $(FAULTFS_LIB) $(TRACKER_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(FAULTFS_LDLIBS)
 
@@ -69,14 +70,26 @@ $(BUILD)/$(FAULTFS_DIR)/tests/test_faultfs_crash: $(BUILD)/$(FAULTFS_DIR)/tests/
 # The shell test loads the extension (order-only: not linked in).
 $(BUILD)/$(FAULTFS_DIR)/tests/test_faultfs_extension: | $(FAULTFS_EXT)
 
+# The lustre model's fitted parameters (FIDELITY.md), copied beside the
+# programs, where trackhammer looks for them first.
+FAULTFS_FIT_SOURCE := $(FAULTFS_DIR)/lustre-fitted.conf
+FAULTFS_FIT        := $(BUILD)/lustre-fitted.conf
+LIBRARIES += $(FAULTFS_FIT)
+$(FAULTFS_FIT): $(FAULTFS_FIT_SOURCE)
+	@mkdir -p $(dir $@)
+	cp $< $@
+
 # Installed: the library and extension to $(PREFIX)/lib, the header to
-# $(PREFIX)/include.
-FAULTFS_INSTALL := $(FAULTFS_LIB) $(FAULTFS_EXT) $(FAULTFS_DIR)/faultfs.h
+# $(PREFIX)/include, the fit to $(PREFIX)/share/trackhammer.
+FAULTFS_INSTALL := $(FAULTFS_LIB) $(FAULTFS_EXT) $(FAULTFS_DIR)/faultfs.h \
+                   $(FAULTFS_FIT_SOURCE)
 
 install-faultfs: $(FAULTFS_LIB) $(FAULTFS_EXT)
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
+	    $(DESTDIR)$(PREFIX)/share/trackhammer
 	install -m 644 $(FAULTFS_LIB) $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(FAULTFS_EXT) $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 $(FAULTFS_DIR)/faultfs.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 $(FAULTFS_FIT_SOURCE) $(DESTDIR)$(PREFIX)/share/trackhammer/
 INSTALL_TARGETS += install-faultfs
 .PHONY: install-faultfs

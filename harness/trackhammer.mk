@@ -16,7 +16,7 @@ TRACKHAMMER         := $(BUILD)/trackhammer
 PROGRAMS += $(TRACKHAMMER)
 
 $(BUILD)/$(TRACKHAMMER_DIR)/%.o: CFLAGS += $(MPI_CFLAGS) -I$(FAULTFS_DIR) -Itracker
-$(TRACKHAMMER): $(TRACKHAMMER_OBJECTS) $(FAULTFS_LIB) $(TRACKER_LIB) | $(FAULTFS_EXT)
+$(TRACKHAMMER): $(TRACKHAMMER_OBJECTS) $(FAULTFS_LIB) $(TRACKER_LIB) | $(FAULTFS_EXT) $(FAULTFS_FIT)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(MPI_LIBS) $(FAULTFS_LDLIBS)
 
 # Stop early with the one command that would provide MPI.
@@ -59,7 +59,7 @@ MPIRUN           ?= mpirun
 # Open MPI refuses root unless told; only said when we are root.
 MPIRUN_ENV := $(if $(filter 0,$(shell id -u)),OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1)
 
-reproduce: deps-check $(TRACKHAMMER) $(FAULTFS_EXT)
+reproduce: deps-check $(TRACKHAMMER) $(FAULTFS_EXT) $(FAULTFS_FIT)
 	@mkdir -p $(REPRODUCE_DB)
 	$(MPIRUN_ENV) $(MPIRUN) --oversubscribe -np $(REPRODUCE_RANKS) \
 	    $(TRACKHAMMER) --matrix gadi71 --fault-model lustre \

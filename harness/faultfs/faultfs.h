@@ -131,6 +131,23 @@
  * table, faultfs_lustre_model in faultfs_config.c; `faultfs_config_describe`
  * prints any configuration as a string that parses back to itself.
  *
+ * Fitted parameters (fit=PATH). The table's probabilities are starting
+ * estimates; th-calibrate (analysis/) fits them by maximum likelihood to
+ * rows of the published matrix and writes a fit file: `key=value` lines of
+ * model parameters (faultfs keys) and `#` lines saying where they came from.
+ * The item fit=PATH, allowed only right after the model, applies the file's
+ * lines after the model's table and before every later item, so the user's
+ * overrides still win. Each line is validated as the parser validates a
+ * key: an unknown key, a bad or missing value, a run setting (seed, rank,
+ * node, log, time_scale, storm.state, storm.start) or a nested model/fit
+ * is an error naming the file and the line, and so is a file with no
+ * key=value line. fit=none applies nothing (the unfitted table). The path is
+ * kept, made absolute, in the configuration (fit_path) and printed by
+ * describe, so a run's record says which fit it used. trackhammer adds the
+ * project's fit (harness/faultfs/lustre-fitted.conf, copied beside the
+ * program and installed to PREFIX/share/trackhammer/) to `lustre` when no
+ * fit= is given; harness/faultfs/FIDELITY.md tells how it was fitted.
+ *
  * Power loss (crash=on). A power failure of the machine, or the eviction
  * of the one Lustre client all the processes run on, loses what the client
  * had cached and not yet synced. With crash=on every write and truncate on
@@ -176,6 +193,7 @@
  * ---------------------------------------------------------- configuration
  *
  *   MODEL                  first item, or model=MODEL: lustre | none
+ *   fit=PATH | fit=none    second item only: apply a fit file (above)
  *   seed=N rank=N          fault draws; faultfs_reseed() after fork
  *   node=K                 simulated node (0..1023); node.locks=shm|all
  *   time_scale=X           > 0
@@ -303,6 +321,7 @@ typedef struct faultfs_config {
     faultfs_node_locks node_locks;
     double time_scale;
     char log_path[FAULTFS_PATH_MAX]; /* "" = no event log */
+    char fit_path[FAULTFS_PATH_MAX]; /* fit file applied, "" = none */
     faultfs_storm_config storm;
     faultfs_crash_config crash;
 } faultfs_config;
@@ -329,6 +348,13 @@ int faultfs_config_parse(const char *text, faultfs_config *out,
 /* Set one key on a configuration, as the parser does. */
 int faultfs_config_set(faultfs_config *config, const char *key,
                        const char *value, char *err, size_t err_size);
+
+/* Apply the fit file at path (see "Fitted parameters") to config and record
+ * its absolute path in config->fit_path; "none" clears fit_path and applies
+ * nothing. On error config may be partly changed and err names the file and
+ * the line. */
+int faultfs_config_apply_fit(faultfs_config *config, const char *path,
+                             char *err, size_t err_size);
 
 /* The whole configuration as a string that parses back to it. */
 void faultfs_config_describe(const faultfs_config *config, char *buf,

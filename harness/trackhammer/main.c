@@ -25,26 +25,6 @@ static int finish(int status)
     return status;
 }
 
-/* faultfs.so for foreign jobs: beside the trackhammer binary (the build
- * tree), else in ../lib (an installed tree). */
-static void default_extension_path(options *o)
-{
-    if (o->faultfs_ext[0])
-        return;
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        return;
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (slash)
-        *slash = '\0';
-    text_format(o->faultfs_ext, sizeof o->faultfs_ext, "%s/faultfs.so", exe);
-    if (access(o->faultfs_ext, R_OK) != 0)
-        text_format(o->faultfs_ext, sizeof o->faultfs_ext,
-                    "%s/../lib/faultfs.so", exe);
-}
-
 /* Every rank must see the database directory rank 0 sees: rank 0 leaves a
  * token there and every rank looks for it. */
 static bool same_directory_everywhere(const options *o, int rank, char *err,
@@ -129,6 +109,11 @@ static void print_header(const options *o, const environment *env, int size,
             db_path, env->fs_type, env->mount_point, env->mount_options,
             model, o->jobs, size, hosts, o->profile_count, o->repeat,
             o->time_scale, (unsigned long long)o->seed);
+    if (o->simulate)
+        fprintf(stderr, "  fitted parameters: %s\n",
+                o->fault_config.fit_path[0]
+                    ? o->fault_config.fit_path
+                    : "none (the model's unfitted table)");
     if (!o->simulate && env->fs_is_local)
         fprintf(stderr, "  warning: %s is a local file system and no fault "
                         "model is active: Lustre behaviour will not appear\n",
@@ -189,7 +174,6 @@ int main(int argc, char **argv)
     unsigned long long seed = o.seed;
     MPI_Bcast(&seed, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD);
     o.seed = seed;
-    default_extension_path(&o);
 
     int ok = 1;
     if (rank == 0) {

@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#define FIT_FILE "lustre-fitted.conf"
+
 typedef enum arg_kind { ARG_NONE, ARG_INT, ARG_SECONDS, ARG_REAL, ARG_TEXT } arg_kind;
 
 /* Options of the single-job topology have no short form: ids above any
@@ -49,7 +51,10 @@ static const struct option_row rows[] = {
     { "repeat", 'r', ARG_INT, "R", "1", "rounds per profile" },
     { "fault-model", 'f', ARG_TEXT, "MODEL[,K=V...]", "none",
       "none (real file system, nothing simulated) or lustre, with overrides "
-      "in faultfs syntax, e.g. lustre,sync.p=0.05" },
+      "in faultfs syntax, e.g. lustre,sync.p=0.05; lustre takes its fitted "
+      "parameters from " FIT_FILE " beside trackhammer (or "
+      "../share/trackhammer/) unless given fit=PATH, or fit=none for the "
+      "unfitted table (harness/faultfs/FIDELITY.md)" },
     { "sim-nodes", 'K', ARG_INT, "K", "one per job",
       "simulated nodes for the fault model; jobs are placed round-robin" },
     { "time-scale", 't', ARG_REAL, "X", "1 (0.1 with a fault model)",
@@ -426,6 +431,89 @@ static bool check_mode(const options *o, char *err, size_t err_size)
     }
 }
 
+/* The directory this program was started from, via /proc/self/exe; ""
+ * when that cannot be read. */
+static void program_directory(char *dir, size_t size)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        *slash = '\0';
+    snprintf(dir, size, "%s", exe);
+}
+
+/* faultfs.so for foreign jobs: beside the trackhammer binary (the build
+ * tree), else in ../lib (an installed tree). */
+static void default_extension_path(options *o, const char *dir)
+{
+    if (o->faultfs_ext[0] || dir[0] == '\0')
+        return;
+    text_format(o->faultfs_ext, sizeof o->faultfs_ext, "%s/faultfs.so", dir);
+    if (access(o->faultfs_ext, R_OK) != 0)
+        text_format(o->faultfs_ext, sizeof o->faultfs_ext,
+                    "%s/../lib/faultfs.so", dir);
+}
+
+/* Whether the fault model text is the lustre model with no fit= item: the
+ * model first (as NAME or model=NAME), items split at commas, blanks
+ * around them ignored, as faultfs parses them. */
+static bool lustre_without_fit(const char *model)
+{
+    char copy[TEXT_MAX];
+    snprintf(copy, sizeof copy, "%s", model);
+    char *save = NULL;
+    bool lustre = false, fit = false;
+    int index = 0;
+    for (char *item = strtok_r(copy, ",", &save); item;
+         item = strtok_r(NULL, ",", &save), index++) {
+        item += strspn(item, " \t");
+        item[strcspn(item, " \t")] = '\0';
+        if (index == 0)
+            lustre = strcmp(item, "lustre") == 0 ||
+                     strcmp(item, "model=lustre") == 0;
+        fit = fit || strncmp(item, "fit=", 4) == 0;
+    }
+    return lustre && !fit;
+}
+
+/* `lustre` without fit= gets the project's fitted parameters (FIDELITY.md):
+ * the fit file beside the program (the build tree copies it there), else
+ * in ../share/trackhammer (an installed tree); it goes right after the
+ * model, so every override the user gave still wins. */
+static bool add_default_fit(options *o, const char *dir, char *err,
+                            size_t err_size)
+{
+    if (!lustre_without_fit(o->fault_model))
+        return true;
+    char path[TEXT_MAX];
+    text_format(path, sizeof path, "%s/" FIT_FILE, dir);
+    if (access(path, R_OK) != 0)
+        text_format(path, sizeof path, "%s/../share/trackhammer/" FIT_FILE,
+                    dir);
+    if (dir[0] == '\0' || access(path, R_OK) != 0) {
+        text_format(err, err_size, "--fault-model lustre: the fitted "
+                    "parameters (" FIT_FILE ") are neither beside trackhammer "
+                    "nor in ../share/trackhammer: run make, or say "
+                    "lustre,fit=PATH, or lustre,fit=none for the unfitted "
+                    "model");
+        return false;
+    }
+    size_t model_length = strcspn(o->fault_model, ",");
+    char with_fit[TEXT_MAX];
+    int n = snprintf(with_fit, sizeof with_fit, "%.*s,fit=%s%s",
+                     (int)model_length, o->fault_model, path,
+                     o->fault_model + model_length);
+    if (n < 0 || (size_t)n >= sizeof with_fit) {
+        text_format(err, err_size, "--fault-model: too long with the fit "
+                    "file's path added");
+        return false;
+    }
+    memcpy(o->fault_model, with_fit, sizeof with_fit);
+    return true;
+}
+
 /* Decisions that depend on several options at once. */
 static bool finish(options *o, char *err, size_t err_size)
 {
@@ -450,7 +538,11 @@ static bool finish(options *o, char *err, size_t err_size)
                  "(62 characters) is too long");
         return false;
     }
-    if (faultfs_config_parse(o->fault_model, &o->fault_config, err,
+    char dir[PATH_MAX];
+    program_directory(dir, sizeof dir);
+    default_extension_path(o, dir);
+    if (!add_default_fit(o, dir, err, err_size) ||
+        faultfs_config_parse(o->fault_model, &o->fault_config, err,
                              err_size) != 0)
         return false;
     o->simulate = strcmp(o->fault_config.model, "none") != 0;
