@@ -153,10 +153,11 @@ static int node0_job(void *arg)
  * The second job, on node 1: a job starting on another node. Its -shm locks
  * do not see node 0's, so the unix VFS finds the dead-man switch free,
  * takes it and truncates the -shm file as the first connection must. The
- * model keeps the file short for the truncate latency (2 s here, so that
- * the test can read node 0's WAL-index inside the window), then extends it.
+ * model keeps the file short for the truncate latency (5 s here, so that
+ * the test can read node 0's WAL-index inside the window, even on a
+ * loaded machine or under valgrind), then extends it.
  */
-#define RESET_WINDOW "2s"
+#define RESET_WINDOW "5s"
 
 static int second_job(void *arg)
 {
