@@ -4,11 +4,32 @@
 #ifndef TESTSUPPORT_H
 #define TESTSUPPORT_H
 
+#include <sys/types.h>
+
 /* A fresh directory "$TMPDIR/<prefix>-XXXXXX" ($TMPDIR or /tmp),
  * malloc'd; NULL if it could not be made. */
 char *scratch_dir_make(const char *prefix);
 
 /* Remove the directory and everything below it (links are not followed). */
 void scratch_dir_remove(const char *dir);
+
+/* Start `command` with bash in `dir`, in a process group of its own (kill
+ * it whole with kill(-pid, ...)), its stdout into a file in `dir`; its pid,
+ * -1 if it could not be started. */
+pid_t command_start(const char *dir, const char *command);
+
+/* Wait for a started command at most timeout_s, then kill its group; its
+ * stdout (malloc'd) into *output if output. Its exit status, -1 if a
+ * signal or the timeout ended it. */
+int command_finish(pid_t pid, const char *dir, double timeout_s,
+                   char **output);
+
+/* command_start and command_finish of a printf-formatted command. */
+int command_run(const char *dir, double timeout_s, char **output,
+                const char *format, ...) __attribute__((format(printf, 4, 5)));
+
+/* The integer the first row of `sql` gives on a CSV file imported as table
+ * t by the sqlite3 shell, into *value; 0, or -1 if there was no answer. */
+int csv_file_query(const char *csv_path, const char *sql, long long *value);
 
 #endif

@@ -49,64 +49,10 @@ typedef struct fixture {
 
 static fixture the_fixture;
 
-/* Run `command` with bash in `dir`, its stdout into *output (malloc'd),
- * under COMMAND_TIMEOUT_S; returns its exit status, -1 on a timeout. */
-static int run(const char *dir, char **output, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
-static int run(const char *dir, char **output, const char *format, ...)
-{
-    char *command = NULL, *out_path = NULL;
-    va_list ap;
-    va_start(ap, format);
-    assert_true(vasprintf(&command, format, ap) > 0);
-    va_end(ap);
-    assert_true(asprintf(&out_path, "%s/.command-output", dir) > 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (out < 0 || chdir(dir) != 0)
-            _exit(126);
-        dup2(out, 1);
-        setpgid(0, 0); /* so a timeout ends all of it */
-        execl("/bin/bash", "bash", "-c", command, (char *)NULL);
-        _exit(127);
-    }
-    struct timespec start, now;
-    clock_gettime(CLOCK_MONOTONIC, &start);
-    int status = -1, raw = 0;
-    for (;;) {
-        if (waitpid(pid, &raw, WNOHANG) == pid) {
-            status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-            break;
-        }
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        if (now.tv_sec - start.tv_sec > COMMAND_TIMEOUT_S) {
-            print_message("timed out: %s\n", command);
-            kill(-pid, SIGKILL);
-            waitpid(pid, &raw, 0);
-            break;
-        }
-        struct timespec pause = { 0, 20000000 };
-        nanosleep(&pause, NULL);
-    }
-    if (output) {
-        FILE *f = fopen(out_path, "r");
-        size_t size = 0;
-        *output = NULL;
-        FILE *text = open_memstream(output, &size);
-        int c;
-        while (f && text && (c = fgetc(f)) != EOF)
-            fputc(c, text);
-        if (text)
-            fclose(text);
-        if (f)
-            fclose(f);
-    }
-    free(out_path);
-    free(command);
-    return status;
-}
+/* A command with bash in `dir`, killed whole after COMMAND_TIMEOUT_S
+ * (testsupport's command_run). */
+#define run(dir, output, ...)                                                \
+    command_run(dir, COMMAND_TIMEOUT_S, output, __VA_ARGS__)
 
 /* One integer from an SQL query on a database file; ?1 is `text`. */
 static long long query_with(const char *db_path, const char *sql,

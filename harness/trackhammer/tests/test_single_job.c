@@ -27,40 +27,26 @@
 
 #define TIMEOUT_S 60
 
-/* trackhammer with `args` (a shell word list) in `dir`, stdout into *out;
- * its exit status, -1 after a timeout. */
+/* trackhammer with `args` (a shell word list) in `dir`, stdout into *out,
+ * stderr into dir/stderr; its exit status, -1 after a timeout. */
 static int trackhammer(const char *dir, char **out, const char *args)
 {
-    char *command = NULL;
-    assert_true(asprintf(&command, "cd '%s' && timeout -s KILL %d '%s' %s "
-                                   "2>stderr", dir, TIMEOUT_S,
-                         TRACKHAMMER_BIN, args) > 0);
-    FILE *p = popen(command, "r");
-    assert_non_null(p);
-    char buf[4096] = "";
-    size_t n = fread(buf, 1, sizeof buf - 1, p);
-    buf[n] = '\0';
-    int status = pclose(p);
-    free(command);
-    if (out)
-        *out = strdup(buf);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return command_run(dir, TIMEOUT_S, out, "'%s' %s 2>stderr",
+                       TRACKHAMMER_BIN, args);
 }
 
 /* One integer from a query on a CSV file of the run, by the sqlite3 shell. */
 static long long csv_count(const char *run_dir, const char *file,
                            const char *where)
 {
-    char *command = NULL;
-    assert_true(asprintf(&command, "sqlite3 :memory: -cmd '.import --csv "
-                                   "%s/%s t' \"SELECT count(*) FROM t WHERE "
-                                   "%s\"", run_dir, file, where) > 0);
-    FILE *p = popen(command, "r");
-    char line[64] = "";
-    assert_non_null(fgets(line, sizeof line, p));
-    assert_int_equal(pclose(p), 0);
-    free(command);
-    return strtoll(line, NULL, 10);
+    char *path = NULL, *sql = NULL;
+    long long value = 0;
+    assert_true(asprintf(&path, "%s/%s", run_dir, file) > 0);
+    assert_true(asprintf(&sql, "SELECT count(*) FROM t WHERE %s", where) > 0);
+    assert_int_equal(csv_file_query(path, sql, &value), 0);
+    free(path);
+    free(sql);
+    return value;
 }
 
 static void test_bad_step_command_lines_exit_2(void **state)
@@ -135,12 +121,12 @@ static void test_killed_and_missing_jobs_merge(void **state)
 
     /* Job 0 in its own process group, killed whole (as PBS does) once its
      * mark_running is in the database; jobs 1 and 2 never run. */
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        setpgid(0, 0);
-        _exit(trackhammer(dir, NULL, args) == 0 ? 0 : 1);
-    }
+    char *command = NULL;
+    assert_true(asprintf(&command, "'%s' %s 2>stderr", TRACKHAMMER_BIN,
+                         args) > 0);
+    pid_t pid = command_start(dir, command);
+    assert_true(pid > 0);
+    free(command);
     char status[32] = "";
     for (int i = 0; i < 500 && strcmp(status, "running") != 0; i++) {
         struct timespec pause = { 0, 20000000 };
@@ -149,8 +135,7 @@ static void test_killed_and_missing_jobs_merge(void **state)
     }
     assert_string_equal(status, "running");
     kill(-pid, SIGKILL);
-    int raw;
-    waitpid(pid, &raw, 0);
+    assert_int_equal(command_finish(pid, dir, TIMEOUT_S, NULL), -1);
 
     char *merged = NULL;
     assert_int_equal(trackhammer(dir, &merged, "--merge out/*/ -q"), 0);
