@@ -75,19 +75,28 @@ static int synthetic_rows(fit_row *rows)
     return 4;
 }
 
+/* The synthetic rows with "published" counts of 200000 jobs each, drawn
+ * with a fixed seed at the given multipliers; how many rows. */
+static int synthetic_counts(fit_row *rows,
+                            const double multipliers[FAULT_GROUP_COUNT],
+                            uint64_t seed)
+{
+    int count = synthetic_rows(rows);
+    for (int j = 0; j < count; j++) {
+        rows[j].published_jobs = 200000;
+        rows[j].published_failures =
+            draw_binomial(&seed, rows[j].published_jobs,
+                          fit_row_probability(&rows[j], multipliers));
+    }
+    return count;
+}
+
 static void test_fit_recovers_known_multipliers(void **state)
 {
     (void)state;
     static const double truth[FAULT_GROUP_COUNT] = {2.0, 0.5, 1.5};
     fit_row rows[FIT_MAX_ROWS];
-    int count = synthetic_rows(rows);
-    uint64_t seed = 20261125;
-    for (int j = 0; j < count; j++) {
-        rows[j].published_jobs = 200000;
-        rows[j].published_failures =
-            draw_binomial(&seed, rows[j].published_jobs,
-                          fit_row_probability(&rows[j], truth));
-    }
+    int count = synthetic_counts(rows, truth, 20261125);
     fit_result fit;
     char err[256] = "";
     assert_int_equal(fit_scales(rows, count, NULL, &fit, err, sizeof err), 0);
@@ -119,14 +128,7 @@ static void test_counts_from_other_multipliers_are_not_recovered(void **state)
     static const double drawn[FAULT_GROUP_COUNT] = {0.5, 2.0, 1.0};
     static const double other[FAULT_GROUP_COUNT] = {2.0, 0.5, 1.5};
     fit_row rows[FIT_MAX_ROWS];
-    int count = synthetic_rows(rows);
-    uint64_t seed = 7;
-    for (int j = 0; j < count; j++) {
-        rows[j].published_jobs = 200000;
-        rows[j].published_failures =
-            draw_binomial(&seed, rows[j].published_jobs,
-                          fit_row_probability(&rows[j], drawn));
-    }
+    int count = synthetic_counts(rows, drawn, 7);
     fit_result fit;
     char err[256] = "";
     assert_int_equal(fit_scales(rows, count, NULL, &fit, err, sizeof err), 0);
@@ -271,19 +273,7 @@ static void test_codes_map_to_the_classes_that_produce_them(void **state)
  * status, -1 after a timeout. */
 static int run_in(const char *dir, char **out, const char *command)
 {
-    char *line = NULL;
-    assert_true(asprintf(&line, "cd '%s' && timeout -s KILL %d %s 2>>stderr",
-                         dir, TIMEOUT_S, command) > 0);
-    FILE *p = popen(line, "r");
-    assert_non_null(p);
-    char buf[8192] = "";
-    size_t n = fread(buf, 1, sizeof buf - 1, p);
-    buf[n] = '\0';
-    int status = pclose(p);
-    free(line);
-    if (out)
-        *out = strdup(buf);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return command_run(dir, TIMEOUT_S, out, "%s 2>>stderr", command);
 }
 
 /* One round of one delete-off job under fault model `model`, through the

@@ -182,20 +182,13 @@ static void run_ok(run *r, const char *const *args)
  * small query over the file loaded into an in-memory table. */
 static long long csv_query(const run *r, const char *file, const char *sql)
 {
-    char *path = NULL, *cmd = NULL;
+    char *path = NULL;
+    long long value = 0;
     assert_true(asprintf(&path, "%s/%s", r->results, file) > 0);
-    assert_true(asprintf(&cmd, "sqlite3 :memory: -cmd '.import --csv %s t' "
-                               "\"%s\"", path, sql) > 0);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    char line[256] = "";
-    if (fgets(line, sizeof line, p) == NULL)
+    if (csv_file_query(path, sql, &value) != 0)
         fail_msg("no answer to %s on %s", sql, path);
-    int rc = pclose(p);
-    assert_int_equal(rc, 0);
     free(path);
-    free(cmd);
-    return strtoll(line, NULL, 10);
+    return value;
 }
 
 static void test_fsync_faults_fail_delete_normal_only(void **state)
@@ -387,22 +380,24 @@ static void test_python_job_under_the_model(void **state)
 static void test_foreign_job_without_status_line_fails(void **state)
 {
     (void)state;
-    run r;
-    const char *args[] = {
-        "-n", "2", "-p", "delete-off", "--job-cmd",
-        "echo garbage > \"$TRACKHAMMER_OUTCOME\"; exit 0", NULL };
-    run_ok(&r, args);
-    assert_int_equal(csv_query(&r, "jobs.csv",
-        "SELECT count(*) FROM t WHERE outcome='failed' AND message="
-        "'job exited with status 0 and no status line'"), 2);
-    run_free(&r);
-    const char *exits_3[] = { "-n", "2", "-p", "delete-off", "--job-cmd",
-                              "exit 3", NULL };
-    run_ok(&r, exits_3);
-    assert_int_equal(csv_query(&r, "jobs.csv",
-        "SELECT count(*) FROM t WHERE outcome='failed' AND message="
-        "'job exited with status 3 and no status line'"), 2);
-    run_free(&r);
+    static const struct {
+        const char *job, *count_failed;
+    } cases[] = {
+        { "echo garbage > \"$TRACKHAMMER_OUTCOME\"; exit 0",
+          "SELECT count(*) FROM t WHERE outcome='failed' AND message="
+          "'job exited with status 0 and no status line'" },
+        { "exit 3",
+          "SELECT count(*) FROM t WHERE outcome='failed' AND message="
+          "'job exited with status 3 and no status line'" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        run r;
+        const char *args[] = { "-n", "2", "-p", "delete-off", "--job-cmd",
+                               cases[i].job, NULL };
+        run_ok(&r, args);
+        assert_int_equal(csv_query(&r, "jobs.csv", cases[i].count_failed), 2);
+        run_free(&r);
+    }
 }
 
 static void test_bad_command_lines_exit_2(void **state)
