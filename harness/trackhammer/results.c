@@ -10,10 +10,12 @@
  */
 #include "trackhammer.h"
 
+#include <errno.h>
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 const char *outcome_name(job_outcome outcome)
@@ -112,15 +114,41 @@ void results_json_text(FILE *f, const char *text)
     fputc('"', f);
 }
 
+/* How many "-N" suffixes a run tries before it gives up on a name: runs
+ * started in one second with one seed (--seed, or a plan's) are few. */
+#define RUN_DIR_ATTEMPTS 100
+
+/* mkdir, not mkdir -p: the directory is this run's only if this call made
+ * it. Two runs started in the same second with the same seed would
+ * otherwise share one directory, the second overwriting the first's files
+ * (and a single-job run would find the other run's job records). mkdir is
+ * atomic on a shared file system too, so jobs on several nodes cannot
+ * claim one name. */
 bool results_new_dir(const options *o, char *dir, size_t dir_size, char *err,
                      size_t err_size)
 {
     char stamp[32];
     time_t now = time(NULL);
     strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", localtime(&now));
-    text_format(dir, dir_size, "%s/%s-%llu", o->output_dir, stamp,
-             (unsigned long long)(o->seed % 100000));
-    return make_directories(dir, "results directory", err, err_size);
+    for (int attempt = 1; attempt <= RUN_DIR_ATTEMPTS; attempt++) {
+        if (attempt == 1)
+            text_format(dir, dir_size, "%s/%s-%llu", o->output_dir, stamp,
+                        (unsigned long long)(o->seed % 100000));
+        else
+            text_format(dir, dir_size, "%s/%s-%llu-%d", o->output_dir, stamp,
+                        (unsigned long long)(o->seed % 100000), attempt);
+        if (mkdir(dir, 0777) == 0)
+            return true;
+        if (errno != EEXIST) {
+            text_format(err, err_size, "cannot create the results directory "
+                        "'%s': %s", dir, strerror(errno));
+            return false;
+        }
+    }
+    text_format(err, err_size, "cannot find a new results directory: '%s' "
+                "and %d more names like it exist already", dir,
+                RUN_DIR_ATTEMPTS - 1);
+    return false;
 }
 
 int results_open(results *res, const options *o, char *err, size_t err_size)

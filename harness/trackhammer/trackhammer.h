@@ -261,7 +261,8 @@ typedef struct results {
     FILE *jobs_csv, *rounds_csv, *faults_csv, *ops_csv;
 } results;
 
-/* A new results directory OUTPUT/<date>-<time>-<seed> (made), into dir. */
+/* A new results directory OUTPUT/<date>-<time>-<seed>, or with "-2",
+ * "-3"... when that exists: made by this call, never shared; into dir. */
 bool results_new_dir(const options *o, char *dir, size_t dir_size, char *err,
                      size_t err_size);
 /* The result files, in a new directory (results_open) or in `dir`. */

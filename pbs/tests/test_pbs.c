@@ -107,6 +107,26 @@ static char *load_in_report(const char *run_dir)
     return report_db;
 }
 
+/* Assert that `sql` counts `expected` on the report's database; if not,
+ * fail showing every job's row and the jobs' batch logs, so a failure on
+ * a CI machine says what the jobs did. */
+static void assert_count(const char *report_db, const char *sql,
+                         long long expected)
+{
+    long long got = query(report_db, sql);
+    if (got == expected)
+        return;
+    char *rows = NULL, *logs = NULL;
+    run(the_fixture.dir, &rows, "sqlite3 -line '%s' \"SELECT job, outcome, "
+        "signal, failed_op, code_name, message, last_ack, in_flight, "
+        "verdict, wall_s FROM jobs ORDER BY run_id, round, job\" 2>&1",
+        report_db);
+    run(the_fixture.dir, &logs, "tail -n 20 th-*.o* th-*.out trackhammer*.o* "
+        "trackhammer-*.out 2>&1");
+    fail_msg("%s: %lld, expected %lld\n-- jobs --\n%s\n-- logs --\n%s", sql,
+             got, expected, rows ? rows : "", logs ? logs : "");
+}
+
 /* What every run here must show, whatever the topology: one round of
  * JOBS jobs of `profile`, verified: integrity ok, nothing acknowledged
  * lost; every job failed at mark_running with an fsync error
@@ -116,9 +136,9 @@ static void assert_mechanism(const char *report_db, const char *profile)
     char sql[512];
     snprintf(sql, sizeof sql, "SELECT count(*) FROM jobs WHERE profile='%s'",
              profile);
-    assert_int_equal(query(report_db, sql), JOBS);
-    assert_int_equal(query(report_db, "SELECT count(*) FROM rounds WHERE "
-                                      "integrity<>'ok' OR lost_updates<>0"), 0);
+    assert_count(report_db, sql, JOBS);
+    assert_count(report_db, "SELECT count(*) FROM rounds WHERE "
+                            "integrity<>'ok' OR lost_updates<>0", 0);
     if (strcmp(profile, "delete-normal") == 0)
         snprintf(sql, sizeof sql, "SELECT count(*) FROM jobs WHERE "
                  "profile='%s' AND outcome='failed' AND failed_op="
@@ -127,7 +147,7 @@ static void assert_mechanism(const char *report_db, const char *profile)
         snprintf(sql, sizeof sql, "SELECT count(*) FROM jobs WHERE "
                  "profile='%s' AND outcome='ok' AND last_ack='mark_completed' "
                  "AND verdict='ok'", profile);
-    assert_int_equal(query(report_db, sql), JOBS);
+    assert_count(report_db, sql, JOBS);
 }
 
 /* How many of the run's tasks the database holds completed. */
@@ -231,15 +251,14 @@ static void mpi_job(const char *submit, const char *wait_for,
     assert_int_equal(status, 0);
     run_dir[strcspn(run_dir, "\n")] = '\0';
     char *report_db = load_in_report(run_dir);
-    assert_int_equal(query(report_db, "SELECT count(*) FROM rounds"), 2);
-    assert_int_equal(query(report_db, "SELECT count(*) FROM rounds WHERE "
-                                      "integrity<>'ok' OR lost_updates<>0"), 0);
-    assert_int_equal(query(report_db, "SELECT count(*) FROM jobs WHERE "
-                                      "profile='delete-normal' AND code_name="
-                                      "'SQLITE_IOERR_FSYNC'"), JOBS);
-    assert_int_equal(query(report_db, "SELECT count(*) FROM jobs WHERE "
-                                      "profile='delete-off' AND outcome='ok'"),
-                     JOBS);
+    assert_count(report_db, "SELECT count(*) FROM rounds", 2);
+    assert_count(report_db, "SELECT count(*) FROM rounds WHERE "
+                            "integrity<>'ok' OR lost_updates<>0", 0);
+    assert_count(report_db, "SELECT count(*) FROM jobs WHERE profile="
+                            "'delete-normal' AND code_name="
+                            "'SQLITE_IOERR_FSYNC'", JOBS);
+    assert_count(report_db, "SELECT count(*) FROM jobs WHERE profile="
+                            "'delete-off' AND outcome='ok'", JOBS);
     free(report_db);
     free(run_dir);
 }

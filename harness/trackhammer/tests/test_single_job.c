@@ -4,7 +4,9 @@
  * place exactly: bad command lines exit 2, a job SIGKILLed from outside
  * (as PBS kills at walltime or qdel) is counted killed from the record it
  * left, and a job that never ran counts as pending; verification still
- * holds the database to every acknowledged write. Every command is bounded.
+ * holds the database to every acknowledged write; runs prepared in the
+ * same second with the same seed never share a directory. Every command
+ * is bounded.
  */
 #define _GNU_SOURCE /* asprintf */
 #include <fcntl.h>
@@ -157,11 +159,46 @@ static void test_killed_and_missing_jobs_merge(void **state)
     free(dir);
 }
 
+/* Runs prepared in one second with one seed (a fixed --seed, as the batch
+ * tests and a rerun use) each get a directory of their own: sharing one,
+ * the second run's jobs found the first's records and failed as reruns.
+ * Four prepares take well under a second, so two of them share a second
+ * and one name must have been taken with a suffix. */
+static void test_runs_in_one_second_get_their_own_directories(void **state)
+{
+    (void)state;
+    char *dir = scratch_dir_make("th-single");
+    assert_non_null(dir);
+    char *db = NULL, *printed = NULL;
+    assert_true(asprintf(&db, "%s/db", dir) > 0);
+    assert_int_equal(mkdir(db, 0777), 0);
+    assert_int_equal(command_run(dir, TIMEOUT_S, &printed, "for i in 1 2 3 4; "
+                                 "do '%s' --prepare -n 2 -p delete-off -d db "
+                                 "-o out -s 7 -q || exit 1; done 2>stderr",
+                                 TRACKHAMMER_BIN), 0);
+    char *listed = NULL;
+    assert_int_equal(command_run(dir, TIMEOUT_S, &listed, "ls out/*/plan | "
+                                 "wc -l; ls -d out/*-7-2 | wc -l; echo '%s' | "
+                                 "sort -u | grep -c .", printed), 0);
+    long plans = -1, suffixed = -1, distinct = -1;
+    assert_int_equal(sscanf(listed, "%ld %ld %ld", &plans, &suffixed,
+                            &distinct), 3);
+    assert_int_equal(plans, 4);
+    assert_int_equal(suffixed, 1);
+    assert_int_equal(distinct, 4);
+    free(listed);
+    free(printed);
+    free(db);
+    scratch_dir_remove(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_step_command_lines_exit_2),
         cmocka_unit_test(test_killed_and_missing_jobs_merge),
+        cmocka_unit_test(test_runs_in_one_second_get_their_own_directories),
     };
     return cmocka_run_group_tests_name("single-job topology", tests, NULL,
                                        NULL);
