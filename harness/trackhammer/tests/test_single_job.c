@@ -51,11 +51,30 @@ static long long csv_count(const char *run_dir, const char *file,
     return value;
 }
 
+/* Each test's scratch directory, with db/ in it for the database. */
+static int setup(void **state)
+{
+    char *dir = scratch_dir_make("th-single"), *db = NULL;
+    if (dir == NULL || asprintf(&db, "%s/db", dir) < 0 || mkdir(db, 0777) != 0) {
+        free(db);
+        free(dir);
+        return -1;
+    }
+    free(db);
+    *state = dir;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    scratch_dir_remove(*state);
+    free(*state);
+    return 0;
+}
+
 static void test_bad_step_command_lines_exit_2(void **state)
 {
-    (void)state;
-    char *dir = scratch_dir_make("th-single");
-    assert_non_null(dir);
+    const char *dir = *state;
     static const struct {
         const char *args, *words;
     } cases[] = {
@@ -81,8 +100,6 @@ static void test_bad_step_command_lines_exit_2(void **state)
         if (status != 2 || strstr(err, cases[i].words) == NULL)
             fail_msg("'%s': status %d, stderr: %s", cases[i].args, status, err);
     }
-    scratch_dir_remove(dir);
-    free(dir);
 }
 
 /* The task's status in the run's database. */
@@ -108,12 +125,8 @@ static void task_status(const char *dir, const char *variable, char *out,
 
 static void test_killed_and_missing_jobs_merge(void **state)
 {
-    (void)state;
-    char *dir = scratch_dir_make("th-single");
-    assert_non_null(dir);
-    char *db = NULL, *run_dir = NULL;
-    assert_true(asprintf(&db, "%s/db", dir) > 0);
-    assert_int_equal(mkdir(db, 0777), 0);
+    const char *dir = *state;
+    char *run_dir = NULL;
     /* Three jobs, 30 s of work at scale 1, no fault model. */
     assert_int_equal(trackhammer(dir, &run_dir, "--prepare -n 3 -p delete-off "
                                  "-d db -o out -s 3 -W 30 -j 0 -q"), 0);
@@ -154,51 +167,44 @@ static void test_killed_and_missing_jobs_merge(void **state)
                                "killed='1'"), 1);
     free(args);
     free(run_dir);
-    free(db);
-    scratch_dir_remove(dir);
-    free(dir);
 }
 
 /* Runs prepared in one second with one seed (a fixed --seed, as the batch
  * tests and a rerun use) each get a directory of their own: sharing one,
  * the second run's jobs found the first's records and failed as reruns.
- * Four prepares take well under a second, so two of them share a second
- * and one name must have been taken with a suffix. */
+ * Four prepares take well under a second, so at least two of them share
+ * a second and a name must have been taken with a suffix. */
 static void test_runs_in_one_second_get_their_own_directories(void **state)
 {
-    (void)state;
-    char *dir = scratch_dir_make("th-single");
-    assert_non_null(dir);
-    char *db = NULL, *printed = NULL;
-    assert_true(asprintf(&db, "%s/db", dir) > 0);
-    assert_int_equal(mkdir(db, 0777), 0);
+    const char *dir = *state;
+    char *printed = NULL;
     assert_int_equal(command_run(dir, TIMEOUT_S, &printed, "for i in 1 2 3 4; "
                                  "do '%s' --prepare -n 2 -p delete-off -d db "
                                  "-o out -s 7 -q || exit 1; done 2>stderr",
                                  TRACKHAMMER_BIN), 0);
     char *listed = NULL;
     assert_int_equal(command_run(dir, TIMEOUT_S, &listed, "ls out/*/plan | "
-                                 "wc -l; ls -d out/*-7-2 | wc -l; echo '%s' | "
-                                 "sort -u | grep -c .", printed), 0);
+                                 "wc -l; ls -d out/*-7-2 2>/dev/null | wc -l; "
+                                 "echo '%s' | sort -u | grep -c .", printed),
+                     0);
     long plans = -1, suffixed = -1, distinct = -1;
     assert_int_equal(sscanf(listed, "%ld %ld %ld", &plans, &suffixed,
                             &distinct), 3);
     assert_int_equal(plans, 4);
-    assert_int_equal(suffixed, 1);
+    assert_true(suffixed >= 1); /* 2 if the four straddled a second */
     assert_int_equal(distinct, 4);
     free(listed);
     free(printed);
-    free(db);
-    scratch_dir_remove(dir);
-    free(dir);
 }
+
+#define SCRATCH_TEST(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bad_step_command_lines_exit_2),
-        cmocka_unit_test(test_killed_and_missing_jobs_merge),
-        cmocka_unit_test(test_runs_in_one_second_get_their_own_directories),
+        SCRATCH_TEST(test_bad_step_command_lines_exit_2),
+        SCRATCH_TEST(test_killed_and_missing_jobs_merge),
+        SCRATCH_TEST(test_runs_in_one_second_get_their_own_directories),
     };
     return cmocka_run_group_tests_name("single-job topology", tests, NULL,
                                        NULL);
