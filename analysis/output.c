@@ -19,26 +19,11 @@ static void csv_string(FILE *f, const unsigned char *text)
     fputc('"', f);
 }
 
-static void json_string(FILE *f, const unsigned char *text)
-{
-    fputc('"', f);
-    for (const unsigned char *p = text; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(f, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(f, "\\u%04x", *p);
-        else
-            fputc(*p, f);
-    }
-    fputc('"', f);
-}
-
-/* Column c of the row as a CSV field or a JSON value. */
-static void write_value(FILE *f, sqlite3_stmt *stmt, int c, bool json)
+/* Column c of the row as a CSV field. */
+static void write_csv_value(FILE *f, sqlite3_stmt *stmt, int c)
 {
     switch (sqlite3_column_type(stmt, c)) {
     case SQLITE_NULL:
-        fputs(json ? "null" : "", f);
         return;
     case SQLITE_INTEGER:
         fprintf(f, "%lld", sqlite3_column_int64(stmt, c));
@@ -47,7 +32,7 @@ static void write_value(FILE *f, sqlite3_stmt *stmt, int c, bool json)
         fprintf(f, "%.10g", sqlite3_column_double(stmt, c));
         return;
     default:
-        (json ? json_string : csv_string)(f, sqlite3_column_text(stmt, c));
+        csv_string(f, sqlite3_column_text(stmt, c));
     }
 }
 
@@ -64,35 +49,59 @@ static bool is_view(sqlite3 *db, const char *name)
     return view;
 }
 
+/* "SELECT json_object('a', "a", ...) FROM table ORDER ...": each row of
+ * `table` as a JSON object, quoted by SQLite's JSON functions. `columns`
+ * is a statement over the table, for its column names. */
+static char *json_rows_sql(sqlite3_stmt *columns, const char *from)
+{
+    sqlite3_str *sql = sqlite3_str_new(NULL);
+    sqlite3_str_appendall(sql, "SELECT json_object(");
+    for (int c = 0; c < sqlite3_column_count(columns); c++) {
+        const char *name = sqlite3_column_name(columns, c);
+        sqlite3_str_appendf(sql, "%s%Q, \"%w\"", c ? ", " : "", name, name);
+    }
+    sqlite3_str_appendf(sql, ") %s", from);
+    return sqlite3_str_finish(sql);
+}
+
 /* One table or view: CSV into `csv`, a JSON array into `json`. Tables keep
  * the order their query gave them; a view has no rowid to keep it by. */
 static int write_table(sqlite3 *db, const char *table, FILE *csv, FILE *json)
 {
-    char *sql = sqlite3_mprintf("SELECT * FROM \"%w\"%s", table,
-                                is_view(db, table) ? "" : " ORDER BY rowid");
-    sqlite3_stmt *stmt = NULL;
+    char *from = sqlite3_mprintf("FROM \"%w\"%s", table,
+                                 is_view(db, table) ? "" : " ORDER BY rowid");
+    char *sql = from ? sqlite3_mprintf("SELECT * %s", from) : NULL;
+    sqlite3_stmt *stmt = NULL, *objects = NULL;
     int rc = sql ? sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) : SQLITE_NOMEM;
     sqlite3_free(sql);
-    if (rc != SQLITE_OK)
-        return -1;
-    int columns = sqlite3_column_count(stmt);
-    for (int c = 0; c < columns; c++)
-        fprintf(csv, "%s%s", c ? "," : "", sqlite3_column_name(stmt, c));
-    fputc('\n', csv);
-    fputc('[', json);
-    for (int row = 0; sqlite3_step(stmt) == SQLITE_ROW; row++) {
-        fputs(row ? ",\n    {" : "\n    {", json);
-        for (int c = 0; c < columns; c++) {
-            write_value(csv, stmt, c, false);
-            fputc(c + 1 < columns ? ',' : '\n', csv);
-            fprintf(json, "%s\"%s\": ", c ? ", " : "",
-                    sqlite3_column_name(stmt, c));
-            write_value(json, stmt, c, true);
-        }
-        fputc('}', json);
+    sql = rc == SQLITE_OK ? json_rows_sql(stmt, from) : NULL;
+    if (rc == SQLITE_OK)
+        rc = sql ? sqlite3_prepare_v2(db, sql, -1, &objects, NULL)
+                 : SQLITE_NOMEM;
+    sqlite3_free(sql);
+    sqlite3_free(from);
+    if (rc == SQLITE_OK) {
+        int columns = sqlite3_column_count(stmt);
+        for (int c = 0; c < columns; c++)
+            fprintf(csv, "%s%s", c ? "," : "", sqlite3_column_name(stmt, c));
+        fputc('\n', csv);
+        while (sqlite3_step(stmt) == SQLITE_ROW)
+            for (int c = 0; c < columns; c++) {
+                write_csv_value(csv, stmt, c);
+                fputc(c + 1 < columns ? ',' : '\n', csv);
+            }
+        fputc('[', json);
+        for (int row = 0; sqlite3_step(objects) == SQLITE_ROW; row++)
+            fprintf(json, "%s%s", row ? ",\n    " : "\n    ",
+                    (const char *)sqlite3_column_text(objects, 0));
+        fputs("\n  ]", json);
     }
-    fputs("\n  ]", json);
-    return sqlite3_finalize(stmt) == SQLITE_OK ? 0 : -1;
+    /* A step that failed ended its loop early; finalize says so. */
+    int rows_rc = sqlite3_finalize(stmt);
+    int objects_rc = sqlite3_finalize(objects);
+    return rc == SQLITE_OK && rows_rc == SQLITE_OK && objects_rc == SQLITE_OK
+               ? 0
+               : -1;
 }
 
 static FILE *open_in(const char *dir, const char *name, char *err,

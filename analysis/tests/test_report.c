@@ -493,6 +493,32 @@ static void test_output_files(void **state)
     sqlite3_close(db);
 }
 
+/* A message no JSON writer may copy as it is: a quote, a backslash, a
+ * newline, a tab and a control character. */
+#define HOSTILE_MESSAGE_SQL                                                  \
+    "'say \"no\" to C:\\x' || char(10) || 'then' || char(9) || char(1)"
+
+/* report.json's strings read back as they were, whatever they hold. */
+static void test_output_json_quoting(void **state)
+{
+    const char *dir = *state;
+    sqlite3 *db = report_db(RUN_SMALL);
+    assert_int_equal(sqlite3_exec(db, "UPDATE jobs SET message = "
+                                  HOSTILE_MESSAGE_SQL " WHERE rowid = "
+                                  "(SELECT min(rowid) FROM jobs)", NULL, NULL,
+                                  NULL), SQLITE_OK);
+    char err[ERR_MAX] = "";
+    assert_int_equal(output_write(db, dir, err, sizeof err), 0);
+    char *json = file_text(dir, "report.json");
+    assert_int_equal(count_rows(db, "SELECT json_valid(?)", json), 1);
+    assert_int_equal(count_rows(db, "SELECT count(*) FROM json_each(?, "
+                                "'$.job_classes') WHERE json_extract(value, "
+                                "'$.message') = " HOSTILE_MESSAGE_SQL, json),
+                     1);
+    free(json);
+    sqlite3_close(db);
+}
+
 /* A copy of a results directory in `dir` whose summary says it ran at
  * time scale 1 (the fixtures ran at 0.01). */
 static char *copy_at_scale_one(const char *from, const char *dir)
@@ -687,6 +713,8 @@ int main(void)
         cmocka_unit_test(test_scale_agreement_needs_two_scales),
         cmocka_unit_test_setup_teardown(test_output_files, make_scratch,
                                         remove_scratch),
+        cmocka_unit_test_setup_teardown(test_output_json_quoting,
+                                        make_scratch, remove_scratch),
         cmocka_unit_test_setup_teardown(test_program_exit_statuses,
                                         make_scratch, remove_scratch),
         cmocka_unit_test_setup_teardown(test_program_out_dir, make_scratch,
