@@ -172,26 +172,30 @@ static void test_killed_and_missing_jobs_merge(void **state)
 /* Runs prepared in one second with one seed (a fixed --seed, as the batch
  * tests and a rerun use) each get a directory of their own: sharing one,
  * the second run's jobs found the first's records and failed as reruns.
- * Four prepares take well under a second, so at least two of them share
- * a second and a name must have been taken with a suffix. */
+ * Every first-choice name of the next TIMEOUT_S seconds is taken before
+ * the four prepares start, so each must take a suffixed name, and no two
+ * the same one. */
 static void test_runs_in_one_second_get_their_own_directories(void **state)
 {
     const char *dir = *state;
     char *printed = NULL;
-    assert_int_equal(command_run(dir, TIMEOUT_S, &printed, "for i in 1 2 3 4; "
-                                 "do '%s' --prepare -n 2 -p delete-off -d db "
-                                 "-o out -s 7 -q || exit 1; done 2>stderr",
+    assert_int_equal(command_run(dir, TIMEOUT_S, &printed, "now=$(date +%%s); "
+                                 "for s in $(seq 0 %d); do mkdir -p out/$(date "
+                                 "-d @$((now + s)) +%%Y%%m%%d-%%H%%M%%S)-7; "
+                                 "done; for i in 1 2 3 4; do '%s' --prepare "
+                                 "-n 2 -p delete-off -d db -o out -s 7 -q || "
+                                 "exit 1; done 2>stderr", TIMEOUT_S,
                                  TRACKHAMMER_BIN), 0);
     char *listed = NULL;
     assert_int_equal(command_run(dir, TIMEOUT_S, &listed, "ls out/*/plan | "
-                                 "wc -l; ls -d out/*-7-2 2>/dev/null | wc -l; "
-                                 "echo '%s' | sort -u | grep -c .", printed),
-                     0);
+                                 "wc -l; echo '%s' | grep -c -- '-7-[0-9][0-9]*$'; "
+                                 "echo '%s' | sort -u | grep -c .", printed,
+                                 printed), 0);
     long plans = -1, suffixed = -1, distinct = -1;
     assert_int_equal(sscanf(listed, "%ld %ld %ld", &plans, &suffixed,
                             &distinct), 3);
     assert_int_equal(plans, 4);
-    assert_true(suffixed >= 1); /* 2 if the four straddled a second */
+    assert_int_equal(suffixed, 4);
     assert_int_equal(distinct, 4);
     free(listed);
     free(printed);
