@@ -5,7 +5,10 @@
 #
 # Run on the login node, from the top of the trackhammer checkout:
 #   TH_JOBS=71 TH_PROFILE=delete-off TH_DB_DIR=/scratch/ab12/$USER/th \
-#   TH_SUBMIT_ARGS="-P ab12 -l storage=scratch/ab12" pbs/submit-jobs.sh pbs
+#   TH_SUBMIT_ARGS="-P ab12 -l storage=scratch/ab12+gdata/ab12" pbs/submit-jobs.sh pbs
+# single-job.pbs and merge.pbs name the placeholder project CHANGE_ME in
+# their -P and -l storage= directives: give yours in TH_SUBMIT_ARGS (qsub's
+# command line wins over the directives) or replace it in the scripts.
 #
 # Steps:
 #   1. trackhammer --prepare (the batch driver, here): a fresh database with
@@ -25,7 +28,7 @@
 #   TH_JOBS         jobs, one per task                   [71]
 #   TH_PROFILE      the tracker profile of the round     [delete-off]
 #   TH_SUBMIT_ARGS  options for every qsub/sbatch, e.g. "-P ab12 -l
-#                   storage=scratch/ab12" or "-A ab12 -p work"
+#                   storage=scratch/ab12+gdata/ab12" or "-A ab12 -p work"
 # Prints the run directory and the merge job's id, and writes every job id
 # to RUN_DIR/batch-jobs. Exit status 0 when all were submitted; if a
 # submission fails, the jobs already submitted are deleted.

@@ -4,7 +4,8 @@
 # (PBS_STANDIN_SPOOL, default ${TMPDIR:-/tmp}/pbs-standin-$(id -un)):
 #   state        H held, Q queued, R running, F finished
 #   exit_status  as PBS reports it: the script's status, 256+N after signal N
-#   name queue ncpus walltime depend workdir out err script env jobpid
+#   name queue ncpus walltime project resources depend workdir out err
+#   script env jobpid
 # Every file is written whole and renamed into place, so a reader never
 # sees half a value.
 

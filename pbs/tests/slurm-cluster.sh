@@ -5,9 +5,16 @@
 #   start  writes DIR/slurm.conf and a munge key, starts munged, slurmctld
 #          and slurmd (as the calling user: root in CI), and waits (bounded,
 #          60 s) until the node is idle. Prints the lines to source for the
-#          client commands (SLURM_CONF=...). Status 0 ready; 3 when slurmctld
-#          cannot start here (the reason on stderr: the tests skip); 1 when
-#          something else went wrong (the daemons started are stopped).
+#          client commands (SLURM_CONF=...). Status 0 ready; 3 when a local
+#          Slurm cannot run here, for one of exactly three reasons, each
+#          with its own one-line message on stderr ("slurm-cluster: ...",
+#          the last line; the tests skip and show it):
+#            - munged, slurmctld or slurmd is not installed;
+#            - munged does not start (Slurm's authentication);
+#            - slurmctld does not start;
+#          1 when anything else went wrong (slurmd does not start, the node
+#          does not become idle): the tests fail. The daemons started are
+#          stopped in either case.
 #   stop   stops every daemon started in DIR by its pid file, SIGKILL after
 #          5 s, and waits for them to go.
 #
@@ -46,7 +53,7 @@ fi
 
 for program in munged slurmctld slurmd; do
     command -v "$program" >/dev/null || [ -x "/usr/sbin/$program" ] || {
-        echo "slurm-cluster: $program is not installed (apt-get install slurm-wlm munge)" >&2
+        echo "slurm-cluster: $program is not installed (apt-get install slurm-wlm munge), so no local Slurm can run" >&2
         exit 3
     }
 done
@@ -62,8 +69,9 @@ head -c 1024 /dev/urandom >"$dir/munge/munge.key"
 chmod 400 "$dir/munge/munge.key"
 munged --key-file="$dir/munge/munge.key" --socket="$dir/munge/munge.socket" \
     --pid-file="$dir/munged.pid" --log-file="$dir/log/munged.log" \
-    --seed-file="$dir/munge/munge.seed" --force >/dev/null 2>&1 || {
-    echo "slurm-cluster: munged did not start: $(tail -n 3 "$dir/log/munged.log" 2>/dev/null)" >&2
+    --seed-file="$dir/munge/munge.seed" --force >"$dir/log/munged.out" 2>&1 || {
+    echo "slurm-cluster: munged (Slurm's authentication) did not start, so slurmctld cannot: $(tail -q -n 3 "$dir/log/munged.out" "$dir/log/munged.log" 2>/dev/null | tr '\n' ' ')" >&2
+    stop_daemons
     exit 3
 }
 
@@ -108,7 +116,7 @@ slurmctld -c -f "$SLURM_CONF" >"$dir/log/slurmctld.out" 2>&1
 started=$?
 sleep 0.5
 if [ $started -ne 0 ] || ! { [ -f "$dir/slurmctld.pid" ] && kill -0 "$(cat "$dir/slurmctld.pid")" 2>/dev/null; }; then
-    echo "slurm-cluster: slurmctld cannot start here: $(tail -n 3 "$dir/log/slurmctld.log" "$dir/log/slurmctld.out" 2>/dev/null | tr '\n' ' ')" >&2
+    echo "slurm-cluster: slurmctld did not start: $(tail -q -n 3 "$dir/log/slurmctld.log" "$dir/log/slurmctld.out" 2>/dev/null | tr '\n' ' ')" >&2
     stop_daemons
     exit 3
 fi

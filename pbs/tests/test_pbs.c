@@ -8,9 +8,14 @@
  * every delete-normal job at mark_running with SQLITE_IOERR_FSYNC, and
  * delete-off (no fsync) completes every job. The merged or MPI run must
  * load in th-report, its verification must say integrity ok and no lost
- * update, and its database must hold what the jobs acknowledged. Every
- * command runs under a timeout that kills its process group; the Slurm
- * daemons are stopped by the teardown, which runs even when a test fails.
+ * update, and its database must hold what the jobs acknowledged. The
+ * delete-off jobs of the single-job topology work long enough (3 s) that,
+ * released together, all of them must have been running at one moment.
+ * Parameters given with qsub -v (TH_RANKS, TH_REPEAT) and the Gadi
+ * directives overridden on qsub's command line (-P, -l storage=) must show
+ * in the run and in qstat -f. Every command runs under a timeout that
+ * kills its process group; the Slurm daemons are stopped by the teardown,
+ * which runs even when a test fails.
  */
 #define _GNU_SOURCE /* asprintf, setenv */
 #include <errno.h>
@@ -41,6 +46,13 @@
     "lustre,storm=off,open.p=0,delete.p=0,access.p=0,sync.p=0,read.p=0,"    \
     "write.p=0,truncate.p=0,lock.p=0,shm_open.p=0,shm_map.p=0,sync.p=1"
 #define SMALL_RUN "--seed 5 --time-scale 0.01 --work 1 --start-jitter 0.5 "
+/* The single jobs' work when they must overlap: 300 model s, 3 s real. */
+#define LONG_WORK "--work 300 "
+/* The project the scripts' placeholder directives name, and one to give
+ * on qsub's command line instead. */
+#define PLACEHOLDER_PROJECT "CHANGE_ME"
+#define PROJECT "xy99"
+#define PROJECT_ARGS "-P " PROJECT " -l storage=scratch/" PROJECT "+gdata/" PROJECT
 
 typedef struct fixture {
     char *dir;        /* scratch: db/, out/, the jobs' logs, slurm/ */
@@ -185,19 +197,59 @@ static bool wait_until(const char *job, const char *check, double timeout_s)
     return false;
 }
 
+/* The jobs of a single-job run ran at once: some moment lies inside every
+ * job's life (the latest start is before the earliest end), from the
+ * start_epoch and end_epoch each job recorded (summary.json's
+ * environment.jobs). On failure, every job's times. */
+static void assert_all_overlapped(const char *summary)
+{
+    long long overlap = query_with(":memory:", "SELECT "
+        "max(json_extract(value, '$.start_epoch')) < "
+        "min(json_extract(value, '$.end_epoch')) AND "
+        "min(json_extract(value, '$.start_epoch')) > 0 "
+        "FROM json_each(?1, '$.environment.jobs')", summary);
+    if (overlap == 1)
+        return;
+    sqlite3 *db = NULL;
+    sqlite3_stmt *stmt = NULL;
+    char *times = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&times, &size);
+    assert_non_null(out);
+    assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT printf('job %d (%s): "
+        "%.3f to %.3f', json_extract(value, '$.job'), json_extract(value, "
+        "'$.batch_job_id'), json_extract(value, '$.start_epoch'), "
+        "json_extract(value, '$.end_epoch')) FROM json_each(?1, "
+        "'$.environment.jobs')", -1, &stmt, NULL), SQLITE_OK);
+    sqlite3_bind_text(stmt, 1, summary, -1, SQLITE_STATIC);
+    while (sqlite3_step(stmt) == SQLITE_ROW)
+        fprintf(out, "%s\n", (const char *)sqlite3_column_text(stmt, 0));
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    fclose(out);
+    fail_msg("the %d jobs were not all running at one moment after their "
+             "release (the latest start is not before the earliest end):\n%s",
+             JOBS, times);
+}
+
 /* The single-job topology through `scheduler`: prepare, JOBS held jobs
- * released together, the merge after all of them. */
-static void independent_jobs(const char *scheduler, const char *profile,
-                             const char *fault_args, const char *wait_for,
-                             const char *succeeded,
-                             const char *job_id_pattern)
+ * released together, the merge after all of them, each submitted with
+ * `submit_args` (TH_SUBMIT_ARGS). The delete-off jobs work 3 s each and
+ * must all have run at once. The run directory, malloc'd. */
+static char *independent_jobs(const char *scheduler, const char *profile,
+                              const char *fault_args, const char *submit_args,
+                              const char *wait_for, const char *succeeded,
+                              const char *job_id_pattern)
 {
     char *out = NULL, run_dir[1024], merge[256];
+    bool overlap = strcmp(profile, "delete-off") == 0;
     int status = run(the_fixture.dir, &out,
         "TH_JOBS=%d TH_PROFILE=%s TH_DB_DIR=db-%s-%s TH_OUTPUT=out-%s "
-        "TH_ARGS='" SMALL_RUN "%s' '%s/pbs/submit-jobs.sh' %s",
-        JOBS, profile, scheduler, profile, scheduler, fault_args, TH_HOME,
-        scheduler);
+        "TH_SUBMIT_ARGS='%s' TH_ARGS='" SMALL_RUN "%s%s' "
+        "'%s/pbs/submit-jobs.sh' %s",
+        JOBS, profile, scheduler, profile, scheduler, submit_args,
+        overlap ? LONG_WORK : "", fault_args, TH_HOME, scheduler);
     assert_int_equal(status, 0);
     two_lines(out, run_dir, merge, sizeof run_dir);
     free(out);
@@ -218,6 +270,8 @@ static void independent_jobs(const char *scheduler, const char *profile,
              "AND json_extract(value, '$.fs_type') IS NOT NULL",
              job_id_pattern);
     assert_int_equal(query_with(":memory:", sql, summary), JOBS);
+    if (overlap)
+        assert_all_overlapped(summary);
     free(summary);
     char db_dir[1100];
     snprintf(db_dir, sizeof db_dir, "%s/db-%s-%s", the_fixture.dir, scheduler,
@@ -226,17 +280,22 @@ static void independent_jobs(const char *scheduler, const char *profile,
      * completed, every delete-off task does. */
     assert_completed(db_dir, strcmp(profile, "delete-off") == 0 ? JOBS : 0);
     free(report_db);
+    return strdup(run_dir);
 }
 
-/* The MPI job script: 2 ranks, both profiles, one round each. */
-static void mpi_job(const char *submit, const char *wait_for,
-                    const char *succeeded, const char *scheduler)
+/* Submit an MPI job (`submit` prints its id on its first line), wait for
+ * it, require it succeeded; its id into `id`, and the run directory it
+ * wrote under `output` (malloc'd). */
+static char *mpi_job_run(const char *submit, const char *wait_for,
+                         const char *succeeded, const char *output,
+                         char *id, size_t id_size)
 {
     char *out = NULL;
     int status = run(the_fixture.dir, &out, "%s", submit);
     assert_int_equal(status, 0);
-    char id[256], rest[256];
-    two_lines(out, id, rest, sizeof id);
+    char rest[256];
+    assert_true(id_size <= sizeof rest);
+    two_lines(out, id, rest, id_size);
     free(out);
     if (!wait_until(id, wait_for, COMMAND_TIMEOUT_S))
         fail_msg("the MPI job %s did not finish", id);
@@ -246,10 +305,20 @@ static void mpi_job(const char *submit, const char *wait_for,
         fail_msg("the MPI job %s failed:\n%s", id, log);
     }
     char *run_dir = NULL;
-    status = run(the_fixture.dir, &run_dir, "ls -d \"$PWD\"/out-mpi-%s/*/",
-                 scheduler);
+    status = run(the_fixture.dir, &run_dir, "ls -d \"$PWD\"/%s/*/", output);
     assert_int_equal(status, 0);
     run_dir[strcspn(run_dir, "\n")] = '\0';
+    return run_dir;
+}
+
+/* The MPI job script: 2 ranks, both profiles, one round each. */
+static void mpi_job(const char *submit, const char *wait_for,
+                    const char *succeeded, const char *scheduler)
+{
+    char id[256], output[64];
+    snprintf(output, sizeof output, "out-mpi-%s", scheduler);
+    char *run_dir = mpi_job_run(submit, wait_for, succeeded, output, id,
+                                sizeof id);
     char *report_db = load_in_report(run_dir);
     assert_count(report_db, "SELECT count(*) FROM rounds", 2);
     assert_count(report_db, "SELECT count(*) FROM rounds WHERE "
@@ -261,6 +330,33 @@ static void mpi_job(const char *submit, const char *wait_for,
                             "'delete-off' AND outcome='ok'", JOBS);
     free(report_db);
     free(run_dir);
+}
+
+/* One integer from `sql` on a results CSV file of `run_dir` (table t). */
+static long long csv_count(const char *run_dir, const char *file,
+                           const char *sql)
+{
+    char path[1200];
+    long long value = -1;
+    snprintf(path, sizeof path, "%s/%s", run_dir, file);
+    if (csv_file_query(path, sql, &value) != 0)
+        fail_msg("%s: no answer to %s", path, sql);
+    return value;
+}
+
+/* How many of the stand-in jobs that `ids` (a shell command printing job
+ * ids) names show `line` in qstat -f, exactly. */
+static long long qstat_showing(const char *ids, const char *line)
+{
+    char *out = NULL;
+    int status = run(the_fixture.dir, &out, "n=0; for id in $(%s); do "
+                     "qstat -x -f \"$id\" | grep -qxF '    %s' && "
+                     "n=$((n + 1)); done; echo $n", ids, line);
+    assert_int_equal(status, 0);
+    assert_non_null(out);
+    long long n = strtoll(out, NULL, 10);
+    free(out);
+    return n;
 }
 
 static int setup(void **state)
@@ -308,14 +404,37 @@ static void use_standin(void)
 #define PBS_FINISHED "qstat -x -f \"$JOB\" | grep -q 'job_state = F'"
 #define PBS_SUCCEEDED "qstat -x -f \"$JOB\" | grep -q 'Exit_status = 0$'"
 
+/* The ids of a single-job run's jobs and its merge (RUN_DIR/batch-jobs). */
+#define BATCH_JOBS "sed 's/^merge //' '%s/batch-jobs'"
+
 static void test_pbs_independent_jobs(void **state)
 {
     (void)state;
     use_standin();
-    independent_jobs("pbs", "delete-normal", "-f " FSYNC_FAILS, PBS_FINISHED,
-                     PBS_SUCCEEDED, "*.standin");
-    independent_jobs("pbs", "delete-off", "-f " FSYNC_FAILS, PBS_FINISHED,
-                     PBS_SUCCEEDED, "*.standin");
+    char ids[1400];
+    /* Without -P and -l storage=, the jobs get the placeholders of their
+     * #PBS lines: the stand-in read them. */
+    char *run_dir = independent_jobs("pbs", "delete-normal", "-f " FSYNC_FAILS,
+                                     "", PBS_FINISHED, PBS_SUCCEEDED,
+                                     "*.standin");
+    snprintf(ids, sizeof ids, BATCH_JOBS, run_dir);
+    assert_int_equal(qstat_showing(ids, "project = " PLACEHOLDER_PROJECT),
+                     JOBS + 1);
+    assert_int_equal(qstat_showing(ids, "Resource_List.storage = scratch/"
+                                   PLACEHOLDER_PROJECT "+gdata/"
+                                   PLACEHOLDER_PROJECT), JOBS + 1);
+    free(run_dir);
+    /* With them in TH_SUBMIT_ARGS, qsub's command line wins over the
+     * #PBS lines, resource by resource: mem stays the directive's. */
+    run_dir = independent_jobs("pbs", "delete-off", "-f " FSYNC_FAILS,
+                               PROJECT_ARGS, PBS_FINISHED, PBS_SUCCEEDED,
+                               "*.standin");
+    snprintf(ids, sizeof ids, BATCH_JOBS, run_dir);
+    assert_int_equal(qstat_showing(ids, "project = " PROJECT), JOBS + 1);
+    assert_int_equal(qstat_showing(ids, "Resource_List.storage = scratch/"
+                                   PROJECT "+gdata/" PROJECT), JOBS + 1);
+    assert_int_equal(qstat_showing(ids, "Resource_List.mem = 2GB"), JOBS + 1);
+    free(run_dir);
     /* The jobs ran as PBS runs them: their logs in the submission
      * directory, under their -N names. */
     assert_int_equal(run(the_fixture.dir, NULL, "ls th-job-0.o* th-merge.o* "
@@ -337,6 +456,64 @@ static void test_pbs_mpi_job(void **state)
     mpi_job(submit, PBS_FINISHED, PBS_SUCCEEDED, "pbs");
 }
 
+/* The MPI job's parameters from qsub -v, and Gadi's directives from qsub's
+ * command line: TH_RANKS=3 ranks (not the job's 2 CPUs), one job per rank
+ * (no --jobs), TH_REPEAT=2 rounds (not 1), project and storage given, the
+ * walltime and ncpus replaced, mem left to the script. */
+#define V_RANKS 3
+#define V_REPEAT 2
+#define STR_(x) #x
+#define STR(x) STR_(x)
+static void test_pbs_mpi_job_qsub_overrides(void **state)
+{
+    (void)state;
+    use_standin();
+    char submit[2048];
+    snprintf(submit, sizeof submit,
+             "qsub " PROJECT_ARGS " -l ncpus=2 -l walltime=00:10:00 -v "
+             "\"TH_HOME=%s,TH_BIN=$TH_BIN,TH_DB_DIR=$PWD/db-mpi-v,"
+             "TH_OUTPUT=$PWD/out-mpi-v,TH_PROFILES=delete-off,TH_RANKS=%d,"
+             "TH_REPEAT=%d,TH_MPIRUN_ARGS=--oversubscribe,TH_ARGS='"
+             SMALL_RUN "-f " FSYNC_FAILS "'\" '%s/pbs/trackhammer.pbs' && echo",
+             TH_HOME, V_RANKS, V_REPEAT, TH_HOME);
+    char id[256];
+    char *run_dir = mpi_job_run(submit, PBS_FINISHED, PBS_SUCCEEDED,
+                                "out-mpi-v", id, sizeof id);
+    /* TH_REPEAT rounds of one profile, each of TH_RANKS jobs, all done. */
+    assert_int_equal(csv_count(run_dir, "rounds.csv", "SELECT count(*) FROM "
+                               "t"), V_REPEAT);
+    assert_int_equal(csv_count(run_dir, "rounds.csv", "SELECT count(DISTINCT "
+                               "repeat) FROM t"), V_REPEAT);
+    assert_int_equal(csv_count(run_dir, "rounds.csv", "SELECT count(*) FROM "
+                               "t WHERE profile='delete-off' AND jobs+0 = "
+                               STR(V_RANKS) " AND ok+0 = "
+                               STR(V_RANKS) " AND "
+                               "integrity='ok' AND lost_updates+0 = 0"),
+                     V_REPEAT);
+    assert_int_equal(csv_count(run_dir, "jobs.csv", "SELECT count(*) FROM t "
+                               "WHERE outcome='ok'"), V_RANKS * V_REPEAT);
+    /* The run says so too: TH_RANKS ranks, TH_REPEAT repeats. */
+    char path[1200];
+    snprintf(path, sizeof path, "%s/summary.json", run_dir);
+    char *summary = file_text(path);
+    assert_int_equal(query_with(":memory:", "SELECT json_array_length(?1, "
+                                "'$.environment.ranks')", summary), V_RANKS);
+    assert_int_equal(query_with(":memory:", "SELECT json_extract(?1, "
+                                "'$.repeat')", summary), V_REPEAT);
+    free(summary);
+    /* qsub's command line over the #PBS lines, resource by resource. */
+    char ids[300];
+    snprintf(ids, sizeof ids, "echo '%s'", id);
+    assert_int_equal(qstat_showing(ids, "project = " PROJECT), 1);
+    assert_int_equal(qstat_showing(ids, "Resource_List.storage = scratch/"
+                                   PROJECT "+gdata/" PROJECT), 1);
+    assert_int_equal(qstat_showing(ids, "Resource_List.ncpus = 2"), 1);
+    assert_int_equal(qstat_showing(ids, "Resource_List.walltime = 00:10:00"),
+                     1);
+    assert_int_equal(qstat_showing(ids, "Resource_List.mem = 64GB"), 1);
+    free(run_dir);
+}
+
 #define SLURM_FINISHED "scontrol show job \"$JOB\" | grep -qE 'JobState=(COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY)'"
 /* COMPLETED is Slurm's state for exit status 0 (FAILED otherwise). */
 #define SLURM_SUCCEEDED "scontrol show job \"$JOB\" | grep -q 'JobState=COMPLETED'"
@@ -349,10 +526,13 @@ static void use_slurm(void)
                      "'%s/pbs/tests/slurm-cluster.sh' start \"$PWD/slurm\" "
                      "2>slurm-start.err", TH_HOME);
     if (status == 3) {
+        /* The script's last line says which: slurm-wlm or munge not
+         * installed, munged or slurmctld not starting. */
         char *why = NULL;
-        run(the_fixture.dir, &why, "cat slurm-start.err");
-        print_message("skipped: a local slurmctld cannot start here: %s\n",
-                      why ? why : "");
+        run(the_fixture.dir, &why, "grep '^slurm-cluster: ' slurm-start.err "
+            "| tail -n 1 | sed 's/^slurm-cluster: //'");
+        print_message("skipped: no local Slurm: %s\n",
+                      why && why[0] ? why : "(slurm-cluster.sh gave no reason)");
         free(why);
         free(out);
         skip();
@@ -371,8 +551,10 @@ static void test_slurm_both_topologies(void **state)
 {
     (void)state;
     use_slurm();
-    independent_jobs("slurm", "delete-normal", "-f " FSYNC_FAILS,
-                     SLURM_FINISHED, SLURM_SUCCEEDED, "[0-9]*");
+    free(independent_jobs("slurm", "delete-normal", "-f " FSYNC_FAILS, "",
+                          SLURM_FINISHED, SLURM_SUCCEEDED, "[0-9]*"));
+    free(independent_jobs("slurm", "delete-off", "-f " FSYNC_FAILS, "",
+                          SLURM_FINISHED, SLURM_SUCCEEDED, "[0-9]*"));
     char submit[2048];
     snprintf(submit, sizeof submit,
              "TH_HOME=%s TH_DB_DIR=$PWD/db-mpi-slurm "
@@ -400,6 +582,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pbs_independent_jobs, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_pbs_mpi_job, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pbs_mpi_job_qsub_overrides,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_slurm_both_topologies, setup,
                                         teardown),
     };
