@@ -22,6 +22,29 @@
 /* Wilson score 95% interval of k successes in n trials; [0, 1] for n = 0. */
 void wilson_interval(long k, long n, double *low, double *high);
 
+/* The round-aware interval. Jobs of one round share its storm, so they
+ * are not independent trials: a Wilson interval over all jobs pooled is
+ * too narrow when the rate varies from round to round. The design effect
+ * (Kish) of rounds as clusters is the variance of the pooled rate between
+ * rounds (ratio estimator, R/(R-1) correction) over the binomial variance
+ * p(1-p)/N, floored at 1; the interval is Wilson's at the effective sample
+ * size N/deff, rate unchanged. Chosen over a bootstrap of rounds because
+ * it is closed-form and deterministic, and keeps Wilson's sense near 0
+ * (a bootstrap of 0/N rounds gives [0, 0]). */
+typedef struct round_sums {
+    long rounds;
+    double k, n, kk, kn, nn; /* sums of k_i, n_i, k_i^2, k_i n_i, n_i^2 */
+} round_sums;
+
+/* Adds one round of n jobs, k of them failed, to a zeroed round_sums. */
+void round_sums_add(round_sums *s, long k, long n);
+/* The design effect of the rounds added, >= 1; 1 when fewer than two
+ * rounds (no between-round variance to estimate) or the rate is 0 or 1. */
+double design_effect(const round_sums *s);
+/* Wilson's 95% interval of k/n at the effective size n / max(1, deff). */
+void wilson_interval_deff(long k, long n, double deff, double *low,
+                          double *high);
+
 /* Two-sided Fisher exact p of k1/n1 against k2/n2: the summed probability
  * of every 2x2 table with these margins as likely or less likely than the
  * observed one. */
@@ -33,8 +56,10 @@ double fisher_exact_p(long k1, long n1, long k2, long n2);
  * observed rates are equal, so no number of repeats tells them apart. */
 long repeats_needed(long k1, long n1, long k2, long n2, long jobs_per_repeat);
 
-/* Registers wilson_low(k,n), wilson_high(k,n), fisher_p(k1,n1,k2,n2) and
- * repeats_needed(k1,n1,k2,n2,jobs) on a connection. */
+/* Registers wilson_low(k,n), wilson_high(k,n), wilson_low_deff(k,n,deff),
+ * wilson_high_deff(k,n,deff), the aggregate design_effect(k,n) over rounds,
+ * fisher_p(k1,n1,k2,n2) and repeats_needed(k1,n1,k2,n2,jobs) on a
+ * connection. */
 int stats_register_sql(sqlite3 *db);
 
 /* paths.c: the published table, found by both programs alike. */

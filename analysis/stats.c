@@ -15,19 +15,60 @@
  * uses the same tolerance). */
 #define FISHER_TIE_TOLERANCE 1e-7
 
-void wilson_interval(long k, long n, double *low, double *high)
+/* The Wilson score interval of rate p over nn trials; nn may be
+ * fractional, so the design-effect interval shares the formula. */
+static void wilson_of_rate(double p, double nn, double *low, double *high)
 {
-    if (n <= 0) {
+    if (nn <= 0) {
         *low = 0;
         *high = 1;
         return;
     }
-    double p = (double)k / (double)n, z2 = Z_975 * Z_975, nn = (double)n;
+    double z2 = Z_975 * Z_975;
     double centre = (p + z2 / (2 * nn)) / (1 + z2 / nn);
     double half = Z_975 / (1 + z2 / nn) *
                   sqrt(p * (1 - p) / nn + z2 / (4 * nn * nn));
     *low = fmax(0, centre - half);
     *high = fmin(1, centre + half);
+}
+
+void wilson_interval(long k, long n, double *low, double *high)
+{
+    wilson_of_rate(n > 0 ? (double)k / (double)n : 0, (double)n, low, high);
+}
+
+/* Running sums, so an SQL aggregate needs no list of its rounds. */
+void round_sums_add(round_sums *s, long k, long n)
+{
+    double kk = (double)k, nn = (double)n;
+    s->rounds++;
+    s->k += kk;
+    s->n += nn;
+    s->kk += kk * kk;
+    s->kn += kk * nn;
+    s->nn += nn * nn;
+}
+
+/* Kish's design effect of rounds as clusters, not a bootstrap: closed-form,
+ * deterministic, and Wilson-like near 0, where a bootstrap gives [0, 0]. */
+double design_effect(const round_sums *s)
+{
+    if (s->rounds < 2 || s->n <= 0)
+        return 1;
+    double p = s->k / s->n, binomial = p * (1 - p);
+    if (binomial <= 0) /* every job failed or none did: no spread at all */
+        return 1;
+    /* sum over rounds of (k_i - p n_i)^2, from the running sums */
+    double spread = s->kk - 2 * p * s->kn + p * p * s->nn;
+    double r = (double)s->rounds;
+    return fmax(1, r / (r - 1) * spread / (s->n * binomial));
+}
+
+void wilson_interval_deff(long k, long n, double deff, double *low,
+                          double *high)
+{
+    wilson_of_rate(n > 0 ? (double)k / (double)n : 0,
+                   (double)n / fmax(1, deff), low, high);
 }
 
 static double log_choose(long n, long k)
@@ -72,25 +113,53 @@ long repeats_needed(long k1, long n1, long k2, long n2, long jobs_per_repeat)
     return (long)ceil(jobs / (double)jobs_per_repeat);
 }
 
-static void sql_wilson(sqlite3_context *ctx, sqlite3_value **argv, bool high)
+/* wilson_low/high(k, n), or with a third argument, the design effect,
+ * wilson_low/high_deff(k, n, deff): one body, so both read alike. */
+static void sql_wilson(sqlite3_context *ctx, int argc, sqlite3_value **argv,
+                       bool high)
 {
     double lo, hi;
-    wilson_interval(sqlite3_value_int64(argv[0]), sqlite3_value_int64(argv[1]),
-                    &lo, &hi);
+    long k = sqlite3_value_int64(argv[0]), n = sqlite3_value_int64(argv[1]);
+    if (argc == 3)
+        wilson_interval_deff(k, n, sqlite3_value_double(argv[2]), &lo, &hi);
+    else
+        wilson_interval(k, n, &lo, &hi);
     sqlite3_result_double(ctx, high ? hi : lo);
 }
 
 static void sql_wilson_low(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-    (void)argc;
-    sql_wilson(ctx, argv, false);
+    sql_wilson(ctx, argc, argv, false);
 }
 
 static void sql_wilson_high(sqlite3_context *ctx, int argc,
                             sqlite3_value **argv)
 {
+    sql_wilson(ctx, argc, argv, true);
+}
+
+/* design_effect(k, n) over a group of rounds: one step per round. */
+static void sql_design_effect_step(sqlite3_context *ctx, int argc,
+                                   sqlite3_value **argv)
+{
     (void)argc;
-    sql_wilson(ctx, argv, true);
+    round_sums *s = sqlite3_aggregate_context(ctx, sizeof *s);
+    if (s == NULL) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    round_sums_add(s, sqlite3_value_int64(argv[0]),
+                   sqlite3_value_int64(argv[1]));
+}
+
+/* NULL for a group with no rounds. */
+static void sql_design_effect_final(sqlite3_context *ctx)
+{
+    round_sums *s = sqlite3_aggregate_context(ctx, 0);
+    if (s == NULL)
+        sqlite3_result_null(ctx);
+    else
+        sqlite3_result_double(ctx, design_effect(s));
 }
 
 static void sql_fisher_p(sqlite3_context *ctx, int argc, sqlite3_value **argv)
@@ -127,6 +196,8 @@ int stats_register_sql(sqlite3 *db)
     } functions[] = {
         { "wilson_low", 2, sql_wilson_low },
         { "wilson_high", 2, sql_wilson_high },
+        { "wilson_low_deff", 3, sql_wilson_low },
+        { "wilson_high_deff", 3, sql_wilson_high },
         { "fisher_p", 4, sql_fisher_p },
         { "repeats_needed", 5, sql_repeats_needed },
     };
@@ -138,5 +209,8 @@ int stats_register_sql(sqlite3 *db)
         if (rc != SQLITE_OK)
             return rc;
     }
-    return SQLITE_OK;
+    return sqlite3_create_function(db, "design_effect", 2,
+                                   SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                                   NULL, sql_design_effect_step,
+                                   sql_design_effect_final);
 }

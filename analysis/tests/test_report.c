@@ -46,8 +46,11 @@ typedef struct tally {
     long jobs, failures[CLASSES];
 } tally;
 
-/* The report database of one results directory, or two (NULL: one). */
-static sqlite3 *report_db_of(const char *dir, const char *second)
+/* The report database of one results directory, or two (NULL: one),
+ * with `tweak` (NULL: none), SQL run on the loaded tables before the
+ * report's queries, to make a case the fixtures lack. */
+static sqlite3 *report_db_tweaked(const char *dir, const char *second,
+                                  const char *tweak)
 {
     sqlite3 *db;
     char err[ERR_MAX] = "";
@@ -56,9 +59,17 @@ static sqlite3 *report_db_of(const char *dir, const char *second)
     assert_int_equal(load_results_dir(db, dir, err, sizeof err), 0);
     if (second)
         assert_int_equal(load_results_dir(db, second, err, sizeof err), 0);
+    if (tweak)
+        assert_int_equal(sqlite3_exec(db, tweak, NULL, NULL, NULL),
+                         SQLITE_OK);
     if (report_build(db, err, sizeof err) != 0)
         fail_msg("%s", err);
     return db;
+}
+
+static sqlite3 *report_db_of(const char *dir, const char *second)
+{
+    return report_db_tweaked(dir, second, NULL);
 }
 
 static sqlite3 *report_db(const char *dir)
@@ -233,6 +244,104 @@ static void test_pairwise_and_agreement(void **state)
     sqlite3_close(db);
 }
 
+static char *markdown_of(sqlite3 *db)
+{
+    char *text = NULL, err[ERR_MAX] = "";
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    assert_int_equal(report_markdown(db, out, NULL, err, sizeof err), 0);
+    fclose(out);
+    return text;
+}
+
+/* Values to 1e-9 (python3: Wilson at n / deff, deff = jobs per round *
+ * statistics.variance(per-round rates) / (p (1 - p))). */
+static void assert_value(sqlite3 *db, const char *sql, double want)
+{
+    double got = query_double(db, sql);
+    if (fabs(got - want) > 1e-9)
+        fail_msg("%s: %.12g, want %.12g", sql, got, want);
+}
+
+/* run-small's delete-normal rounds are 4/6 and 2/6: deff 6 * 0.05556 /
+ * 0.25 = 4/3, and the round-aware interval is Wilson's of 0.5 at 9 jobs,
+ * wider than the pooled [0.2538, 0.7462]; 8/71 lies outside it.
+ * delete-off's rounds are 0/6 and 0/6: deff 1, the pooled interval. */
+static void test_round_aware_interval(void **state)
+{
+    (void)state;
+    sqlite3 *db = report_db(RUN_SMALL);
+    assert_value(db, "SELECT rounds FROM agreement WHERE profile = "
+                     "'delete-normal'", 2);
+    assert_value(db, "SELECT deff FROM agreement WHERE profile = "
+                     "'delete-normal'", 4.0 / 3);
+    assert_value(db, "SELECT round_low FROM agreement WHERE profile = "
+                     "'delete-normal'", 0.2265292298893975);
+    assert_value(db, "SELECT round_high FROM agreement WHERE profile = "
+                     "'delete-normal'", 0.7734707701106025);
+    assert_value(db, "SELECT rate_low FROM agreement WHERE profile = "
+                     "'delete-normal'", 0.2537815976337061);
+    assert_value(db, "SELECT published_in_interval FROM agreement WHERE "
+                     "profile = 'delete-normal'", 0);
+    assert_value(db, "SELECT deff FROM agreement WHERE profile = "
+                     "'delete-off'", 1);
+    assert_value(db, "SELECT round_low = rate_low AND round_high = "
+                     "rate_high AND published_in_interval FROM agreement "
+                     "WHERE profile = 'delete-off'", 1);
+    sqlite3_close(db);
+}
+
+/* run-small and run-ops together: wal-normal has four rounds, SIGBUS in
+ * run-ops' two and not in run-small's, so 2/4 rounds, Wilson [0.1500,
+ * 0.8500], 2 SIGBUS jobs, and 'present' agrees. delete-normal's rounds
+ * 4, 2, 4, 2 of 6 vary less than binomial (0.889): deff floored at 1. */
+static void test_sigbus_per_round(void **state)
+{
+    (void)state;
+    sqlite3 *db = report_db_of(RUN_SMALL, RUN_OPS);
+    assert_value(db, "SELECT sigbus_rounds * 100 + rounds FROM agreement "
+                     "WHERE profile = 'wal-normal'", 204);
+    assert_value(db, "SELECT sigbus_rounds_low FROM agreement WHERE "
+                     "profile = 'wal-normal'", 0.15003898915214958);
+    assert_value(db, "SELECT sigbus_rounds_high FROM agreement WHERE "
+                     "profile = 'wal-normal'", 0.8499610108478504);
+    assert_value(db, "SELECT sigbus FROM agreement WHERE profile = "
+                     "'wal-normal'", 2);
+    assert_value(db, "SELECT sigbus_verdict = 'agrees' FROM agreement "
+                     "WHERE profile = 'wal-normal'", 1);
+    assert_value(db, "SELECT sigbus_rounds FROM agreement WHERE profile = "
+                     "'delete-off'", 0);
+    assert_value(db, "SELECT deff FROM agreement WHERE profile = "
+                     "'delete-normal'", 1);
+    assert_value(db, "SELECT round_low = rate_low AND round_high = "
+                     "rate_high FROM agreement WHERE profile = "
+                     "'delete-normal'", 1);
+    char *md = markdown_of(db);
+    assert_non_null(strstr(md, "| 2/4 rounds = 50.0% [15.0, 85.0] "
+                               "| 2/24 jobs | present | agrees |"));
+    free(md);
+    sqlite3_close(db);
+}
+
+/* A published 'eliminated' against rounds with SIGBUS, and 'present'
+ * against none: both differ. */
+static void test_sigbus_verdicts_differ(void **state)
+{
+    (void)state;
+    sqlite3 *db = report_db_tweaked(RUN_OPS, NULL,
+                                    "UPDATE reference SET sigbus = "
+                                    "'eliminated' WHERE run = 'test_1';"
+                                    "UPDATE reference SET sigbus = "
+                                    "'present' WHERE run = 'test_3'");
+    assert_value(db, "SELECT count(*) FROM agreement WHERE sigbus_verdict "
+                     "= 'differs'", 2);
+    assert_value(db, "SELECT sigbus_rounds FROM agreement WHERE profile = "
+                     "'wal-normal'", 2);
+    assert_value(db, "SELECT sigbus_verdict = 'agrees' FROM agreement "
+                     "WHERE profile = 'delete-normal'", 1);
+    sqlite3_close(db);
+}
+
 /* Each failed job's faults come from its own round's log and rank. */
 static void test_attribution(void **state)
 {
@@ -354,16 +463,6 @@ static void test_sigbus_attribution(void **state)
     sqlite3_close(db);
 }
 
-static char *markdown_of(sqlite3 *db)
-{
-    char *text = NULL, err[ERR_MAX] = "";
-    size_t size = 0;
-    FILE *out = open_memstream(&text, &size);
-    assert_int_equal(report_markdown(db, out, NULL, err, sizeof err), 0);
-    fclose(out);
-    return text;
-}
-
 static void test_markdown(void **state)
 {
     (void)state;
@@ -374,6 +473,12 @@ static void test_markdown(void **state)
     assert_non_null(strstr(md, "| test_1 | wal-normal | 6/71 = 8.5% "
                                "[3.9, 17.2] | present |"));
     assert_non_null(strstr(md, "differs (p=0.004)"));
+    /* The round-aware interval (deff 4/3) and SIGBUS per round. */
+    assert_non_null(strstr(md, "| test_2 | delete-normal | - | 6/12 = "
+                               "50.0% [22.7, 77.3], deff 1.33, 2 rounds "
+                               "| 8/71 | differs (p=0.004) | no (11.3%) "
+                               "| 0/2 rounds = 0.0% [0.0, 65.8] "
+                               "| 0/12 jobs | eliminated | agrees |"));
     assert_non_null(strstr(md, "| 0.496 | no | 4 (N=71) |"));
     assert_non_null(strstr(md, "CREATE TABLE matrix AS"));
     free(md);
@@ -533,10 +638,21 @@ static char *copy_at_scale_one(const char *from, const char *dir)
     return to;
 }
 
+/* The rounds with a SIGBUS job at one scale, from rounds.csv. */
+static long sigbus_rounds_of(const tally *by_round, int rounds, int profile)
+{
+    long k = 0;
+    for (int r = 0; r < rounds; r++)
+        k += r / 2 == profile && by_round[r].failures[1] > 0;
+    return k;
+}
+
 /* run-small at 0.01 against run-ops at 1: every configuration and class
- * once, counts as each run's own rounds.csv gives them (run-ops adds two
- * SIGBUS jobs to wal-normal), and the overlap verdict as the Wilson
- * intervals computed here decide it. */
+ * once, plus SIGBUS per round, counts as each run's own rounds.csv gives
+ * them (run-ops adds two SIGBUS jobs to wal-normal, one in each round),
+ * and the overlap verdict as the Wilson intervals computed here decide
+ * it. SIGBUS rounds: 0/2 against 2/2, Fisher p = 1/3 (python3, math.comb);
+ * SIGBUS jobs (0/12 against 2/12) shown, neither overlap nor p. */
 static void test_scale_agreement(void **state)
 {
     const char *dir = *state;
@@ -544,49 +660,71 @@ static void test_scale_agreement(void **state)
     sqlite3 *db = report_db_of(RUN_SMALL, ops_at_one);
     assert_int_equal(query_double(db, "SELECT count(*) FROM "
                                       "scale_agreement"),
-                     PROFILES * (CLASSES + 1));
+                     PROFILES * (CLASSES + 2));
     tally by_round[16] = { 0 }, small[PROFILES] = { 0 };
-    tally_rounds_csv(by_round, 16, small);
+    int rounds = tally_rounds_csv(by_round, 16, small);
     sqlite3_stmt *stmt;
     assert_int_equal(
         sqlite3_prepare_v2(db,
                            "SELECT profile, class, scale_a, failures_a, "
-                           "jobs_a, scale_b, failures_b, jobs_b, "
-                           "intervals_overlap, p FROM scale_agreement",
+                           "n_a, scale_b, failures_b, n_b, "
+                           "intervals_overlap, p, compared, unit "
+                           "FROM scale_agreement",
                            -1, &stmt, NULL),
         SQLITE_OK);
-    int rows = 0, sigbus_differs = 0;
+    int rows = 0, differs = 0;
     while (sqlite3_step(stmt) == SQLITE_ROW) {
         rows++;
         int p = profile_index((const char *)sqlite3_column_text(stmt, 0));
         const char *class = (const char *)sqlite3_column_text(stmt, 1);
+        bool per_round = strcmp(class, "sigbus_rounds") == 0;
         assert_true(sqlite3_column_double(stmt, 2) == 0.01);
         assert_true(sqlite3_column_double(stmt, 5) == 1.0);
         long ka = sqlite3_column_int(stmt, 3), na = sqlite3_column_int(stmt, 4);
         long kb = sqlite3_column_int(stmt, 6), nb = sqlite3_column_int(stmt, 7);
-        assert_int_equal(na, small[p].jobs);
-        assert_int_equal(nb, small[p].jobs);
+        assert_string_equal(sqlite3_column_text(stmt, 11),
+                            per_round ? "rounds" : "jobs");
+        assert_int_equal(na, per_round ? 2 : small[p].jobs);
+        assert_int_equal(nb, na);
+        if (per_round)
+            assert_int_equal(ka, sigbus_rounds_of(by_round, rounds, p));
         for (int c = 0; c < CLASSES; c++)
             if (strcmp(classes[c], class) == 0)
                 assert_int_equal(ka, small[p].failures[c]);
         if (kb != ka) {
-            assert_string_equal(class, strcmp(class, "any") ? "sigbus"
-                                                             : "any");
+            differs++;
+            assert_string_equal(sqlite3_column_text(stmt, 0), "wal-normal");
             assert_int_equal(kb, ka + 2);
-            sigbus_differs++;
         }
+        if (strcmp(class, "sigbus") == 0) { /* jobs: machine-dependent */
+            assert_int_equal(sqlite3_column_int(stmt, 10), 0);
+            assert_int_equal(sqlite3_column_type(stmt, 8), SQLITE_NULL);
+            assert_int_equal(sqlite3_column_type(stmt, 9), SQLITE_NULL);
+            continue;
+        }
+        assert_int_equal(sqlite3_column_int(stmt, 10), 1);
         double la, ha, lb, hb;
         wilson_interval(ka, na, &la, &ha);
         wilson_interval(kb, nb, &lb, &hb);
         assert_int_equal(sqlite3_column_int(stmt, 8), la <= hb && lb <= ha);
         double fisher = fisher_exact_p(ka, na, kb, nb);
         assert_true(fabs(sqlite3_column_double(stmt, 9) - fisher) < 1e-12);
+        if (per_round && p == 0)
+            assert_true(fabs(fisher - 1.0 / 3) < 1e-12);
     }
     sqlite3_finalize(stmt);
-    assert_int_equal(rows, PROFILES * (CLASSES + 1));
-    assert_int_equal(sigbus_differs, 2); /* wal-normal: sigbus and any */
+    assert_int_equal(rows, PROFILES * (CLASSES + 2));
+    /* wal-normal: SIGBUS rounds, SIGBUS jobs and any */
+    assert_int_equal(differs, 3);
     char *md = markdown_of(db);
     assert_non_null(strstr(md, "## Agreement across time scales"));
+    assert_non_null(strstr(md, "| test_1 | wal-normal | sigbus | rounds "
+                               "| 0.01 | 0/2 = 0.0% [0.0, 65.8] | 1 "
+                               "| 2/2 = 100.0% [34.2, 100.0] | yes "
+                               "| 0.333 |"));
+    assert_non_null(strstr(md, "| test_1 | wal-normal | sigbus | jobs: "
+                               "machine-dependent, not compared | 0.01 "
+                               "| 0/12 | 1 | 2/12 | - | - |"));
     free(md);
     sqlite3_close(db);
     free(ops_at_one);
@@ -703,6 +841,9 @@ int main(void)
         cmocka_unit_test(test_matrix_matches_rounds_csv),
         cmocka_unit_test(test_ioerr_matches_jobs_csv),
         cmocka_unit_test(test_pairwise_and_agreement),
+        cmocka_unit_test(test_round_aware_interval),
+        cmocka_unit_test(test_sigbus_per_round),
+        cmocka_unit_test(test_sigbus_verdicts_differ),
         cmocka_unit_test(test_attribution),
         cmocka_unit_test(test_op_latency_from_histograms),
         cmocka_unit_test(test_sigbus_attribution),

@@ -1,7 +1,10 @@
 /*
  * test_stats.c: the statistics against values derived apart from this
  * code (python3: statistics.NormalDist quantiles, math.comb exact
- * hypergeometric sums), and the same functions through SQL.
+ * hypergeometric sums; the design effect from statistics.variance of the
+ * per-round rates, or for rounds of unequal sizes from the cluster
+ * variance of the pooled rate written out term by term), and the same
+ * functions through SQL.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -77,6 +80,71 @@ static void test_repeats_needed(void **state)
     assert_int_equal(repeats_needed(3, 0, 3, 71, 71), 0);
 }
 
+/* The design effect of rounds given as k/n pairs. */
+static double deff_of(const long (*rounds)[2], int count)
+{
+    round_sums s = { 0 };
+    for (int i = 0; i < count; i++)
+        round_sums_add(&s, rounds[i][0], rounds[i][1]);
+    return design_effect(&s);
+}
+
+static void assert_deff_interval(long k, long n, double deff, double low,
+                                 double high)
+{
+    double got_low, got_high;
+    wilson_interval_deff(k, n, deff, &got_low, &got_high);
+    assert_close(got_low, low);
+    assert_close(got_high, high);
+}
+
+/* Every round at one rate: no between-round variance, deff 1, and the
+ * interval is the pooled Wilson interval to the last digit. */
+static void test_design_effect_equal_rounds(void **state)
+{
+    (void)state;
+    static const long equal[][2] = { { 3, 71 }, { 3, 71 }, { 3, 71 } };
+    assert_close(deff_of(equal, 3), 1);
+    double low, high;
+    wilson_interval(9, 213, &low, &high);
+    assert_deff_interval(9, 213, deff_of(equal, 3), low, high);
+    /* Nothing to estimate: one round, or a rate of 0 or 1. */
+    assert_close(deff_of(equal, 1), 1);
+    static const long none[][2] = { { 0, 71 }, { 0, 71 } };
+    static const long all[][2] = { { 71, 71 }, { 5, 5 } };
+    assert_close(deff_of(none, 2), 1);
+    assert_close(deff_of(all, 2), 1);
+}
+
+/* Rounds at 0, 3, 6 and 11 of 71: 71 * variance(rates) / (p (1 - p)) =
+ * 4.7333; the interval is Wilson's at 284 / 4.7333 jobs, wider than the
+ * pooled one [0.046047, 0.106264]. Unequal rounds 1/10, 9/20, 0/5: deff
+ * 3.42. Rounds 2/10, 8/20, 1/5 vary less than binomial (0.909): floored
+ * at 1. */
+static void test_design_effect_known_values(void **state)
+{
+    (void)state;
+    static const long spread[][2] = { { 0, 71 }, { 3, 71 }, { 6, 71 },
+                                      { 11, 71 } };
+    double deff = deff_of(spread, 4);
+    assert_close(deff, 4.7333333333333325);
+    assert_deff_interval(20, 284, deff, 0.028394754909197767,
+                         0.16414725890302023);
+    double low, high;
+    wilson_interval(20, 284, &low, &high);
+    assert_true(low > 0.028394754909197767 + 0.01);
+    assert_true(high < 0.16414725890302023 - 0.01);
+    static const long unequal[][2] = { { 1, 10 }, { 9, 20 }, { 0, 5 } };
+    deff = deff_of(unequal, 3);
+    assert_close(deff, 3.4200000000000017);
+    assert_deff_interval(10, 35, deff, 0.10105466322911677,
+                         0.5873398339084162);
+    static const long steady[][2] = { { 2, 10 }, { 8, 20 }, { 1, 5 } };
+    assert_close(deff_of(steady, 3), 1);
+    wilson_interval(11, 35, &low, &high);
+    assert_deff_interval(11, 35, 0.9090909090909091, low, high);
+}
+
 static void test_sql_functions(void **state)
 {
     (void)state;
@@ -89,7 +157,13 @@ static void test_sql_functions(void **state)
                            "SELECT wilson_low(6, 71), wilson_high(6, 71), "
                            "fisher_p(6, 71, 0, 71), "
                            "repeats_needed(2, 71, 0, 71, 71), "
-                           "repeats_needed(1, 71, 1, 71, 71) IS NULL",
+                           "repeats_needed(1, 71, 1, 71, 71) IS NULL, "
+                           "(SELECT design_effect(column1, column2) FROM "
+                           "(VALUES (0, 71), (3, 71), (6, 71), (11, 71))), "
+                           "wilson_low_deff(20, 284, 4.7333333333333325), "
+                           "wilson_high_deff(20, 284, 4.7333333333333325), "
+                           "(SELECT design_effect(k, n) FROM (SELECT 1 AS k, "
+                           "2 AS n) WHERE k > 1) IS NULL",
                            -1, &stmt, NULL),
         SQLITE_OK);
     assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
@@ -98,6 +172,10 @@ static void test_sql_functions(void **state)
     assert_close(sqlite3_column_double(stmt, 2), 0.027997108447734745);
     assert_int_equal(sqlite3_column_int(stmt, 3), 4);
     assert_int_equal(sqlite3_column_int(stmt, 4), 1);
+    assert_close(sqlite3_column_double(stmt, 5), 4.7333333333333325);
+    assert_close(sqlite3_column_double(stmt, 6), 0.028394754909197767);
+    assert_close(sqlite3_column_double(stmt, 7), 0.16414725890302023);
+    assert_int_equal(sqlite3_column_int(stmt, 8), 1); /* no rounds */
     sqlite3_finalize(stmt);
     sqlite3_close(db);
 }
@@ -110,6 +188,8 @@ int main(void)
         cmocka_unit_test(test_fisher_known_values),
         cmocka_unit_test(test_fisher_symmetry_and_equal_counts),
         cmocka_unit_test(test_repeats_needed),
+        cmocka_unit_test(test_design_effect_equal_rounds),
+        cmocka_unit_test(test_design_effect_known_values),
         cmocka_unit_test(test_sql_functions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
