@@ -386,6 +386,24 @@ void faultfs_reseed(uint64_t seed, uint64_t rank);
  * count 0 clears the schedule. */
 int faultfs_fail_calls(faultfs_class cls, uint64_t nth, uint64_t count);
 
+/*
+ * A counted call as a trigger: fn(ctx, cls, kind) runs when the nth call
+ * from now (nth = 1: the next) of any class in `classes` (a bit per class,
+ * FAULTFS_CLASS_BIT) on a database, journal, WAL or -shm file begins: after
+ * it is counted, before the model delays or fails it and before it reaches
+ * the file. The count is the trigger's own, across its classes, and starts
+ * at this call; it fires once. Any model counts, `none` included, so a
+ * trigger needs no faults. One trigger per process; nth 0 or fn NULL
+ * clears it. trackhammer --kill-at write SIGKILLs its job from fn, so a
+ * kill lands at a chosen file write or sync of a write transaction.
+ * SQLITE_MISUSE for a class bit beyond FAULTFS_CLASS_COUNT.
+ */
+#define FAULTFS_CLASS_BIT(cls) (1u << (unsigned)(cls))
+typedef void (*faultfs_trigger_fn)(void *ctx, faultfs_class cls,
+                                   faultfs_file_kind kind);
+int faultfs_set_trigger(unsigned classes, uint64_t nth,
+                        faultfs_trigger_fn fn, void *ctx);
+
 /* The caller has just waited `real_seconds` for a model duration compressed
  * by time_scale (a job's work, its start jitter, a retry's backoff): the
  * process's model clock moves on by the uncompressed length, so the storm

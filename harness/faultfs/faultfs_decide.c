@@ -58,12 +58,26 @@ void faultfs_sleep_real(double seconds)
     }
 }
 
+/* Count the call for the trigger, and fire it at its call: before the
+ * model's latency and draw, so nothing of the call has happened yet. */
+static void trigger_note_call(faultfs_class cls, faultfs_file_kind kind)
+{
+    if (!(faultfs_g.trigger_classes & FAULTFS_CLASS_BIT(cls))) {
+        return;
+    }
+    uint64_t call = atomic_fetch_add(&faultfs_g.trigger_calls, 1) + 1;
+    if (call == faultfs_g.trigger_nth && faultfs_g.trigger_fn) {
+        faultfs_g.trigger_fn(faultfs_g.trigger_ctx, cls, kind);
+    }
+}
+
 bool faultfs_decide(faultfs_class cls, const faultfs_target *target,
                     faultfs_fault *fault)
 {
     if (target->kind == FAULTFS_FILE_TEMP) {
         return false;
     }
+    trigger_note_call(cls, target->kind);
     const faultfs_class_config *c = &faultfs_g.config.cls[cls];
     uint64_t call = atomic_fetch_add(&faultfs_g.call_number[cls], 1) + 1;
     double delay = c->latency_s * faultfs_g.config.time_scale;
@@ -121,6 +135,22 @@ int faultfs_fail_calls(faultfs_class cls, uint64_t nth, uint64_t count)
     faultfs_class_config *c = &faultfs_g.config.cls[cls];
     c->fail_first = count ? atomic_load(&faultfs_g.call_number[cls]) + nth : 0;
     c->fail_count = count;
+    return SQLITE_OK;
+}
+
+int faultfs_set_trigger(unsigned classes, uint64_t nth,
+                        faultfs_trigger_fn fn, void *ctx)
+{
+    if (classes >> FAULTFS_CLASS_COUNT) {
+        return SQLITE_MISUSE;
+    }
+    bool armed = nth > 0 && fn != NULL;
+    faultfs_g.trigger_fn = NULL; /* never a half-set trigger */
+    atomic_store(&faultfs_g.trigger_calls, 0);
+    faultfs_g.trigger_classes = armed ? classes : 0;
+    faultfs_g.trigger_nth = armed ? nth : 0;
+    faultfs_g.trigger_ctx = ctx;
+    faultfs_g.trigger_fn = armed ? fn : NULL;
     return SQLITE_OK;
 }
 

@@ -53,6 +53,13 @@ typedef struct faultfs_globals {
      * compressed waits would have lasted uncompressed, less what they did
      * (see faultfs_model_wait). */
     _Atomic int64_t model_ahead_ns;
+    /* faultfs_set_trigger: classes counted, the call that fires, the count
+     * so far, and what it calls. */
+    unsigned trigger_classes;
+    uint64_t trigger_nth;
+    _Atomic uint64_t trigger_calls;
+    faultfs_trigger_fn trigger_fn;
+    void *trigger_ctx;
 } faultfs_globals;
 
 extern faultfs_globals faultfs_g;

@@ -544,6 +544,7 @@ void faultfs_unregister(void)
     faultfs_log_close();
     faultfs_storm_release_all();
     faultfs_config_none(&faultfs_g.config);
+    faultfs_set_trigger(0, 0, NULL, NULL);
 }
 
 const faultfs_config *faultfs_current_config(void)

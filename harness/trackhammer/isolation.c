@@ -6,7 +6,12 @@
  * together, as 71 qsub'd jobs released at once do), then sleeps until one
  * ends (SIGCHLD) or a deadline comes: a job past its walltime is SIGKILLed,
  * as PBS would; with --kill-rate, chosen jobs are SIGKILLed at a random
- * moment of their life, mid-transaction included. The rank never polls on
+ * moment of their life (--kill-at life: the rank sends the signal), or at
+ * a random one of their file-changing calls (--kill-at write: the rank
+ * plans the call, the job's fault VFS stops it there and the job SIGKILLs
+ * its own process before the call reaches the file, so the kill is always
+ * inside a write transaction, which a kill in time rarely is: the calls
+ * last milliseconds of a life of a second). The rank never polls on
  * a timer: 71 ranks on 2 cores polling every few milliseconds took CPU
  * from the jobs they measure. Every wait is bounded.
  */
@@ -33,21 +38,75 @@ struct child {
     bool reaped;
 };
 
-/* When, if at all, to kill job i: uniform over its expected life (start
- * jitter, its calls, its work), so kills land before, inside and after
- * transactions alike. Decided from the seed, so a round replays. */
-static double plan_kill(const job_spec *spec, double now)
+/* Whether job i is killed at all, from the seed (so a round replays);
+ * *rng is then the job's stream for where. */
+static bool kill_planned(const job_spec *spec, uint64_t *rng)
 {
     const options *o = spec->opts;
     if (o->kill_rate <= 0)
-        return 0;
-    uint64_t rng = mix64(o->seed ^ 0x6b696c6cull ^
-                         ((uint64_t)spec->round << 32) ^
-                         (uint64_t)spec->job_index);
-    if (uniform01(&rng) >= o->kill_rate)
+        return false;
+    *rng = mix64(o->seed ^ 0x6b696c6cull ^ ((uint64_t)spec->round << 32) ^
+                 (uint64_t)spec->job_index);
+    return uniform01(rng) < o->kill_rate;
+}
+
+/* --kill-at life: when to kill job i, uniform over its expected life
+ * (start jitter, its calls, its work), so kills land before, inside and
+ * after transactions alike; 0: no kill. */
+static double plan_kill_time(const job_spec *spec, double now)
+{
+    const options *o = spec->opts;
+    uint64_t rng;
+    if (o->kill_at != KILL_AT_LIFE || !kill_planned(spec, &rng))
         return 0;
     double life = (o->start_jitter_s + o->work_s) * o->time_scale + 0.05;
     return now + uniform01(&rng) * life;
+}
+
+/* How many file-changing calls (write, sync, truncate, delete of the
+ * database, journal or WAL) a built-in job of this profile makes when
+ * nothing fails, as faultfs counted them (8 jobs per profile, SQLite
+ * 3.40): its two write transactions write and delete about 20 times in
+ * DELETE mode (journal header and pages, database pages, the journal's
+ * unlink) and 4 in WAL mode (two frames each) plus, when its first
+ * transaction restarts the WAL, as it does after every killed writer, the
+ * header and its sync; and they sync 3 times each at NORMAL, 4 at FULL
+ * and EXTRA in DELETE mode, once each at FULL and EXTRA in WAL mode. The
+ * planned call is drawn from this span, so that every call of a job is
+ * about as likely; a job that makes fewer calls than its draw (a skipped
+ * job, one that failed early) is not killed. */
+static uint64_t kill_span(const tracker_profile *p)
+{
+    static const int syncs_delete[] = { 0, 3, 4, 4 }; /* by tracker_sync_mode */
+    static const int syncs_wal[] = { 0, 0, 1, 1 };
+    bool wal = p->journal_mode == TRACKER_JOURNAL_WAL;
+    int sync = (int)p->synchronous;
+    if (sync < 0 || sync > 3)
+        sync = 1;
+    return wal ? 6 + 2 * (uint64_t)syncs_wal[sync]
+               : 20 + 2 * (uint64_t)syncs_delete[sync];
+}
+
+/* --kill-at write: at which of its file-changing calls (1-based) job i is
+ * killed, uniform over kill_span; 0: no kill. */
+static uint64_t plan_kill_call(const job_spec *spec)
+{
+    uint64_t rng;
+    if (spec->opts->kill_at != KILL_AT_WRITE || !kill_planned(spec, &rng))
+        return 0;
+    uint64_t span = kill_span(spec->profile);
+    uint64_t call = 1 + (uint64_t)(uniform01(&rng) * (double)span);
+    return call > span ? span : call;
+}
+
+/* A SIGKILL the rank planned: its own at a planned time (killed_by_harness
+ * is set as it is sent), or the job's at its planned call, which the job
+ * marks reached just before it dies. Any other SIGKILL is not ours. */
+static bool planned_kill(const job_record *r, int status)
+{
+    return r->killed_by_harness ||
+           (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL &&
+            r->kill_call > 0 && r->kill_reached);
 }
 
 /* The end of a child: its outcome from the wait status and the record. */
@@ -55,6 +114,7 @@ static void settle(job_record *r, int status)
 {
     if (WIFSIGNALED(status)) {
         r->signal = WTERMSIG(status);
+        r->killed_by_harness = planned_kill(r, status);
         if (r->walltime_exceeded && r->current_op >= 0)
             r->outcome = OUTCOME_HUNG;
         else if (r->killed_by_harness || r->walltime_exceeded)
@@ -115,7 +175,8 @@ void run_jobs_isolated(const job_spec *specs, job_record *records, int count)
         children[i].walltime_at =
             now + (walltime < MIN_REAL_WALLTIME_S ? MIN_REAL_WALLTIME_S
                                                   : walltime);
-        children[i].kill_at = plan_kill(&specs[i], now);
+        children[i].kill_at = plan_kill_time(&specs[i], now);
+        records[i].kill_call = plan_kill_call(&specs[i]);
         children[i].pid = start_child(&specs[i], &records[i]);
         if (children[i].pid < 0) {
             children[i].reaped = true;

@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,8 +84,18 @@ static void record_tracker_failure(job_record *r, const tracker_error *e)
     record_failure(r, e->op, e->code, e->attempts, e->message);
 }
 
+/* Whether this run's jobs go through the fault VFS: a fault model, or
+ * --kill-at write, whose calls the VFS counts (the none model injects
+ * nothing and delays nothing). */
+static bool uses_faultfs(const options *o)
+{
+    return o->simulate || o->kill_at == KILL_AT_WRITE;
+}
+
 /* Put this job's fault model in place: its node, its seed, the shared
- * start of the storm, the run's clock. */
+ * start of the storm, the run's clock. Without a model (faultfs only
+ * counting for --kill-at write) every job is on node 0, the real one:
+ * nothing simulated. */
 static int install_fault_model(const job_spec *spec, char *err,
                                size_t err_size)
 {
@@ -92,6 +103,8 @@ static int install_fault_model(const job_spec *spec, char *err,
     faultfs_config config = o->fault_config;
     int nodes = o->sim_nodes > 0 ? o->sim_nodes : INT32_MAX;
     config.node = (unsigned)(spec->job_index % nodes) % (FAULTFS_MAX_NODE + 1);
+    if (!o->simulate)
+        config.node = 0;
     config.seed = o->seed + (uint64_t)spec->round;
     config.rank = (uint64_t)spec->job_index;
     config.time_scale = o->time_scale;
@@ -104,6 +117,34 @@ static int install_fault_model(const job_spec *spec, char *err,
     if (o->fault_before_op >= 0)
         placed_fault = o;
     return rc;
+}
+
+/* The calls --kill-at write counts: every call by which a write
+ * transaction changes a file. */
+#define KILL_CLASSES                                                     \
+    (FAULTFS_CLASS_BIT(FAULTFS_WRITE) | FAULTFS_CLASS_BIT(FAULTFS_SYNC) |  \
+     FAULTFS_CLASS_BIT(FAULTFS_TRUNCATE) | FAULTFS_CLASS_BIT(FAULTFS_DELETE))
+
+/* The planned kill, at the call the rank chose, before the call reaches
+ * the file: the record says the plan was reached, then the process dies
+ * of SIGKILL, as if the rank had sent it at that instant. */
+static void kill_at_call(void *ctx, faultfs_class cls, faultfs_file_kind kind)
+{
+    job_record *r = ctx;
+    (void)cls;
+    (void)kind;
+    r->kill_reached = true;
+    kill(getpid(), SIGKILL);
+    for (;;)
+        pause(); /* never reached: SIGKILL to oneself is delivered at once */
+}
+
+/* Arm the fault VFS's trigger at the job's planned call, if it has one. */
+static int arm_planned_kill(job_record *r)
+{
+    if (r->kill_call == 0)
+        return SQLITE_OK;
+    return faultfs_set_trigger(KILL_CLASSES, r->kill_call, kill_at_call, r);
 }
 
 /* Sleep a compressed model duration, and tell the model's clock (a no-op
@@ -135,6 +176,8 @@ static int run_c_job(const job_spec *spec, job_record *r)
     const options *o = spec->opts;
     tracker_options topt;
     job_tracker_options(spec, &topt);
+    if (uses_faultfs(o))
+        topt.vfs = FAULTFS_VFS_NAME; /* counting for --kill-at write */
     topt.seed = mix64(o->seed ^ ((uint64_t)spec->round << 32) ^
                       (uint64_t)spec->job_index);
 
@@ -258,10 +301,15 @@ int job_run(const job_spec *spec, job_record *r)
     uint64_t rng = mix64(o->seed ^ ((uint64_t)spec->round << 40) ^
                          ((uint64_t)spec->job_index << 8) ^ 0x5a);
     r->start_s = monotonic_now();
-    if (o->simulate) {
+    if (uses_faultfs(o)) {
         char err[TEXT_MAX];
-        if (install_fault_model(spec, err, sizeof err) != 0) {
-            record_failure(r, TRACKER_OP_OPEN, SQLITE_MISUSE, 0, err);
+        int rc = install_fault_model(spec, err, sizeof err);
+        if (rc == SQLITE_OK && arm_planned_kill(r) != SQLITE_OK) {
+            rc = SQLITE_MISUSE;
+            text_format(err, sizeof err, "cannot arm the planned kill");
+        }
+        if (rc != SQLITE_OK) {
+            record_failure(r, TRACKER_OP_OPEN, rc, 0, err);
             r->outcome = OUTCOME_FAILED;
             return 1;
         }

@@ -26,7 +26,7 @@ typedef enum arg_kind { ARG_NONE, ARG_INT, ARG_SECONDS, ARG_REAL, ARG_TEXT } arg
 
 /* Options of the single-job topology have no short form: ids above any
  * character. */
-enum { ID_PREPARE = 256, ID_SINGLE_JOB, ID_RUN_DIR, ID_MERGE };
+enum { ID_PREPARE = 256, ID_SINGLE_JOB, ID_RUN_DIR, ID_MERGE, ID_KILL_AT };
 
 struct option_row {
     const char *name;
@@ -73,7 +73,15 @@ static const struct option_row rows[] = {
     { "monitor-interval", 'M', ARG_SECONDS, "SECONDS", "5",
       "model seconds between the monitor's polls" },
     { "kill-rate", 'k', ARG_REAL, "P", "0",
-      "probability that a job is SIGKILLed at a random point of its life" },
+      "probability that a job is SIGKILLed, where --kill-at says" },
+    { "kill-at", ID_KILL_AT, ARG_TEXT, "life|write", "life",
+      "where --kill-rate's SIGKILLs land: life, a random moment of the "
+      "job's life (mostly outside its short tracker calls); write, a "
+      "random one of its database file writes, syncs, truncates and "
+      "deletes (counted by the fault VFS, also with --fault-model none), "
+      "so inside a write transaction (or a rollback or checkpoint), "
+      "between journal and database writes included. The call is drawn "
+      "from the seed; built-in jobs only" },
     { "start-from", 'S', ARG_TEXT, "fresh|wal", "fresh",
       "wal: each round starts from a WAL database with frames not yet "
       "checkpointed (the migration case)" },
@@ -349,6 +357,17 @@ static bool apply(options *o, const struct option_row *row, const char *arg,
             return false;
         }
         break;
+    case ID_KILL_AT:
+        if (strcmp(arg, "life") == 0)
+            o->kill_at = KILL_AT_LIFE;
+        else if (strcmp(arg, "write") == 0)
+            o->kill_at = KILL_AT_WRITE;
+        else {
+            snprintf(err, err_size, "--kill-at: '%s' is neither life nor "
+                     "write", arg);
+            return false;
+        }
+        break;
     case 'd': snprintf(o->db_dir, sizeof o->db_dir, "%s", arg); break;
     case 'o': snprintf(o->output_dir, sizeof o->output_dir, "%s", arg); break;
     case 'e': snprintf(o->experiment, sizeof o->experiment, "%s", arg); break;
@@ -514,6 +533,26 @@ static bool add_default_fit(options *o, const char *dir, char *err,
     return true;
 }
 
+/* --kill-at write places the kills of --kill-rate at calls the fault VFS
+ * counts in the job's own process: a foreign job's calls are in another
+ * program, and without --kill-rate there is nothing to place. */
+static bool check_kill_at(const options *o, char *err, size_t err_size)
+{
+    if (o->kill_at != KILL_AT_WRITE)
+        return true;
+    if (o->kill_rate <= 0) {
+        snprintf(err, err_size, "--kill-at write places the kills of "
+                 "--kill-rate: give --kill-rate P too");
+        return false;
+    }
+    if (o->job_cmd[0]) {
+        snprintf(err, err_size, "--kill-at write works on the built-in job "
+                 "only, not with --job-cmd (harness/jobs/CONTRACT.md)");
+        return false;
+    }
+    return true;
+}
+
 /* Decisions that depend on several options at once. */
 static bool finish(options *o, char *err, size_t err_size)
 {
@@ -551,6 +590,8 @@ static bool finish(options *o, char *err, size_t err_size)
                  "(--fault-model lustre or none is real: nothing to inject)");
         return false;
     }
+    if (!check_kill_at(o, err, err_size))
+        return false;
     /* 0.1, not less: at 0.01 the jobs' CPU time, which no scale
      * compresses, stretched their model lives on 2 cores, and failure
      * rates no longer agreed with scale 1 (README, "time scale"). */

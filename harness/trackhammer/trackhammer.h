@@ -37,6 +37,13 @@
 
 typedef enum start_from { START_FRESH, START_WAL } start_from;
 
+/* Where --kill-rate's kills land (--kill-at). */
+typedef enum kill_at {
+    KILL_AT_LIFE = 0,  /* a random moment of the job's life */
+    KILL_AT_WRITE      /* a random one of its file writes, syncs, truncates
+                          and deletes: inside a write transaction */
+} kill_at;
+
 /* Which program this command is: the MPI run, or a step of the
  * single-job topology. */
 typedef enum run_mode {
@@ -63,6 +70,7 @@ typedef struct options {
     double start_jitter_s;         /* model seconds */
     double monitor_interval_s;     /* model seconds */
     double kill_rate;
+    kill_at kill_at;               /* --kill-at */
     start_from start;
     char db_dir[TEXT_MAX];
     char output_dir[TEXT_MAX];
@@ -145,6 +153,11 @@ typedef struct job_record {
     double start_s, end_s;    /* monotonic, for wall time */
     tracker_stats stats;
     faultfs_counters faults;
+    /* --kill-at write: written by the rank before the child starts, the
+     * file-changing call (1-based) at which the job is to be SIGKILLed, 0
+     * none; set by the job as it reaches that call, just before it dies */
+    uint64_t kill_call;
+    bool kill_reached;
     /* written by the rank after the child ended */
     int signal;               /* the signal that ended it, 0 none */
     bool killed_by_harness;

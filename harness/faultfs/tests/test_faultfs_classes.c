@@ -265,6 +265,71 @@ static void test_schedules_fail_nth_next_k_and_forever(void **state)
     assert_int_equal(faultfs_fail_calls(FAULTFS_OPEN, 0, 1), SQLITE_MISUSE);
 }
 
+/* What a trigger saw: how often it fired, and the call it fired at. */
+typedef struct trigger_seen {
+    int fired;
+    faultfs_class cls;
+    faultfs_file_kind kind;
+} trigger_seen;
+
+static void note_trigger(void *ctx, faultfs_class cls, faultfs_file_kind kind)
+{
+    trigger_seen *seen = ctx;
+    seen->fired++;
+    seen->cls = cls;
+    seen->kind = kind;
+}
+
+/* One INSERT in DELETE mode with synchronous=FULL and a trigger at the nth
+ * write or sync; what the trigger saw. */
+static trigger_seen insert_with_trigger(uint64_t nth)
+{
+    trigger_seen seen = {0};
+    sqlite3 *db;
+    assert_int_equal(db_open(test_dir.db, FAULTFS_VFS_NAME, &db), SQLITE_OK);
+    assert_int_equal(db_exec(db, "PRAGMA synchronous=FULL"), SQLITE_OK);
+    assert_int_equal(faultfs_set_trigger(FAULTFS_CLASS_BIT(FAULTFS_WRITE) |
+                                             FAULTFS_CLASS_BIT(FAULTFS_SYNC),
+                                         nth, note_trigger, &seen),
+                     SQLITE_OK);
+    assert_int_equal(db_exec(db, "INSERT INTO t VALUES(2)"), SQLITE_OK);
+    assert_int_equal(sqlite3_close(db), SQLITE_OK);
+    assert_int_equal(faultfs_set_trigger(0, 0, NULL, NULL), SQLITE_OK);
+    return seen;
+}
+
+/* The trigger counts the calls of its classes under the none model and
+ * fires once, at the nth: the first write of a DELETE transaction is the
+ * journal's, the last sync the database's; past the last call it never
+ * fires. */
+static void test_trigger_fires_at_the_nth_counted_call(void **state)
+{
+    (void)state;
+    make_database(test_dir.db, NULL, "delete");
+    assert_int_equal(install("none"), SQLITE_OK);
+    faultfs_counters before, after;
+    faultfs_counters_get(&before);
+    trigger_seen first = insert_with_trigger(1);
+    faultfs_counters_get(&after);
+    uint64_t calls = after.calls[FAULTFS_WRITE] + after.calls[FAULTFS_SYNC] -
+                     before.calls[FAULTFS_WRITE] - before.calls[FAULTFS_SYNC];
+    assert_true(calls >= 4); /* journal write and sync, database's */
+    assert_int_equal(first.fired, 1);
+    assert_int_equal(first.cls, FAULTFS_WRITE);
+    assert_int_equal(first.kind, FAULTFS_FILE_JOURNAL);
+
+    trigger_seen last = insert_with_trigger(calls);
+    assert_int_equal(last.fired, 1);
+    assert_int_equal(last.cls, FAULTFS_SYNC);
+    assert_int_equal(last.kind, FAULTFS_FILE_MAIN);
+
+    assert_int_equal(insert_with_trigger(calls + 1).fired, 0);
+    assert_int_equal(insert_with_trigger(0).fired, 0);
+    assert_int_equal(faultfs_set_trigger(1u << FAULTFS_CLASS_COUNT, 1,
+                                         note_trigger, NULL),
+                     SQLITE_MISUSE);
+}
+
 /* "class:call" of every line of the event log, joined by spaces. */
 static void fault_sequence(const char *log_path, char *out, size_t size)
 {
@@ -469,6 +534,9 @@ int main(void)
             test_schedules_fail_nth_next_k_and_forever, test_setup, test_teardown),
         cmocka_unit_test_setup_teardown(
             test_same_seed_gives_same_fault_sequence, test_setup, test_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_trigger_fires_at_the_nth_counted_call, test_setup,
+            test_teardown),
         cmocka_unit_test_setup_teardown(test_event_log_line_names_everything,
                                         test_setup, test_teardown),
         cmocka_unit_test_setup_teardown(
