@@ -25,25 +25,32 @@ import time
 
 GADI71 = ["wal-normal", "delete-normal", "delete-off",
           "delete-off-retry-writes", "delete-off-retry-all"]
+# Every built-in profile: the five published ones, upstream and hardened.
+ALL_PROFILES = GADI71 + ["upstream", "hardened"]
 
 FULL = {
     "overhead": {"local": (21, 20), "tmpfs": (21, 50)},  # (pairs, batch)
     "scaling_ranks": [1, 2, 4, 8, 16, 32, 64],
-    "scaling_profiles": GADI71,
+    "scaling_profiles": ALL_PROFILES,
     "scaling_repeats": 3,
     "readload": {"seconds": 2.0, "repeats": 5, "writers": 2, "readers": 3},
-    "harness_rounds": (5, 25),
+    # (jobs per round = ranks), rounds per run, pairs of runs
+    "harness_sizes": [71, 16, 1],
+    "harness_rounds": 10,
     "harness_pairs": 3,
+    "reproduce_ranks": 71,
     "reproduce_repeat": 10,
 }
 QUICK = {
     "overhead": {"local": (5, 10), "tmpfs": (5, 20)},
-    "scaling_ranks": [1, 4, 16],
-    "scaling_profiles": ["wal-normal", "delete-off"],
-    "scaling_repeats": 2,
-    "readload": {"seconds": 0.5, "repeats": 2, "writers": 2, "readers": 3},
-    "harness_rounds": (2, 6),
-    "harness_pairs": 2,
+    "scaling_ranks": [1, 4],
+    "scaling_profiles": ALL_PROFILES,
+    "scaling_repeats": 1,
+    "readload": {"seconds": 0.5, "repeats": 1, "writers": 2, "readers": 3},
+    "harness_sizes": [8, 1],
+    "harness_rounds": 3,
+    "harness_pairs": 1,
+    "reproduce_ranks": 16,
     "reproduce_repeat": 1,
 }
 
@@ -262,7 +269,7 @@ class Bench:
         runs = []
         for line in out.splitlines():
             (index, repeat, profile, readers, seconds, jobs, job_failures,
-             polls, poll_failures, locked) = line.split(",")
+             polls, poll_failures, locked, pool, capped) = line.split(",")
             polls_ms = self.samples(samples, index, "polls")
             jobs_ms = self.samples(samples, index, "jobs")
             runs.append({
@@ -276,12 +283,23 @@ class Bench:
                 "poll_failures": int(poll_failures),
                 "poll_failures_locked": int(locked),
                 "poll_ms_p50": percentile(polls_ms, 50),
-                "poll_ms_p99": percentile(polls_ms, 99)})
+                "poll_ms_p99": percentile(polls_ms, 99),
+                "pool_per_writer": int(pool),
+                # writers that ran out of tasks before the stop: the run's
+                # rate is then a floor set by the pool, not a measurement
+                "capped_writers": int(capped)})
         keys = list(runs[0].keys())
         write_csv(os.path.join(self.out, "readload-runs.csv"), keys,
                   [[("%.3f" % r[k]) if isinstance(r[k], float) else r[k]
                     for k in keys] for r in runs])
         summary = []
+        capped_runs = [r for r in runs if r["capped_writers"]]
+        refused = set()  # (profile, readers) with a capped run, or whose
+        for r in capped_runs:  # ratio would lean on wal-normal's capped run
+            refused.add((r["profile"], r["readers"]))
+            if r["profile"] == "wal-normal":
+                refused.update((p, r["readers"]) for p in
+                               {x["profile"] for x in runs})
         for readers in sorted({r["readers"] for r in runs}):
             for profile in dict.fromkeys(r["profile"] for r in runs):
                 mine = [r for r in runs if r["profile"] == profile and
@@ -289,6 +307,15 @@ class Bench:
                 wal = {r["repeat"]: r for r in runs
                        if r["profile"] == "wal-normal" and
                        r["readers"] == readers}
+                if (profile, readers) in refused:
+                    n = sum(r["capped_writers"] > 0 for r in mine)
+                    summary.append([
+                        profile, readers, len(mine),
+                        "REFUSED: %d of %d runs ran out of tasks" %
+                        (n, len(mine)) if n else "",
+                        "REFUSED (a capped run)", "", "", "", "", "", "",
+                        "", "", ""])
+                    continue
                 ratio = median([r["jobs_per_s"] / wal[r["repeat"]]
                                 ["jobs_per_s"] for r in mine
                                 if r["repeat"] in wal])
@@ -308,10 +335,17 @@ class Bench:
                     "%d (%d locked)" % (
                         sum(r["poll_failures"] for r in mine),
                         sum(r["poll_failures_locked"] for r in mine))
-                    if readers else ""])
+                    if readers else "", "0 of %d" % len(mine)])
         shutil.rmtree(samples, ignore_errors=True)
         for r in summary:
-            if r[0] == "delete-off":
+            if r[0] == "delete-off" and (r[0], r[1]) in refused:
+                self.verdicts.append(
+                    "DELETE against WAL, %d readers: REFUSED: %d run(s) of "
+                    "this point ran out of the task pool before the stop "
+                    "(their rate is the pool's cap, not a measurement); "
+                    "see readload-runs.csv, column capped_writers." %
+                    (r[1], len(capped_runs)))
+            elif r[0] == "delete-off":
                 self.verdicts.append(
                     "DELETE against WAL (the pull request's \"no measurable "
                     "impact\"), %d readers: delete-off writers at %sx "
@@ -324,7 +358,8 @@ class Bench:
         header = ["profile", "readers", "runs", "writer_jobs_per_s_p50",
                   "jobs_per_s_vs_wal", "job_ms_p50", "job_ms_p99",
                   "job_failures", "polls_per_s_p50", "poll_ms_p50",
-                  "poll_ms_p99", "poll_p50_vs_wal", "poll_failures"]
+                  "poll_ms_p99", "poll_p50_vs_wal", "poll_failures",
+                  "capped_runs"]
         write_csv(os.path.join(self.out, "readload-summary.csv"), header,
                   summary)
         self.sections.append((
@@ -336,9 +371,15 @@ class Bench:
             "repeats, profiles and reader counts interleaved. Per run: "
             "writer jobs/s, job and poll time percentiles (ms); here the "
             "median over runs. *_vs_wal: median over repeats of the ratio to "
-            "wal-normal's run of the same repeat and reader count." %
+            "wal-normal's run of the same repeat and reader count. The "
+            "writers are bound by time: the task pool (%d tasks a writer, "
+            "the same in every run) was sized by bench_readload from a "
+            "calibration of each profile's writers alone, with a headroom "
+            "of 3; a run whose writer ran out of tasks before the stop is "
+            "capped, and its point is REFUSED, not quoted "
+            "(capped_runs: %d)." %
             (p["writers"], p["seconds"], p["readers"], p["readers"] - 1,
-             p["repeats"]),
+             p["repeats"], runs[0]["pool_per_writer"], len(capped_runs)),
             header, summary))
 
     @staticmethod
@@ -350,87 +391,201 @@ class Bench:
         return [v * 1e3 for v in values]
 
     # ---------------------------------------------------------- point 5
-    def harness_cost(self):
-        db_dir = self.fresh_dir("harness-db")
-        few, many = self.plan["harness_rounds"]
-        rows, outside = [], {few: [], many: []}
-        # Short and long runs interleaved, so the machine's moods fall on
-        # both; the time outside rounds is compared median to median.
-        for attempt in range(self.plan["harness_pairs"]):
-            for rounds in (few, many):
-                args = ["-p", "delete-off", "-n", "1", "-r", str(rounds),
-                        "--work", "0", "--start-jitter", "0", "-f", "none"]
-                cmd, wall, round_rows, jobs = self.trackhammer(
-                    1, args, self.fresh_dir("harness-out"), db_dir)
-                if attempt == 0:
-                    self.command(cmd)
-                outside[rounds].append(
-                    wall - sum(float(r["wall_s"]) for r in round_rows))
-                for r, j in zip(round_rows, jobs):
-                    rows.append([rounds, attempt, r["round"], r["wall_s"],
-                                 j["wall_s"], j["db_time_s"]])
-        write_csv(os.path.join(self.out, "harness-rounds.csv"),
-                  ["rounds_in_run", "run", "round", "round_wall_s",
-                   "job_wall_s", "job_db_time_s"], rows)
-        in_child = median([float(r[4]) - float(r[5]) for r in rows])
-        around = median([float(r[3]) - float(r[4]) for r in rows])
-        db = median([float(r[5]) for r in rows])
-        # Between rounds (set-up, verification, results): the slope of the
-        # command's time outside rounds against the number of rounds.
-        between = (median(outside[many]) - median(outside[few])) / (many - few)
-        header = ["figure", "ms_per_job", "target"]
-        summary = [
-            ["job database time (p50)", "%.2f" % (db * 1e3), ""],
-            ["in the job's child, outside tracker calls (p50)",
-             "%.2f" % (in_child * 1e3), ""],
-            ["isolation + reaping + monitor, per round (p50)",
-             "%.2f" % (around * 1e3), ""],
-            ["harness per job in a round (the two above)",
-             "%.2f" % ((in_child + around) * 1e3), "< 2 ms: %s" %
-             ("met" if in_child + around < 0.002 else "not met")],
-            ["between rounds: set-up, verification, results",
-             "%.2f" % (between * 1e3), ""],
-        ]
-        repeat = self.plan["reproduce_repeat"]
-        out_dir = self.fresh_dir("reproduce-out")
-        command = [self.args.make, "--no-print-directory", "reproduce",
-                   "REPRODUCE_REPEAT=%d" % repeat,
-                   "REPRODUCE_ARGS=-q --output %s" % out_dir]
-        self.command(" ".join(shlex.quote(c) for c in command))
+    PHASES = ["setup", "setup_barrier", "specs", "release", "monitor_start",
+              "jobs", "end_gather", "monitor_stop", "verify", "results"]
+
+    def trackhammer_phased(self, ranks, run_args, name):
+        """trackhammer with its per-round phase log (TRACKHAMMER_PHASE_LOG,
+        rank 0's clock to the microsecond): (command, wall, phase rows)."""
+        log_path = os.path.join(self.scratch, name + "-phases.csv")
+        if os.path.exists(log_path):
+            os.unlink(log_path)
+        env = dict(os.environ, TRACKHAMMER_PHASE_LOG=log_path)
+        command = self.mpirun(ranks) + [
+            os.path.join(self.build, "trackhammer"), "-q", "-d",
+            self.fresh_dir(name + "-db"), "-o",
+            self.fresh_dir(name + "-out")] + run_args
         started = time.monotonic()
-        run(command)
+        run(command, env=env)
         wall = time.monotonic() - started
-        rounds = read_csv(glob.glob(os.path.join(out_dir, "*",
-                                                 "rounds.csv"))[0])
-        summary.append([
-            "make reproduce REPRODUCE_REPEAT=%d: wall time (s), %d rounds "
-            "of 71 jobs" % (repeat, len(rounds)), "%.1f s" % wall,
-            "< 120 s for 10 repeats: %s" % (
-                ("met" if wall < 120 else "not met") if repeat == 10
-                else "not measured (quick run)")])
+        return " ".join(command), wall, read_csv(log_path)
+
+    def harness_cost(self):
+        rounds = self.plan["harness_rounds"]
+        pairs = self.plan["harness_pairs"]
+        rows, summary, verdict = [], [], []
+        for size in self.plan["harness_sizes"]:
+            per_pair, parts, launch = [], {}, []
+            th_totals, bare_spans = [], []
+            for attempt in range(pairs):
+                th = bare = None
+                # Side by side, which goes first alternating.
+                for kind in (("th", "bare") if attempt % 2 == 0
+                             else ("bare", "th")):
+                    if kind == "th":
+                        cmd, wall, phases = self.trackhammer_phased(
+                            size, ["-p", "delete-off", "-r", str(rounds),
+                                   "--work", "0", "--start-jitter", "0",
+                                   "-f", "none"], "harness")
+                        if attempt == 0:
+                            self.command("TRACKHAMMER_PHASE_LOG=... " + cmd)
+                        th = phases
+                        launch.append(wall - sum(float(p["total_s"])
+                                                 for p in phases))
+                    else:
+                        cmd = [os.path.join(self.build, "bench_batch"),
+                               "--dir", self.fresh_dir("batch"), "--jobs",
+                               str(size), "--rounds", str(rounds)]
+                        if attempt == 0:
+                            self.command(" ".join(cmd))
+                        out = run(cmd).stdout.split()
+                        bare = [line.split(",") for line in out]
+                        if any(int(b[2]) for b in bare):
+                            sys.exit("bench: bench_batch: failed jobs: %s"
+                                     % out)
+                for p in th:
+                    rows.append([size, attempt, "trackhammer", p["round"],
+                                 p["total_s"], p["last_child_end_s"]] +
+                                [p[k + "_s"] for k in self.PHASES])
+                for b in bare:
+                    rows.append([size, attempt, "bare", b[0], "", b[3]] +
+                                [""] * len(self.PHASES))
+                th_total = median([float(p["total_s"]) for p in th])
+                bare_span = median([float(b[3]) for b in bare])
+                th_totals.append(th_total)
+                bare_spans.append(bare_span)
+                per_pair.append((th_total - bare_span) / size)
+                for k in self.PHASES:
+                    parts.setdefault(k, []).append(
+                        median([float(p[k + "_s"]) for p in th]))
+                parts.setdefault("beyond", []).append(
+                    median([float(p["monitor_start_s"]) +
+                            float(p["jobs_s"]) + float(p["end_gather_s"])
+                            for p in th]) - bare_span)
+            ms = lambda seconds: "%.3f" % (seconds * 1e3)
+            per_job = median(per_pair)
+            m = {k: median(v) / size for k, v in parts.items()}
+            summary.append([
+                size, size, ms(median(th_totals)), ms(median(bare_spans)),
+                ms(per_job), ms(m["setup"]),
+                ms(m["setup_barrier"] + m["specs"] + m["release"]),
+                ms(m["beyond"]), ms(m["monitor_stop"]),
+                ms(m["verify"] + m["results"]),
+                ms(median(launch) / size),
+                "met" if per_job < 0.002 else "not met"])
+            verdict.append("%s ms at %d job%s a round (%s)" % (
+                ms(per_job), size, "" if size == 1 else "s",
+                "met" if per_job < 0.002 else "not met"))
+        header = ["jobs_per_round", "ranks", "th_round_ms_p50",
+                  "bare_batch_ms_p50", "harness_ms_per_job",
+                  "setup_ms_per_job", "meet_release_ms_per_job",
+                  "isolation_reap_gather_ms_per_job",
+                  "monitor_stop_ms_per_job", "verify_results_ms_per_job",
+                  "launch_ms_per_job_per_round", "under_2ms"]
+        write_csv(os.path.join(self.out, "harness-rounds.csv"),
+                  ["jobs_per_round", "pair", "kind", "round", "total_s",
+                   "span_s"] + [k + "_s" for k in self.PHASES], rows)
         write_csv(os.path.join(self.out, "harness-summary.csv"), header,
                   summary)
         self.verdicts.append(
-            "Harness under 2 ms per job: %s ms per job at one job per round "
-            "(%s ms in the child, the rest isolation, reaping and the "
-            "monitor): %s." % (summary[3][1], summary[1][1],
-                               summary[3][2].split(": ")[1]))
-        self.verdicts.append(
-            "gadi71 with 10 repeats under 2 minutes on 2 cores: %s (%s)." %
-            (summary[5][1], summary[5][2].split(": ")[1]))
+            "Harness under 2 ms per job (everything a round does that is "
+            "not the jobs' own time, per job): " + "; ".join(verdict) + ".")
         self.sections.append((
-            "Harness cost (point 5)",
-            "trackhammer -np 1, one job per round, delete-off, --work 0 "
-            "--start-jitter 0, no fault model: runs of %d and %d rounds, "
-            "interleaved, %d of each. From "
-            "jobs.csv and rounds.csv: the job's child lifetime minus its "
-            "database time, and the round's wall time minus the child's "
-            "lifetime (fork, reaping on SIGCHLD, the monitor's fork and "
-            "stop, barriers). Between rounds: (command time - sum of round "
-            "times), medians, its slope from %d to %d rounds. Then the gadi71 matrix "
-            "under the lustre model, 71 ranks, timed as a whole." %
-            (few, many, self.plan["harness_pairs"], few, many),
+            "Harness cost per job (point 5)",
+            "A trackhammer round of N jobs on N ranks (delete-off, --work 0 "
+            "--start-jitter 0, no fault model, %d rounds a run) against "
+            "bench_batch: the same N job lives released at once from one "
+            "process, with no harness (children forked before the clock, no "
+            "MPI, monitor, set-up, verification or results), timed from the "
+            "release to the last job's end. %d pair(s) of runs per N, order "
+            "alternating. harness_ms_per_job = median over pairs of "
+            "(trackhammer's round, set-up to results written, median over "
+            "its rounds - the bare batch's span, median over its rounds) / "
+            "N. The breakdown (per job, medians) comes from trackhammer's "
+            "phase log (TRACKHAMMER_PHASE_LOG, rank 0's clock in "
+            "microseconds): set-up (the batch driver's database); meeting "
+            "and release; isolation, reaping and gathering (fork to the "
+            "last record in, minus the bare batch's span); stopping the "
+            "monitor; verification and results. launch: MPI start-up and "
+            "end (command time - its rounds), per job of one round: a "
+            "one-off per command, not in harness_ms_per_job." %
+            (rounds, pairs),
             header, summary))
+        self.reproduce()
+
+    def reproduce(self):
+        repeat = self.plan["reproduce_repeat"]
+        ranks = self.plan["reproduce_ranks"]
+        out_dir = self.fresh_dir("reproduce-out")
+        log_path = os.path.join(self.scratch, "reproduce-phases.csv")
+        command = [self.args.make, "--no-print-directory", "reproduce",
+                   "BUILD=%s" % self.build,
+                   "REPRODUCE_RANKS=%d" % ranks,
+                   "REPRODUCE_REPEAT=%d" % repeat,
+                   "REPRODUCE_DB=%s" % self.fresh_dir("reproduce-db"),
+                   "REPRODUCE_ARGS=-q --output %s" % out_dir]
+        self.command("TRACKHAMMER_PHASE_LOG=... " +
+                     " ".join(shlex.quote(c) for c in command))
+        started = time.monotonic()
+        run(command, env=dict(os.environ, TRACKHAMMER_PHASE_LOG=log_path))
+        wall = time.monotonic() - started
+        phases = read_csv(log_path)
+        shutil.copy(log_path, os.path.join(self.out, "reproduce-phases.csv"))
+        total = lambda k: sum(float(p[k]) for p in phases)
+        n = len(phases)
+        span = total("last_child_end_s")
+        in_rounds = total("total_s")
+        rows = []
+
+        def row(what, seconds, rounds=n):
+            rows.append([what, "%.1f" % seconds,
+                         "%.1f" % (1e3 * seconds / rounds)])
+        row("whole command (make reproduce), wall", wall)
+        row("MPI start-up and end (wall - rounds)", wall - in_rounds)
+        row("jobs: release to the last job's end (the model's time: work "
+            "%g s, start jitter, database time under the model; fork "
+            "included)" % (10 * 0.1), span)
+        for k in ("setup", "setup_barrier", "specs", "release"):
+            row("harness: " + k.replace("_", " "), total(k + "_s"))
+        row("harness: after the last job's end: reaping, gathering the "
+            "records (monitor fork + jobs + end gather - the jobs' span)",
+            total("monitor_start_s") + total("jobs_s") +
+            total("end_gather_s") - span)
+        for k in ("monitor_stop", "verify", "results"):
+            row("harness: " + k.replace("_", " "), total(k + "_s"))
+        row("harness in rounds (rounds - jobs' span)", in_rounds - span)
+        for p in self.plan["scaling_profiles"]:
+            mine = [float(x["last_child_end_s"]) for x in phases
+                    if x["profile"] == p]
+            if mine:
+                row("jobs' span, %s rounds only (%d)" % (p, len(mine)),
+                    sum(mine), len(mine))
+        header = ["figure", "seconds", "ms_per_round"]
+        write_csv(os.path.join(self.out, "reproduce-summary.csv"), header,
+                  rows)
+        full = repeat == 10 and ranks == 71
+        floor = span + (wall - in_rounds)
+        self.verdicts.append(
+            "gadi71 with 10 repeats under 2 minutes on 2 cores: %s" % (
+                "%.1f s (%s): the jobs' own span (release to the last job's "
+                "end, the model's time) is %.1f s of it, MPI start-up and "
+                "end %.1f s, the harness in rounds %.1f s (%.0f ms a round)%s."
+                % (wall, "met" if wall < 120 else "not met", span,
+                   wall - in_rounds, in_rounds - span,
+                   1e3 * (in_rounds - span) / n,
+                   "" if wall < 120 or floor < 120 else
+                   "; the jobs' span and the launch alone take %.1f s, over "
+                   "the target: it cannot be met without changing the model "
+                   "(what a job does, or the time scale)" % floor)
+                if full else "not measured (quick run: %d ranks, %d repeat, "
+                "%.1f s)" % (ranks, repeat, wall)))
+        self.sections.append((
+            "The gadi71 matrix: where its wall time goes (point 5)",
+            "make reproduce (%d ranks, the five published configurations, "
+            "%d round(s) each, the lustre model, its default time scale "
+            "0.1), timed as a whole, with trackhammer's phase log: per "
+            "round, rank 0's clock for each step. %d rounds." %
+            (ranks, repeat, n), header, rows))
 
     # ---------------------------------------------------------- summary
     def environment(self):
@@ -483,6 +638,10 @@ def main():
     parser.add_argument("--mpirun", default="mpirun")
     parser.add_argument("--make", default="make")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--check", action="store_true",
+                        help="fail unless every part ran and gave figures "
+                             "(make bench-smoke, for CI); times are never "
+                             "checked")
     parser.add_argument("--only", default="overhead,scaling,readload,harness",
                         help="comma-separated parts to run")
     args = parser.parse_args()
@@ -501,6 +660,53 @@ def main():
                                time.monotonic() - started)
     print(text)
     log("results in " + bench.out)
+    if args.check:
+        problems = check(bench, args.only.split(","))
+        for p in problems:
+            log("CHECK FAILED: " + p)
+        if problems:
+            sys.exit("bench: the smoke check failed (%d problem(s))" %
+                     len(problems))
+        log("smoke check: every part ran and gave figures")
+
+
+# What each part must leave behind: its CSV files, and a section of the
+# summary whose every row holds a figure.
+EXPECTED = {
+    "overhead": (["overhead.csv", "overhead-summary.csv"],
+                 ["Tracker overhead"]),
+    "scaling": (["scaling-rounds.csv", "scaling-summary.csv"],
+                ["Contention scaling"]),
+    "readload": (["readload-runs.csv", "readload-summary.csv"],
+                 ["DELETE against WAL"]),
+    "harness": (["harness-rounds.csv", "harness-summary.csv",
+                 "reproduce-phases.csv", "reproduce-summary.csv"],
+                ["Harness cost", "The gadi71 matrix"]),
+}
+
+
+def check(bench, parts):
+    """Structure only, never a time: the files, the sections, the rows."""
+    problems = []
+    for part in parts:
+        files, titles = EXPECTED[part]
+        for name in files:
+            path = os.path.join(bench.out, name)
+            if not os.path.exists(path) or len(read_csv(path)) == 0:
+                problems.append("%s: %s is missing or empty" % (part, name))
+        for title in titles:
+            found = [s for s in bench.sections if s[0].startswith(title)]
+            if not found or not found[0][3]:
+                problems.append("%s: no rows in the section '%s'" %
+                                (part, title))
+                continue
+            for row in found[0][3]:
+                if any(str(c).lower() in ("nan", "inf") for c in row):
+                    problems.append("%s: a figure is not a number: %s" %
+                                    (part, row))
+    if len(bench.verdicts) < 1:
+        problems.append("no verdict against the targets")
+    return problems
 
 
 if __name__ == "__main__":

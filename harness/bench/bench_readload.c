@@ -15,11 +15,19 @@
  *
  * The writers' jobs are a pool of tasks that failed in an earlier batch
  * (not done, so each job runs; not listed as unfinished, so the readers
- * see the jobs in flight, as the monitor sees a live batch).
+ * see the jobs in flight, as the monitor sees a live batch). The writers
+ * are bound by time, not by the pool: before the runs, every profile's
+ * writers run alone for a short calibration against a large pool, and the
+ * pool of every run is sized from the fastest rate measured, with a
+ * headroom of POOL_HEADROOM (at least POOL_MIN_PER_WRITER tasks a writer;
+ * one size for every run, so the readers scan the same table in each). A
+ * writer that still runs out before the stop is reported: the run's
+ * `capped` column counts such writers, and its rate is a floor, not a
+ * measurement (bench.py refuses to quote it).
  *
  * Output: one CSV row per run on stdout
  *   run,repeat,profile,readers,seconds,jobs,job_failures,polls,
- *   poll_failures,poll_failures_locked
+ *   poll_failures,poll_failures_locked,pool_per_writer,capped
  * and each run's raw durations, as native doubles, in
  *   SAMPLES/run-<run>-jobs.f64 and SAMPLES/run-<run>-polls.f64.
  *
@@ -42,10 +50,13 @@
 #define MAX_CHILDREN 32
 #define MAX_PROFILES 8
 #define SAMPLE_CAPACITY (1 << 18) /* per child and run */
-/* The pool: more jobs than a writer lives in a 2 s run on this machine,
- * and a table the size of a large batch (list_unfinished scans it all).
- * A writer that runs out stops early and says so. */
-#define POOL_PER_WRITER 3000
+/* The pool: at least a large batch's worth of tasks a writer (the table
+ * list_unfinished scans), and POOL_HEADROOM times what the fastest
+ * profile's writers lived in the calibration, scaled to a run's length. */
+#define POOL_MIN_PER_WRITER 3000
+#define POOL_HEADROOM 3.0
+#define CALIBRATION_POOL_PER_WRITER 20000
+#define CALIBRATION_SECONDS 0.5
 
 /* What one child did in a run, in memory shared with the parent. */
 typedef struct child_tally {
@@ -90,13 +101,14 @@ static void tally(child_tally *c, int rc, double seconds)
 
 /* A writer: job after job on its share of the pool until told to stop. */
 static void writer_loop(const char *path, const tracker_profile *profile,
-                        int writer, int writers, shared_run *run)
+                        int writer, int writers, int pool_per_writer,
+                        shared_run *run)
 {
     child_tally *c = &run->child[writer];
     tracker_options options;
     tracker_options_init(&options, profile);
     char err[1024];
-    for (int task = writer; !run->stop && task < writers * POOL_PER_WRITER;
+    for (int task = writer; !run->stop && task < writers * pool_per_writer;
          task += writers) {
         char variable[64];
         bench_variable(task, variable, sizeof variable);
@@ -171,18 +183,20 @@ static bool save_samples(const char *dir, int run_index, const char *role,
 
 typedef struct run_plan {
     const char *db_dir, *samples_dir;
-    int writers, readers, repeat, index;
+    int writers, readers, repeat, index, pool_per_writer;
+    bool calibration; /* no output, no samples: the rate alone */
     double seconds;
     const tracker_profile *profile;
 } run_plan;
 
 /* One run: a fresh database, the children, the clock, the tallies. */
-static int run_once(const run_plan *plan, shared_run *run)
+static int run_once(const run_plan *plan, shared_run *run, long *jobs_out)
 {
     char path[4096], err[1024];
     snprintf(path, sizeof path, "%s/readload.db", plan->db_dir);
     if (bench_prepare_database(path, plan->profile,
-                               plan->writers * POOL_PER_WRITER, "failed", err,
+                               plan->writers * plan->pool_per_writer,
+                               "failed", err,
                                sizeof err) != SQLITE_OK) {
         fprintf(stderr, "bench_readload: %s\n", err);
         return 1;
@@ -197,7 +211,8 @@ static int run_once(const run_plan *plan, shared_run *run)
             while (!run->go && bench_now() < give_up)
                 sleep_briefly();
             if (k < plan->writers)
-                writer_loop(path, plan->profile, k, plan->writers, run);
+                writer_loop(path, plan->profile, k, plan->writers,
+                            plan->pool_per_writer, run);
             else
                 reader_loop(path, plan->profile, &run->child[k],
                             k == plan->writers, run);
@@ -225,16 +240,24 @@ static int run_once(const run_plan *plan, shared_run *run)
         }
     }
     long jobs = 0, job_failures = 0, polls = 0, poll_failures = 0, busy = 0;
+    int capped = 0;
     for (int k = 0; k < children; k++) {
-        if (run->child[k].exhausted)
-            fprintf(stderr, "bench_readload: run %d: writer %d ran out of "
-                    "its %d tasks before the end: its rate is too low\n",
-                    plan->index, k, POOL_PER_WRITER);
+        if (run->child[k].exhausted) {
+            capped++;
+            fprintf(stderr, "bench_readload: run %d (%s, %d readers): writer "
+                    "%d ran out of its %d tasks before the end: the run's "
+                    "rate is a floor, not a measurement\n", plan->index,
+                    plan->profile->name, plan->readers, k,
+                    plan->pool_per_writer);
+        }
         bool writer = k < plan->writers;
         *(writer ? &jobs : &polls) += run->child[k].done;
         *(writer ? &job_failures : &poll_failures) += run->child[k].failures;
         busy += writer ? 0 : run->child[k].busy_failures;
     }
+    *jobs_out = jobs;
+    if (plan->calibration)
+        return 0;
     if (!save_samples(plan->samples_dir, plan->index, "jobs", run, 0,
                       plan->writers) ||
         !save_samples(plan->samples_dir, plan->index, "polls", run,
@@ -243,9 +266,10 @@ static int run_once(const run_plan *plan, shared_run *run)
                 plan->samples_dir);
         return 1;
     }
-    printf("%d,%d,%s,%d,%.3f,%ld,%ld,%ld,%ld,%ld\n", plan->index,
+    printf("%d,%d,%s,%d,%.6f,%ld,%ld,%ld,%ld,%ld,%d,%d\n", plan->index,
            plan->repeat, plan->profile->name, plan->readers, elapsed, jobs,
-           job_failures, polls, poll_failures, busy);
+           job_failures, polls, poll_failures, busy, plan->pool_per_writer,
+           capped);
     fflush(stdout);
     return 0;
 }
@@ -283,6 +307,29 @@ int main(int argc, char **argv)
                 count ? "cannot map shared memory" : "no known profile");
         return 1;
     }
+    /* Calibration: each profile's writers alone, on a large pool. */
+    double fastest = 0; /* jobs per second per writer */
+    run_plan calibration = plan;
+    calibration.calibration = true;
+    calibration.readers = 0;
+    calibration.seconds = CALIBRATION_SECONDS;
+    calibration.pool_per_writer = CALIBRATION_POOL_PER_WRITER;
+    for (int p = 0; p < count; p++) {
+        long jobs = 0;
+        calibration.profile = profiles[p];
+        if (run_once(&calibration, run, &jobs) != 0)
+            return 1;
+        double rate = (double)jobs / CALIBRATION_SECONDS /
+                      (plan.writers ? plan.writers : 1);
+        if (rate > fastest)
+            fastest = rate;
+    }
+    double sized = fastest * plan.seconds * POOL_HEADROOM;
+    plan.pool_per_writer = sized > POOL_MIN_PER_WRITER ? (int)sized + 1
+                                                       : POOL_MIN_PER_WRITER;
+    fprintf(stderr, "bench_readload: calibration: fastest %.0f jobs/s a "
+            "writer; pool %d tasks a writer\n", fastest,
+            plan.pool_per_writer);
     int status = 0;
     for (int r = 0; r < repeats && status == 0; r++)
         for (int level = 0; level < 2 && status == 0; level++)
@@ -291,7 +338,8 @@ int main(int argc, char **argv)
                 plan.readers = level ? readers : 0;
                 /* The first profile rotates, so none is always first. */
                 plan.profile = profiles[(p + r) % count];
-                status = run_once(&plan, run);
+                long jobs = 0;
+                status = run_once(&plan, run, &jobs);
                 plan.index++;
             }
     munmap(run, sizeof *run);

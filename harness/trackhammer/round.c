@@ -12,24 +12,52 @@
 #include <sqlite3.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
-/* Wait at a barrier without spinning a core: 71 ranks on 2 cores must
- * leave the CPU to the jobs. The pause between tests grows from 1 ms to
- * 20 ms, so that ranks waiting out a round cost the jobs little; where the
- * moment matters, the jobs' release, ranks meet here and then sleep until
- * a common clock time (release_together). Bounded: a rank that never
- * arrives aborts the run with a message rather than hanging it. */
-void polite_barrier(double timeout_s, const char *where)
+/*
+ * Meeting points that sleep instead of spinning: 71 ranks on 2 cores must
+ * leave the CPU to the jobs, and Open MPI's blocking calls spin. Each rank
+ * tests its requests with a pause between tests that grows from 1 ms to
+ * 20 ms (rank 0, a single process, to 2 ms), so ranks waiting out a round
+ * cost the jobs little. Bounded: a rank that never arrives aborts the run
+ * with a message rather than hanging it.
+ *
+ * (5 ms between rounds, when no job runs and the ranks wait for rank 0's
+ * set-up: a shorter wait for its word.)
+ *
+ * A barrier is a star, not MPI_Ibarrier: every rank tells rank 0 it has
+ * arrived, rank 0 answers each once all have. An MPI_Ibarrier progresses
+ * only inside the ranks' own tests, so its log2(ranks) steps each waited
+ * for a sleeping partner's next test: about 0.13 s per barrier at 71
+ * ranks, four barriers a round (measured with TRACKHAMMER_PHASE_LOG). The
+ * star costs two of those waits at most, and rank 0's answer carries what
+ * it has to say (the set-up's verdict, the storm's start, the release
+ * time), so no blocking broadcast follows.
+ */
+#define MEET_TAG_ARRIVE 0x7401
+#define MEET_TAG_RELEASE 0x7402
+#define MEET_TAG_RECORDS 0x7403
+#define MEET_VALUES 4
+
+/* The longest pause of a rank other than 0: while jobs run (the end of a
+ * round), and between rounds, when no job runs and rank 0 alone works. */
+#define PAUSE_DURING_JOBS_S 0.02
+#define PAUSE_BETWEEN_ROUNDS_S 0.005
+
+static void polite_wait(int count, MPI_Request *requests, double timeout_s,
+                        const char *where, double longest_pause)
 {
-    MPI_Request request;
-    MPI_Ibarrier(MPI_COMM_WORLD, &request);
+    int rank = 0;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     double give_up = monotonic_now() + timeout_s, pause = 0.001;
+    double longest = rank == 0 ? 0.002 : longest_pause;
     int done = 0;
-    while (MPI_Test(&request, &done, MPI_STATUS_IGNORE) == MPI_SUCCESS &&
+    while (MPI_Testall(count, requests, &done, MPI_STATUSES_IGNORE) ==
+               MPI_SUCCESS &&
            !done) {
         if (monotonic_now() > give_up) {
             fprintf(stderr, "trackhammer: ranks did not meet at %s within "
@@ -37,22 +65,177 @@ void polite_barrier(double timeout_s, const char *where)
             MPI_Abort(MPI_COMM_WORLD, 1);
         }
         sleep_seconds(pause);
-        if (pause < 0.02)
-            pause *= 1.5;
+        pause = pause * 1.5 < longest ? pause * 1.5 : longest;
     }
 }
 
-/* After a barrier, every rank sleeps until the same clock time, chosen by
- * rank 0 a little ahead: the jobs start within the scheduler's wake-up
- * latency of each other, not within the barrier's polling interval. */
-static void release_together(void)
+/* A polite barrier after which every rank holds rank 0's values[0..n-1],
+ * filled by `fill` on rank 0 once every rank has arrived (NULL: none). */
+static void polite_meet(double timeout_s, const char *where, double *values,
+                        int n, void (*fill)(double *values, void *arg),
+                        void *arg)
 {
-    const double margin_s = 0.01;
-    double release_at = epoch_now() + margin_s;
-    MPI_Bcast(&release_at, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    int rank = 0, size = 1;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    double message[MEET_VALUES] = { 0 };
+    if (n > MEET_VALUES)
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    if (rank != 0) {
+        MPI_Request request[2];
+        MPI_Isend(NULL, 0, MPI_BYTE, 0, MEET_TAG_ARRIVE, MPI_COMM_WORLD,
+                  &request[0]);
+        MPI_Irecv(message, MEET_VALUES, MPI_DOUBLE, 0, MEET_TAG_RELEASE,
+                  MPI_COMM_WORLD, &request[1]);
+        polite_wait(2, request, timeout_s, where, PAUSE_BETWEEN_ROUNDS_S);
+    } else {
+        MPI_Request *request = calloc((size_t)size, sizeof *request);
+        if (request == NULL)
+            MPI_Abort(MPI_COMM_WORLD, 1);
+        for (int r = 1; r < size; r++)
+            MPI_Irecv(NULL, 0, MPI_BYTE, r, MEET_TAG_ARRIVE, MPI_COMM_WORLD,
+                      &request[r - 1]);
+        polite_wait(size - 1, request, timeout_s, where,
+                    PAUSE_BETWEEN_ROUNDS_S);
+        if (fill)
+            fill(message, arg);
+        else if (n > 0)
+            memcpy(message, values, sizeof *values * (size_t)n);
+        for (int r = 1; r < size; r++)
+            MPI_Isend(message, MEET_VALUES, MPI_DOUBLE, r, MEET_TAG_RELEASE,
+                      MPI_COMM_WORLD, &request[r - 1]);
+        polite_wait(size - 1, request, timeout_s, where,
+                    PAUSE_BETWEEN_ROUNDS_S);
+        free(request);
+    }
+    if (n > 0)
+        memcpy(values, message, sizeof *values * (size_t)n);
+}
+
+void polite_barrier(double timeout_s, const char *where)
+{
+    polite_meet(timeout_s, where, NULL, 0, NULL, NULL);
+}
+
+/* Rank 0's clock time a little ahead, when every rank releases its jobs:
+ * the jobs start within the scheduler's wake-up latency of each other, not
+ * within the barrier's polling interval. */
+#define RELEASE_MARGIN_S 0.01
+
+static void fill_release(double *values, void *arg)
+{
+    (void)arg;
+    values[0] = epoch_now() + RELEASE_MARGIN_S;
+}
+
+/* The start barrier, then every rank sleeps until the release time. */
+static void release_together(double timeout_s)
+{
+    int size = 1;
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    if (size == 1) {
+        polite_barrier(timeout_s, "the start of a round");
+        return; /* alone: no one to wait for */
+    }
+    double release_at = 0;
+    polite_meet(timeout_s, "the start of a round", &release_at, 1,
+                fill_release, NULL);
     /* At most the margin: another node's clock may be off. */
     double wait = release_at - epoch_now();
-    sleep_seconds(wait < margin_s ? wait : margin_s);
+    sleep_seconds(wait < RELEASE_MARGIN_S ? wait : RELEASE_MARGIN_S);
+}
+
+/*
+ * Where a round's wall time goes (make bench, issue 7): with the
+ * environment variable TRACKHAMMER_PHASE_LOG naming a file, rank 0 appends
+ * one CSV row per round with the seconds (rank 0's monotonic clock, to the
+ * microsecond) of each step of the round, and when the jobs' children
+ * started and ended relative to the release. Off unless asked: nothing is
+ * measured or written otherwise.
+ */
+enum round_phase {
+    PHASE_SETUP,           /* the batch driver: a fresh database, tasks */
+    PHASE_SETUP_BARRIER,   /* every rank meets it, the verdict sent */
+    PHASE_SPECS,           /* the jobs' specs, shared memory */
+    PHASE_RELEASE,         /* every rank meets, then the release time */
+    PHASE_MONITOR_START,   /* the monitor's fork */
+    PHASE_JOBS,            /* rank 0's jobs, fork to the last reap */
+    PHASE_END_GATHER,      /* the other ranks' jobs, their records */
+    PHASE_MONITOR_STOP,    /* the monitor told to stop, reaped */
+    PHASE_VERIFY,          /* the database checked against the records */
+    PHASE_RESULTS,         /* the round's rows written */
+    PHASE_COUNT
+};
+
+static const char *const phase_names[PHASE_COUNT] = {
+    "setup", "setup_barrier", "specs", "release", "monitor_start", "jobs",
+    "end_gather", "monitor_stop", "verify", "results",
+};
+
+typedef struct phase_clock {
+    bool on;
+    double last, seconds[PHASE_COUNT];
+} phase_clock;
+
+static void phase_clock_start(phase_clock *c, int rank)
+{
+    memset(c, 0, sizeof *c);
+    c->on = rank == 0 && getenv("TRACKHAMMER_PHASE_LOG") != NULL;
+    if (c->on)
+        c->last = monotonic_now();
+}
+
+static void phase_mark(phase_clock *c, enum round_phase phase)
+{
+    if (!c->on)
+        return;
+    double now = monotonic_now();
+    c->seconds[phase] += now - c->last;
+    c->last = now;
+}
+
+/* The row: the phases, then the jobs' children against the release. */
+static void phase_log_write(const phase_clock *c, const round_result *r,
+                            const job_record *all, int jobs, double released)
+{
+    if (!c->on)
+        return;
+    FILE *f = fopen(getenv("TRACKHAMMER_PHASE_LOG"), "a");
+    if (f == NULL)
+        return;
+    if (ftell(f) == 0) {
+        fprintf(f, "round,profile,jobs");
+        for (int p = 0; p < PHASE_COUNT; p++)
+            fprintf(f, ",%s_s", phase_names[p]);
+        fprintf(f, ",total_s,first_child_start_s,last_child_start_s,"
+                   "last_child_end_s,child_life_sum_s,db_time_sum_s\n");
+    }
+    double total = 0, first_start = 0, last_start = 0, last_end = 0;
+    double life = 0, db = 0;
+    bool seen = false;
+    for (int p = 0; p < PHASE_COUNT; p++)
+        total += c->seconds[p];
+    for (int i = 0; i < jobs; i++) {
+        const job_record *j = &all[i];
+        if (j->start_s <= 0 || j->end_s <= 0)
+            continue;
+        double s = j->start_s - released, e = j->end_s - released;
+        if (!seen || s < first_start)
+            first_start = s;
+        seen = true;
+        if (s > last_start)
+            last_start = s;
+        if (e > last_end)
+            last_end = e;
+        life += j->end_s - j->start_s;
+        db += j->db_time_s;
+    }
+    fprintf(f, "%d,%s,%d", r->round, r->profile->name, jobs);
+    for (int p = 0; p < PHASE_COUNT; p++)
+        fprintf(f, ",%.6f", c->seconds[p]);
+    fprintf(f, ",%.6f,%.6f,%.6f,%.6f,%.6f,%.6f\n", total, first_start,
+            last_start, last_end, life, db);
+    fclose(f);
 }
 
 /* Memory the job children write and the rank reads after they end. */
@@ -190,39 +373,54 @@ static void fill_specs(const run_context *ctx, const tracker_profile *profile,
     }
 }
 
-/* Rank 0 collects every rank's records, in job order. */
+/* Rank 0 collects every rank's records, in job order: the round's end
+ * barrier too (a rank sends once its jobs have ended). Point to point and
+ * polite, as the barriers are: a rank whose jobs ended first sleeps while
+ * the others' jobs run, rather than spinning in MPI_Gatherv. */
 static job_record *gather_records(const run_context *ctx,
-                                  const job_record *mine, int count)
+                                  const job_record *mine, int count,
+                                  double timeout_s)
 {
     const options *o = ctx->opts;
-    int *bytes = NULL, *displs = NULL;
-    job_record *by_rank = NULL, *ordered = NULL;
-    if (ctx->rank == 0) {
-        bytes = calloc((size_t)ctx->size, sizeof *bytes);
-        displs = calloc((size_t)ctx->size, sizeof *displs);
-        by_rank = calloc((size_t)o->jobs, sizeof *by_rank);
-        ordered = calloc((size_t)o->jobs, sizeof *ordered);
-        if (!bytes || !displs || !by_rank || !ordered)
-            MPI_Abort(MPI_COMM_WORLD, 1);
-        int offset = 0;
-        for (int r = 0; r < ctx->size; r++) {
-            bytes[r] = jobs_of_rank(o->jobs, r, ctx->size) *
-                       (int)sizeof(job_record);
-            displs[r] = offset;
-            offset += bytes[r];
+    if (ctx->rank != 0) {
+        MPI_Request request;
+        if (count > 0) {
+            MPI_Isend(mine, count * (int)sizeof(job_record), MPI_BYTE, 0,
+                      MEET_TAG_RECORDS, MPI_COMM_WORLD, &request);
+            polite_wait(1, &request, timeout_s, "the records' gathering",
+                        PAUSE_DURING_JOBS_S);
         }
+        return NULL;
     }
-    MPI_Gatherv(mine, count * (int)sizeof(job_record), MPI_BYTE, by_rank,
-                bytes, displs, MPI_BYTE, 0, MPI_COMM_WORLD);
-    if (ctx->rank == 0) {
-        for (int r = 0, i = 0; r < ctx->size; r++)
-            for (int k = 0; k < jobs_of_rank(o->jobs, r, ctx->size); k++)
-                ordered[r + k * ctx->size] = by_rank[i++];
+    job_record *by_rank = calloc((size_t)o->jobs, sizeof *by_rank);
+    job_record *ordered = calloc((size_t)o->jobs, sizeof *ordered);
+    MPI_Request *request = calloc((size_t)ctx->size, sizeof *request);
+    if (!by_rank || !ordered || !request)
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    int offset = count, posted = 0;
+    memcpy(by_rank, mine, sizeof *mine * (size_t)count);
+    for (int r = 1; r < ctx->size; r++) {
+        int n = jobs_of_rank(o->jobs, r, ctx->size);
+        if (n > 0)
+            MPI_Irecv(by_rank + offset, n * (int)sizeof(job_record), MPI_BYTE,
+                      r, MEET_TAG_RECORDS, MPI_COMM_WORLD, &request[posted++]);
+        offset += n;
     }
-    free(bytes);
-    free(displs);
+    polite_wait(posted, request, timeout_s, "the records' gathering",
+                PAUSE_DURING_JOBS_S);
+    for (int r = 0, i = 0; r < ctx->size; r++)
+        for (int k = 0; k < jobs_of_rank(o->jobs, r, ctx->size); k++)
+            ordered[r + k * ctx->size] = by_rank[i++];
+    free(request);
     free(by_rank);
     return ordered;
+}
+
+/* Rank 0's word after the set-up: did it work, and when the storm starts. */
+static void fill_setup(double *values, void *arg)
+{
+    values[0] = *(const int *)arg;
+    values[1] = epoch_now();
 }
 
 bool run_round(const run_context *ctx, const tracker_profile *profile,
@@ -232,21 +430,25 @@ bool run_round(const run_context *ctx, const tracker_profile *profile,
     char err[TEXT_MAX] = "";
     int ok = 1;
     double round_timeout = o->walltime_s * o->time_scale + 120;
+    phase_clock clock;
+    phase_clock_start(&clock, ctx->rank);
     if (ctx->rank == 0)
         ok = database_prepare(o, profile, ctx->db_path, err, sizeof err);
-    /* Blocking collectives spin; every one follows a polite barrier, so
-     * ranks waiting for rank 0 leave the CPU to it. */
-    polite_barrier(round_timeout, "the database set-up");
-    MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    phase_mark(&clock, PHASE_SETUP);
+    /* Every rank waits politely for rank 0's word: the set-up's verdict,
+     * and one start for every clock of the model (the storm window opens
+     * when the jobs are released). */
+    double word[2] = { 0, 0 };
+    polite_meet(round_timeout, "the database set-up", word, 2, fill_setup,
+                &ok);
+    ok = word[0] != 0;
     if (!ok) {
         if (ctx->rank == 0)
             fprintf(stderr, "trackhammer: %s\n", err);
         return false;
     }
-    /* One start for every clock of the model: the storm window opens when
-     * the jobs are released. */
-    double storm_start = epoch_now();
-    MPI_Bcast(&storm_start, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    double storm_start = word[1];
+    phase_mark(&clock, PHASE_SETUP_BARRIER);
 
     int count = jobs_of_rank(o->jobs, ctx->rank, ctx->size);
     job_record *records = shared_memory(sizeof *records * (size_t)count);
@@ -264,9 +466,10 @@ bool run_round(const run_context *ctx, const tracker_profile *profile,
                     ctx->results_dir, round);
     fill_specs(ctx, profile, round, storm_start,
                fault_log[0] ? fault_log : NULL, specs, outcome_files, count);
+    phase_mark(&clock, PHASE_SPECS);
 
-    polite_barrier(round_timeout, "the start of a round");
-    release_together();
+    release_together(round_timeout);
+    phase_mark(&clock, PHASE_RELEASE);
     double started = monotonic_now();
     monitor_record *monitor = NULL;
     int monitor_pid = 0;
@@ -281,14 +484,18 @@ bool run_round(const run_context *ctx, const tracker_profile *profile,
         monitor_spec.fault_log = NULL; /* the monitor's faults are not jobs' */
         monitor_pid = monitor_start(&monitor_spec, monitor);
     }
+    phase_mark(&clock, PHASE_MONITOR_START);
     run_jobs_isolated(specs, records, count);
-    polite_barrier(round_timeout, "the end of a round");
+    phase_mark(&clock, PHASE_JOBS);
+    /* The end of the round: every rank's records at rank 0, which then
+     * knows every job has ended. */
+    job_record *all = gather_records(ctx, records, count, round_timeout);
+    phase_mark(&clock, PHASE_END_GATHER);
     if (ctx->rank == 0)
         /* A monitor still inside a call 2 s after the jobs ended is stuck
          * (WAL's incoherent -shm locks can do that): killed, not waited. */
         monitor_stop(monitor_pid, monitor, 2);
-    polite_barrier(round_timeout, "the monitor's end");
-    job_record *all = gather_records(ctx, records, count);
+    phase_mark(&clock, PHASE_MONITOR_STOP);
     if (ctx->rank == 0) {
         memset(out, 0, sizeof *out);
         out->round = round;
@@ -300,9 +507,12 @@ bool run_round(const run_context *ctx, const tracker_profile *profile,
         if (verdicts == NULL)
             MPI_Abort(MPI_COMM_WORLD, 1);
         verify_round(ctx->db_path, o, all, o->jobs, &out->verdict, verdicts);
+        phase_mark(&clock, PHASE_VERIFY);
         round_summarize(all, o->jobs, out);
         results_add_round(res, out, all, verdicts);
         free(verdicts);
+        phase_mark(&clock, PHASE_RESULTS);
+        phase_log_write(&clock, out, all, o->jobs, started);
         munmap(monitor, sizeof *monitor);
     }
     for (int k = 0; k < count; k++)

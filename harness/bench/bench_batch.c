@@ -1,0 +1,131 @@
+/*
+ * bench_batch.c: a batch's jobs with no harness around them, the floor
+ * trackhammer's rounds are compared with (issue 7, point 5).
+ *
+ * A round here is N jobs released at once, each the job's life of
+ * trackhammer's built-in job with no work and no start jitter (open,
+ * is_done, mark_running, mark_completed, close, through the tracker), in N
+ * processes forked from one parent before the clock starts, against a
+ * fresh database holding the N tasks. Its time is from the release to the
+ * end of the last job, as the jobs themselves stamp it: no fork, no
+ * reaping, no monitor, no MPI, no set-up, no verification, no results.
+ * What trackhammer's round of the same N jobs takes beyond this is the
+ * harness's cost (bench.py takes the difference, side by side).
+ *
+ * Output: one CSV row per round on stdout
+ *   round,jobs,failures,span_s,db_time_sum_s
+ *
+ * Usage: bench_batch --dir DIR --jobs N [--rounds R] [--profile NAME]
+ */
+#include "bench.h"
+
+#include <sqlite3.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_JOBS 1024
+
+typedef struct shared_batch {
+    volatile int go;
+    double released;
+    struct {
+        double end, life;
+        int rc;
+    } job[MAX_JOBS];
+} shared_batch;
+
+static void sleep_briefly(void)
+{
+    struct timespec ts = { 0, 200000 }; /* 0.2 ms */
+    nanosleep(&ts, NULL);
+}
+
+/* One round: the children wait for the release, live, stamp their end. */
+static int run_round(const char *path, const tracker_profile *profile,
+                     int jobs, int round, shared_batch *b)
+{
+    char err[1024];
+    if (bench_prepare_database(path, profile, jobs, "pending", err,
+                               sizeof err) != SQLITE_OK) {
+        fprintf(stderr, "bench_batch: %s\n", err);
+        return 1;
+    }
+    memset(b, 0, sizeof *b);
+    pid_t pids[MAX_JOBS];
+    for (int k = 0; k < jobs; k++) {
+        pids[k] = fork();
+        if (pids[k] < 0) {
+            perror("bench_batch: fork");
+            return 1;
+        }
+        if (pids[k] == 0) {
+            double give_up = bench_now() + 60;
+            while (!b->go && bench_now() < give_up)
+                sleep_briefly();
+            tracker_options options;
+            tracker_options_init(&options, profile);
+            char variable[64], message[1024];
+            bench_variable(k, variable, sizeof variable);
+            double start = bench_now();
+            b->job[k].rc = bench_job_life(path, &options, variable, message,
+                                          sizeof message);
+            b->job[k].end = bench_now();
+            b->job[k].life = b->job[k].end - start;
+            _exit(0);
+        }
+    }
+    /* Every child forked and waiting: the release. */
+    b->released = bench_now();
+    b->go = 1;
+    int failures = 0;
+    for (int k = 0; k < jobs; k++) {
+        int status;
+        waitpid(pids[k], &status, 0);
+        failures += !WIFEXITED(status) || b->job[k].rc != SQLITE_OK ||
+                    b->job[k].end == 0;
+    }
+    double last_end = b->released, life = 0;
+    for (int k = 0; k < jobs; k++) {
+        if (b->job[k].end > last_end)
+            last_end = b->job[k].end;
+        life += b->job[k].life;
+    }
+    printf("%d,%d,%d,%.6f,%.6f\n", round, jobs, failures,
+           last_end - b->released, life);
+    fflush(stdout);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *dir = bench_arg(argc, argv, "--dir");
+    const char *name = bench_arg(argc, argv, "--profile");
+    int jobs = bench_int_arg(argc, argv, "--jobs", 0);
+    int rounds = bench_int_arg(argc, argv, "--rounds", 5);
+    const tracker_profile *profile =
+        tracker_profile_find(name ? name : "delete-off");
+    if (!dir || jobs < 1 || jobs > MAX_JOBS || rounds < 1 || !profile) {
+        fprintf(stderr, "usage: bench_batch --dir DIR --jobs N (1..%d) "
+                        "[--rounds R] [--profile NAME]\n", MAX_JOBS);
+        return 2;
+    }
+    shared_batch *b = mmap(NULL, sizeof *b, PROT_READ | PROT_WRITE,
+                           MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (b == MAP_FAILED) {
+        perror("bench_batch: mmap");
+        return 1;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/batch.db", dir);
+    int status = 0;
+    for (int r = 0; r < rounds && status == 0; r++)
+        status = run_round(path, profile, jobs, r, b);
+    munmap(b, sizeof *b);
+    return status;
+}
