@@ -298,12 +298,27 @@ static bool set_mode(options *o, run_mode mode, char *err, size_t err_size)
     return true;
 }
 
+/* An option that takes one of two words: *second says which it got;
+ * false with a message naming both on any other. */
+static bool pick_one_of_two(const struct option_row *row, const char *arg,
+                            const char *first, const char *second_word,
+                            bool *second, char *err, size_t err_size)
+{
+    *second = strcmp(arg, second_word) == 0;
+    if (*second || strcmp(arg, first) == 0)
+        return true;
+    snprintf(err, err_size, "--%s: '%s' is neither %s nor %s", row->name, arg,
+             first, second_word);
+    return false;
+}
+
 /* Apply one parsed option; false with a message on a bad value. */
 static bool apply(options *o, const struct option_row *row, const char *arg,
                   char *err, size_t err_size)
 {
     long n = 0;
     double x = 0;
+    bool second = false;
     int name = row->short_name;
     if (name != ID_RUN_DIR && name != ID_SINGLE_JOB && name != ID_MERGE &&
         name != 'q')
@@ -347,26 +362,16 @@ static bool apply(options *o, const struct option_row *row, const char *arg,
     case 'M': o->monitor_interval_s = x; break;
     case 'k': o->kill_rate = x; break;
     case 'S':
-        if (strcmp(arg, "fresh") == 0)
-            o->start = START_FRESH;
-        else if (strcmp(arg, "wal") == 0)
-            o->start = START_WAL;
-        else {
-            snprintf(err, err_size, "--start-from: '%s' is neither fresh nor "
-                     "wal", arg);
+        if (!pick_one_of_two(row, arg, "fresh", "wal", &second, err,
+                             err_size))
             return false;
-        }
+        o->start = second ? START_WAL : START_FRESH;
         break;
     case ID_KILL_AT:
-        if (strcmp(arg, "life") == 0)
-            o->kill_at = KILL_AT_LIFE;
-        else if (strcmp(arg, "write") == 0)
-            o->kill_at = KILL_AT_WRITE;
-        else {
-            snprintf(err, err_size, "--kill-at: '%s' is neither life nor "
-                     "write", arg);
+        if (!pick_one_of_two(row, arg, "life", "write", &second, err,
+                             err_size))
             return false;
-        }
+        o->kill_at = second ? KILL_AT_WRITE : KILL_AT_LIFE;
         break;
     case 'd': snprintf(o->db_dir, sizeof o->db_dir, "%s", arg); break;
     case 'o': snprintf(o->output_dir, sizeof o->output_dir, "%s", arg); break;
