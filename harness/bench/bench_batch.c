@@ -21,6 +21,7 @@
 
 #include <sqlite3.h>
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,9 @@
 #include <unistd.h>
 
 #define MAX_JOBS 1024
+/* A round's jobs live well under a second; a child still alive after
+ * this is stuck, and is killed. */
+#define REAP_LIMIT_S 120.0
 
 typedef struct shared_batch {
     volatile int go;
@@ -44,6 +48,26 @@ static void sleep_briefly(void)
 {
     struct timespec ts = { 0, 200000 }; /* 0.2 ms */
     nanosleep(&ts, NULL);
+}
+
+/* Reap `count` children within REAP_LIMIT_S, SIGKILLing any still alive
+ * then; exited_ok[k] (if given) says whether child k exited normally. */
+static void reap_children(const pid_t *pids, int count, int *exited_ok)
+{
+    double give_up = bench_now() + REAP_LIMIT_S;
+    for (int k = 0; k < count; k++) {
+        int status = 0;
+        pid_t got;
+        while ((got = waitpid(pids[k], &status, WNOHANG)) == 0 &&
+               bench_now() < give_up)
+            sleep_briefly();
+        if (got == 0) {
+            kill(pids[k], SIGKILL);
+            waitpid(pids[k], &status, 0); /* SIGKILL: it goes at once */
+        }
+        if (exited_ok)
+            exited_ok[k] = got == pids[k] && WIFEXITED(status);
+    }
 }
 
 /* One round: the children wait for the release, live, stamp their end. */
@@ -62,6 +86,10 @@ static int run_round(const char *path, const tracker_profile *profile,
         pids[k] = fork();
         if (pids[k] < 0) {
             perror("bench_batch: fork");
+            /* The children forked so far must not live on: released, then
+             * reaped (bounded). */
+            b->go = 1;
+            reap_children(pids, k, NULL);
             return 1;
         }
         if (pids[k] == 0) {
@@ -83,13 +111,12 @@ static int run_round(const char *path, const tracker_profile *profile,
     /* Every child forked and waiting: the release. */
     b->released = bench_now();
     b->go = 1;
+    int exited_ok[MAX_JOBS];
+    reap_children(pids, jobs, exited_ok);
     int failures = 0;
-    for (int k = 0; k < jobs; k++) {
-        int status;
-        waitpid(pids[k], &status, 0);
-        failures += !WIFEXITED(status) || b->job[k].rc != SQLITE_OK ||
+    for (int k = 0; k < jobs; k++)
+        failures += !exited_ok[k] || b->job[k].rc != SQLITE_OK ||
                     b->job[k].end == 0;
-    }
     double last_end = b->released, life = 0;
     for (int k = 0; k < jobs; k++) {
         if (b->job[k].end > last_end)

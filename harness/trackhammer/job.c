@@ -84,10 +84,10 @@ static void record_tracker_failure(job_record *r, const tracker_error *e)
     record_failure(r, e->op, e->code, e->attempts, e->message);
 }
 
-/* Whether this run's jobs go through the fault VFS: a fault model, or
- * --kill-at write, whose calls the VFS counts (the none model injects
- * nothing and delays nothing). */
-static bool uses_faultfs(const options *o)
+/* Whether this run's jobs (and its monitor) go through the fault VFS: a
+ * fault model, or --kill-at write, whose calls the VFS counts (the none
+ * model injects nothing and delays nothing). */
+bool jobs_use_faultfs(const options *o)
 {
     return o->simulate || o->kill_at == KILL_AT_WRITE;
 }
@@ -160,7 +160,7 @@ void job_tracker_options(const job_spec *spec, tracker_options *topt)
 {
     const options *o = spec->opts;
     tracker_options_init(topt, spec->profile);
-    topt->vfs = o->simulate ? FAULTFS_VFS_NAME : NULL;
+    topt->vfs = jobs_use_faultfs(o) ? FAULTFS_VFS_NAME : NULL;
     topt->time_scale = o->time_scale;
     topt->sleep = model_sleep;
     /* SQLite's busy timeout is a clock too: compressed with the others,
@@ -176,8 +176,6 @@ static int run_c_job(const job_spec *spec, job_record *r)
     const options *o = spec->opts;
     tracker_options topt;
     job_tracker_options(spec, &topt);
-    if (uses_faultfs(o))
-        topt.vfs = FAULTFS_VFS_NAME; /* counting for --kill-at write */
     topt.seed = mix64(o->seed ^ ((uint64_t)spec->round << 32) ^
                       (uint64_t)spec->job_index);
 
@@ -301,7 +299,7 @@ int job_run(const job_spec *spec, job_record *r)
     uint64_t rng = mix64(o->seed ^ ((uint64_t)spec->round << 40) ^
                          ((uint64_t)spec->job_index << 8) ^ 0x5a);
     r->start_s = monotonic_now();
-    if (uses_faultfs(o)) {
+    if (jobs_use_faultfs(o)) {
         char err[TEXT_MAX];
         int rc = install_fault_model(spec, err, sizeof err);
         if (rc == SQLITE_OK && arm_planned_kill(r) != SQLITE_OK) {

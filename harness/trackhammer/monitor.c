@@ -61,7 +61,7 @@ int monitor_start(const job_spec *spec, monitor_record *m)
     pid_t pid = fork_child();
     if (pid == 0) {
         close(stop_pipe[1]);
-        if (spec->opts->simulate) {
+        if (jobs_use_faultfs(spec->opts)) {
             faultfs_config config = spec->opts->fault_config;
             config.node = 0;
             config.rank = (uint64_t)spec->opts->jobs + 1; /* its own draws */

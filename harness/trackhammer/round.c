@@ -73,30 +73,32 @@ static void polite_wait(int count, MPI_Request *requests, double timeout_s,
  * filled by `fill` on rank 0 once every rank has arrived (NULL: none). */
 static void polite_meet(double timeout_s, const char *where, double *values,
                         int n, void (*fill)(double *values, void *arg),
-                        void *arg)
+                        void *arg, double longest_pause)
 {
     int rank = 0, size = 1;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     double message[MEET_VALUES] = { 0 };
     if (n > MEET_VALUES)
-        MPI_Abort(MPI_COMM_WORLD, 1);
+        abort(); /* a caller's mistake: MEET_VALUES is too small */
     if (rank != 0) {
         MPI_Request request[2];
         MPI_Isend(NULL, 0, MPI_BYTE, 0, MEET_TAG_ARRIVE, MPI_COMM_WORLD,
                   &request[0]);
         MPI_Irecv(message, MEET_VALUES, MPI_DOUBLE, 0, MEET_TAG_RELEASE,
                   MPI_COMM_WORLD, &request[1]);
-        polite_wait(2, request, timeout_s, where, PAUSE_BETWEEN_ROUNDS_S);
+        polite_wait(2, request, timeout_s, where, longest_pause);
     } else {
         MPI_Request *request = calloc((size_t)size, sizeof *request);
-        if (request == NULL)
+        if (request == NULL) {
+            fprintf(stderr, "trackhammer: out of memory at %s; aborting\n",
+                    where);
             MPI_Abort(MPI_COMM_WORLD, 1);
+        }
         for (int r = 1; r < size; r++)
             MPI_Irecv(NULL, 0, MPI_BYTE, r, MEET_TAG_ARRIVE, MPI_COMM_WORLD,
                       &request[r - 1]);
-        polite_wait(size - 1, request, timeout_s, where,
-                    PAUSE_BETWEEN_ROUNDS_S);
+        polite_wait(size - 1, request, timeout_s, where, longest_pause);
         if (fill)
             fill(message, arg);
         else if (n > 0)
@@ -104,8 +106,7 @@ static void polite_meet(double timeout_s, const char *where, double *values,
         for (int r = 1; r < size; r++)
             MPI_Isend(message, MEET_VALUES, MPI_DOUBLE, r, MEET_TAG_RELEASE,
                       MPI_COMM_WORLD, &request[r - 1]);
-        polite_wait(size - 1, request, timeout_s, where,
-                    PAUSE_BETWEEN_ROUNDS_S);
+        polite_wait(size - 1, request, timeout_s, where, longest_pause);
         free(request);
     }
     if (n > 0)
@@ -114,7 +115,18 @@ static void polite_meet(double timeout_s, const char *where, double *values,
 
 void polite_barrier(double timeout_s, const char *where)
 {
-    polite_meet(timeout_s, where, NULL, 0, NULL, NULL);
+    polite_meet(timeout_s, where, NULL, 0, NULL, NULL,
+                PAUSE_BETWEEN_ROUNDS_S);
+}
+
+/* The round's end for every rank: each waits here, sleeping as while jobs
+ * run, until rank 0 holds every record. A rank whose jobs ended early (or
+ * that had none) then waits out the others' jobs under this round's
+ * timeout, not under the next set-up's or the run's end. */
+static void end_of_round(double timeout_s)
+{
+    polite_meet(timeout_s, "the end of a round", NULL, 0, NULL, NULL,
+                PAUSE_DURING_JOBS_S);
 }
 
 /* Rank 0's clock time a little ahead, when every rank releases its jobs:
@@ -133,13 +145,11 @@ static void release_together(double timeout_s)
 {
     int size = 1;
     MPI_Comm_size(MPI_COMM_WORLD, &size);
-    if (size == 1) {
-        polite_barrier(timeout_s, "the start of a round");
+    if (size == 1)
         return; /* alone: no one to wait for */
-    }
     double release_at = 0;
     polite_meet(timeout_s, "the start of a round", &release_at, 1,
-                fill_release, NULL);
+                fill_release, NULL, PAUSE_BETWEEN_ROUNDS_S);
     /* At most the margin: another node's clock may be off. */
     double wait = release_at - epoch_now();
     sleep_seconds(wait < RELEASE_MARGIN_S ? wait : RELEASE_MARGIN_S);
@@ -160,7 +170,8 @@ enum round_phase {
     PHASE_RELEASE,         /* every rank meets, then the release time */
     PHASE_MONITOR_START,   /* the monitor's fork */
     PHASE_JOBS,            /* rank 0's jobs, fork to the last reap */
-    PHASE_END_GATHER,      /* the other ranks' jobs, their records */
+    PHASE_END_GATHER,      /* the other ranks' jobs, their records, the
+                            * end-of-round meeting */
     PHASE_MONITOR_STOP,    /* the monitor told to stop, reaped */
     PHASE_VERIFY,          /* the database checked against the records */
     PHASE_RESULTS,         /* the round's rows written */
@@ -194,7 +205,10 @@ static void phase_mark(phase_clock *c, enum round_phase phase)
     c->last = now;
 }
 
-/* The row: the phases, then the jobs' children against the release. */
+/* The row: the phases, then the jobs' children against the release. The
+ * jobs' times are other ranks' monotonic clocks, comparable with rank 0's
+ * on one node only (Linux's CLOCK_MONOTONIC is the machine's): the log is
+ * for one-node benchmarks (make bench). */
 static void phase_log_write(const phase_clock *c, const round_result *r,
                             const job_record *all, int jobs, double released)
 {
@@ -373,10 +387,10 @@ static void fill_specs(const run_context *ctx, const tracker_profile *profile,
     }
 }
 
-/* Rank 0 collects every rank's records, in job order: the round's end
- * barrier too (a rank sends once its jobs have ended). Point to point and
- * polite, as the barriers are: a rank whose jobs ended first sleeps while
- * the others' jobs run, rather than spinning in MPI_Gatherv. */
+/* Rank 0 collects every rank's records, in job order (a rank sends once
+ * its jobs have ended). Point to point and polite, as the barriers are:
+ * rank 0 sleeps while the others' jobs run, rather than spinning in
+ * MPI_Gatherv; end_of_round then holds the other ranks until it is done. */
 static job_record *gather_records(const run_context *ctx,
                                   const job_record *mine, int count,
                                   double timeout_s)
@@ -440,7 +454,7 @@ bool run_round(const run_context *ctx, const tracker_profile *profile,
      * when the jobs are released). */
     double word[2] = { 0, 0 };
     polite_meet(round_timeout, "the database set-up", word, 2, fill_setup,
-                &ok);
+                &ok, PAUSE_BETWEEN_ROUNDS_S);
     ok = word[0] != 0;
     if (!ok) {
         if (ctx->rank == 0)
@@ -488,8 +502,9 @@ bool run_round(const run_context *ctx, const tracker_profile *profile,
     run_jobs_isolated(specs, records, count);
     phase_mark(&clock, PHASE_JOBS);
     /* The end of the round: every rank's records at rank 0, which then
-     * knows every job has ended. */
+     * knows every job has ended, and every rank told so. */
     job_record *all = gather_records(ctx, records, count, round_timeout);
+    end_of_round(round_timeout);
     phase_mark(&clock, PHASE_END_GATHER);
     if (ctx->rank == 0)
         /* A monitor still inside a call 2 s after the jobs ended is stuck

@@ -180,6 +180,9 @@ typedef struct job_spec {
 /* The job's life in the current process (a forked child); returns the exit
  * status. A foreign job (--job-cmd) is exec'd and never returns. */
 int job_run(const job_spec *spec, job_record *record);
+/* Whether the jobs and the monitor go through the fault VFS (a fault
+ * model, or --kill-at write's counting). */
+bool jobs_use_faultfs(const options *o);
 /* The tracker options of a job (and of the monitor): its profile, the
  * model's VFS, every clock compressed by the time scale. */
 void job_tracker_options(const job_spec *spec, tracker_options *topt);

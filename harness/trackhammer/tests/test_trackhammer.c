@@ -7,9 +7,10 @@
  * not the others; the SIGBUS model crashes WAL jobs and no DELETE job;
  * SIGKILLs at random points leave integrity_check ok and lose nothing
  * acknowledged, and so do SIGKILLs placed at a file write of a write
- * transaction, in every DELETE profile and WAL on one node. The result files are read back and must agree with the
- * printed table; bad command lines exit with status 2. Every run is bounded
- * by a timeout and killed after it.
+ * transaction, in every DELETE profile and WAL on one node. The result
+ * files are read back and must agree with the printed table; bad command
+ * lines exit with status 2. Every run is bounded by a timeout and killed
+ * after it.
  */
 #define _GNU_SOURCE /* asprintf */
 #include <errno.h>
@@ -350,6 +351,10 @@ static void test_kills_inside_writes_lose_nothing(void **state)
         "SELECT count(*) FROM t WHERE integrity<>'ok'"), 0);
     assert_int_equal(csv_query(&r, "rounds.csv",
         "SELECT sum(lost_updates) FROM t"), 0);
+    /* A kill before the call that would commit: no write the job could
+     * not acknowledge is in the database. */
+    assert_int_equal(csv_query(&r, "rounds.csv",
+        "SELECT sum(unknown_committed) FROM t"), 0);
     run_free(&r);
 }
 
@@ -456,7 +461,7 @@ static void test_bad_command_lines_exit_2(void **state)
 {
     (void)state;
     static const struct {
-        const char *args[4];
+        const char *args[7];
         const char *words;
     } cases[] = {
         { { "-p", "wal-turbo", NULL }, "unknown profile 'wal-turbo'" },
@@ -467,6 +472,8 @@ static void test_bad_command_lines_exit_2(void **state)
         { { "--frobnicate", NULL }, "unknown option" },
         { { "--kill-at", "never", NULL }, "--kill-at: 'never'" },
         { { "--kill-at", "write", NULL }, "give --kill-rate P" },
+        { { "--kill-at", "write", "-k", "1", "-c", "true", NULL },
+          "built-in job only" },
         { { "--output", "/proc/no/such/dir", NULL }, "output directory" },
         { { "--db-dir", "/nonexistent/trackhammer", NULL },
           "does not exist" },
