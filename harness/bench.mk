@@ -4,7 +4,7 @@
 # faultfs.mk and trackhammer.mk, so their variables are used in recipes
 # only, which are expanded when they run).
 #
-#   make bench                  the full run, about 9 to 10 minutes on 2 cores (565 s measured)
+#   make bench                  the full run, about 9 to 10 minutes on 2 cores (556 s measured)
 #   make bench BENCH_QUICK=1    a short run, to try it (under a minute)
 #   make bench-smoke            the short run, checked, for CI (under a
 #                               minute; fails if a part breaks)
