@@ -180,18 +180,22 @@ class Bench:
             header, summary))
 
     # ---------------------------------------------------------- point 3
-    def trackhammer(self, ranks, run_args, out_dir, db_dir):
+    def run_trackhammer(self, ranks, run_args, out_dir, db_dir, env=None):
+        """One trackhammer command, timed: (command line, wall seconds)."""
         command = self.mpirun(ranks) + [
             os.path.join(self.build, "trackhammer"), "-q", "-d", db_dir,
             "-o", out_dir] + run_args
         started = time.monotonic()
-        run(command)
-        wall = time.monotonic() - started
+        run(command, env=env)
+        return " ".join(command), time.monotonic() - started
+
+    def trackhammer(self, ranks, run_args, out_dir, db_dir):
+        command, wall = self.run_trackhammer(ranks, run_args, out_dir, db_dir)
         runs = glob.glob(os.path.join(out_dir, "*", "rounds.csv"))
         if len(runs) != 1:
             sys.exit("bench: expected one run under %s" % out_dir)
         run_dir = os.path.dirname(runs[0])
-        return (" ".join(command), wall, read_csv(runs[0]),
+        return (command, wall, read_csv(runs[0]),
                 read_csv(os.path.join(run_dir, "jobs.csv")))
 
     def scaling(self):
@@ -400,15 +404,11 @@ class Bench:
         log_path = os.path.join(self.scratch, name + "-phases.csv")
         if os.path.exists(log_path):
             os.unlink(log_path)
-        env = dict(os.environ, TRACKHAMMER_PHASE_LOG=log_path)
-        command = self.mpirun(ranks) + [
-            os.path.join(self.build, "trackhammer"), "-q", "-d",
-            self.fresh_dir(name + "-db"), "-o",
-            self.fresh_dir(name + "-out")] + run_args
-        started = time.monotonic()
-        run(command, env=env)
-        wall = time.monotonic() - started
-        return " ".join(command), wall, read_csv(log_path)
+        command, wall = self.run_trackhammer(
+            ranks, run_args, self.fresh_dir(name + "-out"),
+            self.fresh_dir(name + "-db"),
+            env=dict(os.environ, TRACKHAMMER_PHASE_LOG=log_path))
+        return command, wall, read_csv(log_path)
 
     def harness_cost(self):
         rounds = self.plan["harness_rounds"]
