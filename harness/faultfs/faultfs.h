@@ -186,6 +186,14 @@
  * instead); on a multi-node Lustre, another client's lock revoke would also
  * flush dirty pages, here only a sync does; a write whose process is killed
  * between the write and its journaling is lost at the crash unlogged.
+ *   Kills. Every step of the state is safe against a SIGKILL at any point,
+ * which may only make the crash lose more of what was never synced: a
+ * file's bytes are read through the caller's open handle (opening the path
+ * again would drop the process's POSIX locks when closed); a sync clears
+ * the pending list before it replaces the image; an unlink is forgotten by
+ * the state before it reaches the file (a file left behind is kept as it
+ * is); a pending record cut short is never replayed, nor anything after it
+ * (logged with effect=cut-short).
  *   The state directory starts from what faultfs first sees: a file that
  * exists when faultfs first opens it is taken as durable. Remove the state
  * directory when the database is replaced by other means.

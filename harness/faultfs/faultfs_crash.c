@@ -11,10 +11,13 @@
  *   KIND.ghost-image    crash.names=dirsync: an unlinked file whose unlink
  *   KIND.ghost-pending  is not durable yet, as it stood when unlinked
  *   lock                flock()ed around every change of the state
- * A pending record is a record_header followed, for a write, by its bytes.
+ * A pending record is a record_header followed, for a write, by its bytes;
+ * its checksum tells a whole record from one a kill cut short, which other
+ * processes' records may follow.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +37,7 @@ typedef struct record_header {
     uint32_t type;   /* record_type */
     int64_t offset;  /* write: where; truncate: the new size */
     int64_t length;  /* write: bytes that follow; truncate: 0 */
+    uint64_t check;  /* record_check() of the fields above and the bytes */
 } record_header;
 
 /* A file's bytes in memory. */
@@ -93,7 +97,8 @@ bool faultfs_crash_exists(const char *path)
 
 /* ------------------------------------------------------------ file bytes */
 
-/* A whole file into b; false (errno set) if it cannot be read. */
+/* A whole file of the state into b; false (errno set) if it cannot be
+ * read. */
 static bool read_file(const char *path, buffer *b)
 {
     struct stat st;
@@ -144,16 +149,32 @@ static bool write_file(const char *path, const void *data, size_t size)
     return (ok && rename(tmp, path) == 0) || (unlink(tmp), false);
 }
 
-/* Copy a whole file; false if it cannot be read or written. */
-static bool copy_file(const char *from, const char *to)
+/* A database file's whole contents, read through the caller's own open
+ * handle. Never open and close the path instead: closing any descriptor
+ * of a file drops every POSIX lock this process holds on it, so a writer
+ * would lose its EXCLUSIVE lock in the middle of a commit and another
+ * process could take the database and its journal from under it. */
+static bool read_handle(sqlite3_file *real, buffer *b)
 {
-    buffer b;
-    if (!read_file(from, &b)) {
+    sqlite3_int64 size = 0;
+    b->data = NULL;
+    b->size = 0;
+    if (real->pMethods->xFileSize(real, &size) != SQLITE_OK || size < 0 ||
+        size > INT_MAX) {
         return false;
     }
-    bool ok = write_file(to, b.data, b.size);
-    free(b.data);
-    return ok;
+    if (size == 0) {
+        return true;
+    }
+    b->data = malloc((size_t)size);
+    if (!b->data ||
+        real->pMethods->xRead(real, b->data, (int)size, 0) != SQLITE_OK) {
+        free(b->data);
+        b->data = NULL;
+        return false;
+    }
+    b->size = (size_t)size;
+    return true;
 }
 
 /* Remove a file of the state, if it is there. */
@@ -214,7 +235,7 @@ void faultfs_crash_unlock(int lock_fd)
 /* ------------------------------------------------------------ the hooks */
 
 void faultfs_crash_opened(const char *path, faultfs_file_kind kind,
-                          bool existed)
+                          bool existed, sqlite3_file *real)
 {
     int lock = faultfs_crash_lock(path, kind);
     if (lock < 0) {
@@ -224,10 +245,12 @@ void faultfs_crash_opened(const char *path, faultfs_file_kind kind,
     state_path(path, kind, "image", image, sizeof image);
     state_path(path, kind, "pending", pending, sizeof pending);
     bool known = exists(image) || exists(pending);
-    if (!known && existed) {
+    buffer contents;
+    if (!known && existed && read_handle(real, &contents)) {
         /* a file from before faultfs saw it is taken as durable */
-        copy_file(path, image);
-    } else if (!known) {
+        write_file(image, contents.data, contents.size);
+        free(contents.data);
+    } else if (!known && !existed) {
         /* created by this open: durable and empty at once, or only a
          * pending name until a directory sync */
         bool named = faultfs_g.config.crash.names ==
@@ -237,6 +260,21 @@ void faultfs_crash_opened(const char *path, faultfs_file_kind kind,
                    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
     }
     faultfs_crash_unlock(lock);
+}
+
+/* FNV-1a over a record's fields and bytes. */
+static uint64_t record_check(const record_header *h, const void *data)
+{
+    const record_header fields = {h->magic, h->type, h->offset, h->length, 0};
+    const unsigned char *parts[2] = {(const unsigned char *)&fields, data};
+    size_t sizes[2] = {sizeof fields, data ? (size_t)h->length : 0};
+    uint64_t x = 0xcbf29ce484222325ULL;
+    for (int part = 0; part < 2; part++) {
+        for (size_t i = 0; i < sizes[part]; i++) {
+            x = (x ^ parts[part][i]) * 0x100000001b3ULL;
+        }
+    }
+    return x;
 }
 
 /* Append one record (and its bytes) to the file's pending list. */
@@ -271,7 +309,8 @@ void faultfs_crash_note_write(const char *path, faultfs_file_kind kind,
     if (!followed(kind) || amt <= 0) {
         return;
     }
-    record_header h = {RECORD_MAGIC, RECORD_WRITE, offset, amt};
+    record_header h = {RECORD_MAGIC, RECORD_WRITE, offset, amt, 0};
+    h.check = record_check(&h, buf);
     append_record(path, kind, &h, buf);
 }
 
@@ -281,7 +320,8 @@ void faultfs_crash_note_truncate(const char *path, faultfs_file_kind kind,
     if (!followed(kind)) {
         return;
     }
-    record_header h = {RECORD_MAGIC, RECORD_TRUNCATE, size, 0};
+    record_header h = {RECORD_MAGIC, RECORD_TRUNCATE, size, 0, 0};
+    h.check = record_check(&h, NULL);
     append_record(path, kind, &h, NULL);
 }
 
@@ -296,7 +336,7 @@ static void forget_ghosts(const char *path)
 }
 
 void faultfs_crash_synced(const char *path, faultfs_file_kind kind,
-                          bool dir_synced)
+                          bool dir_synced, sqlite3_file *real)
 {
     int lock = faultfs_crash_lock(path, kind);
     if (lock < 0) {
@@ -310,9 +350,16 @@ void faultfs_crash_synced(const char *path, faultfs_file_kind kind,
         forget_ghosts(path);
     }
     /* fsync made the file's current bytes durable, whoever wrote them; a
-     * file whose name is not durable keeps its writes pending */
-    if (named && copy_file(path, image)) {
+     * file whose name is not durable keeps its writes pending. The pending
+     * list goes first: a process killed between the two steps leaves the
+     * older image alone, as if this sync had never been asked for (its
+     * caller never learnt that it was), never pending writes that would
+     * be replayed a second time over the newer image. */
+    buffer contents;
+    if (named && read_handle(real, &contents)) {
         remove_state(path, kind, "pending");
+        write_file(image, contents.data, contents.size);
+        free(contents.data);
     }
     faultfs_crash_unlock(lock);
 }
@@ -452,12 +499,18 @@ static bool rebuild(const char *db_path, faultfs_file_kind kind,
         record_header h;
         memcpy(&h, list.data + at, sizeof h);
         at += sizeof h;
+        const unsigned char *data = list.data + at;
         if (h.magic != RECORD_MAGIC || h.offset < 0 || h.length < 0 ||
-            (size_t)h.length > list.size - at) {
-            break; /* a record cut short by a kill: never completed */
+            (size_t)h.length > list.size - at ||
+            h.check != record_check(&h, h.type == RECORD_WRITE ? data : NULL)) {
+            /* a record a kill cut short: it and every record after it are
+             * writes never synced, which a crash may lose together */
+            faultfs_record_crash(FAULTFS_WRITE, kind, index, "cut-short",
+                                 path);
+            break;
         }
         if (h.type == RECORD_WRITE) {
-            ok = replay_write(out, &h, list.data + at, kind, index, path, r);
+            ok = replay_write(out, &h, data, kind, index, path, r);
         } else if (crash_draw(kind, index, 0) <
                    faultfs_g.config.crash.drop + faultfs_g.config.crash.torn) {
             r->truncates++;
@@ -528,7 +581,8 @@ static int crash_file(const char *db_path, faultfs_file_kind kind,
                              path);
         } else {
             r->files_rebuilt++;
-            r->files_resurrected += !present;
+            /* back in place of whatever file now has its name */
+            r->files_resurrected += ghost;
         }
     } else if (present && state_has(db_path, kind, "pending")) {
         /* created, never made durable by a directory sync */

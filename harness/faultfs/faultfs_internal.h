@@ -118,9 +118,12 @@ const char *faultfs_file_suffix(faultfs_file_kind kind);
  * mode is on and kind is a main, journal or WAL file. */
 /* Before a file is opened: did it exist? */
 bool faultfs_crash_exists(const char *path);
-/* After a successful open: start the file's state if it has none. */
+/* After a successful open: start the file's state if it has none. The
+ * hooks that need a file's bytes read them through real, the unix VFS's
+ * open handle, never by opening the path (which would drop this process's
+ * POSIX locks on the file when closed). */
 void faultfs_crash_opened(const char *path, faultfs_file_kind kind,
-                          bool existed);
+                          bool existed, sqlite3_file *real);
 /* Around a write or truncate of the real file, so that a sync by another
  * process never falls between the change and its journaling. */
 int faultfs_crash_lock(const char *path, faultfs_file_kind kind);
@@ -132,9 +135,9 @@ void faultfs_crash_note_truncate(const char *path, faultfs_file_kind kind,
 /* After a successful sync; dir_synced: the unix VFS synced the directory
  * too (the first sync of a journal or WAL it created). */
 void faultfs_crash_synced(const char *path, faultfs_file_kind kind,
-                          bool dir_synced);
-/* After a successful unlink, with xDelete's dirSync; the caller holds
- * faultfs_crash_lock around the unlink and this. */
+                          bool dir_synced, sqlite3_file *real);
+/* Just before an unlink, with xDelete's dirSync; the caller holds
+ * faultfs_crash_lock around this and the unlink. */
 void faultfs_crash_deleted(const char *path, faultfs_file_kind kind,
                            bool dir_synced);
 /* Crash mode's own log lines (by=crash). */

@@ -104,7 +104,7 @@ static int ffSync(sqlite3_file *f, int flags)
     rc = rc ? rc : CALL_REAL(p, xSync, flags);
     if (rc == SQLITE_OK) {
         faultfs_crash_synced(p->target.path, p->target.kind,
-                             p->dir_sync_due);
+                             p->dir_sync_due, REAL(p));
         p->dir_sync_due = false;
     }
     return rc;
@@ -355,7 +355,7 @@ static int ffOpen(sqlite3_vfs *vfs, const char *name, sqlite3_file *f,
         p->dir_sync_due = (flags & SQLITE_OPEN_CREATE) &&
                           (p->target.kind == FAULTFS_FILE_JOURNAL ||
                            p->target.kind == FAULTFS_FILE_WAL);
-        faultfs_crash_opened(name, p->target.kind, existed);
+        faultfs_crash_opened(name, p->target.kind, existed, REAL(p));
     }
     return rc;
 }
@@ -368,12 +368,14 @@ static int ffDelete(sqlite3_vfs *vfs, const char *path, int dir_sync)
     if (rc) {
         return rc;
     }
+    /* The crash state forgets the file before the unlink: a process killed
+     * between the two leaves a file the state does not know, which the
+     * crash keeps as it is, never a state that a new file of the same name
+     * would inherit. */
     int lock = faultfs_crash_lock(path, t.kind);
+    faultfs_crash_deleted(path, t.kind, dir_sync != 0);
     faultfs_fcntl_begin(&t);
     rc = faultfs_fcntl_end(UNIX_VFS->xDelete(UNIX_VFS, path, dir_sync));
-    if (rc == SQLITE_OK) {
-        faultfs_crash_deleted(path, t.kind, dir_sync != 0);
-    }
     faultfs_crash_unlock(lock);
     return rc;
 }
