@@ -276,6 +276,34 @@ const report_query report_queries[] = {
       "LEFT JOIN percentiles p ON p.profile = j.profile\n"
       "GROUP BY j.profile\n"
       "ORDER BY j.published_run = '', j.published_run, j.profile;" },
+    { "kills",
+      "Jobs SIGKILLed by the harness (--kill-rate, --kill-at), where the "
+      "kill landed, and what the round's verification found",
+      "CREATE TABLE kills AS\n"
+      "WITH per_job AS (\n"
+      "  SELECT published_run, profile, count(*) AS jobs,\n"
+      "    sum(outcome = 'killed') AS killed,\n"
+      "    -- a call that writes: every one but open, close and the reads\n"
+      "    sum(outcome = 'killed' AND in_flight NOT IN ('', 'open', "
+      "'close',\n"
+      "      'list_unfinished') AND in_flight NOT LIKE 'get\\_%' "
+      "ESCAPE '\\')\n"
+      "      AS killed_in_write,\n"
+      "    sum(verdict = 'unknown_committed') AS unknown_committed,\n"
+      "    sum(verdict = 'unknown_committed' AND unknown_op <> '')\n"
+      "      AS committed_after_failed_call,\n"
+      "    sum(verdict = 'unknown_lost') AS unknown_lost\n"
+      "  FROM job_classes GROUP BY profile),\n"
+      "per_round AS (\n"
+      "  SELECT profile, count(*) AS rounds,\n"
+      "    sum(integrity <> 'ok') AS integrity_failures,\n"
+      "    sum(lost_updates) AS lost_updates\n"
+      "  FROM rounds GROUP BY profile)\n"
+      "SELECT j.*, j.killed - j.killed_in_write AS killed_elsewhere, "
+      "r.rounds,\n"
+      "  r.integrity_failures, r.lost_updates\n"
+      "FROM per_job j JOIN per_round r USING (profile)\n"
+      "ORDER BY published_run = '', published_run, profile;" },
     { "sigbus_attribution",
       "Per configuration: jobs a SIGBUS ended, how many had a fault logged "
       "for themselves, and how many crashed in a round where another job "
@@ -528,6 +556,31 @@ static const section sections[] = {
       "SELECT published_run, profile, failure_class, fault_class, file_kind, "
       "fault_code, failed_jobs, faults FROM injected_faults ORDER BY rowid",
       true, NULL, NULL },
+    { "Kills: where they landed and what survived",
+      "Jobs the harness SIGKILLed (--kill-rate; --kill-at write places each "
+      "kill at one of the job's file writes, syncs, truncates or unlinks). "
+      "*In a write call*: the tracker call in flight writes the database "
+      "(every call but open, close and the reads); *elsewhere*: open or a "
+      "read, where a job rolls back the hot journal a killed job left, or "
+      "between calls. Integrity and lost acknowledged updates: trackhammer's "
+      "verification after each round (rounds.csv). *Unknown outcome*: jobs "
+      "whose last status write was cut short by the kill or had returned an "
+      "error, by what the database holds; both are allowed. *Committed after "
+      "a failed call*: of the committed ones, jobs where a status write had "
+      "returned an error before the kill, so the write that committed may "
+      "be that call's (SQLite can return an error after a commit, e.g. "
+      "SQLITE_IOERR_RDLOCK when the lock's downgrade fails), not the one "
+      "the kill cut short.",
+      "| run | configuration | jobs | killed | in a write call | elsewhere "
+      "| rounds failing integrity_check | acknowledged updates lost "
+      "| unknown outcome: committed / not | committed after a failed call |",
+      "SELECT published_run, profile, jobs, killed, killed_in_write,\n"
+      "  killed_elsewhere, integrity_failures || ' of ' || rounds, "
+      "lost_updates,\n"
+      "  unknown_committed || ' / ' || unknown_lost, "
+      "committed_after_failed_call\n"
+      "FROM kills ORDER BY rowid",
+      true, NULL, "SELECT count(*) FROM jobs WHERE outcome = 'killed'" },
     { "Attribution: SIGBUS and other nodes' -shm resets",
       "SIGBUS model (b) kills a job with no fault injected into it: a "
       "connection on another simulated node, believing itself the first, "

@@ -9,7 +9,7 @@
  * worked out by hand below: an ops.csv with chosen latency histograms, and
  * two SIGBUS crashes in wal-normal (round 0 job 2, round 1 job 3) with
  * -shm resets logged in round 0 by jobs 4 and 5 (other nodes) and by job 2
- * itself.
+ * itself. Kills are made by SQL on run-small's loaded tables (test_kills).
  */
 #define _GNU_SOURCE /* asprintf */
 #include <setjmp.h>
@@ -362,6 +362,58 @@ static void test_attribution(void **state)
                                       "job_summary WHERE profile = "
                                       "'delete-normal'"),
                      6);
+    sqlite3_close(db);
+}
+
+/* Five kills made in run-small's delete-off rounds (4 and 5): two in
+ * mark_completed and one in set_pbs_info (write calls), one in get_status
+ * and one between calls (elsewhere); the set_pbs_info job's earlier
+ * mark_running had failed and its status committed; round 5 failed
+ * integrity_check and lost 2 acknowledged updates. */
+static const char kills_tweak[] =
+    "UPDATE jobs SET verdict = 'ok', unknown_op = '' "
+    "WHERE profile = 'delete-off';"
+    "UPDATE rounds SET integrity = 'ok', lost_updates = 0 "
+    "WHERE profile = 'delete-off';"
+    "UPDATE jobs SET outcome = 'killed', signal = 9, in_flight = "
+    "'mark_completed', verdict = 'unknown_lost' "
+    "WHERE round = 4 AND job IN (0, 1);"
+    "UPDATE jobs SET outcome = 'killed', signal = 9, in_flight = "
+    "'get_status' WHERE round = 4 AND job = 2;"
+    "UPDATE jobs SET outcome = 'killed', signal = 9, in_flight = '' "
+    "WHERE round = 5 AND job = 0;"
+    "UPDATE jobs SET outcome = 'killed', signal = 9, in_flight = "
+    "'set_pbs_info', unknown_op = 'mark_running', verdict = "
+    "'unknown_committed' WHERE round = 5 AND job = 1;"
+    "UPDATE rounds SET integrity = '*** in database main ***', "
+    "lost_updates = 2 WHERE round = 5;";
+
+static void test_kills(void **state)
+{
+    (void)state;
+    sqlite3 *db = report_db_tweaked(RUN_SMALL, NULL, kills_tweak);
+    assert_int_equal(query_double(db, "SELECT count(*) FROM kills WHERE "
+                                      "profile = 'delete-off' AND jobs = 12 "
+                                      "AND killed = 5 AND killed_in_write = 3 "
+                                      "AND killed_elsewhere = 2 AND rounds = 2 "
+                                      "AND integrity_failures = 1 AND "
+                                      "lost_updates = 2 AND unknown_committed "
+                                      "= 1 AND unknown_lost = 2 AND "
+                                      "committed_after_failed_call = 1"),
+                     1);
+    assert_int_equal(query_double(db, "SELECT killed FROM kills WHERE "
+                                      "profile = 'wal-normal'"),
+                     0);
+    char *md = markdown_of(db);
+    assert_non_null(strstr(md, "| test_3 | delete-off | 12 | 5 | 3 | 2 "
+                               "| 1 of 2 | 2 | 1 / 2 | 1 |"));
+    free(md);
+    sqlite3_close(db);
+    /* a run with no kill has no such section */
+    db = report_db(RUN_SMALL);
+    md = markdown_of(db);
+    assert_null(strstr(md, "## Kills"));
+    free(md);
     sqlite3_close(db);
 }
 
@@ -845,6 +897,7 @@ int main(void)
         cmocka_unit_test(test_sigbus_per_round),
         cmocka_unit_test(test_sigbus_verdicts_differ),
         cmocka_unit_test(test_attribution),
+        cmocka_unit_test(test_kills),
         cmocka_unit_test(test_op_latency_from_histograms),
         cmocka_unit_test(test_sigbus_attribution),
         cmocka_unit_test(test_markdown),
