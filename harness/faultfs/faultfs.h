@@ -184,16 +184,23 @@
  * sync of one database's journal does not make another database's names
  * durable); the -shm file's mmap'd stores are not journaled (it is removed
  * instead); on a multi-node Lustre, another client's lock revoke would also
- * flush dirty pages, here only a sync does; a write whose process is killed
- * between the write and its journaling is lost at the crash unlogged.
- *   Kills. Every step of the state is safe against a SIGKILL at any point,
- * which may only make the crash lose more of what was never synced: a
- * file's bytes are read through the caller's open handle (opening the path
- * again would drop the process's POSIX locks when closed); a sync clears
- * the pending list before it replaces the image; an unlink is forgotten by
- * the state before it reaches the file (a file left behind is kept as it
- * is); a pending record cut short is never replayed, nor anything after it
- * (logged with effect=cut-short).
+ * flush dirty pages, here only a sync does.
+ *   Kills. A SIGKILL anywhere in a hook leaves a state from which the
+ * crash gives an outcome real hardware could give: a write or truncate
+ * killed before its journaling is lost at the crash, unless a later sync
+ * by anyone captured it; a sync killed in its hook is as if never asked
+ * for (the new image is written aside, the pending list removed, then the
+ * image renamed into place); an unlink is forgotten by the state before it
+ * reaches the file, so a kill between leaves the file kept with all its
+ * writes (with crash.names=dirsync, rebuilt from its ghost); a file an
+ * open created and was killed before telling the state is kept whole, and
+ * the next opener takes it as durable, dirsync names or not; a pending
+ * record cut short is never replayed, nor any after it (logged,
+ * effect=cut-short). A file's bytes are read through the caller's open
+ * handle: opening the path again would drop the process's POSIX locks on
+ * it when closed. A state the hooks cannot write (a full disk) fails the
+ * call instead of losing what it should hold: xOpen with SQLITE_CANTOPEN,
+ * xSync with SQLITE_IOERR_FSYNC (logged, effect=unrecorded).
  *   The state directory starts from what faultfs first sees: a file that
  * exists when faultfs first opens it is taken as durable. Remove the state
  * directory when the database is replaced by other means.

@@ -17,7 +17,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,12 +125,12 @@ static bool read_file(const char *path, buffer *b)
     return ok;
 }
 
-/* Replace path with size bytes, through a temporary file and rename, so a
- * process killed meanwhile leaves the old contents or the new. */
-static bool write_file(const char *path, const void *data, size_t size)
+/* Write size bytes to "<path>.tmp" (named in tmp), for a rename over
+ * path; false, with nothing left behind, if it cannot be written. */
+static bool write_temp(const char *path, const void *data, size_t size,
+                       char *tmp, size_t tmp_size)
 {
-    char tmp[FAULTFS_PATH_MAX + 64];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    snprintf(tmp, tmp_size, "%s.tmp", path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
         return false;
@@ -146,34 +145,55 @@ static bool write_file(const char *path, const void *data, size_t size)
         done += (size_t)n;
     }
     bool ok = close(fd) == 0 && done == size;
-    return (ok && rename(tmp, path) == 0) || (unlink(tmp), false);
+    return ok || (unlink(tmp), false);
+}
+
+/* Put a written temporary file in place of path. */
+static bool rename_temp(const char *tmp, const char *path)
+{
+    return rename(tmp, path) == 0 || (unlink(tmp), false);
+}
+
+/* Replace path with size bytes, through a temporary file and rename, so a
+ * process killed meanwhile leaves the old contents or the new. */
+static bool write_file(const char *path, const void *data, size_t size)
+{
+    char tmp[FAULTFS_PATH_MAX + 64];
+    return write_temp(path, data, size, tmp, sizeof tmp) &&
+           rename_temp(tmp, path);
 }
 
 /* A database file's whole contents, read through the caller's own open
  * handle. Never open and close the path instead: closing any descriptor
  * of a file drops every POSIX lock this process holds on it, so a writer
  * would lose its EXCLUSIVE lock in the middle of a commit and another
- * process could take the database and its journal from under it. */
-static bool read_handle(sqlite3_file *real, buffer *b)
+ * process could take the database and its journal from under it. The size
+ * comes from stat(), which opens nothing (unixFileSize reports a one-byte
+ * file as empty); xRead takes an int, so large files are read in parts. */
+static bool read_handle(sqlite3_file *real, const char *path, buffer *b)
 {
-    sqlite3_int64 size = 0;
+    enum { PART = 1 << 30 };
+    struct stat st;
     b->data = NULL;
     b->size = 0;
-    if (real->pMethods->xFileSize(real, &size) != SQLITE_OK || size < 0 ||
-        size > INT_MAX) {
+    if (stat(path, &st) != 0 || st.st_size < 0) {
         return false;
     }
-    if (size == 0) {
-        return true;
-    }
-    b->data = malloc((size_t)size);
-    if (!b->data ||
-        real->pMethods->xRead(real, b->data, (int)size, 0) != SQLITE_OK) {
-        free(b->data);
-        b->data = NULL;
+    size_t size = (size_t)st.st_size;
+    if (size > 0 && (b->data = malloc(size)) == NULL) {
         return false;
     }
-    b->size = (size_t)size;
+    while (b->size < size) {
+        int part = size - b->size > PART ? PART : (int)(size - b->size);
+        if (real->pMethods->xRead(real, b->data + b->size, part,
+                                  (sqlite3_int64)b->size) != SQLITE_OK) {
+            free(b->data);
+            b->data = NULL;
+            b->size = 0;
+            return false;
+        }
+        b->size += (size_t)part;
+    }
     return true;
 }
 
@@ -234,32 +254,39 @@ void faultfs_crash_unlock(int lock_fd)
 
 /* ------------------------------------------------------------ the hooks */
 
-void faultfs_crash_opened(const char *path, faultfs_file_kind kind,
+bool faultfs_crash_opened(const char *path, faultfs_file_kind kind,
                           bool existed, sqlite3_file *real)
 {
-    int lock = faultfs_crash_lock(path, kind);
-    if (lock < 0) {
-        return;
+    if (!followed(kind)) {
+        return true;
     }
+    int lock = faultfs_crash_lock(path, kind);
     char image[FAULTFS_PATH_MAX + 64], pending[FAULTFS_PATH_MAX + 64];
     state_path(path, kind, "image", image, sizeof image);
     state_path(path, kind, "pending", pending, sizeof pending);
     bool known = exists(image) || exists(pending);
-    buffer contents;
-    if (!known && existed && read_handle(real, &contents)) {
+    bool recorded = lock >= 0;
+    if (recorded && !known && existed) {
         /* a file from before faultfs saw it is taken as durable */
-        write_file(image, contents.data, contents.size);
+        buffer contents;
+        recorded = read_handle(real, path, &contents) &&
+                   write_file(image, contents.data, contents.size);
         free(contents.data);
-    } else if (!known && !existed) {
+    } else if (recorded && !known) {
         /* created by this open: durable and empty at once, or only a
          * pending name until a directory sync */
         bool named = faultfs_g.config.crash.names ==
                          FAULTFS_CRASH_NAMES_IMMEDIATE ||
                      kind == FAULTFS_FILE_MAIN;
-        close(open(named ? image : pending,
-                   O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+        int fd = open(named ? image : pending,
+                      O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        recorded = fd >= 0 && close(fd) == 0;
+    }
+    if (!recorded) {
+        faultfs_record_crash(FAULTFS_OPEN, kind, 0, "unrecorded", path);
     }
     faultfs_crash_unlock(lock);
+    return recorded;
 }
 
 /* FNV-1a over a record's fields and bytes. */
@@ -335,33 +362,44 @@ static void forget_ghosts(const char *path)
     }
 }
 
-void faultfs_crash_synced(const char *path, faultfs_file_kind kind,
+bool faultfs_crash_synced(const char *path, faultfs_file_kind kind,
                           bool dir_synced, sqlite3_file *real)
 {
-    int lock = faultfs_crash_lock(path, kind);
-    if (lock < 0) {
-        return;
+    if (!followed(kind)) {
+        return true;
     }
-    char image[FAULTFS_PATH_MAX + 64];
+    int lock = faultfs_crash_lock(path, kind);
+    char image[FAULTFS_PATH_MAX + 64], tmp[FAULTFS_PATH_MAX + 128];
     state_path(path, kind, "image", image, sizeof image);
     bool named = dir_synced || exists(image) ||
                  faultfs_g.config.crash.names == FAULTFS_CRASH_NAMES_IMMEDIATE;
-    if (dir_synced) {
+    bool recorded = lock >= 0;
+    if (recorded && dir_synced) {
         forget_ghosts(path);
     }
     /* fsync made the file's current bytes durable, whoever wrote them; a
-     * file whose name is not durable keeps its writes pending. The pending
-     * list goes first: a process killed between the two steps leaves the
-     * older image alone, as if this sync had never been asked for (its
-     * caller never learnt that it was), never pending writes that would
-     * be replayed a second time over the newer image. */
-    buffer contents;
-    if (named && read_handle(real, &contents)) {
-        remove_state(path, kind, "pending");
-        write_file(image, contents.data, contents.size);
+     * file whose name is not durable keeps its writes pending. The new
+     * image is written aside first, then the pending list goes, then the
+     * image takes its place: a process killed between the last two steps
+     * leaves the older image alone, as if this sync had never been asked
+     * for (its caller never learnt that it was), never pending writes that
+     * would be replayed a second time over the newer image. */
+    if (recorded && named) {
+        buffer contents;
+        recorded = read_handle(real, path, &contents) &&
+                   write_temp(image, contents.data, contents.size, tmp,
+                              sizeof tmp);
         free(contents.data);
+        if (recorded) {
+            remove_state(path, kind, "pending");
+            recorded = rename_temp(tmp, image);
+        }
+    }
+    if (!recorded) {
+        faultfs_record_crash(FAULTFS_SYNC, kind, 0, "unrecorded", path);
     }
     faultfs_crash_unlock(lock);
+    return recorded;
 }
 
 void faultfs_crash_deleted(const char *path, faultfs_file_kind kind,
@@ -474,6 +512,22 @@ static bool replay_write(buffer *b, const record_header *h,
     return true;
 }
 
+/* Does a whole record, as append_record wrote it, start at `at` of the
+ * pending list? Its header into h (type 0 if the header itself is cut). */
+static bool whole_record(const buffer *list, size_t at, record_header *h)
+{
+    if (list->size - at < sizeof *h) {
+        h->type = 0;
+        return false;
+    }
+    memcpy(h, list->data + at, sizeof *h);
+    const unsigned char *data = list->data + at + sizeof *h;
+    return h->magic == RECORD_MAGIC && h->offset >= 0 && h->length >= 0 &&
+           (size_t)h->length <= list->size - at - sizeof *h &&
+           (h->type == RECORD_WRITE || h->type == RECORD_TRUNCATE) &&
+           h->check == record_check(h, h->type == RECORD_WRITE ? data : NULL);
+}
+
 /* Rebuild a file: its durable image plus the pending records the crash
  * keeps, in order. false if the state cannot be read. */
 static bool rebuild(const char *db_path, faultfs_file_kind kind,
@@ -494,21 +548,17 @@ static bool rebuild(const char *db_path, faultfs_file_kind kind,
     }
     bool ok = true;
     size_t at = 0;
-    for (uint64_t index = 1; ok && at + sizeof(record_header) <= list.size;
-         index++) {
+    for (uint64_t index = 1; ok && at < list.size; index++) {
         record_header h;
-        memcpy(&h, list.data + at, sizeof h);
-        at += sizeof h;
-        const unsigned char *data = list.data + at;
-        if (h.magic != RECORD_MAGIC || h.offset < 0 || h.length < 0 ||
-            (size_t)h.length > list.size - at ||
-            h.check != record_check(&h, h.type == RECORD_WRITE ? data : NULL)) {
+        if (!whole_record(&list, at, &h)) {
             /* a record a kill cut short: it and every record after it are
-             * writes never synced, which a crash may lose together */
-            faultfs_record_crash(FAULTFS_WRITE, kind, index, "cut-short",
-                                 path);
+             * changes never synced, which a crash may lose together */
+            faultfs_record_crash(h.type == RECORD_TRUNCATE ? FAULTFS_TRUNCATE
+                                                           : FAULTFS_WRITE,
+                                 kind, index, "cut-short", path);
             break;
         }
+        const unsigned char *data = list.data + at + sizeof h;
         if (h.type == RECORD_WRITE) {
             ok = replay_write(out, &h, data, kind, index, path, r);
         } else if (crash_draw(kind, index, 0) <
@@ -521,7 +571,7 @@ static bool rebuild(const char *db_path, faultfs_file_kind kind,
             r->truncates++;
             ok = resize(out, (size_t)h.offset);
         }
-        at += (size_t)h.length;
+        at += sizeof h + (size_t)h.length;
     }
     free(list.data);
     return ok;
@@ -563,8 +613,8 @@ static int crash_file(const char *db_path, faultfs_file_kind kind,
     file_path(db_path, kind, path, sizeof path);
     bool present = exists(path);
     bool ghost = state_has(db_path, kind, "ghost-image");
-    /* with immediate names an absent file stays absent, even if its
-     * unlinker was killed before it could tell the state */
+    /* with immediate names an absent file stays absent: its unlink was
+     * durable at once (the state forgets a file before its unlink) */
     bool durable = ghost || (state_has(db_path, kind, "image") &&
                              (present || faultfs_g.config.crash.names ==
                                              FAULTFS_CRASH_NAMES_DIRSYNC));

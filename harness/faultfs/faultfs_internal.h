@@ -121,8 +121,10 @@ bool faultfs_crash_exists(const char *path);
 /* After a successful open: start the file's state if it has none. The
  * hooks that need a file's bytes read them through real, the unix VFS's
  * open handle, never by opening the path (which would drop this process's
- * POSIX locks on the file when closed). */
-void faultfs_crash_opened(const char *path, faultfs_file_kind kind,
+ * POSIX locks on the file when closed). false (logged, effect=unrecorded)
+ * if the state could not be written: the caller fails the call, so that
+ * nothing relies on what the crash would not know. */
+bool faultfs_crash_opened(const char *path, faultfs_file_kind kind,
                           bool existed, sqlite3_file *real);
 /* Around a write or truncate of the real file, so that a sync by another
  * process never falls between the change and its journaling. */
@@ -133,8 +135,9 @@ void faultfs_crash_note_write(const char *path, faultfs_file_kind kind,
 void faultfs_crash_note_truncate(const char *path, faultfs_file_kind kind,
                                  int64_t size);
 /* After a successful sync; dir_synced: the unix VFS synced the directory
- * too (the first sync of a journal or WAL it created). */
-void faultfs_crash_synced(const char *path, faultfs_file_kind kind,
+ * too (the first sync of a journal or WAL it created). false as
+ * faultfs_crash_opened. */
+bool faultfs_crash_synced(const char *path, faultfs_file_kind kind,
                           bool dir_synced, sqlite3_file *real);
 /* Just before an unlink, with xDelete's dirSync; the caller holds
  * faultfs_crash_lock around this and the unlink. */

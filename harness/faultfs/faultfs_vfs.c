@@ -96,15 +96,18 @@ static int ffTruncate(sqlite3_file *f, sqlite3_int64 size)
     return rc;
 }
 
-/* In crash mode a sync makes the file's contents durable. */
+/* In crash mode a sync makes the file's contents durable; a sync the crash
+ * state could not record fails, as the caller must not rely on it. */
 static int ffSync(sqlite3_file *f, int flags)
 {
     faultfs_file *p = (faultfs_file *)f;
     int rc = faultfs_check(FAULTFS_SYNC, &p->target, SQLITE_IOERR_FSYNC);
     rc = rc ? rc : CALL_REAL(p, xSync, flags);
     if (rc == SQLITE_OK) {
-        faultfs_crash_synced(p->target.path, p->target.kind,
-                             p->dir_sync_due, REAL(p));
+        if (!faultfs_crash_synced(p->target.path, p->target.kind,
+                                  p->dir_sync_due, REAL(p))) {
+            rc = SQLITE_IOERR_FSYNC;
+        }
         p->dir_sync_due = false;
     }
     return rc;
@@ -355,7 +358,12 @@ static int ffOpen(sqlite3_vfs *vfs, const char *name, sqlite3_file *f,
         p->dir_sync_due = (flags & SQLITE_OPEN_CREATE) &&
                           (p->target.kind == FAULTFS_FILE_JOURNAL ||
                            p->target.kind == FAULTFS_FILE_WAL);
-        faultfs_crash_opened(name, p->target.kind, existed, REAL(p));
+        if (!faultfs_crash_opened(name, p->target.kind, existed, REAL(p))) {
+            /* a failed xOpen leaves no open file behind */
+            REAL(p)->pMethods->xClose(REAL(p));
+            p->base.pMethods = NULL;
+            rc = SQLITE_CANTOPEN;
+        }
     }
     return rc;
 }

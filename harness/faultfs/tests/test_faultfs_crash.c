@@ -7,8 +7,9 @@
  * pending truncate can be lost; names: with crash.names=dirsync an
  * unlinked journal whose unlink was not synced comes back and a created,
  * never-synced one disappears, with immediate names neither happens.
- * The crash state never costs a writer its POSIX locks, and a pending
- * record a kill cut short is never replayed. Then the tracker: three
+ * The crash state never costs a writer its POSIX locks, takes a file
+ * whole, fails a sync it cannot record, and never replays a pending
+ * record a kill cut short. Then the tracker: three
  * writers SIGKILLed at random points and a power loss; the profiles that
  * sync (delete-normal, hardened) keep integrity and every acknowledged
  * update; synchronous=OFF is measured, and the crash is checked to have
@@ -304,18 +305,35 @@ static void test_a_sync_keeps_the_writers_locks(void **state)
     vfs_close(&f);
 }
 
+/* Crash mode on, and test.db (its path into path) holding text before
+ * faultfs first sees it. */
+static void file_before_faultfs(const char *text, char *path, size_t size)
+{
+    assert_int_equal(install("none,crash=on"), SQLITE_OK);
+    scratch_path(&test_dir, "test.db", path, size);
+    FILE *out = fopen(path, "wb");
+    assert_non_null(out);
+    assert_int_equal(fwrite(text, 1, strlen(text), out), strlen(text));
+    assert_int_equal(fclose(out), 0);
+}
+
+/* The file at path holds exactly text. */
+static void assert_holds(const char *path, const char *text)
+{
+    size_t size;
+    unsigned char *data = contents(path, &size);
+    assert_int_equal(size, strlen(text));
+    assert_memory_equal(data, text, size);
+    free(data);
+}
+
 /* The same when faultfs first sees a file another handle of this process
  * already holds locked, and takes its bytes as durable. */
 static void test_a_first_open_keeps_the_processs_locks(void **state)
 {
     (void)state;
-    assert_int_equal(install("none,crash=on"), SQLITE_OK);
     char path[512];
-    scratch_path(&test_dir, "test.db", path, sizeof path);
-    FILE *out = fopen(path, "wb");
-    assert_non_null(out);
-    assert_int_equal(fputs("before faultfs", out) >= 0, 1);
-    assert_int_equal(fclose(out), 0);
+    file_before_faultfs("before faultfs", path, sizeof path);
     sqlite3_vfs *unix_vfs = sqlite3_vfs_find("unix");
     sqlite3_file *plain = calloc(1, (size_t)unix_vfs->szOsFile);
     assert_non_null(plain);
@@ -336,11 +354,53 @@ static void test_a_first_open_keeps_the_processs_locks(void **state)
     free(plain);
     faultfs_crash_report r = crash(path);
     assert_int_equal(r.files_rebuilt, 1);
-    size_t size;
-    unsigned char *data = contents(path, &size);
-    assert_int_equal(size, strlen("before faultfs"));
-    assert_memory_equal(data, "before faultfs", size);
-    free(data);
+    assert_holds(path, "before faultfs");
+}
+
+/* unixFileSize reports a one-byte file as empty (an old SQLite
+ * workaround); the state takes a file's size from stat(), so a one-byte
+ * file faultfs first sees is durable whole. */
+static void test_a_one_byte_file_is_taken_whole(void **state)
+{
+    (void)state;
+    char path[512];
+    file_before_faultfs("x", path, sizeof path);
+    vfs_file f;
+    vfs_open(&f, "test.db", SQLITE_OPEN_MAIN_DB);
+    vfs_close(&f);
+    crash(path);
+    assert_holds(path, "x");
+}
+
+/* A sync the crash state cannot record (here its new image cannot be
+ * written: a directory holds the temporary file's name) fails with
+ * SQLITE_IOERR_FSYNC and is logged, so that SQLite never relies on a
+ * sync the crash would not honour; the state is left as it was. */
+static void test_an_unrecorded_sync_fails(void **state)
+{
+    (void)state;
+    char log[512], line[1024], blocker[700];
+    scratch_path(&test_dir, "crash.log", log, sizeof log);
+    char config[700];
+    snprintf(config, sizeof config, "none,crash=on,crash.drop=1,log=%s", log);
+    assert_int_equal(install(config), SQLITE_OK);
+    vfs_file f;
+    vfs_open(&f, "test.db", SQLITE_OPEN_MAIN_DB);
+    write_block(&f, 0, 'A');
+    sync_file(&f);
+    snprintf(blocker, sizeof blocker, "%s-faultfs-crash/main.image.tmp",
+             f.path);
+    assert_int_equal(mkdir(blocker, 0755), 0);
+    write_block(&f, 0, 'B');
+    assert_int_equal(f.file->pMethods->xSync(f.file, SQLITE_SYNC_NORMAL),
+                     SQLITE_IOERR_FSYNC);
+    vfs_close(&f);
+    assert_true(read_first_line(log, line, sizeof line));
+    assert_non_null(strstr(line, "class=sync kind=main"));
+    assert_non_null(strstr(line, "effect=unrecorded"));
+    assert_int_equal(rmdir(blocker), 0);
+    crash(f.path);
+    assert_true(one_block_of_a(f.path)); /* 'B' stayed pending: dropped */
 }
 
 /* A record a kill cut short in the middle of the pending list, with a
@@ -516,6 +576,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_a_first_open_keeps_the_processs_locks, test_setup,
             test_teardown),
+        cmocka_unit_test_setup_teardown(test_a_one_byte_file_is_taken_whole,
+                                        test_setup, test_teardown),
+        cmocka_unit_test_setup_teardown(test_an_unrecorded_sync_fails,
+                                        test_setup, test_teardown),
         cmocka_unit_test_setup_teardown(
             test_a_cut_short_record_is_never_replayed, test_setup,
             test_teardown),
