@@ -39,6 +39,9 @@ typedef struct record_header {
     uint64_t check;  /* record_check() of the fields above and the bytes */
 } record_header;
 
+/* No padding: record_check() hashes the fields as bytes. */
+_Static_assert(sizeof(record_header) == 32, "record_header has no padding");
+
 /* A file's bytes in memory. */
 typedef struct buffer {
     unsigned char *data;
@@ -254,6 +257,29 @@ void faultfs_crash_unlock(int lock_fd)
 
 /* ------------------------------------------------------------ the hooks */
 
+/* Make the file's current bytes its durable image and clear its pending
+ * list. The new image is written aside first, then the pending list goes,
+ * then the image takes its place: a process killed between the last two
+ * steps leaves the older image alone, as if this sync had never been asked
+ * for (its caller never learnt that it was), never pending writes that
+ * would be replayed a second time over the newer image. */
+static bool save_image(const char *path, faultfs_file_kind kind,
+                       sqlite3_file *real)
+{
+    char image[FAULTFS_PATH_MAX + 64], tmp[FAULTFS_PATH_MAX + 128];
+    buffer contents;
+    state_path(path, kind, "image", image, sizeof image);
+    bool saved = read_handle(real, path, &contents) &&
+                 write_temp(image, contents.data, contents.size, tmp,
+                            sizeof tmp);
+    free(contents.data);
+    if (saved) {
+        remove_state(path, kind, "pending");
+        saved = rename_temp(tmp, image);
+    }
+    return saved;
+}
+
 bool faultfs_crash_opened(const char *path, faultfs_file_kind kind,
                           bool existed, sqlite3_file *real)
 {
@@ -268,10 +294,7 @@ bool faultfs_crash_opened(const char *path, faultfs_file_kind kind,
     bool recorded = lock >= 0;
     if (recorded && !known && existed) {
         /* a file from before faultfs saw it is taken as durable */
-        buffer contents;
-        recorded = read_handle(real, path, &contents) &&
-                   write_file(image, contents.data, contents.size);
-        free(contents.data);
+        recorded = save_image(path, kind, real);
     } else if (recorded && !known) {
         /* created by this open: durable and empty at once, or only a
          * pending name until a directory sync */
@@ -369,31 +392,16 @@ bool faultfs_crash_synced(const char *path, faultfs_file_kind kind,
         return true;
     }
     int lock = faultfs_crash_lock(path, kind);
-    char image[FAULTFS_PATH_MAX + 64], tmp[FAULTFS_PATH_MAX + 128];
-    state_path(path, kind, "image", image, sizeof image);
-    bool named = dir_synced || exists(image) ||
+    bool named = dir_synced || state_has(path, kind, "image") ||
                  faultfs_g.config.crash.names == FAULTFS_CRASH_NAMES_IMMEDIATE;
     bool recorded = lock >= 0;
     if (recorded && dir_synced) {
         forget_ghosts(path);
     }
     /* fsync made the file's current bytes durable, whoever wrote them; a
-     * file whose name is not durable keeps its writes pending. The new
-     * image is written aside first, then the pending list goes, then the
-     * image takes its place: a process killed between the last two steps
-     * leaves the older image alone, as if this sync had never been asked
-     * for (its caller never learnt that it was), never pending writes that
-     * would be replayed a second time over the newer image. */
+     * file whose name is not durable keeps its writes pending */
     if (recorded && named) {
-        buffer contents;
-        recorded = read_handle(real, path, &contents) &&
-                   write_temp(image, contents.data, contents.size, tmp,
-                              sizeof tmp);
-        free(contents.data);
-        if (recorded) {
-            remove_state(path, kind, "pending");
-            recorded = rename_temp(tmp, image);
-        }
+        recorded = save_image(path, kind, real);
     }
     if (!recorded) {
         faultfs_record_crash(FAULTFS_SYNC, kind, 0, "unrecorded", path);

@@ -99,15 +99,22 @@ static faultfs_crash_report crash(const char *path)
     return r;
 }
 
-/* Crash mode with knobs and an event log at log: block 0 written 'A' and
- * synced, then overwritten 'B' and block 1 written 'C', neither synced. */
-static void synced_then_two_pending(const char *knobs, char *log,
-                                    size_t log_size, vfs_file *f)
+/* Install crash mode with knobs and an event log, its path into log. */
+static void install_crash_with_log(const char *knobs, char *log,
+                                   size_t log_size)
 {
     scratch_path(&test_dir, "crash.log", log, log_size);
     char config[700];
     snprintf(config, sizeof config, "none,crash=on,%s,log=%s", knobs, log);
     assert_int_equal(install(config), SQLITE_OK);
+}
+
+/* Crash mode with knobs and an event log at log: block 0 written 'A' and
+ * synced, then overwritten 'B' and block 1 written 'C', neither synced. */
+static void synced_then_two_pending(const char *knobs, char *log,
+                                    size_t log_size, vfs_file *f)
+{
+    install_crash_with_log(knobs, log, log_size);
     vfs_open(f, "test.db", SQLITE_OPEN_MAIN_DB);
     write_block(f, 0, 'A');
     sync_file(f);
@@ -380,10 +387,7 @@ static void test_an_unrecorded_sync_fails(void **state)
 {
     (void)state;
     char log[512], line[1024], blocker[700];
-    scratch_path(&test_dir, "crash.log", log, sizeof log);
-    char config[700];
-    snprintf(config, sizeof config, "none,crash=on,crash.drop=1,log=%s", log);
-    assert_int_equal(install(config), SQLITE_OK);
+    install_crash_with_log("crash.drop=1", log, sizeof log);
     vfs_file f;
     vfs_open(&f, "test.db", SQLITE_OPEN_MAIN_DB);
     write_block(&f, 0, 'A');
