@@ -43,7 +43,8 @@ TEST_RUNNER := valgrind --quiet --error-exitcode=99 --leak-check=full \
 endif
 
 # Every component's tests link the shared test support (testsupport/).
-TEST_SUPPORT := $(BUILD)/testsupport/scratch.o $(BUILD)/testsupport/command.o
+TEST_SUPPORT := $(BUILD)/testsupport/scratch.o $(BUILD)/testsupport/command.o \
+                $(BUILD)/testsupport/environment.o
 TEST_SUPPORT_CFLAGS := -Itestsupport
 
 # Filled in by the fragments.

@@ -66,10 +66,11 @@ int stats_register_sql(sqlite3 *db);
 #define REFERENCE_NAME "gadi-71-job-matrix.csv"
 /* The project's copy, when run from the source tree. */
 #define REFERENCE_IN_TREE "results/reference/" REFERENCE_NAME
-/* Where make install puts it, beside bin/: found from the program's own
- * path, so any PREFIX works without a rebuild. */
-#define REFERENCE_INSTALLED "../share/trackhammer/" REFERENCE_NAME
-/* The source tree's copy if there is one, else the installed one. */
+/* Where make install puts it, under PREFIX: found from the program's own
+ * path (PREFIX/bin/th-report), so any PREFIX works without a rebuild. */
+#define REFERENCE_INSTALLED "share/trackhammer/" REFERENCE_NAME
+/* The source tree's copy if there is one, else the installed one, as a
+ * clean absolute path. */
 const char *default_reference(void);
 
 /* csv.c: one CSV record (no embedded newlines: trackhammer writes none).

@@ -1,6 +1,6 @@
-# analysis/: th-report, the report tool (issue 6), and its tests. make
-# install puts the published table in $(PREFIX)/share/trackhammer/, where
-# th-report finds it beside its bin/.
+# analysis/: th-report, the report tool, and its tests. make install puts
+# the published table in $(PREFIX)/share/trackhammer/, where th-report
+# finds it beside its bin/; the build tree has a copy beside the program.
 
 ANALYSIS_DIR     := analysis
 ANALYSIS_SOURCES := $(wildcard $(ANALYSIS_DIR)/*.c)
@@ -12,6 +12,14 @@ TH_CALIBRATE     := $(BUILD)/th-calibrate
 TH_DATADIR        = $(PREFIX)/share/trackhammer
 
 PROGRAMS += $(TH_REPORT) $(TH_CALIBRATE)
+
+# The published table, copied beside the programs, where th-report looks
+# for it when it runs outside the source tree.
+TH_REFERENCE := $(BUILD)/gadi-71-job-matrix.csv
+LIBRARIES += $(TH_REFERENCE)
+$(TH_REFERENCE): results/reference/gadi-71-job-matrix.csv
+	@mkdir -p $(dir $@)
+	cp $< $@
 
 $(TH_REPORT): $(ANALYSIS_CORE) $(BUILD)/$(ANALYSIS_DIR)/main.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -33,6 +33,19 @@ typedef struct column {
     char type;
 } column;
 
+/* Columns added to a file after it was first written, and their value
+ * where an older file's header lacks them: a round's set-up (its database
+ * and tasks; a failed set-up ran no job) was always ok before rounds.csv
+ * said. */
+typedef struct column_default {
+    const char *name, *value;
+} column_default;
+
+static const column_default absent_columns[] = {
+    { "setup", "ok" }, { "setup_op", "" }, { "setup_code", "0" },
+    { "setup_code_name", "" }, { "setup_message", "" },
+};
+
 typedef struct csv_table {
     const char *table;
     const char *file; /* inside a results directory */
@@ -63,7 +76,9 @@ static const column rounds_columns[] = {
     { "integrity", 't' }, { "hot_journal", 'i' }, { "wal_left", 'i' },
     { "shm_left", 'i' }, { "db_time_p50_s", 'r' }, { "db_time_p99_s", 'r' },
     { "wall_s", 'r' }, { "monitor_polls", 'i' },
-    { "monitor_failed_polls", 'i' },
+    { "monitor_failed_polls", 'i' }, { "setup", 't' }, { "setup_op", 't' },
+    { "setup_code", 'i' }, { "setup_code_name", 't' },
+    { "setup_message", 't' },
 };
 
 static const column faults_columns[] = {
@@ -104,10 +119,16 @@ static const column fault_log_keys[] = {
     { "code", 'i' }, { "name", 't' },
 };
 
+/* runs.name: the run's own id (summary.json run_id, else the directory's
+ * name); model and model_key: the fault model's short name and its text
+ * without the items that change from run to run (see model_key_of). */
 static const char schema[] =
-    "CREATE TABLE runs (run_id INTEGER PRIMARY KEY, dir TEXT, "
+    "CREATE TABLE runs (run_id INTEGER PRIMARY KEY, dir TEXT, name TEXT, "
     "  command_line TEXT, fault_model TEXT, time_scale REAL, seed INTEGER, "
-    "  jobs_per_round INTEGER, sqlite_version TEXT, fs_type TEXT);\n"
+    "  jobs_per_round INTEGER, sqlite_version TEXT, fs_type TEXT, "
+    "  mount_options TEXT, status TEXT, stop_reason TEXT, "
+    "  rounds_planned INTEGER, rounds_done INTEGER, model TEXT, "
+    "  model_key TEXT);\n"
     /* by= of the log is drawn_by here: BY is an SQL keyword. */
     "CREATE TABLE fault_events (run_id INTEGER, round INTEGER, time REAL, "
     "  pid INTEGER, node INTEGER, rank INTEGER, class TEXT, kind TEXT, "
@@ -276,7 +297,18 @@ static sqlite3_stmt *prepare_insert(sqlite3 *db, const char *table,
     return stmt;
 }
 
-/* Which header field holds each of the table's columns. */
+/* A column's value where the header lacks it, or NULL: required. */
+static const char *absent_value(const char *name)
+{
+    for (size_t i = 0; i < sizeof absent_columns / sizeof *absent_columns;
+         i++)
+        if (strcmp(absent_columns[i].name, name) == 0)
+            return absent_columns[i].value;
+    return NULL;
+}
+
+/* Which header field holds each of the table's columns; -1 for a column
+ * the header lacks and older files did not have. */
 static int map_header(const csv_table *t, char **fields, int count,
                       int *where, const char *path, char *err,
                       size_t err_size)
@@ -286,7 +318,7 @@ static int map_header(const csv_table *t, char **fields, int count,
         for (int f = 0; f < count; f++)
             if (strcmp(fields[f], t->columns[c].name) == 0)
                 where[c] = f;
-        if (where[c] < 0)
+        if (where[c] < 0 && absent_value(t->columns[c].name) == NULL)
             return fail(err, err_size, "%s:1: no column '%s' in the header",
                         path, t->columns[c].name);
     }
@@ -301,12 +333,15 @@ static int insert_row(sqlite3 *db, sqlite3_stmt *stmt, const csv_table *t,
     sqlite3_reset(stmt);
     if (run_id > 0)
         sqlite3_bind_int64(stmt, first++, run_id);
-    for (int c = 0; c < t->count; c++)
-        if (bind_value(stmt, first + c, t->columns[c].type,
-                       fields[where[c]]) != SQLITE_OK)
+    for (int c = 0; c < t->count; c++) {
+        const char *value =
+            where[c] < 0 ? absent_value(t->columns[c].name) : fields[where[c]];
+        if (bind_value(stmt, first + c, t->columns[c].type, value) !=
+            SQLITE_OK)
             return fail(err, err_size, "%s:%ld: column '%s': '%s' is not %s",
-                        path, line, t->columns[c].name, fields[where[c]],
+                        path, line, t->columns[c].name, value,
                         type_wanted(t->columns[c].type));
+    }
     if (sqlite3_step(stmt) != SQLITE_DONE)
         return fail(err, err_size, "%s:%ld: %s", path, line,
                     sqlite3_errmsg(db));
@@ -447,6 +482,267 @@ char *file_contents(const char *path)
     return text;
 }
 
+/* A key of summary.json the report reads, or a newer one it reads when
+ * present, with the JSON types it may have (json_type's names, each with
+ * a space either side). */
+typedef struct summary_key {
+    const char *path; /* under $ */
+    const char *types;
+    const char *wanted; /* what the message asks for */
+    bool required;
+} summary_key;
+
+static const summary_key summary_keys[] = {
+    { "command_line", " text ", "a string", true },
+    { "environment", " object ", "an object", true },
+    { "environment.sqlite_version", " text ", "a string", true },
+    { "environment.fs_type", " text ", "a string", true },
+    { "environment.mount_options", " text ", "a string", true },
+    { "fault_model", " text ", "a string", true },
+    { "time_scale", " integer real ", "a number", true },
+    { "seed", " integer ", "an integer", true },
+    { "jobs", " integer ", "an integer", true },
+    /* Written by newer trackhammer; older runs lack them. */
+    { "run_id", " text ", "a non-empty string", false },
+    { "status", " text ", "completed, interrupted or stopped", false },
+    { "stop_reason", " text ", "a string", false },
+    { "rounds_planned", " integer ", "an integer", false },
+    { "rounds_done", " integer ", "an integer", false },
+};
+
+/* Whether a present key's value is what it must be: of one of its types;
+ * status one of its three words, run_id not empty. */
+static bool summary_value_ok(const summary_key *k, const char *type,
+                             const char *value)
+{
+    char padded[32];
+    snprintf(padded, sizeof padded, " %s ", type);
+    if (strstr(k->types, padded) == NULL)
+        return false;
+    if (strcmp(k->path, "run_id") == 0)
+        return *value != '\0';
+    return strcmp(k->path, "status") != 0 ||
+           strcmp(value, "completed") == 0 ||
+           strcmp(value, "interrupted") == 0 ||
+           strcmp(value, "stopped") == 0;
+}
+
+/* "PATH: missing keys: a, b; wrong values: c (wants ...)", the parts
+ * that have names. */
+static int summary_failure(const char *path, const char *missing,
+                           const char *wrong, char *err, size_t err_size)
+{
+    bool any_missing = missing && *missing, any_wrong = wrong && *wrong;
+    if (!any_missing && !any_wrong)
+        return 0;
+    return fail(err, err_size, "%s: %s%s%s%s%s", path,
+                any_missing ? "missing keys: " : "",
+                any_missing ? missing : "",
+                any_missing && any_wrong ? "; " : "",
+                any_wrong ? "wrong values: " : "", any_wrong ? wrong : "");
+}
+
+/* Every required key present and every key present as it must be, or one
+ * message naming all that are missing and all that are wrong. A key under
+ * a missing or wrong parent is not named again. */
+static int check_summary(sqlite3 *db, const char *json, const char *path,
+                         char *err, size_t err_size)
+{
+    sqlite3_stmt *stmt = NULL;
+    sqlite3_prepare_v2(db, "SELECT json_type(?1, '$.' || ?2), "
+                           "json_extract(?1, '$.' || ?2)",
+                       -1, &stmt, NULL);
+    sqlite3_bind_text(stmt, 1, json, -1, SQLITE_STATIC);
+    sqlite3_str *missing = sqlite3_str_new(db), *wrong = sqlite3_str_new(db);
+    bool parent_ok = true;
+    for (size_t i = 0; i < sizeof summary_keys / sizeof *summary_keys; i++) {
+        const summary_key *k = &summary_keys[i];
+        bool child = strchr(k->path, '.') != NULL;
+        sqlite3_reset(stmt);
+        sqlite3_bind_text(stmt, 2, k->path, -1, SQLITE_STATIC);
+        const char *type = NULL, *value = NULL;
+        if (sqlite3_step(stmt) == SQLITE_ROW) {
+            type = (const char *)sqlite3_column_text(stmt, 0);
+            value = (const char *)sqlite3_column_text(stmt, 1);
+        }
+        bool ok = type && summary_value_ok(k, type, value ? value : "");
+        if (!child)
+            parent_ok = ok;
+        else if (!parent_ok)
+            continue;
+        if (type == NULL && k->required)
+            sqlite3_str_appendf(missing, "%s%s",
+                                sqlite3_str_length(missing) ? ", " : "",
+                                k->path);
+        else if (type && !ok)
+            sqlite3_str_appendf(wrong, "%s%s (wants %s)",
+                                sqlite3_str_length(wrong) ? ", " : "",
+                                k->path, k->wanted);
+    }
+    sqlite3_finalize(stmt);
+    char *missing_text = sqlite3_str_finish(missing);
+    char *wrong_text = sqlite3_str_finish(wrong);
+    int rc = summary_failure(path, missing_text, wrong_text, err, err_size);
+    sqlite3_free(missing_text);
+    sqlite3_free(wrong_text);
+    return rc;
+}
+
+/* Whether an item of a fault model's text belongs to one run or one
+ * process, not to the model: faultfs_config.c's run_setting_keys but fit
+ * (the fitted rates are the model's). */
+static bool is_run_item(const char *item, size_t length)
+{
+    static const char *const keys[] = { "seed", "rank", "node", "log",
+                                        "time_scale", "storm.state",
+                                        "storm.start" };
+    size_t key_length = strcspn(item, "=");
+    if (key_length >= length)
+        return false;
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        if (strlen(keys[i]) == key_length &&
+            strncmp(item, keys[i], key_length) == 0)
+            return true;
+    return false;
+}
+
+/* The fault model's text without its run items: runs of one command with
+ * other seeds, logs or storm starts share it; models with other rates or
+ * fit files do not. The first item, the model's name, stays. */
+static void model_key_of(const char *model, char *key, size_t size)
+{
+    size_t used = 0;
+    key[0] = '\0';
+    for (const char *item = model; *item;) {
+        size_t length = strcspn(item, ",");
+        if ((item == model || !is_run_item(item, length)) && used < size)
+            used += (size_t)snprintf(key + used, size - used, "%s%.*s",
+                                     item == model ? "" : ",", (int)length,
+                                     item);
+        item += length + (item[length] == ',');
+    }
+}
+
+/* The model's short name for the tables: its first item, and "(fitted)"
+ * when a fit file gives its rates. */
+static void model_label_of(const char *key, char *label, size_t size)
+{
+    snprintf(label, size, "%.*s%s", (int)strcspn(key, ","), key,
+             strstr(key, ",fit=") ? " (fitted)" : "");
+}
+
+/* The directory's own name, also when given as "x/", "." or "..": the id
+ * of a run whose summary.json has no run_id. */
+static void dir_name_of(const char *dir, char *name, size_t size)
+{
+    size_t end = strlen(dir);
+    while (end > 1 && dir[end - 1] == '/')
+        end--;
+    size_t start = end;
+    while (start > 0 && dir[start - 1] != '/')
+        start--;
+    const char *last = dir + start;
+    size_t length = end - start;
+    char resolved[4096];
+    bool dots =
+        length == 0 || (length <= 2 && strncmp(last, "..", length) == 0);
+    if (dots && realpath(dir, resolved)) {
+        const char *slash = strrchr(resolved, '/');
+        snprintf(name, size, "%s", slash && slash[1] ? slash + 1 : resolved);
+        return;
+    }
+    snprintf(name, size, "%.*s", (int)length, last);
+}
+
+/* Refuses a run loaded already under the same name: the same run twice
+ * would count its jobs twice. */
+static int refuse_same_run(sqlite3 *db, const char *dir, const char *name,
+                           bool from_summary, char *err, size_t err_size)
+{
+    sqlite3_stmt *stmt = NULL;
+    sqlite3_prepare_v2(db, "SELECT dir FROM runs WHERE name = ?", -1, &stmt,
+                       NULL);
+    sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+    int rc = 0;
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+        rc = fail(err, err_size,
+                  "%s and %s are the same run (run id '%s', %s): give each "
+                  "run once",
+                  (const char *)sqlite3_column_text(stmt, 0), dir, name,
+                  from_summary ? "from summary.json"
+                               : "the directory's name: summary.json has "
+                                 "no run_id");
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+/* A string of the JSON object at `key`, into buf ("" if absent). */
+static void json_text_of(sqlite3 *db, const char *json, const char *key,
+                         char *buf, size_t size)
+{
+    sqlite3_stmt *stmt = NULL;
+    sqlite3_prepare_v2(db, "SELECT json_extract(?1, ?2)", -1, &stmt, NULL);
+    sqlite3_bind_text(stmt, 1, json, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, key, -1, SQLITE_STATIC);
+    const unsigned char *text = sqlite3_step(stmt) == SQLITE_ROW
+                                    ? sqlite3_column_text(stmt, 0)
+                                    : NULL;
+    snprintf(buf, size, "%s", text ? (const char *)text : "");
+    sqlite3_finalize(stmt);
+}
+
+/* The summary's row of runs; its name is new, checked before. */
+static int insert_run(sqlite3 *db, const char *dir, const char *json,
+                      const char *name, const char *model_key,
+                      const char *path, long long *run_id, char *err,
+                      size_t err_size)
+{
+    char label[256];
+    model_label_of(model_key, label, sizeof label);
+    sqlite3_stmt *stmt = NULL;
+    sqlite3_prepare_v2(
+        db,
+        "INSERT INTO runs (dir, name, command_line, fault_model, time_scale, "
+        "  seed, jobs_per_round, sqlite_version, fs_type, mount_options, "
+        "  status, stop_reason, rounds_planned, rounds_done, model, "
+        "  model_key) "
+        "SELECT ?1, ?3, json_extract(?2, '$.command_line'), "
+        "  json_extract(?2, '$.fault_model'), "
+        "  json_extract(?2, '$.time_scale'), json_extract(?2, '$.seed'), "
+        "  json_extract(?2, '$.jobs'), "
+        "  json_extract(?2, '$.environment.sqlite_version'), "
+        "  json_extract(?2, '$.environment.fs_type'), "
+        "  json_extract(?2, '$.environment.mount_options'), "
+        "  json_extract(?2, '$.status'), json_extract(?2, '$.stop_reason'), "
+        "  json_extract(?2, '$.rounds_planned'), "
+        "  json_extract(?2, '$.rounds_done'), ?4, ?5",
+        -1, &stmt, NULL);
+    sqlite3_bind_text(stmt, 1, dir, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, json, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 4, label, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 5, model_key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(stmt) == SQLITE_DONE
+                 ? 0
+                 : fail(err, err_size, "%s: %s", path, sqlite3_errmsg(db));
+    sqlite3_finalize(stmt);
+    *run_id = sqlite3_last_insert_rowid(db);
+    return rc;
+}
+
+/* Whether the text is a JSON object. */
+static bool is_json_object(sqlite3 *db, const char *json)
+{
+    sqlite3_stmt *stmt = NULL;
+    sqlite3_prepare_v2(db, "SELECT json_valid(?1) AND json_type(?1) = "
+                           "'object'", -1, &stmt, NULL);
+    sqlite3_bind_text(stmt, 1, json, -1, SQLITE_STATIC);
+    bool object = sqlite3_step(stmt) == SQLITE_ROW &&
+                  sqlite3_column_int(stmt, 0);
+    sqlite3_finalize(stmt);
+    return object;
+}
+
 /* summary.json's description of the run, by SQLite's JSON functions. */
 static int load_summary(sqlite3 *db, const char *dir, long long *run_id,
                         char *err, size_t err_size)
@@ -456,29 +752,87 @@ static int load_summary(sqlite3 *db, const char *dir, long long *run_id,
     char *json = file_contents(path);
     if (json == NULL)
         return fail(err, err_size, "%s: %s", path, strerror(errno));
-    sqlite3_stmt *stmt = NULL;
-    sqlite3_prepare_v2(
-        db,
-        "INSERT INTO runs (dir, command_line, fault_model, time_scale, seed, "
-        "  jobs_per_round, sqlite_version, fs_type) "
-        "SELECT ?1, json_extract(?2, '$.command_line'), "
-        "  json_extract(?2, '$.fault_model'), "
-        "  json_extract(?2, '$.time_scale'), json_extract(?2, '$.seed'), "
-        "  json_extract(?2, '$.jobs'), "
-        "  json_extract(?2, '$.environment.sqlite_version'), "
-        "  json_extract(?2, '$.environment.fs_type') "
-        "WHERE json_valid(?2) AND json_type(?2) = 'object'",
-        -1, &stmt, NULL);
-    sqlite3_bind_text(stmt, 1, dir, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(stmt, 2, json, -1, free);
-    int rc = sqlite3_step(stmt) == SQLITE_DONE && sqlite3_changes(db) == 1
-                 ? 0
+    int rc = is_json_object(db, json)
+                 ? check_summary(db, json, path, err, err_size)
                  : fail(err, err_size, "%s: not a JSON object", path);
-    sqlite3_finalize(stmt);
-    *run_id = sqlite3_last_insert_rowid(db);
+    char name[4096], model[8192], key[8192];
+    json_text_of(db, json, "$.run_id", name, sizeof name);
+    bool from_summary = name[0] != '\0';
+    if (!from_summary)
+        dir_name_of(dir, name, sizeof name);
+    json_text_of(db, json, "$.fault_model", model, sizeof model);
+    model_key_of(model, key, sizeof key);
+    if (rc == 0)
+        rc = refuse_same_run(db, dir, name, from_summary, err, err_size);
+    if (rc == 0)
+        rc = insert_run(db, dir, json, name, key, path, run_id, err,
+                        err_size);
+    free(json);
     return rc;
 }
 
+/* A round's jobs as "N jobs (ok a, skipped b, ...)": counted from
+ * jobs.csv's rows, or as rounds.csv states them. */
+#define OUTCOME_COUNTS(n, ok, skipped, failed, crashed, killed, hung)        \
+    "printf('%d jobs (ok %d, skipped %d, failed %d, crashed %d, killed %d, " \
+    "hung %d)', " n ", " ok ", " skipped ", " failed ", " crashed ", "       \
+    killed ", " hung ")"
+#define COUNTED(o) "sum(outcome = '" o "')"
+
+/* jobs.csv against rounds.csv, round by round: as many rows as the round's
+ * jobs and, outcome by outcome, the counts it states (a jobs.csv cut short
+ * would otherwise pass for a round with fewer jobs); a round whose set-up
+ * failed ran none. The first round that disagrees, and how. */
+static const char rounds_agreement_sql[] =
+    "WITH counted AS (\n"
+    "  SELECT round, " OUTCOME_COUNTS("count(*)", COUNTED("ok"),
+                                      COUNTED("skipped"), COUNTED("failed"),
+                                      COUNTED("crashed"), COUNTED("killed"),
+                                      COUNTED("hung")) " AS jobs_csv\n"
+    "  FROM jobs WHERE run_id = ?1 GROUP BY round),\n"
+    "stated AS (\n"
+    "  SELECT round, setup, jobs, " OUTCOME_COUNTS("jobs", "ok", "skipped",
+                                                   "failed", "crashed",
+                                                   "killed", "hung")
+    " AS rounds_csv\n"
+    "  FROM rounds WHERE run_id = ?1),\n"
+    "sides AS (\n"
+    "  SELECT s.round, s.setup, s.jobs, coalesce(c.jobs_csv, "
+    OUTCOME_COUNTS("0", "0", "0", "0", "0", "0", "0") ") AS jobs_csv,\n"
+    "    s.rounds_csv FROM stated s LEFT JOIN counted c USING (round)\n"
+    "  UNION ALL\n"
+    "  SELECT round, 'ok', NULL, jobs_csv, 'no such round' FROM counted\n"
+    "  WHERE round NOT IN (SELECT round FROM stated))\n"
+    "SELECT round, CASE\n"
+    "    WHEN setup NOT IN ('ok', 'failed') THEN 'rounds.csv: setup is ' ||\n"
+    "      quote(setup) || ', not ''ok'' or ''failed'''\n"
+    "    WHEN setup = 'failed' AND jobs <> 0 THEN\n"
+    "      'rounds.csv: its set-up failed, yet it states ' || rounds_csv\n"
+    "    ELSE 'jobs.csv has ' || jobs_csv || ', rounds.csv states ' ||\n"
+    "      rounds_csv\n"
+    "  END\n"
+    "FROM sides\n"
+    "WHERE setup NOT IN ('ok', 'failed') OR jobs_csv <> rounds_csv\n"
+    "  OR (setup = 'failed' AND jobs <> 0)\n"
+    "ORDER BY round LIMIT 1";
+
+static int check_jobs_against_rounds(sqlite3 *db, const char *dir,
+                                     long long run_id, char *err,
+                                     size_t err_size)
+{
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2(db, rounds_agreement_sql, -1, &stmt, NULL) !=
+        SQLITE_OK)
+        return fail(err, err_size, "%s: %s", dir, sqlite3_errmsg(db));
+    sqlite3_bind_int64(stmt, 1, run_id);
+    int rc = 0;
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+        rc = fail(err, err_size, "%s: round %lld: %s", dir,
+                  sqlite3_column_int64(stmt, 0),
+                  (const char *)sqlite3_column_text(stmt, 1));
+    sqlite3_finalize(stmt);
+    return rc;
+}
 static int load_dir_contents(sqlite3 *db, const char *dir, char *err,
                              size_t err_size)
 {
@@ -495,6 +849,8 @@ static int load_dir_contents(sqlite3 *db, const char *dir, char *err,
         if (load_csv(db, &results_tables[i], path, run_id, err, err_size) < 0)
             return -1;
     }
+    if (check_jobs_against_rounds(db, dir, run_id, err, err_size) < 0)
+        return -1;
     return load_fault_logs(db, dir, run_id, err, err_size);
 }
 

@@ -31,7 +31,8 @@ static const char usage[] =
     "faults, SIGBUS jobs against other nodes' -shm resets, the jobs the\n"
     "harness killed (where each kill landed, what the round's verification\n"
     "found), and per operation its retries, backoff and latency\n"
-    "percentiles. Several directories are pooled by configuration. With no\n"
+    "percentiles. Several directories are pooled by configuration (profile,\n"
+    "fault model, file system); one run given twice is refused. With no\n"
     "directory: the report on the published table alone. Every query is\n"
     "printed at the end.\n"
     "\n"
@@ -41,7 +42,8 @@ static const char usage[] =
     "  -d, --db FILE        keep the results database in FILE (replaced if\n"
     "                       th-report made it; default: in memory, or\n"
     "                       DIR/report.db with --out)\n"
-    "  -o, --out DIR        also write every table as CSV, report.json,\n"
+    "  -o, --out DIR        (made if missing, its parent must exist) also\n"
+    "                       write every table as CSV, report.json,\n"
     "                       queries.sql, report.md and, with gnuplot, the\n"
     "                       plots rates.png/.svg (I/O-error rates, published\n"
     "                       overlaid) and db_time.png/.svg (job database time)\n"
@@ -58,27 +60,62 @@ typedef struct settings {
     int dir_count;
 } settings;
 
+static const struct option long_options[] = {
+    { "reference", required_argument, NULL, 'r' },
+    { "db", required_argument, NULL, 'd' },
+    { "out", required_argument, NULL, 'o' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+};
+
+/* An option by its long name ("--out" for 'o'), or as the user wrote it
+ * when it is none of ours. */
+static const char *option_name(char **argv, int option)
+{
+    static char name[32];
+    for (const struct option *o = long_options; o->name; o++)
+        if (o->val == option) {
+            snprintf(name, sizeof name, "--%s", o->name);
+            return name;
+        }
+    if (option == 0)
+        return argv[optind - 1]; /* an unknown long option */
+    snprintf(name, sizeof name, "-%c", option);
+    return name;
+}
+
+/* One message for a command line th-report cannot take; the status. */
+static int bad_usage(const char *what, const char *option)
+{
+    fprintf(stderr, "th-report: %s '%s'; try --help\n", what, option);
+    return EXIT_INPUT;
+}
+
 /* 0 to go on, or the exit status to stop with. */
 static int parse_args(int argc, char **argv, settings *s)
 {
-    static const struct option long_options[] = {
-        { "reference", required_argument, NULL, 'r' },
-        { "db", required_argument, NULL, 'd' },
-        { "out", required_argument, NULL, 'o' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
     int c;
-    while ((c = getopt_long(argc, argv, "r:d:o:h", long_options, NULL)) != -1) {
-        switch (c) {
-        case 'r': s->reference = optarg; break;
-        case 'd': s->db_path = optarg; break;
-        case 'o': s->out_dir = optarg; break;
-        case 'h': fputs(usage, stdout); return EXIT_SUCCESS;
-        default:
-            fputs("th-report: try --help\n", stderr);
-            return EXIT_INPUT;
+    opterr = 0; /* one message, ours */
+    while ((c = getopt_long(argc, argv, ":r:d:o:h", long_options, NULL)) !=
+           -1) {
+        if (c == 'h') {
+            fputs(usage, stdout);
+            return EXIT_SUCCESS;
         }
+        if (c == '?' && strchr("rdoh", optopt) && optopt != 0)
+            return bad_usage("no value is taken by",
+                             option_name(argv, optopt));
+        if (c == '?')
+            return bad_usage("unknown option", option_name(argv, optopt));
+        if (c == ':')
+            return bad_usage("a value is missing after",
+                             option_name(argv, optopt));
+        if (*optarg == '\0')
+            return bad_usage("an empty path after", option_name(argv, c));
+        const char **value = c == 'r'   ? &s->reference
+                             : c == 'd' ? &s->db_path
+                                        : &s->out_dir;
+        *value = optarg;
     }
     s->dirs = argv + optind;
     s->dir_count = argc - optind;
@@ -125,14 +162,38 @@ static int write_outputs(sqlite3 *db, const settings *s, const char *db_name,
     return 0;
 }
 
+/* --out DIR: an existing directory, or made here, its parent only if it
+ * exists (no mkdir -p: no directory the user did not name). 0, or the
+ * exit status, with the message printed. */
+static int make_out_dir(const char *dir)
+{
+    struct stat st;
+    if (stat(dir, &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return 0;
+        fprintf(stderr, "th-report: --out %s: exists and is not a "
+                        "directory\n", dir);
+        return EXIT_INPUT;
+    }
+    if (mkdir(dir, 0777) == 0)
+        return 0;
+    if (errno == ENOENT || errno == ENOTDIR) {
+        fprintf(stderr, "th-report: --out %s: its parent directory does "
+                        "not exist (th-report makes only the last "
+                        "directory)\n", dir);
+        return EXIT_INPUT;
+    }
+    fprintf(stderr, "th-report: --out %s: %s\n", dir, strerror(errno));
+    return EXIT_OUTPUT;
+}
+
 static int run(const settings *s)
 {
     char err[ERR_MAX] = "", db_file[4096];
     const char *db_name = s->db_path;
-    if (s->out_dir && mkdir(s->out_dir, 0777) != 0 && errno != EEXIST) {
-        fprintf(stderr, "th-report: %s: %s\n", s->out_dir, strerror(errno));
-        return EXIT_OUTPUT;
-    }
+    int made = s->out_dir ? make_out_dir(s->out_dir) : 0;
+    if (made != 0)
+        return made;
     if (db_name == NULL && s->out_dir) {
         snprintf(db_file, sizeof db_file, "%s/report.db", s->out_dir);
         db_name = db_file;

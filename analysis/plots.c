@@ -10,18 +10,22 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 extern char **environ;
 
-/* Pooled local rates with the published ones of the same profile, then the
- * published configurations not run here. In percent; "?" is missing. */
+/* Pooled local rates per configuration with the published ones of the
+ * same profile, then the published configurations not run here. In
+ * percent; "?" is missing. */
 static const char rates_sql[] =
-    "WITH local AS (SELECT published_run, profile, rate, rate_low, rate_high\n"
-    "  FROM matrix WHERE round IS NULL AND class = 'ioerr')\n"
-    "SELECT l.profile, 100 * l.rate, 100 * l.rate_low, 100 * l.rate_high,\n"
+    "WITH local AS (SELECT m.config, c.name, m.profile, m.rate, m.rate_low,\n"
+    "    m.rate_high\n"
+    "  FROM matrix m JOIN configurations c USING (config)\n"
+    "  WHERE m.round IS NULL AND m.class = 'ioerr')\n"
+    "SELECT l.name, 100 * l.rate, 100 * l.rate_low, 100 * l.rate_high,\n"
     "  100 * r.rate, 100 * r.rate_low, 100 * r.rate_high\n"
     "FROM local l LEFT JOIN reference_matrix r USING (profile)\n"
     "UNION ALL\n"
@@ -33,7 +37,6 @@ static const char rates_script[] =
     "set ylabel 'jobs with disk I/O error (%)'\n"
     "set xtics rotate by -25\n"
     "set yrange [0:*]\n"
-    "set offsets 0.5, 0.5, 0, 0\n"
     "set key top right\n"
     "set grid ytics\n"
     "set bmargin 7\n"
@@ -47,31 +50,36 @@ static const char rates_script[] =
 /* Jobs that lived their whole life, as results.c's percentiles count them;
  * a zero has no place on the log scale. */
 static const char db_time_sql[] =
-    "SELECT profile, 1e3 * db_time_s FROM job_classes\n"
-    "WHERE outcome IN ('ok', 'skipped', 'failed') AND db_time_s > 0\n"
-    "ORDER BY published_run = '', published_run, profile";
+    "SELECT c.name, 1e3 * j.db_time_s\n"
+    "FROM job_classes j JOIN configurations c USING (config)\n"
+    "WHERE j.outcome IN ('ok', 'skipped', 'failed') AND j.db_time_s > 0\n"
+    "ORDER BY j.config";
 
+/* Points beyond the whiskers drawn: with nooutliers, gnuplot finds no
+ * point to draw in a box of one value ("all points y value undefined"),
+ * as a configuration of one job, or of jobs of equal time, gives. */
 static const char db_time_script[] =
     "set style data boxplot\n"
-    "set style boxplot nooutliers\n"
+    "set style boxplot outliers pointtype 7\n"
     "set logscale y\n"
     "set ylabel 'job database time (ms)'\n"
     "set xtics rotate by -25\n"
     "set bmargin 7\n"
     "set grid ytics\n"
     "set title 'Time inside tracker calls per job (box: quartiles; "
-    "whiskers: 1.5 IQR)'\n"
+    "whiskers: 1.5 IQR; points beyond)'\n"
     "draw = \"plot data using (1):2:(0.5):1 notitle lc rgb '#1f77b4'\"\n";
 
 typedef struct plot {
     const char *name; /* NAME.dat, NAME.gp, NAME.png, NAME.svg */
     const char *data_sql;
     const char *script;
+    int first_x; /* where gnuplot puts the first configuration */
 } plot;
 
 static const plot plots[] = {
-    { "rates", rates_sql, rates_script },
-    { "db_time", db_time_sql, db_time_script },
+    { "rates", rates_sql, rates_script, 0 },     /* x = row number */
+    { "db_time", db_time_sql, db_time_script, 1 }, /* boxplot factors */
 };
 
 static void write_field(FILE *f, sqlite3_stmt *stmt, int c)
@@ -87,7 +95,8 @@ static void write_field(FILE *f, sqlite3_stmt *stmt, int c)
     }
 }
 
-/* The plot's data file; returns its row count, or -1. */
+/* The plot's data file; returns how many configurations it holds (runs
+ * of rows with the same first column), or -1. */
 static int write_data(sqlite3 *db, const char *sql, const char *path,
                       char *err, size_t err_size)
 {
@@ -102,12 +111,19 @@ static int write_data(sqlite3 *db, const char *sql, const char *path,
         snprintf(err, err_size, "plot data: %s", sqlite3_errmsg(db));
         rows = -1;
     }
+    char *last = NULL;
     while (rows >= 0 && sqlite3_step(stmt) == SQLITE_ROW) {
+        const char *label = (const char *)sqlite3_column_text(stmt, 0);
+        if (last == NULL || strcmp(last, label) != 0) {
+            free(last);
+            last = strdup(label);
+            rows++;
+        }
         for (int c = 0; c < sqlite3_column_count(stmt); c++)
             write_field(f, stmt, c);
         fputc('\n', f);
-        rows++;
     }
+    free(last);
     sqlite3_finalize(stmt);
     if (fclose(f) != 0 && rows >= 0) {
         snprintf(err, err_size, "%s: %s", path, strerror(errno));
@@ -116,9 +132,11 @@ static int write_data(sqlite3 *db, const char *sql, const char *path,
     return rows;
 }
 
-/* The script: the plot's own settings and `draw`, then both outputs. */
-static int write_script(const plot *p, const char *dir, const char *path,
-                        char *err, size_t err_size)
+/* The script: the plot's own settings and `draw`, then both outputs.
+ * The x range is set, half a slot either side of the `count`
+ * configurations: gnuplot cannot scale a range of one x itself. */
+static int write_script(const plot *p, int count, const char *dir,
+                        const char *path, char *err, size_t err_size)
 {
     FILE *f = fopen(path, "w");
     if (f == NULL) {
@@ -129,7 +147,8 @@ static int write_script(const plot *p, const char *dir, const char *path,
             "# %s.gp, written by th-report: gnuplot %s\n"
             "set datafile separator '\\t'\n"
             "set datafile missing '?'\n"
-            "data = '%s/%s.dat'\n%s"
+            "data = '%s/%s.dat'\n"
+            "set xrange [%g:%g]\n%s"
             "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
             "  set terminal pngcairo size 900,500\n"
             "} else {\n"
@@ -140,8 +159,8 @@ static int write_script(const plot *p, const char *dir, const char *path,
             "set terminal svg size 900,500\n"
             "set output '%s/%s.svg'\n"
             "eval draw\n",
-            p->name, path, dir, p->name, p->script, dir, p->name, dir,
-            p->name);
+            p->name, path, dir, p->name, p->first_x - 0.5,
+            p->first_x + count - 0.5, p->script, dir, p->name, dir, p->name);
     if (fclose(f) != 0) {
         snprintf(err, err_size, "%s: %s", path, strerror(errno));
         return -1;
@@ -190,7 +209,8 @@ int plots_write(sqlite3 *db, const char *dir, char *err, size_t err_size)
         snprintf(script, sizeof script, "%s/%s.gp", dir, plots[i].name);
         snprintf(log, sizeof log, "%s/%s.log", dir, plots[i].name);
         int rows = write_data(db, plots[i].data_sql, data, err, err_size);
-        if (rows < 0 || write_script(&plots[i], dir, script, err, err_size) < 0)
+        if (rows < 0 ||
+            write_script(&plots[i], rows, dir, script, err, err_size) < 0)
             return -1;
         /* gnuplot cannot scale an empty plot: no jobs, no db_time plot. */
         if (rows > 0)

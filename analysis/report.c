@@ -11,10 +11,64 @@
 
 #include <string.h>
 
+/* A configuration's fault model and file system, as a markdown cell
+ * beside its profile. */
+#define MODEL_FS "fault_model || ' on ' || file_system"
+
 const report_query report_queries[] = {
+    { "run_configs",
+      "Each run's configurations: a configuration is a profile under one "
+      "fault model (its text without the items that change from run to "
+      "run: seed, rank, node, log, time_scale, storm.state, storm.start) on "
+      "one file system (type and mount options); runs of one configuration "
+      "are pooled. fault_model and file_system are short labels, numbered "
+      "(#2) where one name covers more than one",
+      "CREATE TABLE run_configs AS\n"
+      "WITH models AS (\n"
+      "  SELECT model_key, model, min(run_id) AS first FROM runs\n"
+      "  GROUP BY model_key),\n"
+      "model_labels AS (\n"
+      "  SELECT model_key, model || CASE WHEN count(*) OVER (PARTITION BY "
+      "model) > 1\n"
+      "    THEN ' #' || row_number() OVER (PARTITION BY model ORDER BY "
+      "first)\n"
+      "    ELSE '' END AS fault_model\n"
+      "  FROM models),\n"
+      "filesystems AS (\n"
+      "  SELECT fs_type, mount_options, min(run_id) AS first FROM runs\n"
+      "  GROUP BY fs_type, mount_options),\n"
+      "fs_labels AS (\n"
+      "  SELECT fs_type, mount_options, fs_type || CASE WHEN count(*) OVER\n"
+      "    (PARTITION BY fs_type) > 1 THEN ' #' || row_number() OVER\n"
+      "    (PARTITION BY fs_type ORDER BY first) ELSE '' END AS file_system\n"
+      "  FROM filesystems),\n"
+      "per_run AS (\n"
+      "  SELECT DISTINCT o.run_id, o.profile, o.published_run,\n"
+      "    m.fault_model, f.file_system\n"
+      "  FROM rounds o JOIN runs r USING (run_id)\n"
+      "  JOIN model_labels m USING (model_key)\n"
+      "  JOIN fs_labels f USING (fs_type, mount_options))\n"
+      "SELECT dense_rank() OVER (ORDER BY published_run = '', published_run,\n"
+      "    profile, fault_model, file_system) AS config, run_id, profile,\n"
+      "  published_run, fault_model, file_system\n"
+      "FROM per_run ORDER BY config, run_id;" },
+    { "configurations",
+      "Each configuration: its name where one cell holds it, its runs and "
+      "rounds, and the rounds whose set-up (the database and its tasks) "
+      "failed, which ran no job and count in no rate",
+      "CREATE TABLE configurations AS\n"
+      "SELECT c.config, c.published_run, c.profile, c.fault_model,\n"
+      "  c.file_system,\n"
+      "  c.profile || ' (' || c.fault_model || ' on ' || c.file_system\n"
+      "    || ')' AS name,\n"
+      "  count(DISTINCT c.run_id) AS runs, count(*) AS rounds,\n"
+      "  sum(o.setup <> 'ok') AS setup_failed\n"
+      "FROM run_configs c JOIN rounds o ON o.run_id = c.run_id\n"
+      "  AND o.profile = c.profile\n"
+      "GROUP BY c.config ORDER BY c.config;" },
     { "job_classes", "Every job with its configuration and failure class",
       "CREATE VIEW job_classes AS\n"
-      "SELECT j.*, r.published_run,\n"
+      "SELECT j.*, r.published_run, c.config, c.fault_model, c.file_system,\n"
       "  CASE\n"
       "    WHEN j.outcome IN ('ok', 'skipped') THEN 'none'\n"
       "    WHEN j.outcome = 'crashed' AND j.signal = 7 THEN 'sigbus' -- Linux\n"
@@ -25,7 +79,8 @@ const report_query report_queries[] = {
       "THEN 'malformed'\n"
       "    ELSE 'other'\n"
       "  END AS failure_class\n"
-      "FROM jobs j JOIN rounds r USING (run_id, round);" },
+      "FROM jobs j JOIN rounds r USING (run_id, round)\n"
+      "JOIN run_configs c ON c.run_id = j.run_id AND c.profile = j.profile;" },
     { "matrix",
       "Failures by class per configuration, pooled (round NULL) and per "
       "repeat, with Wilson 95% intervals",
@@ -34,30 +89,29 @@ const report_query report_queries[] = {
       "('sigbus', 2),\n"
       "    ('locked', 3), ('malformed', 4), ('other', 5), ('any', 6)),\n"
       "flagged AS (\n"
-      "  SELECT j.published_run, j.profile, j.run_id, j.round, j.repeat,\n"
+      "  SELECT j.config, j.published_run, j.profile, j.fault_model,\n"
+      "    j.file_system, j.run_id, j.round, j.repeat,\n"
       "    c.class, c.class_order, CASE WHEN c.class = 'any' THEN "
       "j.failure_class <> 'none'\n"
       "      ELSE j.failure_class = c.class END AS failed\n"
       "  FROM job_classes j CROSS JOIN classes c),\n"
       "counted AS (\n"
-      "  SELECT published_run, profile, run_id, round, repeat, class,\n"
-      "    class_order, 1 AS repeats, count(*) AS jobs, sum(failed) AS "
-      "failures\n"
-      "  FROM flagged GROUP BY run_id, round, profile, class\n"
+      "  SELECT config, published_run, profile, fault_model, file_system,\n"
+      "    run_id, round, repeat, class, class_order, 1 AS repeats,\n"
+      "    count(*) AS jobs, sum(failed) AS failures\n"
+      "  FROM flagged GROUP BY run_id, round, config, class\n"
       "  UNION ALL\n"
-      "  SELECT published_run, profile, NULL, NULL, NULL, class, "
-      "class_order,\n"
+      "  SELECT config, published_run, profile, fault_model, file_system,\n"
+      "    NULL, NULL, NULL, class, class_order,\n"
       "    count(DISTINCT run_id || '/' || round), count(*), sum(failed)\n"
-      "  FROM flagged GROUP BY profile, class)\n"
-      "SELECT published_run, profile, run_id, round, repeat, class, "
-      "class_order,\n"
+      "  FROM flagged GROUP BY config, class)\n"
+      "SELECT config, published_run, profile, fault_model, file_system,\n"
+      "  run_id, round, repeat, class, class_order,\n"
       "  repeats, jobs, failures, 1.0 * failures / jobs AS rate,\n"
       "  wilson_low(failures, jobs) AS rate_low,\n"
       "  wilson_high(failures, jobs) AS rate_high\n"
       "FROM counted\n"
-      "ORDER BY published_run = '', published_run, profile, round IS NOT "
-      "NULL,\n"
-      "  run_id, round, class_order;" },
+      "ORDER BY config, round IS NOT NULL, run_id, round, class_order;" },
     { "reference_matrix",
       "The published table with Wilson 95% intervals on its I/O-error rates",
       "CREATE TABLE reference_matrix AS\n"
@@ -72,17 +126,16 @@ const report_query report_queries[] = {
       "would need (normal approximation, alpha 0.05, power 80%)",
       "CREATE TABLE pairwise AS\n"
       "WITH pooled AS (\n"
-      "  SELECT published_run, profile, repeats, jobs, failures FROM matrix\n"
-      "  WHERE round IS NULL AND class = 'ioerr'),\n"
+      "  SELECT m.config, c.name, m.repeats, m.jobs, m.failures\n"
+      "  FROM matrix m JOIN configurations c USING (config)\n"
+      "  WHERE m.round IS NULL AND m.class = 'ioerr'),\n"
       "pairs AS (\n"
-      "  SELECT 'local' AS source, a.profile AS config_a, a.failures AS "
+      "  SELECT 'local' AS source, a.name AS config_a, a.failures AS "
       "ioerr_a,\n"
-      "    a.jobs AS jobs_a, b.profile AS config_b, b.failures AS ioerr_b,\n"
+      "    a.jobs AS jobs_a, b.name AS config_b, b.failures AS ioerr_b,\n"
       "    b.jobs AS jobs_b, CAST(round(1.0 * a.jobs / a.repeats) AS INTEGER)\n"
       "      AS jobs_per_repeat\n"
-      "  FROM pooled a JOIN pooled b\n"
-      "    ON (a.published_run = '', a.published_run, a.profile)\n"
-      "     < (b.published_run = '', b.published_run, b.profile)\n"
+      "  FROM pooled a JOIN pooled b ON a.config < b.config\n"
       "  UNION ALL\n"
       "  SELECT 'reference', a.run || ' ' || a.profile, "
       "a.jobs_with_disk_io_error,\n"
@@ -106,32 +159,41 @@ const report_query report_queries[] = {
       "prediction only",
       "CREATE TABLE agreement AS\n"
       "WITH by_round AS (\n"
-      "  SELECT profile, count(*) FILTER (WHERE class = 'ioerr') AS rounds,\n"
+      "  SELECT config, count(*) FILTER (WHERE class = 'ioerr') AS rounds,\n"
       "    design_effect(failures, jobs) FILTER (WHERE class = 'ioerr') AS "
       "deff,\n"
       "    sum(failures > 0) FILTER (WHERE class = 'sigbus') AS "
       "sigbus_rounds\n"
       "  FROM matrix WHERE round IS NOT NULL AND class IN ('ioerr', "
       "'sigbus')\n"
-      "  GROUP BY profile),\n"
+      "  GROUP BY config),\n"
       "joined AS (\n"
-      "  SELECT m.published_run, m.profile, m.failures AS ioerr, m.jobs,\n"
+      "  SELECT m.config, m.published_run, m.profile, m.fault_model,\n"
+      "    m.file_system, m.failures AS ioerr, m.jobs,\n"
       "    m.rate_low, m.rate_high, b.rounds, b.deff,\n"
       "    wilson_low_deff(m.failures, m.jobs, b.deff) AS round_low,\n"
       "    wilson_high_deff(m.failures, m.jobs, b.deff) AS round_high,\n"
+      "    -- the roles the fit files of this configuration's runs give\n"
       "    (SELECT group_concat(DISTINCT f.role) FROM fit_roles f\n"
-      "      WHERE f.run = m.published_run) AS fit_role,\n"
+      "      JOIN run_configs c ON c.config = m.config\n"
+      "      JOIN runs u ON u.run_id = c.run_id\n"
+      "      WHERE f.run = m.published_run\n"
+      "        AND instr(u.model_key || ',', ',fit=' || f.fit_file || ',')\n"
+      "          > 0)\n"
+      "      AS fit_role,\n"
       "    r.run, r.jobs_with_disk_io_error AS published_ioerr,\n"
       "    r.jobs AS published_jobs, s.failures AS sigbus,\n"
       "    b.sigbus_rounds, r.sigbus AS published_sigbus\n"
       "  FROM matrix m\n"
-      "  JOIN matrix s ON s.profile = m.profile AND s.round IS NULL\n"
+      "  JOIN matrix s ON s.config = m.config AND s.round IS NULL\n"
       "    AND s.class = 'sigbus'\n"
-      "  JOIN by_round b ON b.profile = m.profile\n"
+      "  JOIN by_round b ON b.config = m.config\n"
       "  LEFT JOIN reference r ON r.profile = m.profile\n"
       "  WHERE m.round IS NULL AND m.class = 'ioerr')\n"
-      "SELECT published_run, profile, ioerr, jobs, rate_low, rate_high,\n"
-      "  rounds, deff, round_low, round_high, fit_role, published_ioerr,\n"
+      "SELECT config, published_run, profile, fault_model, file_system, "
+      "ioerr,\n"
+      "  jobs, rate_low, rate_high, rounds, deff, round_low, round_high,\n"
+      "  fit_role, published_ioerr,\n"
       "  published_jobs,\n"
       "  CASE WHEN run IS NOT NULL THEN fisher_p(ioerr, jobs, "
       "published_ioerr,\n"
@@ -154,7 +216,7 @@ const report_query report_queries[] = {
       "'agrees'\n"
       "    ELSE 'differs' END AS sigbus_verdict\n"
       "FROM joined\n"
-      "ORDER BY run IS NULL, published_run, profile;" },
+      "ORDER BY run IS NULL, config;" },
     { "scale_agreement",
       "Each configuration's failures by class at every pair of time scales "
       "loaded (runs.time_scale): pooled counts with Wilson 95% intervals, "
@@ -169,29 +231,31 @@ const report_query report_queries[] = {
       "('sigbus', 3),\n"
       "    ('locked', 4), ('malformed', 5), ('other', 6), ('any', 7)),\n"
       "rounds_run AS (\n"
-      "  SELECT j.published_run, j.profile, r.time_scale,\n"
+      "  SELECT j.config, j.published_run, j.profile, j.fault_model,\n"
+      "    j.file_system, r.time_scale,\n"
       "    sum(j.failure_class = 'sigbus') AS sigbus_jobs\n"
       "  FROM job_classes j JOIN runs r USING (run_id)\n"
-      "  GROUP BY j.run_id, j.round, j.profile),\n"
+      "  GROUP BY j.run_id, j.round, j.config),\n"
       "per_scale AS (\n"
-      "  SELECT j.published_run, j.profile, r.time_scale, c.class, "
-      "c.class_order,\n"
+      "  SELECT j.config, j.published_run, j.profile, j.fault_model,\n"
+      "    j.file_system, r.time_scale, c.class, c.class_order,\n"
       "    'jobs' AS unit, count(*) AS n, sum(CASE WHEN c.class = 'any'\n"
       "      THEN j.failure_class <> 'none'\n"
       "      ELSE j.failure_class = c.class END) AS failures\n"
       "  FROM job_classes j JOIN runs r USING (run_id) CROSS JOIN classes c\n"
-      "  GROUP BY j.profile, r.time_scale, c.class\n"
+      "  GROUP BY j.config, r.time_scale, c.class\n"
       "  UNION ALL\n"
-      "  SELECT published_run, profile, time_scale, 'sigbus_rounds', 2, "
-      "'rounds',\n"
-      "    count(*), sum(sigbus_jobs > 0)\n"
-      "  FROM rounds_run GROUP BY profile, time_scale),\n"
+      "  SELECT config, published_run, profile, fault_model, file_system,\n"
+      "    time_scale, 'sigbus_rounds', 2, 'rounds', count(*),\n"
+      "    sum(sigbus_jobs > 0)\n"
+      "  FROM rounds_run GROUP BY config, time_scale),\n"
       "bounded AS (\n"
       "  SELECT *, wilson_low(failures, n) AS low, wilson_high(failures, n) "
       "AS high,\n"
       "    class <> 'sigbus' AS compared -- SIGBUS jobs: machine-dependent\n"
       "  FROM per_scale)\n"
-      "SELECT a.published_run, a.profile, a.class, a.class_order, a.unit,\n"
+      "SELECT a.config, a.published_run, a.profile, a.fault_model,\n"
+      "  a.file_system, a.class, a.class_order, a.unit,\n"
       "  a.compared, a.time_scale AS scale_a, a.failures AS failures_a,\n"
       "  a.n AS n_a, a.low AS low_a, a.high AS high_a,\n"
       "  b.time_scale AS scale_b, b.failures AS failures_b, b.n AS n_b,\n"
@@ -201,16 +265,15 @@ const report_query report_queries[] = {
       "  CASE WHEN a.compared THEN fisher_p(a.failures, a.n, b.failures, "
       "b.n) END\n"
       "    AS p\n"
-      "FROM bounded a JOIN bounded b ON b.profile = a.profile\n"
+      "FROM bounded a JOIN bounded b ON b.config = a.config\n"
       "  AND b.class = a.class AND b.time_scale > a.time_scale\n"
-      "ORDER BY a.published_run = '', a.published_run, a.profile, "
-      "a.class_order,\n"
-      "  scale_a, scale_b;" },
+      "ORDER BY a.config, a.class_order, scale_a, scale_b;" },
     { "failed_operations",
       "Failed jobs by the call that failed (or was in flight when a signal "
       "ended the job) and its extended code",
       "CREATE TABLE failed_operations AS\n"
-      "SELECT published_run, profile, failure_class,\n"
+      "SELECT config, published_run, profile, fault_model, file_system,\n"
+      "  failure_class,\n"
       "  CASE WHEN failed_op <> '' THEN failed_op\n"
       "    WHEN in_flight <> '' THEN in_flight ELSE '(none)' END AS "
       "operation,\n"
@@ -219,17 +282,15 @@ const report_query report_queries[] = {
       "    ELSE outcome END AS code,\n"
       "  count(*) AS jobs\n"
       "FROM job_classes WHERE failure_class <> 'none'\n"
-      "GROUP BY profile, failure_class, operation, code\n"
-      "ORDER BY published_run = '', published_run, profile, jobs DESC, "
-      "operation,\n"
-      "  code;" },
+      "GROUP BY config, failure_class, operation, code\n"
+      "ORDER BY config, jobs DESC, operation, code;" },
     { "injected_faults",
       "Faults the model injected into jobs that failed, by class, file kind "
       "and code (fault log rank = job, log file = round; a mechanism's line, "
       "by=mechanism, is not a fault)",
       "CREATE TABLE injected_faults AS\n"
-      "SELECT j.published_run, j.profile, j.failure_class, e.class AS "
-      "fault_class,\n"
+      "SELECT j.config, j.published_run, j.profile, j.fault_model,\n"
+      "  j.file_system, j.failure_class, e.class AS fault_class,\n"
       "  e.kind AS file_kind, e.name AS fault_code,\n"
       "  count(DISTINCT j.run_id || '/' || j.round || '/' || j.job) AS "
       "failed_jobs,\n"
@@ -238,11 +299,10 @@ const report_query report_queries[] = {
       "JOIN fault_events e ON e.run_id = j.run_id AND e.round = j.round\n"
       "  AND e.rank = j.job\n"
       "WHERE j.failure_class <> 'none' AND e.drawn_by <> 'mechanism'\n"
-      "GROUP BY j.profile, j.failure_class, fault_class, file_kind, "
+      "GROUP BY j.config, j.failure_class, fault_class, file_kind, "
       "fault_code\n"
-      "ORDER BY j.published_run = '', j.published_run, j.profile, "
-      "failed_jobs DESC,\n"
-      "  faults DESC, fault_class, file_kind;" },
+      "ORDER BY j.config, failed_jobs DESC, faults DESC, fault_class, "
+      "file_kind;" },
     { "job_summary",
       "Per configuration: failed jobs and how many of them had a logged "
       "fault, retries by class, faults injected, and the jobs' database "
@@ -250,18 +310,19 @@ const report_query report_queries[] = {
       "life: ok, skipped or failed)",
       "CREATE TABLE job_summary AS\n"
       "WITH timed AS (\n"
-      "  SELECT profile, db_time_s,\n"
-      "    row_number() OVER (PARTITION BY profile ORDER BY db_time_s) AS k,\n"
-      "    count(*) OVER (PARTITION BY profile) AS n\n"
-      "  FROM jobs WHERE outcome IN ('ok', 'skipped', 'failed')),\n"
+      "  SELECT config, db_time_s,\n"
+      "    row_number() OVER (PARTITION BY config ORDER BY db_time_s) AS k,\n"
+      "    count(*) OVER (PARTITION BY config) AS n\n"
+      "  FROM job_classes WHERE outcome IN ('ok', 'skipped', 'failed')),\n"
       "percentiles AS (\n"
-      "  SELECT profile, min(CASE WHEN k >= 0.5 * n THEN db_time_s END) AS "
+      "  SELECT config, min(CASE WHEN k >= 0.5 * n THEN db_time_s END) AS "
       "p50,\n"
       "    min(CASE WHEN k >= 0.99 * n THEN db_time_s END) AS p99\n"
-      "  FROM timed GROUP BY profile),\n"
+      "  FROM timed GROUP BY config),\n"
       "logged AS (SELECT DISTINCT run_id, round, rank FROM fault_events\n"
       "  WHERE drawn_by <> 'mechanism')\n"
-      "SELECT j.published_run, j.profile, count(*) AS jobs,\n"
+      "SELECT j.config, j.published_run, j.profile, j.fault_model,\n"
+      "  j.file_system, count(*) AS jobs,\n"
       "  sum(j.failure_class <> 'none') AS failed_jobs,\n"
       "  sum(j.failure_class <> 'none' AND l.rank IS NOT NULL)\n"
       "    AS failed_with_logged_fault,\n"
@@ -273,15 +334,15 @@ const report_query report_queries[] = {
       "FROM job_classes j\n"
       "LEFT JOIN logged l ON l.run_id = j.run_id AND l.round = j.round\n"
       "  AND l.rank = j.job\n"
-      "LEFT JOIN percentiles p ON p.profile = j.profile\n"
-      "GROUP BY j.profile\n"
-      "ORDER BY j.published_run = '', j.published_run, j.profile;" },
+      "LEFT JOIN percentiles p ON p.config = j.config\n"
+      "GROUP BY j.config ORDER BY j.config;" },
     { "kills",
       "Jobs SIGKILLed by the harness (--kill-rate, --kill-at), where the "
       "kill landed, and what the round's verification found",
       "CREATE TABLE kills AS\n"
       "WITH per_job AS (\n"
-      "  SELECT published_run, profile, count(*) AS jobs,\n"
+      "  SELECT config, published_run, profile, fault_model, file_system,\n"
+      "    count(*) AS jobs,\n"
       "    sum(outcome = 'killed') AS killed,\n"
       "    -- a call that writes: every one but open, close and the reads\n"
       "    sum(outcome = 'killed' AND in_flight NOT IN ('', 'open', "
@@ -293,17 +354,19 @@ const report_query report_queries[] = {
       "    sum(verdict = 'unknown_committed' AND unknown_op <> '')\n"
       "      AS committed_after_failed_call,\n"
       "    sum(verdict = 'unknown_lost') AS unknown_lost\n"
-      "  FROM job_classes GROUP BY profile),\n"
-      "per_round AS (\n"
-      "  SELECT profile, count(*) AS rounds,\n"
-      "    sum(integrity <> 'ok') AS integrity_failures,\n"
-      "    sum(lost_updates) AS lost_updates\n"
-      "  FROM rounds GROUP BY profile)\n"
+      "  FROM job_classes GROUP BY config),\n"
+      "per_round AS ( -- a round whose set-up failed was never verified\n"
+      "  SELECT c.config, count(*) AS rounds,\n"
+      "    sum(o.integrity <> 'ok') AS integrity_failures,\n"
+      "    sum(o.lost_updates) AS lost_updates\n"
+      "  FROM rounds o JOIN run_configs c ON c.run_id = o.run_id\n"
+      "    AND c.profile = o.profile\n"
+      "  WHERE o.setup = 'ok' GROUP BY c.config)\n"
       "SELECT j.*, j.killed - j.killed_in_write AS killed_elsewhere, "
       "r.rounds,\n"
       "  r.integrity_failures, r.lost_updates\n"
-      "FROM per_job j JOIN per_round r USING (profile)\n"
-      "ORDER BY published_run = '', published_run, profile;" },
+      "FROM per_job j JOIN per_round r USING (config)\n"
+      "ORDER BY config;" },
     { "sigbus_attribution",
       "Per configuration: jobs a SIGBUS ended, how many had a fault logged "
       "for themselves, and how many crashed in a round where another job "
@@ -313,19 +376,19 @@ const report_query report_queries[] = {
       "WITH sigbus AS (SELECT * FROM job_classes WHERE failure_class = "
       "'sigbus'),\n"
       "remote AS (\n"
-      "  SELECT s.profile, s.run_id, s.round, s.job, e.rowid AS event\n"
+      "  SELECT s.config, s.run_id, s.round, s.job, e.rowid AS event\n"
       "  FROM sigbus s JOIN fault_events e ON e.run_id = s.run_id\n"
       "    AND e.round = s.round AND e.rank <> s.job\n"
       "  WHERE e.drawn_by = 'mechanism' AND e.effect = 'reset'),\n"
       "remote_jobs AS (SELECT DISTINCT run_id, round, job FROM remote),\n"
       "logged AS (SELECT DISTINCT run_id, round, rank FROM fault_events\n"
       "  WHERE drawn_by <> 'mechanism')\n"
-      "SELECT j.published_run, j.profile, count(*) AS jobs,\n"
-      "  count(s.job) AS sigbus_jobs,\n"
+      "SELECT j.config, j.published_run, j.profile, j.fault_model,\n"
+      "  j.file_system, count(*) AS jobs, count(s.job) AS sigbus_jobs,\n"
       "  count(s.job) - count(l.rank) AS sigbus_no_fault_logged,\n"
       "  count(m.job) AS sigbus_after_remote_reset,\n"
-      "  (SELECT count(DISTINCT event) FROM remote r WHERE r.profile = "
-      "j.profile)\n"
+      "  (SELECT count(DISTINCT event) FROM remote r WHERE r.config = "
+      "j.config)\n"
       "    AS remote_resets\n"
       "FROM job_classes j\n"
       "LEFT JOIN sigbus s ON s.run_id = j.run_id AND s.round = j.round\n"
@@ -334,8 +397,7 @@ const report_query report_queries[] = {
       "  AND l.rank = s.job\n"
       "LEFT JOIN remote_jobs m ON m.run_id = s.run_id AND m.round = s.round\n"
       "  AND m.job = s.job\n"
-      "GROUP BY j.profile\n"
-      "ORDER BY j.published_run = '', j.published_run, j.profile;" },
+      "GROUP BY j.config ORDER BY j.config;" },
     { "op_latency",
       "Per configuration and tracker operation (ops.csv, summed over the "
       "rounds' jobs): calls, attempts, retries by class, failed calls, "
@@ -344,50 +406,54 @@ const report_query report_queries[] = {
       "[2^b, 2^(b+1)) us), capped by the maximum, as "
       "tracker_op_stats_percentile() does",
       "CREATE TABLE op_latency AS\n"
-      "WITH RECURSIVE split(profile, op, bucket, calls, rest) AS (\n"
-      "  SELECT profile, op, -1, 0, latency_hist || ' ' FROM ops\n"
+      "WITH RECURSIVE configured AS (\n"
+      "  SELECT c.config, c.published_run, c.fault_model, c.file_system,\n"
+      "    o.rowid AS ops_row, o.*\n"
+      "  FROM ops o JOIN run_configs c ON c.run_id = o.run_id\n"
+      "    AND c.profile = o.profile),\n"
+      "split(config, op, bucket, calls, rest) AS (\n"
+      "  SELECT config, op, -1, 0, latency_hist || ' ' FROM configured\n"
       "  UNION ALL\n"
-      "  SELECT profile, op, bucket + 1,\n"
+      "  SELECT config, op, bucket + 1,\n"
       "    CAST(substr(rest, 1, instr(rest, ' ') - 1) AS INTEGER),\n"
       "    substr(rest, instr(rest, ' ') + 1)\n"
       "  FROM split WHERE rest <> ''),\n"
       "buckets AS (\n"
-      "  SELECT profile, op, bucket, sum(calls) AS calls FROM split\n"
-      "  WHERE bucket >= 0 GROUP BY profile, op, bucket),\n"
+      "  SELECT config, op, bucket, sum(calls) AS calls FROM split\n"
+      "  WHERE bucket >= 0 GROUP BY config, op, bucket),\n"
       "cumulative AS (\n"
-      "  SELECT profile, op, bucket, calls,\n"
-      "    sum(calls) OVER (PARTITION BY profile, op ORDER BY bucket) AS "
+      "  SELECT config, op, bucket, calls,\n"
+      "    sum(calls) OVER (PARTITION BY config, op ORDER BY bucket) AS "
       "seen,\n"
-      "    sum(calls) OVER (PARTITION BY profile, op) AS total\n"
+      "    sum(calls) OVER (PARTITION BY config, op) AS total\n"
       "  FROM buckets),\n"
       "quantile_buckets AS (\n"
-      "  SELECT profile, op,\n"
+      "  SELECT config, op,\n"
       "    min(CASE WHEN calls > 0 AND seen >= 0.5 * total THEN bucket END) "
       "AS b50,\n"
       "    min(CASE WHEN calls > 0 AND seen >= 0.99 * total THEN bucket END) "
       "AS b99\n"
-      "  FROM cumulative GROUP BY profile, op),\n"
+      "  FROM cumulative GROUP BY config, op),\n"
       "totals AS (\n"
-      "  SELECT r.published_run, o.profile, o.op, count(*) AS rounds,\n"
+      "  SELECT o.config, o.published_run, o.profile, o.fault_model,\n"
+      "    o.file_system, o.op, count(*) AS rounds,\n"
       "    sum(o.calls) AS calls, sum(o.attempts) AS attempts,\n"
       "    sum(o.retries_locked) AS retries_locked,\n"
       "    sum(o.retries_ioerr) AS retries_ioerr,\n"
       "    sum(o.retries_corrupt) AS retries_corrupt,\n"
       "    sum(o.failures) AS failures, sum(o.backoff_s) AS backoff_s,\n"
       "    sum(o.latency_total_s) / sum(o.calls) AS latency_mean_s,\n"
-      "    max(o.latency_max_s) AS latency_max_s, min(o.rowid) AS first\n"
-      "  FROM ops o JOIN rounds r USING (run_id, round)\n"
-      "  GROUP BY o.profile, o.op)\n"
-      "SELECT t.published_run, t.profile, t.op, t.rounds, t.calls, "
-      "t.attempts,\n"
+      "    max(o.latency_max_s) AS latency_max_s, min(o.ops_row) AS first\n"
+      "  FROM configured o GROUP BY o.config, o.op)\n"
+      "SELECT t.config, t.published_run, t.profile, t.fault_model,\n"
+      "  t.file_system, t.op, t.rounds, t.calls, t.attempts,\n"
       "  t.retries_locked, t.retries_ioerr, t.retries_corrupt, t.failures,\n"
       "  t.backoff_s, t.latency_mean_s,\n"
       "  min((1 << (q.b50 + 1)) * 1e-6, t.latency_max_s) AS latency_p50_s,\n"
       "  min((1 << (q.b99 + 1)) * 1e-6, t.latency_max_s) AS latency_p99_s,\n"
       "  t.latency_max_s\n"
-      "FROM totals t JOIN quantile_buckets q USING (profile, op)\n"
-      "ORDER BY t.published_run = '', t.published_run, t.profile, "
-      "t.first;" },
+      "FROM totals t JOIN quantile_buckets q USING (config, op)\n"
+      "ORDER BY t.config, t.first;" },
 };
 const int report_query_count =
     (int)(sizeof report_queries / sizeof report_queries[0]);
@@ -433,21 +499,32 @@ typedef struct section {
 
 static const section sections[] = {
     { "Failures per configuration, pooled over repeats",
-      "Counts k/n = rate [Wilson 95% interval], in percent.",
-      "| run | configuration | repeats | jobs " MATRIX_HEADER,
-      "SELECT published_run, profile, repeats, jobs, " MATRIX_CELLS
-      " FROM matrix WHERE round IS NULL GROUP BY profile\n"
-      "ORDER BY published_run = '', published_run, profile",
+      "Counts k/n = rate [Wilson 95% interval], in percent. A "
+      "configuration is a profile under one fault model on one file "
+      "system (the runs above say which). *Set-up failed*: rounds whose "
+      "database or tasks could not be set up (rounds.csv's setup), which "
+      "ran no job; *repeats* and *jobs* count the rounds that ran and "
+      "their jobs.",
+      "| run | configuration | fault model / file system | set-up failed "
+      "| repeats | jobs " MATRIX_HEADER,
+      "SELECT c.published_run, c.profile,\n"
+      "  c.fault_model || ' on ' || c.file_system,\n"
+      "  printf('%d/%d rounds', c.setup_failed, c.rounds),\n"
+      "  coalesce(max(m.repeats), 0), coalesce(max(m.jobs), 0), "
+      MATRIX_CELLS "\n"
+      "FROM configurations c\n"
+      "LEFT JOIN matrix m ON m.config = c.config AND m.round IS NULL\n"
+      "GROUP BY c.config ORDER BY c.config",
       true, NULL, NULL },
     { "Failures per configuration, per repeat",
       "A repeat is one round of the configuration: `run_id.repeat` (run_id "
       "numbers the results directories in the order given; repeat counts "
       "from 0).",
-      "| run | configuration | repeat | jobs " MATRIX_HEADER,
-      "SELECT published_run, profile, run_id || '.' || repeat, jobs, "
-      MATRIX_CELLS " FROM matrix WHERE round IS NOT NULL\n"
-      "GROUP BY profile, run_id, round\n"
-      "ORDER BY published_run = '', published_run, profile, run_id, round",
+      "| run | configuration | fault model / file system | repeat | jobs "
+      MATRIX_HEADER,
+      "SELECT published_run, profile, " MODEL_FS ", run_id || '.' || repeat,\n"
+      "  jobs, " MATRIX_CELLS " FROM matrix WHERE round IS NOT NULL\n"
+      "GROUP BY config, run_id, round ORDER BY config, run_id, round",
       true, NULL, NULL },
     { "Pairwise differences in the I/O-error rate",
       "Two-sided Fisher exact test on the pooled counts; *significant* when "
@@ -488,13 +565,13 @@ static const section sections[] = {
       "rows` lines; harness/faultfs/FIDELITY.md); `-` for runs without a "
       "fit (fit=none: the model's unfitted table). A held-out row that "
       "differs is a prediction the model got wrong.",
-      "| run | configuration | in the fit "
+      "| run | configuration | fault model / file system | in the fit "
       "| I/O errors here [round-aware 95%: Wilson at n/deff] | published "
       "| I/O-error rate (Fisher) | published in interval "
       "| SIGBUS here: rounds with one [Wilson 95%] "
       "| SIGBUS jobs here (machine-dependent) | published (one round) "
       "| SIGBUS |",
-      "SELECT published_run, profile, coalesce(fit_role, '-'),\n"
+      "SELECT published_run, profile, " MODEL_FS ", coalesce(fit_role, '-'),\n"
       "  printf('%d/%d = %.1f%% [%.1f, %.1f], deff %.2f, %d rounds', ioerr, "
       "jobs,\n"
       "    100.0 * ioerr / jobs, 100 * round_low, 100 * round_high, deff, "
@@ -527,9 +604,10 @@ static const section sections[] = {
       "present, *any* counts those jobs too, and the other classes count "
       "only what jobs a SIGBUS did not end first, so they share some of "
       "that dependence.",
-      "| run | configuration | failure | counted in | scale A | at A "
+      "| run | configuration | fault model / file system | failure "
+      "| counted in | scale A | at A "
       "| scale B | at B | intervals overlap | Fisher p |",
-      "SELECT published_run, profile,\n"
+      "SELECT published_run, profile, " MODEL_FS ",\n"
       "  CASE WHEN class = 'sigbus_rounds' THEN 'sigbus' ELSE class END,\n"
       "  CASE WHEN compared THEN unit\n"
       "    ELSE unit || ': machine-dependent, not compared' END,\n"
@@ -543,17 +621,21 @@ static const section sections[] = {
     { "Attribution: the failing call",
       "Failed jobs by the tracker call that failed (for a job a signal "
       "ended: the call in flight) and the extended code.",
-      "| run | configuration | failure class | operation | code | jobs |",
-      "SELECT published_run, profile, failure_class, operation, code, jobs "
+      "| run | configuration | fault model / file system | failure class "
+      "| operation | code | jobs |",
+      "SELECT published_run, profile, " MODEL_FS ", failure_class, "
+      "operation,\n  code, jobs "
       "FROM failed_operations ORDER BY rowid",
       true, NULL, NULL },
     { "Attribution: injected faults in failed jobs",
       "Faults from the fault model's logs (`faults-round-N.log`) in the jobs "
       "that failed, joined by round and rank = job; none without a fault "
       "model.",
-      "| run | configuration | failure class | fault class | file kind "
+      "| run | configuration | fault model / file system | failure class "
+      "| fault class | file kind "
       "| fault code | failed jobs | faults |",
-      "SELECT published_run, profile, failure_class, fault_class, file_kind, "
+      "SELECT published_run, profile, " MODEL_FS ", failure_class, "
+      "fault_class,\n  file_kind, "
       "fault_code, failed_jobs, faults FROM injected_faults ORDER BY rowid",
       true, NULL, NULL },
     { "Kills: where they landed and what survived",
@@ -571,10 +653,12 @@ static const section sections[] = {
       "be that call's (SQLite can return an error after a commit, e.g. "
       "SQLITE_IOERR_RDLOCK when the lock's downgrade fails), not the one "
       "the kill cut short.",
-      "| run | configuration | jobs | killed | in a write call | elsewhere "
+      "| run | configuration | fault model / file system | jobs | killed "
+      "| in a write call | elsewhere "
       "| rounds failing integrity_check | acknowledged updates lost "
       "| unknown outcome: committed / not | committed after a failed call |",
-      "SELECT published_run, profile, jobs, killed, killed_in_write,\n"
+      "SELECT published_run, profile, " MODEL_FS ", jobs, killed,\n"
+      "  killed_in_write,\n"
       "  killed_elsewhere, integrity_failures || ' of ' || rounds, "
       "lost_updates,\n"
       "  unknown_committed || ' / ' || unknown_lost, "
@@ -591,9 +675,10 @@ static const section sections[] = {
       "default placement (one simulated node per job, node = job index) "
       "another job is another node. Such a job still counts as *no fault "
       "logged* here, and not as *failed with a logged fault* below.",
-      "| run | configuration | jobs | SIGBUS | no fault logged "
+      "| run | configuration | fault model / file system | jobs | SIGBUS "
+      "| no fault logged "
       "| after another node's reset | resets |",
-      "SELECT published_run, profile, jobs, sigbus_jobs, "
+      "SELECT published_run, profile, " MODEL_FS ", jobs, sigbus_jobs, "
       "sigbus_no_fault_logged,\n"
       "  sigbus_after_remote_reset, remote_resets\n"
       "FROM sigbus_attribution ORDER BY rowid",
@@ -603,10 +688,11 @@ static const section sections[] = {
       "with the time spent in backoff, below). Database time: time inside "
       "tracker calls, nearest-rank percentiles over the jobs that lived "
       "their whole life.",
-      "| run | configuration | jobs | failed | failed with a logged fault "
+      "| run | configuration | fault model / file system | jobs | failed "
+      "| failed with a logged fault "
       "| retries locked | retries I/O error | retries malformed "
       "| faults injected | db time p50 | db time p99 |",
-      "SELECT published_run, profile, jobs, failed_jobs, "
+      "SELECT published_run, profile, " MODEL_FS ", jobs, failed_jobs, "
       "failed_with_logged_fault,\n"
       "  retries_locked, retries_ioerr, retries_corrupt, faults_injected,\n"
       "  printf('%.1f ms', 1e3 * db_time_p50_s), "
@@ -621,10 +707,12 @@ static const section sections[] = {
       "retries included; p50 and p99 are upper edges of power-of-two "
       "microsecond buckets, capped by the maximum, so good to a factor of "
       "two.",
-      "| run | configuration | operation | calls | attempts "
+      "| run | configuration | fault model / file system | operation "
+      "| calls | attempts "
       "| retries locked | retries I/O error | retries malformed | failed "
       "| backoff | mean | p50 | p99 | max |",
-      "SELECT published_run, profile, op, calls, attempts, retries_locked,\n"
+      "SELECT published_run, profile, " MODEL_FS ", op, calls, attempts,\n"
+      "  retries_locked,\n"
       "  retries_ioerr, retries_corrupt, failures,\n"
       "  " DURATION("backoff_s") ",\n"
       "  " DURATION("latency_mean_s") ",\n"
@@ -730,18 +818,57 @@ static int print_section(sqlite3 *db, FILE *out, const section *s, char *err,
     return 0;
 }
 
+/* Each run: where, how, on what; a run that did not complete says so,
+ * why, and how many of its planned rounds it holds. */
+static const char runs_sql[] =
+    "SELECT run_id, name, dir, command_line, seed, sqlite_version,\n"
+    "  (SELECT group_concat(DISTINCT fault_model) FROM run_configs c\n"
+    "    WHERE c.run_id = r.run_id),\n"
+    "  (SELECT group_concat(DISTINCT file_system) FROM run_configs c\n"
+    "    WHERE c.run_id = r.run_id) || ' (' || mount_options || ')',\n"
+    "  CASE WHEN status IN ('interrupted', 'stopped') THEN\n"
+    "    printf('\n  - **%s**%s: holds %d of %s rounds', status,\n"
+    "      CASE WHEN coalesce(stop_reason, '') = '' THEN ' (no reason "
+    "recorded)'\n"
+    "        ELSE ' by ' || stop_reason END,\n"
+    "      (SELECT count(*) FROM rounds o WHERE o.run_id = r.run_id),\n"
+    "      coalesce(rounds_planned, '?') || ' planned') END\n"
+    "FROM runs r ORDER BY run_id";
+
 static void print_runs(sqlite3 *db, FILE *out)
 {
     sqlite3_stmt *stmt = NULL;
+    sqlite3_prepare_v2(db, runs_sql, -1, &stmt, NULL);
+    while (stmt && sqlite3_step(stmt) == SQLITE_ROW) {
+        const unsigned char *text[8];
+        for (int c = 1; c < 8; c++)
+            text[c] = sqlite3_column_text(stmt, c);
+        fprintf(out,
+                "- run %lld (`%s`): `%s`: `%s` (seed %lld, SQLite %s; fault "
+                "model %s; file system %s)%s\n",
+                sqlite3_column_int64(stmt, 0), text[1], text[2], text[3],
+                sqlite3_column_int64(stmt, 4), text[5],
+                text[6] ? (const char *)text[6] : "-",
+                text[7] ? (const char *)text[7] : "-",
+                sqlite3_column_text(stmt, 8)
+                    ? (const char *)sqlite3_column_text(stmt, 8)
+                    : "");
+    }
+    sqlite3_finalize(stmt);
+}
+
+/* Each fault model the tables name, with the text its label stands for. */
+static void print_models(sqlite3 *db, FILE *out)
+{
+    sqlite3_stmt *stmt = NULL;
     sqlite3_prepare_v2(db,
-                       "SELECT run_id, dir, command_line, seed, "
-                       "  sqlite_version, fs_type FROM runs ORDER BY run_id",
+                       "SELECT DISTINCT c.fault_model, r.model_key "
+                       "FROM run_configs c JOIN runs r USING (run_id) "
+                       "ORDER BY c.fault_model",
                        -1, &stmt, NULL);
     while (stmt && sqlite3_step(stmt) == SQLITE_ROW)
-        fprintf(out, "- run %lld: `%s`: `%s` (seed %lld, SQLite %s, %s)\n",
-                sqlite3_column_int64(stmt, 0), sqlite3_column_text(stmt, 1),
-                sqlite3_column_text(stmt, 2), sqlite3_column_int64(stmt, 3),
-                sqlite3_column_text(stmt, 4), sqlite3_column_text(stmt, 5));
+        fprintf(out, "- fault model %s: `%s`\n", sqlite3_column_text(stmt, 0),
+                sqlite3_column_text(stmt, 1));
     sqlite3_finalize(stmt);
 }
 
@@ -776,6 +903,7 @@ int report_markdown(sqlite3 *db, FILE *out, const char *db_name, char *err,
     fprintf(out, "# trackhammer report\n\nResults database: %s.\n",
             db_name ? db_name : "in memory (keep it with --db or --out)");
     print_runs(db, out);
+    print_models(db, out);
     fputc('\n', out);
     for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++)
         if ((local || !sections[i].needs_local) &&

@@ -39,7 +39,9 @@ $(FAULTFS_EXT): $(FAULTFS_EXT_OBJECTS)
 # A tool that runs tracker operations under a fault model and reports what
 # each fault class did (the numbers in issue 3's closing note).
 $(BUILD)/$(FAULTFS_DIR)/tools/%.o: CFLAGS += -I$(FAULTFS_DIR) -Itracker
-$(FAULTFS_SURVEY): $(BUILD)/$(FAULTFS_DIR)/tools/faultfs_survey.o $(FAULTFS_LIB) $(TRACKER_LIB)
+# Both tools' command lines are read by tools/tool_args.c.
+FAULTFS_TOOL_ARGS := $(BUILD)/$(FAULTFS_DIR)/tools/tool_args.o
+$(FAULTFS_SURVEY): $(BUILD)/$(FAULTFS_DIR)/tools/faultfs_survey.o $(FAULTFS_TOOL_ARGS) $(FAULTFS_LIB) $(TRACKER_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(FAULTFS_LDLIBS)
 
 # The power-loss table (issue 8): tracker writers SIGKILLed, then the crash
@@ -48,7 +50,7 @@ $(FAULTFS_SURVEY): $(BUILD)/$(FAULTFS_DIR)/tools/faultfs_survey.o $(FAULTFS_LIB)
 FAULTFS_POWERLOSS       := $(BUILD)/faultfs-powerloss
 FAULTFS_POWERLOSS_ROUND := $(BUILD)/$(FAULTFS_DIR)/tools/powerloss.o
 PROGRAMS += $(FAULTFS_POWERLOSS)
-$(FAULTFS_POWERLOSS): $(BUILD)/$(FAULTFS_DIR)/tools/faultfs_powerloss.o $(FAULTFS_POWERLOSS_ROUND) $(FAULTFS_LIB) $(TRACKER_LIB)
+$(FAULTFS_POWERLOSS): $(BUILD)/$(FAULTFS_DIR)/tools/faultfs_powerloss.o $(FAULTFS_TOOL_ARGS) $(FAULTFS_POWERLOSS_ROUND) $(FAULTFS_LIB) $(TRACKER_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(FAULTFS_LDLIBS)
 
 # Each tests/test_*.c is one cmocka program; tests/support.c is shared.

@@ -48,6 +48,15 @@ TESTS += $(SINGLE_JOB_TEST)
 $(SINGLE_JOB_TEST): $(BUILD)/$(TRACKHAMMER_DIR)/tests/test_single_job.o $(TEST_SUPPORT) | $(TRACKHAMMER)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
 
+# What the harness survives: set-up failures, foreign files, a held
+# directory, signals and SIGKILLs, fork limits (runs th-report too).
+HARDENING_TEST := $(BUILD)/$(TRACKHAMMER_DIR)/tests/test_hardening
+TESTS += $(HARDENING_TEST)
+$(BUILD)/$(TRACKHAMMER_DIR)/tests/test_hardening.o: CPPFLAGS += \
+    -DTH_REPORT_BIN='"$(abspath $(BUILD)/th-report)"'
+$(HARDENING_TEST): $(BUILD)/$(TRACKHAMMER_DIR)/tests/test_hardening.o $(TEST_SUPPORT) | $(TRACKHAMMER) $(BUILD)/th-report $(BUILD)/gadi-71-job-matrix.csv
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
+
 # make reproduce: the published 71-job matrix, locally, under the lustre
 # model: 71 ranks (oversubscribed), the five published configurations,
 # REPRODUCE_REPEAT rounds each. Results under results/<run-id>/.
@@ -90,3 +99,15 @@ scale-check: deps-check $(TRACKHAMMER) $(FAULTFS_EXT) $(BUILD)/th-report
 	@echo "the comparison: $(SCALE_CHECK_DIR)/report/report.md," \
 	    "section \"Agreement across time scales\""
 .PHONY: scale-check
+
+# README.md's table "Bad input and what it gets", run row by row: each
+# row's command in a scratch directory, the build directory first on PATH
+# (LSAN_SUPPRESSIONS comes with the tests' pattern rule above).
+BAD_INPUT_TEST := $(BUILD)/$(TRACKHAMMER_DIR)/tests/test_bad_input
+TESTS += $(BAD_INPUT_TEST)
+$(BUILD)/$(TRACKHAMMER_DIR)/tests/test_bad_input.o: CPPFLAGS += \
+    -DBUILD_DIR='"$(abspath $(BUILD))"' \
+    -DREADME_PATH='"$(abspath README.md)"'
+# Every program a row may name (analysis/*.mk is read after this file).
+$(BAD_INPUT_TEST): $(BUILD)/$(TRACKHAMMER_DIR)/tests/test_bad_input.o $(TEST_SUPPORT) | $(PROGRAMS) $(BUILD)/th-report $(BUILD)/th-calibrate $(BUILD)/gadi-71-job-matrix.csv
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)

@@ -15,8 +15,9 @@
 #   TH_REPORT     th-report, run after a merge    [$TH_HOME/build/th-report]
 #   TH_MODULES    modules to load, as at build    [openmpi]
 #   TH_DB_DIR     the shared database's directory, on the file system under
-#                 test  [/scratch/$PROJECT/$USER/trackhammer-db on Gadi,
-#                 else $TH_HOME/trackhammer-db]
+#                 test  [/scratch/$PROJECT/$USER/trackhammer-db/JOB on Gadi,
+#                 else $TH_HOME/trackhammer-db/JOB; JOB the batch job id,
+#                 or submit-TIME-PID for submit-jobs.sh]
 #   TH_OUTPUT     where results/<run-id>/ go      [$TH_HOME/results]
 #   TH_ARGS       more trackhammer options, e.g. "--fault-model none -w 1800"
 #   MPI job:      TH_RANKS [the job's CPUs], TH_PROFILES [gadi71's five],
@@ -30,12 +31,15 @@ TH_REPORT=${TH_REPORT:-$TH_HOME/build/th-report}
 TH_MODULES=${TH_MODULES-openmpi}
 TH_OUTPUT=${TH_OUTPUT:-$TH_HOME/results}
 TH_ARGS=${TH_ARGS:-}
+# One database directory per submission by default: a run holds its
+# directory for its whole life, and a second run there is refused.
 if [ -z "${TH_DB_DIR:-}" ]; then
     if [ -n "${PROJECT:-}" ] && [ -d "/scratch/$PROJECT" ]; then
         TH_DB_DIR=/scratch/$PROJECT/$USER/trackhammer-db
     else
         TH_DB_DIR=$TH_HOME/trackhammer-db
     fi
+    TH_DB_DIR=$TH_DB_DIR/${PBS_JOBID:-${SLURM_JOB_ID:-submit-$(date +%Y%m%d-%H%M%S)-$$}}
 fi
 
 # th_say MESSAGE: a line on the job's log.

@@ -4,7 +4,8 @@
  * A command runs with bash in a directory, in a process group of its own,
  * so that a timeout, or a test playing the batch system, can kill it and
  * everything it started; its stdout goes to a file in that directory, read
- * back when it ends. Also: a query on a CSV file, by the sqlite3 shell.
+ * back when it ends. Also: a file's text, and a query on a CSV file, by
+ * the sqlite3 shell.
  */
 #define _GNU_SOURCE /* asprintf, vasprintf */
 #include "testsupport.h"
@@ -15,6 +16,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,22 +48,30 @@ pid_t command_start(const char *dir, const char *command)
     return pid;
 }
 
-/* The file's whole text, malloc'd ("" when it cannot be read). */
-static char *read_output(const char *dir)
+char *read_whole_file(const char *path)
 {
-    char *path = output_path(dir), *text = NULL;
-    size_t size = 0;
     FILE *f = path ? fopen(path, "r") : NULL;
+    if (f == NULL)
+        return NULL;
+    char *text = NULL;
+    size_t size = 0;
     FILE *copy = open_memstream(&text, &size);
     int c;
-    while (f && copy && (c = fgetc(f)) != EOF)
+    while (copy && (c = fgetc(f)) != EOF)
         fputc(c, copy);
     if (copy)
         fclose(copy);
-    if (f)
-        fclose(f);
-    free(path);
+    fclose(f);
     return text;
+}
+
+/* A command's stdout ("" when it cannot be read), malloc'd. */
+static char *read_output(const char *dir)
+{
+    char *path = output_path(dir);
+    char *text = read_whole_file(path);
+    free(path);
+    return text ? text : strdup("");
 }
 
 int command_finish(pid_t pid, const char *dir, double timeout_s,

@@ -28,6 +28,15 @@ int command_finish(pid_t pid, const char *dir, double timeout_s,
 int command_run(const char *dir, double timeout_s, char **output,
                 const char *format, ...) __attribute__((format(printf, 4, 5)));
 
+/* A whole file's text, malloc'd; NULL if it cannot be read. */
+char *read_whole_file(const char *path);
+
+/* The environment tests that run mpirun or an MPI program want: mpirun's
+ * consent to root (when root), and for a sanitizer build Open MPI's
+ * components kept loaded and LeakSanitizer given the suppressions file
+ * for Open MPI's own allocations. */
+void mpi_test_environment(const char *lsan_suppressions);
+
 /* The integer the first row of `sql` gives on a CSV file imported as table
  * t by the sqlite3 shell, into *value; 0, or -1 if there was no answer. */
 int csv_file_query(const char *csv_path, const char *sql, long long *value);

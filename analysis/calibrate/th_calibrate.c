@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "faultfs.h"
@@ -69,23 +70,67 @@ typedef struct design {
 /* --fix sync,meta,...: the groups held at the design. */
 static bool parse_fixed(const char *list, bool *fixed)
 {
-    char copy[256];
-    snprintf(copy, sizeof copy, "%s", list);
+    char *copy = strdup(list);
     char *save = NULL;
-    for (char *name = strtok_r(copy, ",", &save); name;
+    bool ok = copy != NULL, named = false;
+    for (char *name = ok ? strtok_r(copy, ",", &save) : NULL; name && ok;
          name = strtok_r(NULL, ",", &save)) {
         int found = -1;
         for (int g = 0; g < FAULT_GROUP_COUNT; g++)
             if (strcmp(name, fault_group_name(g)) == 0)
                 found = g;
-        if (found < 0) {
+        if (found < 0)
             fprintf(stderr, "th-calibrate: --fix: unknown group '%s' "
                             "(known: sync, meta, data)\n", name);
-            return false;
-        }
-        fixed[found] = true;
+        else
+            fixed[found] = named = true;
+        ok = found >= 0;
     }
-    return true;
+    if (ok && !named)
+        fprintf(stderr, "th-calibrate: --fix: '%s': no group named\n", list);
+    free(copy);
+    return ok && named;
+}
+
+/* Refuse an --out the fit file cannot be written to, before the fit:
+ * empty, a directory, or in a directory that does not exist (it is never
+ * made). */
+static bool check_out(const char *path)
+{
+    struct stat st;
+    if (*path == '\0') {
+        fputs("th-calibrate: --out: empty path\n", stderr);
+        return false;
+    }
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "th-calibrate: --out '%s': is a directory (give the "
+                        "fit file's path)\n", path);
+        return false;
+    }
+    const char *slash = strrchr(path, '/');
+    char *dir = slash == NULL ? strdup(".")
+                              : strndup(path, slash == path
+                                                  ? 1
+                                                  : (size_t)(slash - path));
+    bool ok = dir && stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+    if (!ok)
+        fprintf(stderr, "th-calibrate: --out '%s': no directory '%s' (it is "
+                        "not created)\n", path, dir ? dir : "");
+    free(dir);
+    return ok;
+}
+
+/* getopt_long's '?' or ':' (opterr 0, an option string starting with
+ * ':') as one line naming the option as typed. */
+static void option_error(int c, char **argv)
+{
+    char letter[3] = { '-', (char)optopt, '\0' };
+    if (c == ':')
+        fprintf(stderr, "th-calibrate: missing value for option '%s' (see "
+                        "--help)\n", argv[optind - 1]);
+    else
+        fprintf(stderr, "th-calibrate: unknown option '%s' (see --help)\n",
+                optopt ? letter : argv[optind - 1]);
 }
 
 /* 0 to go on, or the exit status to stop with. */
@@ -101,7 +146,8 @@ static int parse_args(int argc, char **argv, settings *s)
     };
     int c;
     s->rows = DEFAULT_ROWS;
-    while ((c = getopt_long(argc, argv, "f:x:r:o:h", long_options, NULL)) !=
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":f:x:r:o:h", long_options, NULL)) !=
            -1) {
         switch (c) {
         case 'f': s->rows = optarg; break;
@@ -110,10 +156,14 @@ static int parse_args(int argc, char **argv, settings *s)
                 return EXIT_INPUT;
             break;
         case 'r': s->reference = optarg; break;
-        case 'o': s->out = optarg; break;
+        case 'o':
+            if (!check_out(optarg))
+                return EXIT_INPUT;
+            s->out = optarg;
+            break;
         case 'h': fputs(usage, stdout); return EXIT_SUCCESS;
         default:
-            fputs("th-calibrate: try --help\n", stderr);
+            option_error(c, argv);
             return EXIT_INPUT;
         }
     }
@@ -123,6 +173,15 @@ static int parse_args(int argc, char **argv, settings *s)
     s->argv = argv;
     if (s->dir_count == 0) {
         fputs("th-calibrate: no design directory (try --help)\n", stderr);
+        return EXIT_INPUT;
+    }
+    for (int i = 0; i < s->dir_count; i++)
+        if (*s->dirs[i] == '\0') {
+            fputs("th-calibrate: a design directory: empty path\n", stderr);
+            return EXIT_INPUT;
+        }
+    if (s->reference != NULL && *s->reference == '\0') {
+        fputs("th-calibrate: --reference: empty path\n", stderr);
         return EXIT_INPUT;
     }
     if (s->reference == NULL)
@@ -135,8 +194,11 @@ static int parse_args(int argc, char **argv, settings *s)
 static int parse_design_model(const char *text, faultfs_config *config,
                               char *err, size_t err_size)
 {
-    char copy[16384];
-    snprintf(copy, sizeof copy, "%s", text ? text : "");
+    char *copy = strdup(text ? text : "");
+    if (copy == NULL) {
+        snprintf(err, err_size, "out of memory");
+        return -1;
+    }
     char *fit = strstr(copy, ",fit=");
     if (fit) {
         char *end = strchr(fit + 1, ',');
@@ -144,7 +206,9 @@ static int parse_design_model(const char *text, faultfs_config *config,
                 strlen(end ? end : fit + strlen(fit)) + 1);
     }
     char message[1024] = "";
-    if (faultfs_config_parse(copy, config, message, sizeof message) != 0) {
+    int parsed = faultfs_config_parse(copy, config, message, sizeof message);
+    free(copy);
+    if (parsed != 0) {
         snprintf(err, err_size, "a design run's fault model: %s", message);
         return -1;
     }
@@ -212,16 +276,25 @@ static int build_row(sqlite3 *db, const char *run, fit_row *row, long *rounds,
                            "FROM reference WHERE run = ?1", -1, &stmt, NULL);
     sqlite3_bind_text(stmt, 1, run, -1, SQLITE_STATIC);
     bool found = sqlite3_step(stmt) == SQLITE_ROW;
-    if (found) {
+    const char *profile = found ? (const char *)sqlite3_column_text(stmt, 0)
+                                : NULL;
+    bool fits = found && strlen(run) < sizeof row->run && profile &&
+                strlen(profile) < sizeof row->profile;
+    if (fits) {
         snprintf(row->run, sizeof row->run, "%s", run);
-        snprintf(row->profile, sizeof row->profile, "%s",
-                 (const char *)sqlite3_column_text(stmt, 0));
+        snprintf(row->profile, sizeof row->profile, "%s", profile);
         row->published_jobs = (long)sqlite3_column_int64(stmt, 1);
         row->published_failures = (long)sqlite3_column_int64(stmt, 2);
     }
     sqlite3_finalize(stmt);
     if (!found) {
         snprintf(err, err_size, "--fit: no published run '%s'", run);
+        return -1;
+    }
+    if (!fits) {
+        snprintf(err, err_size, "--fit: published run '%s': its name or its "
+                 "profile's is too long (at most %zu and %zu characters)",
+                 run, sizeof row->run - 1, sizeof row->profile - 1);
         return -1;
     }
     row->design_jobs = query_long(db, "SELECT count(*) FROM jobs WHERE "
@@ -250,29 +323,46 @@ static int build_row(sqlite3 *db, const char *run, fit_row *row, long *rounds,
     return 0;
 }
 
+/* Has run `run` a row already? */
+static bool has_row(const design *d, const char *run)
+{
+    for (int j = 0; j < d->row_count; j++)
+        if (strcmp(d->rows[j].run, run) == 0)
+            return true;
+    return false;
+}
+
+/* The rows of the runs --fit names, each once. */
 static int build_rows(sqlite3 *db, const char *list, design *d, char *err,
                       size_t err_size)
 {
-    char copy[1024];
-    snprintf(copy, sizeof copy, "%s", list);
+    char *copy = strdup(list);
     char *save = NULL;
+    int rc = copy ? 0 : -1;
+    if (copy == NULL)
+        snprintf(err, err_size, "out of memory");
     d->row_count = 0;
-    for (char *run = strtok_r(copy, ",", &save); run;
-         run = strtok_r(NULL, ",", &save)) {
+    for (char *run = copy ? strtok_r(copy, ",", &save) : NULL;
+         run && rc == 0; run = strtok_r(NULL, ",", &save)) {
         if (d->row_count == FIT_MAX_ROWS) {
             snprintf(err, err_size, "--fit: at most %d runs", FIT_MAX_ROWS);
-            return -1;
+            rc = -1;
+        } else if (has_row(d, run)) {
+            snprintf(err, err_size, "--fit: run '%s' named twice", run);
+            rc = -1;
+        } else if (build_row(db, run, &d->rows[d->row_count],
+                             &d->rounds[d->row_count], err, err_size) < 0) {
+            rc = -1;
+        } else {
+            d->row_count++;
         }
-        if (build_row(db, run, &d->rows[d->row_count], &d->rounds[d->row_count],
-                      err, err_size) < 0)
-            return -1;
-        d->row_count++;
     }
-    if (d->row_count == 0) {
+    free(copy);
+    if (rc == 0 && d->row_count == 0) {
         snprintf(err, err_size, "--fit: no run named");
-        return -1;
+        rc = -1;
     }
-    return 0;
+    return rc;
 }
 
 /* "[low, high]", the high end "inf" when unbounded. */
@@ -346,21 +436,27 @@ static void print_fit(FILE *out, const char *prefix, const design *d,
     }
 }
 
-/* The published runs not fitted, space separated. */
-static void held_out(sqlite3 *db, const design *d, char *buf, size_t size)
+/* Text from the command line or the results into a # line: a line
+ * break or another control character, which would end the comment and
+ * start a line the model reads, becomes '?'. */
+static void put_comment_text(FILE *f, const char *text)
+{
+    for (const unsigned char *c = (const unsigned char *)text; *c; c++)
+        fputc(*c < 0x20 || *c == 0x7f ? '?' : *c, f);
+}
+
+/* The published runs not fitted, each after a space. */
+static void put_held_out(FILE *f, sqlite3 *db, const design *d)
 {
     sqlite3_stmt *stmt = NULL;
-    buf[0] = '\0';
     sqlite3_prepare_v2(db, "SELECT run FROM reference ORDER BY run", -1,
                        &stmt, NULL);
     while (sqlite3_step(stmt) == SQLITE_ROW) {
         const char *run = (const char *)sqlite3_column_text(stmt, 0);
-        bool fitted = false;
-        for (int j = 0; j < d->row_count; j++)
-            fitted = fitted || strcmp(d->rows[j].run, run) == 0;
-        size_t used = strlen(buf);
-        if (!fitted)
-            snprintf(buf + used, size - used, "%s%s", used ? " " : "", run);
+        if (run && !has_row(d, run)) {
+            fputc(' ', f);
+            put_comment_text(f, run);
+        }
     }
     sqlite3_finalize(stmt);
 }
@@ -370,29 +466,36 @@ static void write_provenance(FILE *f, sqlite3 *db, const settings *s,
                              const design *d, const fit_result *fit,
                              const fit_result *full)
 {
-    char when[64], others[256];
+    char when[64];
     time_t now = time(NULL);
     strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime(&now));
     fprintf(f, "# The lustre model's fault rates, fitted to the published "
                "matrix by th-calibrate\n# on %s (method: "
                "harness/faultfs/FIDELITY.md).\n# command:", when);
-    for (int i = 0; i < s->argc; i++)
-        fprintf(f, " %s", s->argv[i]);
+    for (int i = 0; i < s->argc; i++) {
+        fputc(' ', f);
+        put_comment_text(f, s->argv[i]);
+    }
     fprintf(f, "\n# fitted rows:");
-    for (int j = 0; j < d->row_count; j++)
-        fprintf(f, " %s", d->rows[j].run);
-    held_out(db, d, others, sizeof others);
-    fprintf(f, "\n# held-out rows: %s\n# published column: "
-               "jobs_with_disk_io_error (a job whose failing call returned "
-               "SQLITE_IOERR_*)\n", others);
+    for (int j = 0; j < d->row_count; j++) {
+        fputc(' ', f);
+        put_comment_text(f, d->rows[j].run);
+    }
+    fprintf(f, "\n# held-out rows:");
+    put_held_out(f, db, d);
+    fprintf(f, "\n# published column: jobs_with_disk_io_error (a job whose "
+               "failing call returned SQLITE_IOERR_*)\n");
     sqlite3_stmt *stmt = NULL;
     sqlite3_prepare_v2(db, "SELECT dir, seed, time_scale, jobs_per_round "
                            "FROM runs ORDER BY run_id", -1, &stmt, NULL);
-    while (sqlite3_step(stmt) == SQLITE_ROW)
-        fprintf(f, "# design run: %s (seed %lld, time scale %g, %lld jobs "
-                   "per round)\n", sqlite3_column_text(stmt, 0),
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+        const char *dir = (const char *)sqlite3_column_text(stmt, 0);
+        fputs("# design run: ", f);
+        put_comment_text(f, dir ? dir : "");
+        fprintf(f, " (seed %lld, time scale %g, %lld jobs per round)\n",
                 sqlite3_column_int64(stmt, 1), sqlite3_column_double(stmt, 2),
                 sqlite3_column_int64(stmt, 3));
+    }
     sqlite3_finalize(stmt);
     print_fit(f, "# ", d, fit, full);
 }

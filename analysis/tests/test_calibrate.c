@@ -406,22 +406,40 @@ static void test_th_calibrate_writes_a_fit_the_model_loads(void **state)
     assert_int_equal(load_results_dir(db, run_dir, err, sizeof err), 0);
     assert_int_equal(report_build(db, err, sizeof err), 0);
     sqlite3_stmt *stmt = NULL;
+    /* run-small ran without a fit: its configurations stay apart, with no
+     * role */
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM agreement "
+                                            "WHERE fault_model = 'lustre' "
+                                            "AND fit_role IS NULL",
+                                        -1, &stmt, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(stmt, 0), 3);
+    sqlite3_finalize(stmt);
     assert_int_equal(sqlite3_prepare_v2(db, "SELECT profile, fit_role FROM "
-                                            "agreement ORDER BY profile",
+                                            "agreement WHERE fault_model = "
+                                            "'lustre (fitted)' ORDER BY "
+                                            "profile",
                                         -1, &stmt, NULL),
                      SQLITE_OK);
     int rows = 0;
     while (sqlite3_step(stmt) == SQLITE_ROW) {
-        const char *profile = (const char *)sqlite3_column_text(stmt, 0);
-        const char *role = (const char *)sqlite3_column_text(stmt, 1);
-        const char *expected = strcmp(profile, "wal-normal") == 0
-                                   ? "held out"
-                                   : "fitted";
-        assert_non_null(role);
-        assert_string_equal(role, expected);
+        assert_string_equal(sqlite3_column_text(stmt, 0), "delete-off");
+        assert_non_null(sqlite3_column_text(stmt, 1));
+        assert_string_equal(sqlite3_column_text(stmt, 1), "fitted");
         rows++;
     }
-    assert_int_equal(rows, 3); /* wal-normal, delete-normal, delete-off */
+    assert_int_equal(rows, 1); /* the fitted run's one profile */
+    sqlite3_finalize(stmt);
+    /* the rows the fit held out, from its provenance */
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT group_concat(run) FROM "
+                                            "fit_roles WHERE role = "
+                                            "'held out'",
+                                        -1, &stmt, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    assert_non_null(strstr((const char *)sqlite3_column_text(stmt, 0),
+                           "test_1"));
     sqlite3_finalize(stmt);
     sqlite3_close(db);
 

@@ -324,6 +324,99 @@ static void test_db_file_replaced_only_if_ours(void **state)
     }
 }
 
+
+/* `{}` names every key the report reads in one message; a summary that
+ * lacks only what is under environment, or has a bad status, says so. */
+static void test_summary_missing_keys(void **state)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/summary.json", (char *)*state);
+    write_text(path, "{}");
+    assert_load_fails(*state, "summary.json: missing keys: command_line, "
+                              "environment, fault_model, time_scale, seed, "
+                              "jobs");
+    write_text(path, "{\"command_line\": \"x\", \"environment\": "
+                     "{\"sqlite_version\": \"3\"}, \"fault_model\": "
+                     "\"none\", \"time_scale\": 1, \"seed\": \"3\", "
+                     "\"jobs\": 6, \"status\": \"done\"}");
+    assert_load_fails(*state, "summary.json: missing keys: "
+                              "environment.fs_type, "
+                              "environment.mount_options; wrong values: "
+                              "seed (wants an integer), status (wants "
+                              "completed, interrupted or stopped)");
+}
+
+/* Loading `dir` fails with a message "DIR: ...`what`...". */
+static void assert_dir_fails(const char *dir, const char *what)
+{
+    sqlite3 *db;
+    char err[ERR_MAX] = "", *want;
+    assert_int_equal(db_open(NULL, &db, err, sizeof err), 0);
+    assert_int_equal(load_results_dir(db, dir, err, sizeof err), -1);
+    assert_true(asprintf(&want, "%s: ", dir) > 0);
+    if (strncmp(err, want, strlen(want)) != 0 || !strstr(err, what))
+        fail_msg("message '%s' is not '%s...%s...'", err, want, what);
+    free(want);
+    sqlite3_close(db);
+}
+
+/* jobs.csv cut at a row boundary, or one outcome changed, disagrees with
+ * rounds.csv's counts: the run directory and the round are named. */
+static void test_jobs_disagree_with_rounds(void **state)
+{
+    replace_line(*state, "jobs.csv", 3,
+                 "0,0,wal-normal,1,Amon.pr,failed,0,open,10,SQLITE_IOERR,1,"
+                 "\"disk I/O error\",0.01,0.1,,,,ok,0,0,0,0");
+    assert_dir_fails(*state, "round 0: jobs.csv has 6 jobs (ok 4, "
+                              "skipped 0, failed 1, crashed 0, killed 0, "
+                              "hung 1), rounds.csv states 6 jobs (ok 5, "
+                              "skipped 0, failed 0, crashed 0, killed 0, "
+                              "hung 1)");
+    replace_line(*state, "jobs.csv", 3,
+                 "0,0,wal-normal,1,Amon.pr,ok,0,,0,,0,\"\",0.014373,"
+                 "0.117999,mark_completed,,,ok,0,0,0,0");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/jobs.csv", (char *)*state);
+    char *text = read_text(path);
+    *strrchr(text, '\n') = '\0';
+    *(strrchr(text, '\n') + 1) = '\0'; /* the last row gone */
+    write_text(path, text);
+    free(text);
+    assert_dir_fails(*state, "round 5: jobs.csv has 5 jobs");
+}
+
+/* Newer rounds.csv columns load where they are; older files get
+ * set-up "ok"; the run's id, status and planned rounds are kept. */
+static void test_setup_columns(void **state)
+{
+    (void)state;
+    sqlite3 *db;
+    char err[ERR_MAX] = "";
+    assert_int_equal(db_open(NULL, &db, err, sizeof err), 0);
+    assert_int_equal(load_results_dir(db, RUN_SMALL, err, sizeof err), 0);
+    assert_int_equal(load_results_dir(db, ANALYSIS_DATA "/run-setup", err,
+                                      sizeof err),
+                     0);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM rounds WHERE "
+                                   "run_id = 1 AND setup = 'ok' AND "
+                                   "setup_code = 0"),
+                     6);
+    assert_int_equal(query_int(db, "SELECT setup_code FROM rounds WHERE "
+                                   "run_id = 2 AND setup_code_name = "
+                                   "'SQLITE_FULL' AND setup_op = 'open' AND "
+                                   "setup_message = 'database or disk is "
+                                   "full'"),
+                     13);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM runs WHERE "
+                                   "name = '20261201-101500-7' AND status = "
+                                   "'interrupted' AND rounds_planned = 4"),
+                     1);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM runs WHERE "
+                                   "name = 'run-small' AND status IS NULL"),
+                     1);
+    sqlite3_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -351,6 +444,11 @@ int main(void)
                                         remove_copy),
         cmocka_unit_test_setup_teardown(test_db_file_replaced_only_if_ours,
                                         make_copy, remove_copy),
+        cmocka_unit_test_setup_teardown(test_summary_missing_keys, make_copy,
+                                        remove_copy),
+        cmocka_unit_test_setup_teardown(test_jobs_disagree_with_rounds,
+                                        make_copy, remove_copy),
+        cmocka_unit_test(test_setup_columns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -31,6 +31,7 @@
 
 #define RUN_SMALL ANALYSIS_DATA "/run-small"
 #define RUN_OPS ANALYSIS_DATA "/run-ops"
+#define RUN_SETUP ANALYSIS_DATA "/run-setup"
 #define PROFILES 3
 #define CLASSES 5
 
@@ -405,7 +406,8 @@ static void test_kills(void **state)
                                       "profile = 'wal-normal'"),
                      0);
     char *md = markdown_of(db);
-    assert_non_null(strstr(md, "| test_3 | delete-off | 12 | 5 | 3 | 2 "
+    assert_non_null(strstr(md, "| test_3 | delete-off | lustre on ext4 "
+                               "| 12 | 5 | 3 | 2 "
                                "| 1 of 2 | 2 | 1 / 2 | 1 |"));
     free(md);
     sqlite3_close(db);
@@ -520,13 +522,15 @@ static void test_markdown(void **state)
     (void)state;
     sqlite3 *db = report_db(RUN_SMALL);
     char *md = markdown_of(db);
-    assert_non_null(strstr(md, "| test_2 | delete-normal | 2 | 12 | "
+    assert_non_null(strstr(md, "| test_2 | delete-normal | lustre on ext4 "
+                               "| 0/2 rounds | 2 | 12 | "
                                "6/12 = 50.0% [25.4, 74.6] |"));
     assert_non_null(strstr(md, "| test_1 | wal-normal | 6/71 = 8.5% "
                                "[3.9, 17.2] | present |"));
     assert_non_null(strstr(md, "differs (p=0.004)"));
     /* The round-aware interval (deff 4/3) and SIGBUS per round. */
-    assert_non_null(strstr(md, "| test_2 | delete-normal | - | 6/12 = "
+    assert_non_null(strstr(md, "| test_2 | delete-normal | lustre on ext4 "
+                               "| - | 6/12 = "
                                "50.0% [22.7, 77.3], deff 1.33, 2 rounds "
                                "| 8/71 | differs (p=0.004) | no (11.3%) "
                                "| 0/2 rounds = 0.0% [0.0, 65.8] "
@@ -543,10 +547,12 @@ static void test_markdown_ops_and_sigbus(void **state)
     (void)state;
     sqlite3 *db = report_db(RUN_OPS);
     char *md = markdown_of(db);
-    assert_non_null(strstr(md, "| test_1 | wal-normal | mark_running | 10 "
+    assert_non_null(strstr(md, "| test_1 | wal-normal | lustre on ext4 "
+                               "| mark_running | 10 "
                                "| 12 | 1 | 1 | 0 | 0 | 23.50 ms | 2.44 ms "
                                "| 16 us | 13.10 ms | 13.10 ms |"));
-    assert_non_null(strstr(md, "| test_1 | wal-normal | 12 | 2 | 2 | 1 "
+    assert_non_null(strstr(md, "| test_1 | wal-normal | lustre on ext4 "
+                               "| 12 | 2 | 2 | 1 "
                                "| 2 |"));
     assert_null(strstr(md, "Not recorded"));
     free(md);
@@ -770,11 +776,13 @@ static void test_scale_agreement(void **state)
     assert_int_equal(differs, 3);
     char *md = markdown_of(db);
     assert_non_null(strstr(md, "## Agreement across time scales"));
-    assert_non_null(strstr(md, "| test_1 | wal-normal | sigbus | rounds "
+    assert_non_null(strstr(md, "| test_1 | wal-normal | lustre on ext4 "
+                               "| sigbus | rounds "
                                "| 0.01 | 0/2 = 0.0% [0.0, 65.8] | 1 "
                                "| 2/2 = 100.0% [34.2, 100.0] | yes "
                                "| 0.333 |"));
-    assert_non_null(strstr(md, "| test_1 | wal-normal | sigbus | jobs: "
+    assert_non_null(strstr(md, "| test_1 | wal-normal | lustre on ext4 "
+                               "| sigbus | jobs: "
                                "machine-dependent, not compared | 0.01 "
                                "| 0/12 | 1 | 2/12 | - | - |"));
     free(md);
@@ -872,7 +880,8 @@ static void test_program_out_dir(void **state)
     char out[4096];
     snprintf(out, sizeof out, "%s/out", dir);
     char *md = file_text(out, "report.md");
-    assert_non_null(strstr(md, "| test_3 | delete-off | 2 | 12 |"));
+    assert_non_null(strstr(md, "| test_3 | delete-off | lustre on ext4 "
+                               "| 0/2 rounds | 2 | 12 |"));
     free(md);
     char db_path[4200];
     snprintf(db_path, sizeof db_path, "%s/report.db", out);
@@ -885,6 +894,225 @@ static void test_program_out_dir(void **state)
                      PROFILES);
     sqlite3_close(db);
     assert_plots(out);
+}
+
+
+/* A copy of a results directory as dir/name, its summary.json edited by
+ * the sed script `edit` (NULL: none). */
+static char *copy_run(const char *from, const char *dir, const char *name,
+                      const char *edit)
+{
+    char *to, *command;
+    assert_true(asprintf(&to, "%s/%s", dir, name) > 0);
+    assert_true(asprintf(&command, "mkdir -p \"$(dirname '%s')\" && "
+                         "cp -r '%s' '%s' && sed -i '%s' '%s/summary.json'",
+                         to, from, to, edit ? edit : "", to) > 0);
+    assert_int_equal(system(command), 0);
+    free(command);
+    return to;
+}
+
+/* The configurations run-small and a copy of it made by `edit` give. */
+static long configurations_with(const char *dir, const char *edit,
+                                const char *label)
+{
+    char *copy = copy_run(RUN_SMALL, dir, "edited", edit);
+    sqlite3 *db = report_db_of(RUN_SMALL, copy);
+    long n = (long)query_double(db, "SELECT count(*) FROM configurations");
+    if (label) {
+        char *md = markdown_of(db);
+        if (strstr(md, label) == NULL)
+            fail_msg("no '%s' in the report", label);
+        free(md);
+    }
+    sqlite3_close(db);
+    char *command;
+    assert_true(asprintf(&command, "rm -rf '%s'", copy) > 0);
+    assert_int_equal(system(command), 0);
+    free(command);
+    free(copy);
+    return n;
+}
+
+/* Runs pool by profile, fault model and file system: another seed, log or
+ * storm start does not split a configuration; another model, rate, fit
+ * file, file system or mount option does, and the tables say which. */
+static void test_configurations_kept_apart(void **state)
+{
+    const char *dir = *state;
+    assert_int_equal(configurations_with(dir, "s/,seed=0,/,seed=9,/; "
+                                         "s/,log=,/,log=\\/tmp\\/x.log,/; "
+                                         "s/storm.start=0,/storm.start=17,/",
+                                         "| test_2 | delete-normal | lustre "
+                                         "on ext4 | 0/4 rounds | 4 | 24 |"),
+                     PROFILES);
+    assert_int_equal(configurations_with(dir, "s/\"fault_model\": \"[^\"]*\""
+                                         "/\"fault_model\": \"none\"/",
+                                         "| test_2 | delete-normal | none on "
+                                         "ext4 | 0/2 rounds | 2 | 12 |"),
+                     2 * PROFILES);
+    assert_int_equal(configurations_with(dir, "s/,sync.p=0.3,/,sync.p=0.2,/",
+                                         "| lustre #2 on ext4 |"),
+                     2 * PROFILES);
+    assert_int_equal(configurations_with(dir, "s/lustre,seed=0/lustre,"
+                                         "fit=\\/x\\/lustre-fitted.conf,"
+                                         "seed=0/",
+                                         "| lustre (fitted) on ext4 |"),
+                     2 * PROFILES);
+    assert_int_equal(configurations_with(dir, "s/\"fs_type\": \"ext4\""
+                                         "/\"fs_type\": \"lustre\"/",
+                                         "| lustre on lustre |"),
+                     2 * PROFILES);
+    assert_int_equal(configurations_with(dir, "s/rw,relatime,/rw,noatime,/",
+                                         "| lustre on ext4 #2 |"),
+                     2 * PROFILES);
+}
+
+/* An interrupted run with set-up failures (data/run-setup): delete-normal
+ * ran round 0 (one job) and failed to set up round 1; delete-off failed
+ * its one round; SIGTERM stopped the run after 3 of 4 rounds. Failed
+ * set-ups count in no rate, no integrity check and no SIGBUS round. */
+static void test_interrupted_run_with_setup_failures(void **state)
+{
+    (void)state;
+    sqlite3 *db = report_db(RUN_SETUP);
+    assert_value(db, "SELECT setup_failed * 100 + rounds FROM "
+                     "configurations WHERE profile = 'delete-normal'", 102);
+    assert_value(db, "SELECT setup_failed * 100 + rounds FROM "
+                     "configurations WHERE profile = 'delete-off'", 101);
+    assert_value(db, "SELECT jobs * 100 + repeats FROM matrix WHERE "
+                     "round IS NULL AND class = 'any' AND profile = "
+                     "'delete-normal'", 101);
+    assert_value(db, "SELECT count(*) FROM matrix WHERE profile = "
+                     "'delete-off'", 0);
+    assert_value(db, "SELECT rounds * 100 + sigbus_rounds FROM agreement "
+                     "WHERE profile = 'delete-normal'", 100);
+    assert_value(db, "SELECT rounds * 100 + integrity_failures FROM kills "
+                     "WHERE profile = 'delete-normal'", 100);
+    char *md = markdown_of(db);
+    assert_non_null(strstr(md, "(`20261201-101500-7`)"));
+    assert_non_null(strstr(md, "  - **interrupted** by SIGTERM: holds 3 of "
+                               "4 planned rounds\n"));
+    assert_non_null(strstr(md, "| test_2 | delete-normal | none on ext4 "
+                               "| 1/2 rounds | 1 | 1 | 0/1 = 0.0% "));
+    assert_non_null(strstr(md, "| test_3 | delete-off | none on ext4 "
+                               "| 1/1 rounds | 0 | 0 | - | - | - | - | - "
+                               "| - |\n"));
+    free(md);
+    sqlite3_close(db);
+}
+
+/* The same run given twice, also as a copy elsewhere under its own name,
+ * or under another name with the same run_id, is refused naming both. */
+static void test_same_run_refused(void **state)
+{
+    const char *dir = *state;
+    char *copies[] = { copy_run(RUN_SMALL, dir, "elsewhere/run-small", NULL),
+                       copy_run(RUN_SETUP, dir, "renamed", NULL) };
+    const char *originals[] = { RUN_SMALL, RUN_SETUP };
+    for (int i = 0; i < 2; i++) {
+        char *err, *args;
+        assert_true(asprintf(&args, "--reference %s %s %s/", REFERENCE_CSV,
+                             originals[i], copies[i]) > 0);
+        assert_int_equal(th_report(args, &err), 2);
+        if (!strstr(err, originals[i]) || !strstr(err, copies[i]) ||
+            !strstr(err, "are the same run"))
+            fail_msg("%s", err);
+        free(err);
+        free(args);
+        free(copies[i]);
+    }
+}
+
+/* --out on one configuration of one job draws both plots. */
+static void test_program_out_dir_one_configuration(void **state)
+{
+    const char *dir = *state;
+    char *err, *args;
+    assert_true(asprintf(&args, "--reference %s --out %s/out %s",
+                         REFERENCE_CSV, dir, RUN_SETUP) > 0);
+    int status = th_report(args, &err);
+    if (status != 0)
+        fail_msg("status %d: %s", status, err);
+    free(err);
+    free(args);
+    char out[4096];
+    snprintf(out, sizeof out, "%s/out", dir);
+    assert_plots(out);
+}
+
+/* Run from outside the checkout, th-report finds the published table the
+ * build copied beside it; a copy of the program with no table beside it
+ * (an install whose share/ is missing) names PREFIX/share/trackhammer/...
+ * as a clean absolute path, never "bin/../share". */
+static void test_program_outside_checkout(void **state)
+{
+    const char *dir = *state;
+    char *command;
+    assert_true(asprintf(&command, "cd '%s' && %s '%s/run-small' >/dev/null "
+                         "2>&1", dir, TH_REPORT_BIN, ANALYSIS_DATA) > 0);
+    assert_int_equal(system(command), 0);
+    free(command);
+    assert_true(asprintf(&command, "cd '%s' && mkdir -p prefix/bin && cp %s "
+                         "prefix/bin/ && prefix/bin/th-report 2>err.txt "
+                         ">/dev/null; test $? -eq 2", dir, TH_REPORT_BIN) > 0);
+    assert_int_equal(system(command), 0);
+    free(command);
+    char *err = file_text(dir, "err.txt"), *want, real[4096];
+    assert_non_null(realpath(dir, real));
+    assert_true(asprintf(&want, "th-report: %s/prefix/share/trackhammer/"
+                         "gadi-71-job-matrix.csv: ", real) > 0);
+    if (strncmp(err, want, strlen(want)) != 0 || strstr(err, "/../"))
+        fail_msg("'%s' is not '%s...'", err, want);
+    free(want);
+    free(err);
+}
+
+/* One line of stderr, exit 2, for each command line th-report cannot
+ * take; --help on stdout; no directory made but --out's last. */
+static void test_program_bad_command_lines(void **state)
+{
+    const char *dir = *state;
+    static const char *const bad[][2] = {
+        { "--no-such-option", "th-report: unknown option '--no-such-option'; "
+                              "try --help\n" },
+        { "-x", "th-report: unknown option '-x'; try --help\n" },
+        { "--out", "th-report: a value is missing after '--out'; try "
+                   "--help\n" },
+        { "--db ''", "th-report: an empty path after '--db'; try --help\n" },
+        { "--help=yes", "th-report: no value is taken by '--help'; try "
+                        "--help\n" },
+    };
+    char *err, *args;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(th_report(bad[i][0], &err), 2);
+        assert_string_equal(err, bad[i][1]);
+        free(err);
+    }
+    assert_true(asprintf(&args, "--out %s/a/b/c %s", dir, RUN_SMALL) > 0);
+    assert_int_equal(th_report(args, &err), 2);
+    assert_non_null(strstr(err, "a/b/c: its parent directory does not "
+                                "exist"));
+    free(err);
+    free(args);
+    struct stat st;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/a", dir);
+    assert_int_equal(stat(path, &st), -1);
+    assert_true(asprintf(&args, "--out %s/err.txt %s", dir, RUN_SMALL) > 0);
+    snprintf(path, sizeof path, "%s/err.txt", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(th_report(args, &err), 2);
+    assert_non_null(strstr(err, "err.txt: exists and is not a directory"));
+    free(err);
+    free(args);
+    char *command;
+    assert_true(asprintf(&command, "%s --help 2>/dev/null | grep -q "
+                         "'^usage: th-report'", TH_REPORT_BIN) > 0);
+    assert_int_equal(system(command), 0);
+    free(command);
 }
 
 int main(void)
@@ -913,6 +1141,18 @@ int main(void)
                                         make_scratch, remove_scratch),
         cmocka_unit_test_setup_teardown(test_program_out_dir, make_scratch,
                                         remove_scratch),
+        cmocka_unit_test_setup_teardown(test_configurations_kept_apart,
+                                        make_scratch, remove_scratch),
+        cmocka_unit_test(test_interrupted_run_with_setup_failures),
+        cmocka_unit_test_setup_teardown(test_same_run_refused, make_scratch,
+                                        remove_scratch),
+        cmocka_unit_test_setup_teardown(
+            test_program_out_dir_one_configuration, make_scratch,
+            remove_scratch),
+        cmocka_unit_test_setup_teardown(test_program_outside_checkout,
+                                        make_scratch, remove_scratch),
+        cmocka_unit_test_setup_teardown(test_program_bad_command_lines,
+                                        make_scratch, remove_scratch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -42,12 +42,41 @@ int bench_prepare_database(const char *path, const tracker_profile *profile,
 int bench_job_life(const char *path, const tracker_options *options,
                    const char *variable, char *err, size_t err_size);
 
-/* The value of "--name VALUE" in argv, or NULL. */
-const char *bench_arg(int argc, char **argv, const char *name);
-/* The same as a positive int, or `fallback` when absent; -1 when malformed. */
-int bench_int_arg(int argc, char **argv, const char *name, int fallback);
+/* One "--name VALUE" option of a bench program's command line. */
+typedef struct bench_option {
+    const char *name;  /* "--dir" */
+    bool required;
+    const char *value; /* set by bench_parse_args; NULL when absent */
+} bench_option;
 
-/* Is `name` one of the comma-separated names in `list`? */
-bool bench_in_list(const char *list, const char *name);
+/* argv as "--name VALUE" pairs of `options`: --help or -h prints `usage`
+ * on stdout and exits 0; an unknown option, a missing value or a missing
+ * required option exits 2 with one line on stderr. */
+void bench_parse_args(int argc, char **argv, const char *usage,
+                      bench_option *options, size_t count);
+
+/* "PROGRAM: MESSAGE" as one line on stderr, then exit 2 (a bad command
+ * line). */
+_Noreturn void bench_fail(const char *format, ...)
+    __attribute__((format(printf, 1, 2)));
+
+/* The option as a whole number in [lo, hi], `fallback` when absent. */
+int bench_int(const bench_option *o, int fallback, int lo, int hi);
+
+/* The option as an existing writable directory, short enough that SQLite
+ * takes the file names a program puts in it. Never made here: bench.py
+ * makes each fresh. */
+const char *bench_dir(const bench_option *o);
+
+/* The built-in profiles the option names, comma separated (`fallback`
+ * when absent; every one when that is NULL too), in the matrix's order,
+ * into out[0..max-1]; returns how many. An unknown name, or none, is a
+ * bad command line. */
+int bench_profiles(const bench_option *o, const char *fallback,
+                   const tracker_profile **out, int max);
+
+/* The one built-in profile the option names (`fallback` when absent). */
+const tracker_profile *bench_profile(const bench_option *o,
+                                     const char *fallback);
 
 #endif

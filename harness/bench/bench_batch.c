@@ -129,19 +129,33 @@ static int run_round(const char *path, const tracker_profile *profile,
     return 0;
 }
 
+static const char usage[] =
+    "usage: bench_batch --dir DIR --jobs N [--rounds R] [--profile NAME]\n"
+    "\n"
+    "Rounds of N jobs released at once with no harness around them; one CSV\n"
+    "row a round on stdout: round,jobs,failures,span_s,db_time_sum_s.\n"
+    "\n"
+    "  --dir DIR       an existing directory for the database\n"
+    "  --jobs N        jobs a round, 1 to 1024\n"
+    "  --rounds R      rounds, 1 to 100000 [default: 5]\n"
+    "  --profile NAME  a built-in profile [default: delete-off]\n"
+    "\n"
+    "Exit status: 0 done, 1 a round could not run, 2 bad command line.\n";
+
 int main(int argc, char **argv)
 {
-    const char *dir = bench_arg(argc, argv, "--dir");
-    const char *name = bench_arg(argc, argv, "--profile");
-    int jobs = bench_int_arg(argc, argv, "--jobs", 0);
-    int rounds = bench_int_arg(argc, argv, "--rounds", 5);
-    const tracker_profile *profile =
-        tracker_profile_find(name ? name : "delete-off");
-    if (!dir || jobs < 1 || jobs > MAX_JOBS || rounds < 1 || !profile) {
-        fprintf(stderr, "usage: bench_batch --dir DIR --jobs N (1..%d) "
-                        "[--rounds R] [--profile NAME]\n", MAX_JOBS);
-        return 2;
-    }
+    bench_option options[] = {
+        { "--dir", true, NULL },
+        { "--jobs", true, NULL },
+        { "--rounds", false, NULL },
+        { "--profile", false, NULL },
+    };
+    bench_parse_args(argc, argv, usage, options,
+                     sizeof options / sizeof *options);
+    const char *dir = bench_dir(&options[0]);
+    int jobs = bench_int(&options[1], 0, 1, MAX_JOBS);
+    int rounds = bench_int(&options[2], 5, 1, 100000);
+    const tracker_profile *profile = bench_profile(&options[3], "delete-off");
     shared_batch *b = mmap(NULL, sizeof *b, PROT_READ | PROT_WRITE,
                            MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (b == MAP_FAILED) {

@@ -184,8 +184,9 @@ static double time_batch(const contender *c, int first, int batch, char *err,
 }
 
 /* Both contenders on twin databases, pair after pair; a CSV row each. */
-static int bench_profile(const char *dir, const char *fs,
-                         const tracker_profile *profile, int pairs, int batch)
+static int measure_profile(const char *dir, const char *fs,
+                           const tracker_profile *profile, int pairs,
+                           int batch)
 {
     char err[1024], paths[3][4096];
     const char *names[3] = { "trace", "tracker", "floor" };
@@ -235,24 +236,49 @@ static int bench_profile(const char *dir, const char *fs,
     return status;
 }
 
+static const char usage[] =
+    "usage: bench_overhead --dir DIR --fs LABEL [--pairs N] [--batch B]\n"
+    "                      [--profiles A,B,...]\n"
+    "\n"
+    "Times the job's life through the tracker against its bare SQLite\n"
+    "floor, in pairs of batches; one CSV row a pair on stdout:\n"
+    "fs,profile,pair,first,tracker_us,floor_us.\n"
+    "\n"
+    "  --dir DIR          an existing directory for the databases\n"
+    "  --fs LABEL         the file system's name in the rows\n"
+    "  --pairs N          pairs of batches, 1 to 100000 [default: 15]\n"
+    "  --batch B          jobs a batch, 1 to 100000 [default: 20]\n"
+    "  --profiles A,B,... built-in profiles [default: all]\n"
+    "\n"
+    "Exit status: 0 done, 1 a measurement failed, 2 bad command line.\n";
+
+/* A profile's twin databases hold 1 + pairs * batch tasks: an int, and a
+ * few minutes of set-up at most. */
+#define MAX_TASKS 10000000
+
 int main(int argc, char **argv)
 {
-    const char *dir = bench_arg(argc, argv, "--dir");
-    const char *fs = bench_arg(argc, argv, "--fs");
-    const char *list = bench_arg(argc, argv, "--profiles");
-    int pairs = bench_int_arg(argc, argv, "--pairs", 15);
-    int batch = bench_int_arg(argc, argv, "--batch", 20);
-    if (dir == NULL || fs == NULL || pairs < 0 || batch < 0) {
-        fprintf(stderr, "usage: bench_overhead --dir DIR --fs LABEL "
-                        "[--pairs N] [--batch B] [--profiles A,B,...]\n");
-        return 2;
-    }
+    bench_option options[] = {
+        { "--dir", true, NULL },      { "--fs", true, NULL },
+        { "--pairs", false, NULL },   { "--batch", false, NULL },
+        { "--profiles", false, NULL },
+    };
+    bench_parse_args(argc, argv, usage, options,
+                     sizeof options / sizeof *options);
+    const char *dir = bench_dir(&options[0]);
+    const char *fs = options[1].value;
+    if (*fs == '\0' || fs[strcspn(fs, ",\"\r\n")] != '\0')
+        bench_fail("--fs: '%s': a CSV field needs a label without commas, "
+                   "quotes or line breaks", fs);
+    int pairs = bench_int(&options[2], 15, 1, 100000);
+    int batch = bench_int(&options[3], 20, 1, 100000);
+    if ((long long)pairs * batch >= MAX_TASKS)
+        bench_fail("--pairs %d x --batch %d: more than %d jobs", pairs, batch,
+                   MAX_TASKS - 1);
+    const tracker_profile *profiles[16];
+    int count = bench_profiles(&options[4], NULL, profiles, 16);
     int status = 0;
-    for (size_t i = 0; i < tracker_profile_count() && status == 0; i++) {
-        const tracker_profile *p = tracker_profile_at(i);
-        bool wanted = list == NULL || bench_in_list(list, p->name);
-        if (wanted)
-            status = bench_profile(dir, fs, p, pairs, batch);
-    }
+    for (int i = 0; i < count && status == 0; i++)
+        status = measure_profile(dir, fs, profiles[i], pairs, batch);
     return status;
 }

@@ -38,6 +38,7 @@
 
 #include <sqlite3.h>
 
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,9 +71,23 @@ typedef struct shared_run {
     child_tally child[MAX_CHILDREN];
 } shared_run;
 
-static double parse_seconds(const char *text, double fallback)
+/* The longest run: its pool of tasks, sized from the run's length, must
+ * stay an int and a database that is made in minutes, not hours. */
+#define MAX_SECONDS 3600.0
+#define MAX_POOL_PER_WRITER (INT_MAX / MAX_CHILDREN)
+
+/* The option as seconds in (0, MAX_SECONDS], `fallback` when absent. */
+static double parse_seconds(const bench_option *o, double fallback)
 {
-    return text ? atof(text) : fallback;
+    if (o->value == NULL)
+        return fallback;
+    char *end;
+    double seconds = strtod(o->value, &end);
+    if (*o->value == '\0' || *end != '\0' || !(seconds > 0) ||
+        !(seconds <= MAX_SECONDS))
+        bench_fail("%s: '%s' is not a number of seconds above 0 and at "
+                   "most %g", o->name, o->value, MAX_SECONDS);
+    return seconds;
 }
 
 static void sleep_briefly(void)
@@ -274,37 +289,52 @@ static int run_once(const run_plan *plan, shared_run *run, long *jobs_out)
     return 0;
 }
 
+static const char usage[] =
+    "usage: bench_readload --dir DIR --samples DIR [--writers W] [--readers R]\n"
+    "                      [--seconds S] [--repeats N] [--profiles A,B,...]\n"
+    "\n"
+    "Writers living job after job while readers poll the same database, run\n"
+    "after run; one CSV row a run on stdout, its durations in --samples.\n"
+    "\n"
+    "  --dir DIR          an existing directory for the database\n"
+    "  --samples DIR      an existing directory for the samples\n"
+    "  --writers W        writer processes [default: 2]\n"
+    "  --readers R        reader processes [default: 3]; W + R at most 32\n"
+    "  --seconds S        a run's length, above 0, at most 3600 [default: 2]\n"
+    "  --repeats N        repeats, 1 to 1000 [default: 5]\n"
+    "  --profiles A,B,... built-in profiles\n"
+    "                     [default: wal-normal,delete-normal,delete-off]\n"
+    "\n"
+    "Exit status: 0 done, 1 a run failed, 2 bad command line.\n";
+
 int main(int argc, char **argv)
 {
+    bench_option options[] = {
+        { "--dir", true, NULL },       { "--samples", true, NULL },
+        { "--writers", false, NULL },  { "--readers", false, NULL },
+        { "--seconds", false, NULL },  { "--repeats", false, NULL },
+        { "--profiles", false, NULL },
+    };
+    bench_parse_args(argc, argv, usage, options,
+                     sizeof options / sizeof *options);
     run_plan plan = { 0 };
-    plan.db_dir = bench_arg(argc, argv, "--dir");
-    plan.samples_dir = bench_arg(argc, argv, "--samples");
-    plan.writers = bench_int_arg(argc, argv, "--writers", 2);
-    int readers = bench_int_arg(argc, argv, "--readers", 3);
-    int repeats = bench_int_arg(argc, argv, "--repeats", 5);
-    plan.seconds = parse_seconds(bench_arg(argc, argv, "--seconds"), 2.0);
-    const char *list = bench_arg(argc, argv, "--profiles");
-    if (list == NULL)
-        list = "wal-normal,delete-normal,delete-off";
-    if (!plan.db_dir || !plan.samples_dir || plan.writers < 0 ||
-        readers < 0 || repeats < 0 || plan.writers + readers > MAX_CHILDREN ||
-        !(plan.seconds > 0)) {
-        fprintf(stderr, "usage: bench_readload --dir DIR --samples DIR "
-                        "[--writers W] [--readers R] [--seconds S] "
-                        "[--repeats N] [--profiles A,B,...]\n");
-        return 2;
-    }
+    plan.db_dir = bench_dir(&options[0]);
+    plan.samples_dir = bench_dir(&options[1]);
+    plan.writers = bench_int(&options[2], 2, 1, MAX_CHILDREN - 1);
+    int readers = bench_int(&options[3], 3, 1, MAX_CHILDREN - 1);
+    plan.seconds = parse_seconds(&options[4], 2.0);
+    int repeats = bench_int(&options[5], 5, 1, 1000);
+    if (plan.writers + readers > MAX_CHILDREN)
+        bench_fail("--writers %d + --readers %d: more than %d processes",
+                   plan.writers, readers, MAX_CHILDREN);
     const tracker_profile *profiles[MAX_PROFILES];
-    int count = 0;
-    for (size_t i = 0; i < tracker_profile_count() && count < MAX_PROFILES;
-         i++)
-        if (bench_in_list(list, tracker_profile_at(i)->name))
-            profiles[count++] = tracker_profile_at(i);
+    int count = bench_profiles(&options[6],
+                               "wal-normal,delete-normal,delete-off",
+                               profiles, MAX_PROFILES);
     shared_run *run = mmap(NULL, sizeof *run, PROT_READ | PROT_WRITE,
                            MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (run == MAP_FAILED || count == 0) {
-        fprintf(stderr, "bench_readload: %s\n",
-                count ? "cannot map shared memory" : "no known profile");
+    if (run == MAP_FAILED) {
+        perror("bench_readload: mmap");
         return 1;
     }
     /* Calibration: each profile's writers alone, on a large pool. */
@@ -325,8 +355,9 @@ int main(int argc, char **argv)
             fastest = rate;
     }
     double sized = fastest * plan.seconds * POOL_HEADROOM;
-    plan.pool_per_writer = sized > POOL_MIN_PER_WRITER ? (int)sized + 1
-                                                       : POOL_MIN_PER_WRITER;
+    plan.pool_per_writer = sized < POOL_MIN_PER_WRITER  ? POOL_MIN_PER_WRITER
+                           : sized < MAX_POOL_PER_WRITER ? (int)sized + 1
+                                                         : MAX_POOL_PER_WRITER;
     fprintf(stderr, "bench_readload: calibration: fastest %.0f jobs/s a "
             "writer; pool %d tasks a writer\n", fastest,
             plan.pool_per_writer);

@@ -6,10 +6,11 @@
 #include <sqlite3.h>
 
 #include <errno.h>
-#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -112,28 +113,99 @@ int bench_job_life(const char *path, const tracker_options *options,
     return rc;
 }
 
-const char *bench_arg(int argc, char **argv, const char *name)
+/* The program's name in its messages, from argv[0]. */
+static const char *program = "bench";
+
+_Noreturn void bench_fail(const char *format, ...)
 {
-    for (int i = 1; i + 1 < argc; i++)
-        if (strcmp(argv[i], name) == 0)
-            return argv[i + 1];
+    va_list args;
+    va_start(args, format);
+    fprintf(stderr, "%s: ", program);
+    vfprintf(stderr, format, args);
+    fputc('\n', stderr);
+    va_end(args);
+    exit(2);
+}
+
+/* The option called `name`, or NULL. */
+static bench_option *find_option(bench_option *options, size_t count,
+                                 const char *name)
+{
+    for (size_t i = 0; i < count; i++)
+        if (strcmp(options[i].name, name) == 0)
+            return &options[i];
     return NULL;
 }
 
-int bench_int_arg(int argc, char **argv, const char *name, int fallback)
+void bench_parse_args(int argc, char **argv, const char *usage,
+                      bench_option *options, size_t count)
 {
-    const char *text = bench_arg(argc, argv, name);
-    if (text == NULL)
+    const char *slash = strrchr(argv[0], '/');
+    program = slash ? slash + 1 : argv[0];
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(usage, stdout);
+            exit(0);
+        }
+    }
+    for (int i = 1; i < argc; i += 2) {
+        bench_option *o = find_option(options, count, argv[i]);
+        if (o == NULL)
+            bench_fail("unknown option '%s' (see --help)", argv[i]);
+        if (i + 1 == argc)
+            bench_fail("missing value for option '%s' (see --help)",
+                       argv[i]);
+        o->value = argv[i + 1];
+    }
+    for (size_t k = 0; k < count; k++)
+        if (options[k].required && options[k].value == NULL)
+            bench_fail("%s is required (see --help)", options[k].name);
+}
+
+int bench_int(const bench_option *o, int fallback, int lo, int hi)
+{
+    if (o->value == NULL)
         return fallback;
     char *end;
     errno = 0;
-    long value = strtol(text, &end, 10);
-    if (errno || *end || end == text || value < 1 || value > INT_MAX)
-        return -1;
+    long value = strtol(o->value, &end, 10);
+    if (errno || *end || end == o->value || value < lo || value > hi)
+        bench_fail("%s: '%s' is not a whole number from %d to %d", o->name,
+                   o->value, lo, hi);
     return (int)value;
 }
 
-bool bench_in_list(const char *list, const char *name)
+/* Room a program keeps in a path beyond its directory, for the file
+ * names it adds ("/tracker-delete-off-retry-writes.db" and the like). */
+#define NAME_ROOM 64
+
+const char *bench_dir(const bench_option *o)
+{
+    struct stat st;
+    const char *dir = o->value;
+    if (*dir == '\0')
+        bench_fail("%s: empty path", o->name);
+    if (stat(dir, &st) != 0)
+        bench_fail("%s '%s': %s (it must exist)", o->name, dir,
+                   strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        bench_fail("%s '%s': not a directory", o->name, dir);
+    if (access(dir, W_OK | X_OK) != 0)
+        bench_fail("%s '%s': not writable: %s", o->name, dir,
+                   strerror(errno));
+    char *cwd = dir[0] == '/' ? NULL : getcwd(NULL, 0);
+    size_t length = strlen(dir) + (cwd ? strlen(cwd) + 1 : 0);
+    free(cwd);
+    int limit = sqlite3_vfs_find(NULL)->mxPathname;
+    if (length + NAME_ROOM >= (size_t)limit)
+        bench_fail("%s '%s': too long: %zu characters made absolute, at "
+                   "most %d here", o->name, dir, length,
+                   limit - NAME_ROOM - 1);
+    return dir;
+}
+
+/* Is `name` one of the comma-separated names in `list`? */
+static bool in_list(const char *list, const char *name)
 {
     size_t n = strlen(name);
     for (const char *at = list; at && *at; at = strchr(at, ',')) {
@@ -143,4 +215,54 @@ bool bench_in_list(const char *list, const char *name)
             return true;
     }
     return false;
+}
+
+/* Refuse a profile name that is not built in, listing the known ones. */
+static _Noreturn void unknown_profile(const bench_option *o, const char *name,
+                                      int length)
+{
+    fprintf(stderr, "%s: %s: unknown profile '%.*s' (known:", program,
+            o->name, length, name);
+    for (size_t i = 0; i < tracker_profile_count(); i++)
+        fprintf(stderr, "%s %s", i ? "," : "", tracker_profile_at(i)->name);
+    fputs(")\n", stderr);
+    exit(2);
+}
+
+int bench_profiles(const bench_option *o, const char *fallback,
+                   const tracker_profile **out, int max)
+{
+    const char *list = o->value ? o->value : fallback;
+    for (const char *at = list; at && *at; at += *at == ',') {
+        size_t n = strcspn(at, ",");
+        bool known = false;
+        for (size_t i = 0; i < tracker_profile_count() && !known; i++) {
+            const char *name = tracker_profile_at(i)->name;
+            known = strlen(name) == n && strncmp(name, at, n) == 0;
+        }
+        if (!known && n > 0)
+            unknown_profile(o, at, (int)n);
+        at += n;
+    }
+    int count = 0;
+    for (size_t i = 0; i < tracker_profile_count(); i++)
+        if (list == NULL || in_list(list, tracker_profile_at(i)->name)) {
+            if (count == max)
+                bench_fail("%s: '%s': more than %d profiles", o->name,
+                           list ? list : "all", max);
+            out[count++] = tracker_profile_at(i);
+        }
+    if (count == 0)
+        bench_fail("%s: '%s': no profile named", o->name, list);
+    return count;
+}
+
+const tracker_profile *bench_profile(const bench_option *o,
+                                     const char *fallback)
+{
+    const char *name = o->value ? o->value : fallback;
+    const tracker_profile *p = tracker_profile_find(name);
+    if (p == NULL)
+        unknown_profile(o, name, (int)strlen(name));
+    return p;
 }

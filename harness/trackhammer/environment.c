@@ -29,26 +29,49 @@ static const struct fs_magic {
     { 0x9123683Eul, "btrfs", false },  { 0x2FC12FC1ul, "zfs", false },
 };
 
-/* The mount of `path`: the longest mount point that is a prefix of it. */
+/* `text` into a field of `size` bytes; a text too long keeps its start
+ * and says how much was cut, never silently shorter. */
+static void fit_field(char *field, size_t size, const char *text)
+{
+    size_t n = strlen(text);
+    if (n < size) {
+        memcpy(field, text, n + 1);
+        return;
+    }
+    char tail[48];
+    int t = snprintf(tail, sizeof tail, "...[%zu more characters]",
+                     n - (size - 48));
+    snprintf(field, size, "%.*s%s", (int)(size - 1 - (size_t)t), text, tail);
+}
+
+/* The mount of `path`: the longest mount point that is a prefix of it.
+ * Lines of /proc/self/mounts are read whole, whatever their length (an
+ * overlay's options run to kilobytes). */
 static void find_mount(const char *path, environment *env)
 {
     FILE *mounts = fopen("/proc/self/mounts", "r");
     if (mounts == NULL)
         return;
-    char device[TEXT_MAX], point[TEXT_MAX], type[64], opts[TEXT_MAX];
-    size_t best = 0;
-    while (fscanf(mounts, "%511s %511s %63s %511s %*d %*d", device, point,
-                  type, opts) == 4) {
+    char *line = NULL;
+    size_t cap = 0, best = 0;
+    while (getline(&line, &cap, mounts) > 0) {
+        char *save = NULL;
+        strtok_r(line, " \n", &save); /* the device */
+        char *point = strtok_r(NULL, " \n", &save);
+        char *type = strtok_r(NULL, " \n", &save);
+        char *opts = strtok_r(NULL, " \n", &save);
+        if (point == NULL || type == NULL || opts == NULL)
+            continue;
         size_t n = strlen(point);
         bool prefix = strncmp(path, point, n) == 0 &&
                       (path[n] == '/' || path[n] == '\0' || n == 1);
         if (prefix && n >= best) {
             best = n;
-            snprintf(env->mount_point, sizeof env->mount_point, "%s", point);
-            snprintf(env->mount_options, sizeof env->mount_options, "%s",
-                     opts);
+            fit_field(env->mount_point, sizeof env->mount_point, point);
+            fit_field(env->mount_options, sizeof env->mount_options, opts);
         }
     }
+    free(line);
     fclose(mounts);
 }
 

@@ -11,8 +11,9 @@
  * plans the call, the job's fault VFS stops it there and the job SIGKILLs
  * its own process before the call reaches the file, so the kill is always
  * inside a write transaction, which a kill in time rarely is: the calls
- * last milliseconds of a life of a second). The rank never polls on
- * a timer: 71 ranks on 2 cores polling every few milliseconds took CPU
+ * last milliseconds of a life of a second). Each job is a process group
+ * of its own: a kill reaches whatever a foreign job started. The rank never
+ * polls on a timer: 71 ranks on 2 cores polling every few milliseconds took CPU
  * from the jobs they measure. Every wait is bounded.
  */
 #include "trackhammer.h"
@@ -163,75 +164,160 @@ static pid_t start_child(const job_spec *spec, job_record *r)
     return pid;
 }
 
-void run_jobs_isolated(const job_spec *specs, job_record *records, int count)
+/* SIGKILL to a child's whole process group (fork_child made it in both
+ * parent and child): a foreign job's own children die with it. */
+static void kill_child(const struct child *c)
 {
-    struct child *children = calloc((size_t)count, sizeof *children);
+    kill(-c->pid, SIGKILL);
+}
+
+/* Start job i now: its walltime and planned kill count from its start. */
+static bool start_job(const job_spec *spec, job_record *r, struct child *c,
+                      bool late)
+{
+    double now = monotonic_now();
+    const options *o = spec->opts;
+    double walltime = o->walltime_s * o->time_scale;
+    r->start_s = now;
+    r->started_late = late;
+    c->walltime_at = now + (walltime < MIN_REAL_WALLTIME_S
+                                ? MIN_REAL_WALLTIME_S : walltime);
+    c->kill_at = plan_kill_time(spec, now);
+    r->kill_call = plan_kill_call(spec);
+    c->pid = start_child(spec, r);
+    return c->pid > 0;
+}
+
+/* Start every job not yet started, in order, while the machine forks
+ * them. A fork refused for want of processes (EAGAIN) waits for a running
+ * job to end, so the jobs run in waves; refused with nothing running, or
+ * for any other reason, it is the harness's failure, not the job's.
+ * Every job after the first refusal starts late. Returns how many it
+ * started. */
+static int start_pending(const job_spec *specs, job_record *records,
+                         struct child *children, int count, int *next,
+                         int running, bool *refused)
+{
+    int started = 0;
+    while (*next < count) {
+        int i = *next;
+        if (start_job(&specs[i], &records[i], &children[i], *refused)) {
+            started++;
+            (*next)++;
+            continue;
+        }
+        if (errno == EAGAIN && running + started > 0) {
+            *refused = true;
+            break;
+        }
+        children[i].reaped = true;
+        text_format(records[i].harness_error, sizeof records[i].harness_error,
+                    "fork of job %d: %s", specs[i].job_index, strerror(errno));
+        (*next)++;
+    }
+    return started;
+}
+
+/* The deadline by which every started child must have been reaped. */
+static double last_reap(const struct child *children, int started)
+{
+    double last = 0;
+    for (int i = 0; i < started; i++)
+        if (children[i].walltime_at > last)
+            last = children[i].walltime_at;
+    return last + REAP_GRACE_S;
+}
+
+/* A reaped child's record, from its wait status (and a foreign job's
+ * outcome file). */
+static void reap(const job_spec *spec, job_record *r, struct child *c,
+                 int status)
+{
+    c->reaped = true;
+    if (spec->opts->job_cmd[0])
+        job_read_outcome(spec->outcome_file, r);
+    settle(r, status);
+}
+
+/* Act on a running child: reap it if it ended, kill it at its planned
+ * kill or its walltime. Returns whether it was reaped. */
+static bool tend_child(const job_spec *spec, job_record *r, struct child *c,
+                       double now)
+{
+    int status;
+    if (waitpid(c->pid, &status, WNOHANG) == c->pid) {
+        reap(spec, r, c, status);
+        return true;
+    }
+    if (c->kill_at > 0 && now >= c->kill_at && !r->killed_by_harness) {
+        r->killed_by_harness = true;
+        kill_child(c);
+    }
+    if (now >= c->walltime_at && !r->walltime_exceeded) {
+        r->walltime_exceeded = true;
+        kill_child(c);
+    }
+    return false;
+}
+
+/* An interrupted run: every child's group SIGKILLed, then reaped within
+ * the grace. The records no longer matter: the round is not recorded. */
+static void kill_all(struct child *children, int started)
+{
+    for (int i = 0; i < started; i++)
+        if (!children[i].reaped)
+            kill_child(&children[i]);
+    double give_up = monotonic_now() + REAP_GRACE_S;
+    for (int i = 0; i < started; i++) {
+        while (!children[i].reaped && monotonic_now() < give_up) {
+            int status;
+            pid_t got = waitpid(children[i].pid, &status, WNOHANG);
+            if (got == children[i].pid || (got < 0 && errno == ECHILD))
+                children[i].reaped = true;
+            else
+                wait_for_child_exit(give_up - monotonic_now());
+        }
+    }
+}
+
+int run_jobs_isolated(const job_spec *specs, job_record *records, int count)
+{
+    struct child *children = calloc((size_t)(count ? count : 1),
+                                    sizeof *children);
     if (children == NULL)
         abort();
-    double now = monotonic_now();
-    for (int i = 0; i < count; i++) {
-        records[i].start_s = now;
-        double walltime = specs[i].opts->walltime_s * specs[i].opts->time_scale;
-        children[i].walltime_at =
-            now + (walltime < MIN_REAL_WALLTIME_S ? MIN_REAL_WALLTIME_S
-                                                  : walltime);
-        children[i].kill_at = plan_kill_time(&specs[i], now);
-        records[i].kill_call = plan_kill_call(&specs[i]);
-        children[i].pid = start_child(&specs[i], &records[i]);
-        if (children[i].pid < 0) {
-            children[i].reaped = true;
-            records[i].outcome = OUTCOME_FAILED;
-            snprintf(records[i].failed_message,
-                     sizeof records[i].failed_message, "fork: %s",
-                     strerror(errno));
-        }
-    }
-    int running = 0;
-    for (int i = 0; i < count; i++)
-        running += !children[i].reaped;
-    double last_deadline = 0;
-    for (int i = 0; i < count; i++)
-        if (children[i].walltime_at > last_deadline)
-            last_deadline = children[i].walltime_at;
-    double give_up = last_deadline + REAP_GRACE_S;
-
-    while (running > 0 && monotonic_now() < give_up) {
-        now = monotonic_now();
-        for (int i = 0; i < count; i++) {
-            struct child *c = &children[i];
-            if (c->reaped)
-                continue;
-            int status;
-            pid_t got = waitpid(c->pid, &status, WNOHANG);
-            if (got == c->pid) {
-                c->reaped = true;
+    int next = 0;
+    bool refused = false;
+    int running = start_pending(specs, records, children, count, &next, 0,
+                                &refused);
+    int stop = 0;
+    while ((running > 0 || next < count) &&
+           monotonic_now() < last_reap(children, next)) {
+        if ((stop = interrupt_signal()) != 0)
+            break;
+        double now = monotonic_now();
+        for (int i = 0; i < next; i++)
+            if (!children[i].reaped &&
+                tend_child(&specs[i], &records[i], &children[i], now))
                 running--;
-                if (specs[i].opts->job_cmd[0])
-                    job_read_outcome(specs[i].outcome_file, &records[i]);
-                settle(&records[i], status);
-                continue;
-            }
-            if (c->kill_at > 0 && now >= c->kill_at &&
-                !records[i].killed_by_harness) {
-                records[i].killed_by_harness = true;
-                kill(c->pid, SIGKILL);
-            }
-            if (now >= c->walltime_at && !records[i].walltime_exceeded) {
-                records[i].walltime_exceeded = true;
-                kill(c->pid, SIGKILL);
-            }
-        }
+        running += start_pending(specs, records, children, count, &next,
+                                 running, &refused);
         if (running > 0)
-            wait_for_child_exit(next_deadline(children, records, count,
-                                              give_up) -
+            wait_for_child_exit(next_deadline(children, records, next,
+                                              last_reap(children, next)) -
                                 monotonic_now());
     }
-    for (int i = 0; i < count; i++)
-        if (!children[i].reaped) {
-            records[i].outcome = OUTCOME_HUNG;
-            snprintf(records[i].failed_message,
-                     sizeof records[i].failed_message,
-                     "not reaped %.0f s after SIGKILL", REAP_GRACE_S);
-        }
+    if (stop) {
+        kill_all(children, next);
+    } else {
+        for (int i = 0; i < count; i++)
+            if (!children[i].reaped) {
+                records[i].outcome = OUTCOME_HUNG;
+                snprintf(records[i].failed_message,
+                         sizeof records[i].failed_message,
+                         "not reaped %.0f s after SIGKILL", REAP_GRACE_S);
+            }
+    }
     free(children);
+    return stop;
 }

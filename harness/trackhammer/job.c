@@ -20,6 +20,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 void job_record_init(job_record *r)
@@ -229,21 +231,34 @@ static int run_c_job(const job_spec *spec, job_record *r)
     return r->outcome == OUTCOME_FAILED ? 1 : 0;
 }
 
-/* setenv, formatting the value. */
-static void put_env(const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void put_env(const char *name, const char *fmt, ...)
+/* setenv, formatting the value into a buffer of its size: a value cut
+ * short would hand the job another path or another model. A value that
+ * cannot be set is the harness's failure, not the job's: said in the
+ * record, and the job never starts. */
+static void put_env(job_record *r, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void put_env(job_record *r, const char *name, const char *fmt, ...)
 {
-    char value[TEXT_MAX * 2];
-    va_list ap;
+    va_list ap, again;
     va_start(ap, fmt);
-    vsnprintf(value, sizeof value, fmt, ap);
+    va_copy(again, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    setenv(name, value, 1);
+    char *value = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (value)
+        vsnprintf(value, (size_t)n + 1, fmt, again);
+    va_end(again);
+    if (value == NULL || setenv(name, value, 1) != 0) {
+        text_format(r->harness_error, sizeof r->harness_error,
+                    "cannot set %s for the foreign job: %s", name,
+                    strerror(errno));
+        _exit(127);
+    }
+    free(value);
 }
 
 /* The profile's knobs as the contract names them. */
-static void put_profile_env(const tracker_profile *p)
+static void put_profile_env(job_record *r, const tracker_profile *p)
 {
     static const struct {
         const char *knob, *variable;
@@ -258,39 +273,90 @@ static void put_profile_env(const tracker_profile *p)
         { "backoff", "TRACKHAMMER_BACKOFF" },
         { "jitter", "TRACKHAMMER_JITTER" },
     };
-    put_env("TRACKHAMMER_PROFILE", "%s", p->name);
+    put_env(r, "TRACKHAMMER_PROFILE", "%s", p->name);
     for (size_t i = 0; i < sizeof knobs / sizeof *knobs; i++) {
         char value[64];
         tracker_profile_get(p, knobs[i].knob, value, sizeof value);
-        setenv(knobs[i].variable, value, 1);
+        put_env(r, knobs[i].variable, "%s", value);
     }
 }
 
+/* The job's process group, SIGKILLed: the supervisor's answer to its
+ * rank's death (the parent-death signal). */
+static void kill_own_group(int signal_number)
+{
+    (void)signal_number;
+    kill(0, SIGKILL);
+}
+
+/* End as the shell ended: its exit status, or death by its signal, so the
+ * rank sees a foreign job's crash as it sees a built-in job's. */
+static void end_as(int status)
+{
+    if (WIFSIGNALED(status)) {
+        signal(WTERMSIG(status), SIG_DFL);
+        kill(getpid(), WTERMSIG(status));
+    }
+    _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 127);
+}
+
+/* Run the foreign job's command under /bin/sh in a child, and wait for it
+ * here. This process stays behind to kill the job's whole process group
+ * (the shell and whatever it started) if the rank dies: a parent-death
+ * signal reaches only its own child, not the shell's children. Never
+ * returns. */
+static void supervise_shell(const char *command, job_record *r)
+{
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = kill_own_group;
+    sigaction(SIGTERM, &action, NULL);
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    pid_t shell = fork();
+    if (shell == 0) {
+        signal(SIGTERM, SIG_DFL);
+        execl("/bin/sh", "sh", "-c", command, (char *)NULL);
+        _exit(127);
+    }
+    if (shell < 0) {
+        text_format(r->harness_error, sizeof r->harness_error,
+                    "fork of the foreign job's shell: %s", strerror(errno));
+        _exit(127);
+    }
+    int status = 0;
+    while (waitpid(shell, &status, 0) < 0 && errno == EINTR)
+        ;
+    end_as(status);
+}
+
 /* A foreign job: the contract's environment, then exec. Never returns. */
-static void exec_foreign_job(const job_spec *spec)
+static void exec_foreign_job(const job_spec *spec, job_record *r)
 {
     const options *o = spec->opts;
-    put_env("TRACKHAMMER_DB", "%s", spec->db_path);
-    put_env("TRACKHAMMER_VARIABLE", "%s", spec->variable);
-    put_env("TRACKHAMMER_EXPERIMENT", "%s", o->experiment);
-    put_env("TRACKHAMMER_JOB_INDEX", "%d", spec->job_index);
+    put_env(r, "TRACKHAMMER_DB", "%s", spec->db_path);
+    put_env(r, "TRACKHAMMER_VARIABLE", "%s", spec->variable);
+    put_env(r, "TRACKHAMMER_EXPERIMENT", "%s", o->experiment);
+    put_env(r, "TRACKHAMMER_JOB_INDEX", "%d", spec->job_index);
     tracker_options scaled; /* the busy timeout compressed, as for C jobs */
     job_tracker_options(spec, &scaled);
-    put_profile_env(&scaled.profile);
-    put_env("TRACKHAMMER_TIME_SCALE", "%.17g", o->time_scale);
-    put_env("TRACKHAMMER_WORK_SECONDS", "%.17g", o->work_s);
-    put_env("TRACKHAMMER_SEED", "%llu",
+    put_profile_env(r, &scaled.profile);
+    put_env(r, "TRACKHAMMER_TIME_SCALE", "%.17g", o->time_scale);
+    put_env(r, "TRACKHAMMER_WORK_SECONDS", "%.17g", o->work_s);
+    put_env(r, "TRACKHAMMER_SEED", "%llu",
             (unsigned long long)mix64(o->seed ^ (uint64_t)spec->job_index));
-    put_env("TRACKHAMMER_OUTCOME", "%s", spec->outcome_file);
+    put_env(r, "TRACKHAMMER_OUTCOME", "%s", spec->outcome_file);
     if (o->simulate) {
-        const faultfs_config *c = faultfs_current_config();
-        char text[8192];
-        faultfs_config_describe(c, text, sizeof text);
-        put_env(FAULTFS_CONFIG_ENV, "%s", text);
-        put_env("TRACKHAMMER_FAULTFS_EXT", "%s", o->faultfs_ext);
+        char *text = model_description(faultfs_current_config());
+        if (text == NULL) {
+            text_format(r->harness_error, sizeof r->harness_error,
+                        "out of memory for the foreign job's model");
+            _exit(127);
+        }
+        put_env(r, FAULTFS_CONFIG_ENV, "%s", text);
+        free(text);
+        put_env(r, "TRACKHAMMER_FAULTFS_EXT", "%s", o->faultfs_ext);
     }
-    execl("/bin/sh", "sh", "-c", o->job_cmd, (char *)NULL);
-    _exit(127);
+    supervise_shell(o->job_cmd, r);
 }
 
 int job_run(const job_spec *spec, job_record *r)
@@ -314,7 +380,7 @@ int job_run(const job_spec *spec, job_record *r)
     }
     model_sleep(NULL, uniform01(&rng) * o->start_jitter_s * o->time_scale);
     if (o->job_cmd[0])
-        exec_foreign_job(spec);
+        exec_foreign_job(spec, r);
     int status = run_c_job(spec, r);
     if (o->simulate)
         faultfs_counters_get(&r->faults);

@@ -13,10 +13,14 @@
 #include <mpi.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Exit codes: 0 ran, 1 could not run, 2 bad command line. */
+/* Exit codes (--help): 0 ran to the end, 1 could not run or a harness
+ * error stopped it, 2 bad command line or a database directory refused,
+ * 128 + N interrupted by signal N. */
 #define EXIT_USAGE 2
 
 static int finish(int status)
@@ -31,8 +35,10 @@ static bool same_directory_everywhere(const options *o, int rank, char *err,
                                       size_t err_size)
 {
     char token[TEXT_MAX + 64];
-    snprintf(token, sizeof token, "%s/.trackhammer-token-%llu", o->db_dir,
-             (unsigned long long)o->seed);
+    long pid = (long)getpid(); /* rank 0's: two runs never share a token */
+    MPI_Bcast(&pid, 1, MPI_LONG, 0, MPI_COMM_WORLD);
+    snprintf(token, sizeof token, "%s/.trackhammer-token-%llu-%ld", o->db_dir,
+             (unsigned long long)o->seed, pid);
     if (rank == 0) {
         FILE *f = fopen(token, "w");
         if (f)
@@ -64,15 +70,19 @@ static bool same_directory_everywhere(const options *o, int rank, char *err,
 /* The ranks' hosts as JSON, and how many distinct hosts there are. */
 static int rank_map(int rank, int size, char **json)
 {
-    char host[64] = "";
+    char host[256] = ""; /* HOST_NAME_MAX is 64 on Linux; 255 elsewhere */
     gethostname(host, sizeof host - 1);
     char *all = rank == 0 ? calloc((size_t)size, sizeof host) : NULL;
     MPI_Gather(host, sizeof host, MPI_CHAR, all, sizeof host, MPI_CHAR, 0,
                MPI_COMM_WORLD);
     int hosts = 0;
     if (rank == 0) {
-        size_t cap = (size_t)size * 96 + 16, used = 0;
-        *json = malloc(cap);
+        size_t cap = (size_t)size * (sizeof host + 32) + 16, used = 0;
+        *json = all ? malloc(cap) : NULL;
+        if (*json == NULL) {
+            fprintf(stderr, "trackhammer: out of memory for the rank map\n");
+            MPI_Abort(MPI_COMM_WORLD, 1);
+        }
         used += (size_t)snprintf(*json, cap, "[");
         for (int r = 0; r < size; r++) {
             const char *h = all + (size_t)r * sizeof host;
@@ -137,6 +147,108 @@ static int run_step(options *o, parse_result parsed, const char *said,
     }
 }
 
+/* Whether this run's job records fit: rank 0 holds every job's record
+ * twice while it gathers them, and a rank's records go to rank 0 in one
+ * message, whose length MPI counts in an int. */
+static bool records_fit(const options *o, int size, char *err,
+                        size_t err_size)
+{
+    double record = (double)sizeof(job_record);
+    double per_rank = (double)((o->jobs + size - 1) / size) * record;
+    double needed = 3.0 * (double)o->jobs * record;
+    double memory = (double)sysconf(_SC_PHYS_PAGES) *
+                    (double)sysconf(_SC_PAGESIZE);
+    if (per_rank > INT_MAX) {
+        text_format(err, err_size, "--jobs %d on %d rank(s) is %.0f jobs a "
+                    "rank, more than one MPI message carries (%d): use more "
+                    "ranks", o->jobs, size, per_rank / record,
+                    (int)(INT_MAX / record));
+        return false;
+    }
+    if (memory > 0 && needed > memory / 2) {
+        text_format(err, err_size, "--jobs %d needs %.1f GiB on rank 0 for "
+                    "the jobs' records, more than half of this node's %.1f "
+                    "GiB", o->jobs, needed / 1073741824.0,
+                    memory / 1073741824.0);
+        return false;
+    }
+    return true;
+}
+
+/* Rank 0's checks before any work: 0, or the exit status with the
+ * message in err. */
+static int check_run(const options *o, int size, char *err, size_t err_size)
+{
+    if (!options_check_paths(o, err, err_size) ||
+        !records_fit(o, size, err, err_size))
+        return EXIT_USAGE;
+    if (o->job_cmd[0] && o->simulate && access(o->faultfs_ext, R_OK)) {
+        text_format(err, err_size, "--faultfs-ext: '%s' is not readable "
+                    "(build it with make, or give its path)", o->faultfs_ext);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* Rank 0's status, said by rank 0 and taken by every rank: 0 goes on. */
+static int agree(int rank, int status, const char *err)
+{
+    MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (status != 0 && rank == 0)
+        fprintf(stderr, "trackhammer: %s\n", err);
+    return status;
+}
+
+/* Every round of the matrix, in order, until they are done or one ends
+ * the run; rank 0 records each and rewrites summary.json after each, so
+ * a run killed at any moment leaves the rounds it completed readable. */
+static int run_matrix(const run_context *ctx, results *res,
+                      const environment *env, const char *rank_json,
+                      db_claim *claim, round_result *rounds, run_end *end)
+{
+    const options *o = ctx->opts;
+    int done = 0, stop = 0;
+    for (int p = 0; p < o->profile_count; p++) {
+        for (int r = 0; r < o->repeat; r++) {
+            round_result *slot = ctx->rank == 0 ? &rounds[done] : NULL;
+            round_end how = run_round(ctx, &o->profiles[p], done, r, res,
+                                      slot, &stop, end->reason,
+                                      sizeof end->reason);
+            if (how == ROUND_HARNESS_ERROR) {
+                end->status = RUN_STOPPED;
+                return done;
+            }
+            if (how == ROUND_DONE) {
+                done++;
+                if (ctx->rank == 0) {
+                    results_print_progress(o, slot, done, end->rounds_planned);
+                    db_dir_heartbeat(claim);
+                    results_write_summary(res, o, env, rank_json, rounds,
+                                          done, end);
+                }
+            }
+            if (stop) {
+                end->status = RUN_INTERRUPTED;
+                end->signal_number = stop;
+                text_format(end->reason, sizeof end->reason, "%s",
+                            interrupt_signal_name(stop));
+                return done;
+            }
+        }
+    }
+    end->status = RUN_COMPLETED;
+    end->reason[0] = '\0';
+    return done;
+}
+
+/* The exit status of a run that ran: documented in --help. */
+static int run_exit_status(const run_end *end, bool files_ok)
+{
+    if (end->status == RUN_INTERRUPTED && end->signal_number > 0)
+        return interrupt_exit_status(end->signal_number);
+    return end->status == RUN_COMPLETED && files_ok ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     static options o;
@@ -157,6 +269,9 @@ int main(int argc, char **argv)
     }
 
     MPI_Init(&argc, &argv);
+    interrupts_install();
+    /* mpirun or its daemon gone: stop as if told to. */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
     int rank, size;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
@@ -175,26 +290,26 @@ int main(int argc, char **argv)
     MPI_Bcast(&seed, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD);
     o.seed = seed;
 
-    int ok = 1;
-    if (rank == 0) {
-        ok = options_check_paths(&o, err, sizeof err);
-        if (ok && o.job_cmd[0] && o.simulate && access(o.faultfs_ext, R_OK)) {
-            text_format(err, sizeof err, "--faultfs-ext: '%s' is not readable "
-                     "(build it with make, or give its path)", o.faultfs_ext);
-            ok = 0;
-        }
-    }
-    MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    if (!ok) {
-        if (rank == 0)
-            fprintf(stderr, "trackhammer: %s\n", err);
-        return finish(EXIT_USAGE);
-    }
+    int status = rank == 0 ? check_run(&o, size, err, sizeof err) : 0;
+    if (agree(rank, status, err) != 0)
+        return finish(status);
     if (!same_directory_everywhere(&o, rank, err, sizeof err)) {
         if (rank == 0)
             fprintf(stderr, "trackhammer: %s\n", err);
         return finish(1);
     }
+    db_claim claim = { .held = false };
+    status = rank == 0 ? db_dir_claim(o.db_dir, "mpi", &claim, err,
+                                      sizeof err)
+                       : 0;
+    /* The output directory only now: a refused run leaves nothing. */
+    if (rank == 0 && status == 0 &&
+        !make_directory(o.output_dir, "output directory", err, sizeof err)) {
+        db_dir_release(&claim);
+        status = EXIT_USAGE;
+    }
+    if (agree(rank, status, err) != 0)
+        return finish(status);
 
     environment env;
     environment_probe(o.db_dir, &env);
@@ -209,14 +324,26 @@ int main(int argc, char **argv)
     char db_path[TEXT_MAX + 32];
     database_path(&o, db_path, sizeof db_path);
     results res;
-    int total = o.profile_count * o.repeat;
+    run_end end = { RUN_INTERRUPTED, 0, "not finished: the run was still going, "
+                    "or was killed, when this was written",
+                    o.profile_count * o.repeat };
     round_result *rounds = NULL;
+    int ok = 1;
     if (rank == 0) {
         print_header(&o, &env, size, hosts, db_path);
-        rounds = calloc((size_t)total, sizeof *rounds);
-        ok = rounds && results_open(&res, &o, err, sizeof err) == 0;
-        if (!ok)
+        rounds = calloc((size_t)end.rounds_planned, sizeof *rounds);
+        ok = rounds && results_open(&res, &o, err, sizeof err) == 0 &&
+             db_dir_claim_name_run(&claim, res.dir, err, sizeof err) == 0;
+        if (ok && !results_write_summary(&res, &o, &env, rank_json, rounds, 0,
+                                         &end)) {
+            text_format(err, sizeof err, "cannot write %s/summary.json",
+                        res.dir);
+            ok = 0;
+        }
+        if (!ok) {
             fprintf(stderr, "trackhammer: %s\n", err);
+            db_dir_release(&claim);
+        }
     }
     MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (!ok)
@@ -227,20 +354,25 @@ int main(int argc, char **argv)
     MPI_Bcast(results_dir, sizeof results_dir, MPI_CHAR, 0, MPI_COMM_WORLD);
 
     run_context ctx = { &o, rank, size, db_path, results_dir };
-    int done = 0;
-    for (int p = 0; p < o.profile_count && ok; p++) {
-        for (int r = 0; r < o.repeat && ok; r++, done++) {
-            round_result *slot = rank == 0 ? &rounds[done] : NULL;
-            ok = run_round(&ctx, &o.profiles[p], done, r, &res, slot);
-            if (ok && rank == 0)
-                results_print_progress(&o, slot, done + 1, total);
-        }
-    }
+    int done = run_matrix(&ctx, &res, &env, rank_json, &claim, rounds, &end);
+    bool files_ok = true;
     if (rank == 0) {
-        results_finish(&res, &o, &env, rank_json, rounds, done, stdout);
+        if (end.status == RUN_STOPPED)
+            fprintf(stderr, "trackhammer: %s; the run stopped after %d "
+                    "round(s)\n", end.reason, done);
+        if (end.status == RUN_INTERRUPTED)
+            fprintf(stderr, "trackhammer: interrupted by %s after %d of %d "
+                    "round(s); the rounds that completed are recorded\n",
+                    end.reason, done, end.rounds_planned);
+        files_ok = results_finish(&res, &o, &env, rank_json, rounds, done,
+                                  &end, stdout);
+        if (!files_ok)
+            fprintf(stderr, "trackhammer: harness error: the results in %s "
+                    "could not all be written\n", res.dir);
+        db_dir_release(&claim);
         free(rounds);
         free(rank_json);
     }
     polite_barrier(600, "the end of the run");
-    return finish(ok ? 0 : 1);
+    return finish(run_exit_status(&end, files_ok));
 }

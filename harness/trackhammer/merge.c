@@ -157,8 +157,12 @@ static int merge_records(const options *o, job_file *files,
         environment_probe(o->db_dir, &env);
         text_format(env.mpi_version, sizeof env.mpi_version,
                     "none (single-job topology)");
-        results_finish(&res, o, &env, placement, r, 1, stdout);
-        status = 0;
+        run_end end = { RUN_COMPLETED, 0, "", 1 };
+        status = results_finish(&res, o, &env, placement, r, 1, &end, stdout)
+                     ? 0 : 1;
+        if (status != 0)
+            fprintf(stderr, "trackhammer: harness error: the results in %s "
+                    "could not all be written\n", o->run_dir);
     } else {
         fprintf(stderr, "trackhammer: %s\n", err[0] ? err : "out of memory");
     }
@@ -176,6 +180,13 @@ int merge_main(const options *step)
     if (!plan_load(step, &o, err, sizeof err)) {
         fprintf(stderr, "trackhammer: %s\n", err);
         return 2;
+    }
+    db_claim claim;
+    int claimed = db_dir_claim_adopt(o.db_dir, o.run_dir, &claim, err,
+                                     sizeof err);
+    if (claimed != 0) {
+        fprintf(stderr, "trackhammer: %s\n", err);
+        return claimed;
     }
     job_file *files = calloc((size_t)o.jobs, sizeof *files);
     record_state *states = calloc((size_t)o.jobs, sizeof *states);
@@ -199,6 +210,12 @@ int merge_main(const options *step)
                 o.jobs, missing, unsettled);
     if (status == 0)
         status = merge_records(&o, files, states);
+    /* Merged: the directory is free for the next run. A merge that failed
+     * keeps it, to be merged again. */
+    if (status == 0)
+        db_dir_release(&claim);
+    else
+        db_dir_keep(&claim);
     free(files);
     free(states);
     return status;

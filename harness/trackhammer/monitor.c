@@ -41,11 +41,15 @@ static void monitor_loop(const job_spec *spec, monitor_record *m,
         }
         m->polls++;
         m->failed_polls += failed;
-        /* Sleep the interval on the stop pipe: the rank closing its end
-         * wakes the monitor at once, with no polling meanwhile. */
+        /* Sleep the interval on the stop pipe. Any event on it ends the
+         * loop: the rank closes its end to stop the monitor, and a rank
+         * that died closed it too; the hang-up stays readable, so waiting
+         * on it again would return at once, a spin. */
         struct pollfd stop = { .fd = stop_fd, .events = POLLIN };
-        if (!m->stop)
-            poll(&stop, 1, (int)(o->monitor_interval_s * o->time_scale * 1e3));
+        if (m->stop ||
+            poll(&stop, 1, (int)(o->monitor_interval_s * o->time_scale *
+                                 1e3)) > 0)
+            break;
     }
     if (t != NULL) {
         m->stats = *tracker_get_stats(t);
@@ -92,7 +96,7 @@ void monitor_stop(int pid, monitor_record *m, double timeout_s)
     int status;
     while (waitpid(pid, &status, WNOHANG) == 0) {
         if (monotonic_now() >= give_up) {
-            kill(pid, SIGKILL);
+            kill(-pid, SIGKILL); /* its process group (fork_child) */
             waitpid(pid, &status, 0);
             break;
         }

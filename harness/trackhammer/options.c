@@ -166,8 +166,14 @@ static void print_help(FILE *out)
         "  trackhammer --merge $RUN\n"
         "\nOutput: a table in the published format on stdout; progress on "
         "stderr;\njobs.csv, rounds.csv, faults.csv and summary.json in "
-        "DIR/<run-id>/.\nExit status: 0 run completed, 1 run failed to run, "
-        "2 bad command line.\n");
+        "DIR/<run-id>/ (summary.json rewritten after every round).\n"
+        "Exit status: 0 the run ran to its end (whatever its jobs did, set-up "
+        "failures\nincluded); 1 it could not run, or a harness error (fork, "
+        "results files)\nstopped it; 2 bad command line, or the database "
+        "directory refused (held by\nanother run, or holding a database "
+        "trackhammer did not make); 128+N\ninterrupted by signal N (SIGINT, "
+        "SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGXCPU):\nthe rounds that "
+        "completed are recorded.\n");
 }
 
 static void print_profiles(FILE *out)
@@ -574,6 +580,11 @@ static bool finish(options *o, char *err, size_t err_size)
             if (!add_profile(o, gadi71_profiles[i], err, err_size))
                 return false;
     }
+    if (o->experiment[0] == '\0') {
+        snprintf(err, err_size, "--experiment: the experiment_id must not be "
+                 "empty");
+        return false;
+    }
     /* Paths and names are kept well inside their buffers, so nothing
      * built from them is ever cut short. */
     if (strlen(o->db_dir) > 400 || strlen(o->output_dir) > 400 ||
@@ -664,9 +675,44 @@ parse_result parse_options(int argc, char **argv, options *o, FILE *out,
     return finish(o, err, err_size) ? PARSE_RUN : PARSE_EXIT_USAGE;
 }
 
-/* The output directory is made if missing; the database directory must
- * exist, so a mistyped path on a cluster cannot quietly put the database
- * on some other file system. */
+/* The output directory can be had without making more than its last
+ * directory: it is one, writable, or its parent is; made later, once the
+ * run holds the database directory, so a refused run leaves nothing. */
+static bool output_usable(const char *dir, char *err, size_t err_size)
+{
+    struct stat st;
+    if (stat(dir, &st) == 0) {
+        if (S_ISDIR(st.st_mode) && access(dir, W_OK | X_OK) == 0)
+            return true;
+        snprintf(err, err_size, "output directory '%s' is not a writable "
+                 "directory", dir);
+        return false;
+    }
+    char parent[TEXT_MAX];
+    snprintf(parent, sizeof parent, "%s", dir);
+    char *slash = strrchr(parent, '/');
+    while (slash && slash > parent && slash[1] == '\0') {
+        *slash = '\0'; /* "out/" is "out" */
+        slash = strrchr(parent, '/');
+    }
+    if (slash == NULL)
+        snprintf(parent, sizeof parent, ".");
+    else if (slash == parent)
+        parent[1] = '\0';
+    else
+        *slash = '\0';
+    if (stat(parent, &st) != 0 || !S_ISDIR(st.st_mode) ||
+        access(parent, W_OK | X_OK) != 0) {
+        snprintf(err, err_size, "output directory '%s': its parent '%s' is "
+                 "not a writable directory (trackhammer makes only the last "
+                 "directory of the path)", dir, parent);
+        return false;
+    }
+    return true;
+}
+
+/* The database directory must exist, so a mistyped path on a cluster
+ * cannot quietly put the database on some other file system. */
 bool options_check_paths(const options *o, char *err, size_t err_size)
 {
     struct stat st;
@@ -685,6 +731,5 @@ bool options_check_paths(const options *o, char *err, size_t err_size)
                  o->db_dir);
         return false;
     }
-    return make_directories(o->output_dir, "output directory", err,
-                            err_size);
+    return output_usable(o->output_dir, err, err_size);
 }

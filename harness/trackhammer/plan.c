@@ -81,10 +81,23 @@ int plan_prepare(options *o, int argc, char **argv)
     char err[TEXT_MAX] = "";
     if (!arguments_fit_lines(argc, argv, err, sizeof err) ||
         !options_check_paths(o, err, sizeof err) ||
-        !absolute(o->db_dir, sizeof o->db_dir, err, sizeof err) ||
-        !absolute(o->output_dir, sizeof o->output_dir, err, sizeof err)) {
+        !absolute(o->db_dir, sizeof o->db_dir, err, sizeof err)) {
         fprintf(stderr, "trackhammer: %s\n", err);
         return 2;
+    }
+    db_claim claim;
+    int claimed = db_dir_claim(o->db_dir, "single-job", &claim, err,
+                               sizeof err);
+    if (claimed == 0 &&
+        (!make_directory(o->output_dir, "output directory", err,
+                         sizeof err) ||
+         !absolute(o->output_dir, sizeof o->output_dir, err, sizeof err))) {
+        db_dir_release(&claim);
+        claimed = 2;
+    }
+    if (claimed != 0) {
+        fprintf(stderr, "trackhammer: %s\n", err);
+        return claimed;
     }
     environment env;
     environment_probe(o->db_dir, &env);
@@ -94,17 +107,30 @@ int plan_prepare(options *o, int argc, char **argv)
                         "appear\n", env.fs_type);
     char db_path[TEXT_MAX + 32], run_dir[TEXT_MAX], jobs_dir[TEXT_MAX + 8];
     database_path(o, db_path, sizeof db_path);
-    bool ok = database_prepare(o, &o->profiles[0], db_path, err, sizeof err) &&
-              results_new_dir(o, run_dir, sizeof run_dir, err, sizeof err);
+    tracker_error setup_error;
+    int rc = database_prepare(o, &o->profiles[0], db_path, &setup_error);
+    if (rc != SQLITE_OK) {
+        char text[TEXT_MAX];
+        tracker_error_format(&setup_error, text, sizeof text);
+        text_format(err, sizeof err, "%s: the batch driver could not set up "
+                    "'%s': %s", rc < 0 ? "harness error" : "set-up failed",
+                    db_path, rc < 0 ? setup_error.message : text);
+    }
+    bool ok = rc == SQLITE_OK &&
+              results_new_dir(o, run_dir, sizeof run_dir, err, sizeof err) &&
+              db_dir_claim_name_run(&claim, run_dir, err, sizeof err) == 0;
     if (ok) {
         text_format(jobs_dir, sizeof jobs_dir, "%s/jobs", run_dir);
-        ok = make_directories(jobs_dir, "jobs directory", err, sizeof err) &&
+        ok = make_directory(jobs_dir, "jobs directory", err, sizeof err) &&
              write_plan(o, run_dir, argc, argv, err, sizeof err);
     }
     if (!ok) {
         fprintf(stderr, "trackhammer: %s\n", err);
+        db_dir_release(&claim);
         return 1;
     }
+    /* The run holds the directory until its --merge. */
+    db_dir_keep(&claim);
     if (!o->quiet)
         fprintf(stderr, "trackhammer: prepared %d job(s) of %s in %s (%s); "
                         "seed %llu; run directory:\n",

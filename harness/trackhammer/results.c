@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 const char *outcome_name(job_outcome outcome)
 {
@@ -127,6 +128,8 @@ void results_json_text(FILE *f, const char *text)
 bool results_new_dir(const options *o, char *dir, size_t dir_size, char *err,
                      size_t err_size)
 {
+    if (!make_directory(o->output_dir, "output directory", err, err_size))
+        return false;
     char stamp[32];
     time_t now = time(NULL);
     strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", localtime(&now));
@@ -189,7 +192,8 @@ int results_open_in(results *res, const char *dir, char *err,
             "malformed_jobs,other_jobs,lost_updates,unknown_committed,"
             "unknown_lost,integrity,hot_journal,wal_left,shm_left,"
             "db_time_p50_s,db_time_p99_s,wall_s,monitor_polls,"
-            "monitor_failed_polls\n");
+            "monitor_failed_polls,setup,setup_op,setup_code,setup_code_name,"
+            "setup_message,late_starts\n");
     fprintf(res->faults_csv, "round,repeat,profile,class,calls,faults\n");
     fprintf(res->ops_csv,
             "round,repeat,profile,op,calls,attempts,retries_locked,"
@@ -203,6 +207,14 @@ void results_print_progress(const options *o, const round_result *r,
 {
     if (o->quiet)
         return;
+    if (r->setup_failed) {
+        char text[TEXT_MAX];
+        tracker_error_format(&r->setup_error, text, sizeof text);
+        fprintf(stderr, "round %d/%d %-24s repeat %d: set-up failed, no job "
+                        "ran: %s\n",
+                done, total, r->profile->name, r->repeat + 1, text);
+        return;
+    }
     fprintf(stderr, "round %d/%d %-24s repeat %d: %d ok, %d skipped, %d I/O "
                     "error, %d SIGBUS, %d locked, %d malformed, %d other; "
                     "lost %d; integrity %s; %.1f s\n",
@@ -259,10 +271,10 @@ static void write_ops(FILE *f, const round_result *r, const job_record *records)
     }
 }
 
-void results_add_round(results *res, const round_result *r,
+/* jobs.csv: a row per job of the round. */
+static void write_jobs(FILE *f, const round_result *r,
                        const job_record *records, const job_verdict *verdicts)
 {
-    const char *profile = r->profile->name;
     for (int i = 0; i < r->jobs; i++) {
         const job_record *j = &records[i];
         uint64_t injected = 0;
@@ -270,14 +282,14 @@ void results_add_round(results *res, const round_result *r,
             injected += j->faults.faults[k];
         char variable[64];
         variable_name(i, variable, sizeof variable);
-        fprintf(res->jobs_csv, "%d,%d,%s,%d,%s,%s,%d,%s,%d,%s,%d,", r->round,
-                r->repeat, profile, i, variable,
+        fprintf(f, "%d,%d,%s,%d,%s,%s,%d,%s,%d,%s,%d,", r->round,
+                r->repeat, r->profile->name, i, variable,
                 outcome_name(j->outcome), j->signal, op_or_dash(j->failed_op),
                 j->failed_code,
                 j->failed_op >= 0 ? tracker_code_name(j->failed_code) : "",
                 j->failed_attempts);
-        csv_text(res->jobs_csv, j->failed_message);
-        fprintf(res->jobs_csv, ",%.6f,%.6f,%s,%s,%s,%s,%llu,%llu,%llu,%llu\n",
+        csv_text(f, j->failed_message);
+        fprintf(f, ",%.6f,%.6f,%s,%s,%s,%s,%llu,%llu,%llu,%llu\n",
                 j->db_time_s, j->end_s - j->start_s,
                 op_or_dash(j->last_ack_op), op_or_dash(j->current_op),
                 op_or_dash(j->unknown_op), verdict_name(verdicts[i]),
@@ -287,38 +299,69 @@ void results_add_round(results *res, const round_result *r,
                                                TRACKER_CLASS_CORRUPT),
                 (unsigned long long)injected);
     }
+}
+
+/* rounds.csv: the round's row, its set-up's outcome last. */
+static void write_round(FILE *f, const round_result *r)
+{
     const round_verdict *v = &r->verdict;
-    fprintf(res->rounds_csv,
-            "%d,%d,%s,%s,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,",
-            r->round, r->repeat, profile, r->profile->published_run, r->jobs,
-            r->by_outcome[OUTCOME_OK], r->by_outcome[OUTCOME_SKIPPED],
+    fprintf(f, "%d,%d,%s,%s,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,",
+            r->round, r->repeat, r->profile->name, r->profile->published_run,
+            r->jobs, r->by_outcome[OUTCOME_OK], r->by_outcome[OUTCOME_SKIPPED],
             r->by_outcome[OUTCOME_FAILED], r->by_outcome[OUTCOME_CRASHED],
             r->by_outcome[OUTCOME_KILLED], r->by_outcome[OUTCOME_HUNG],
             r->ioerr_jobs, r->sigbus_jobs, r->locked_jobs, r->corrupt_jobs,
             r->other_jobs, v->lost_updates, v->unknown_committed,
             v->unknown_lost);
-    csv_text(res->rounds_csv, v->integrity);
-    fprintf(res->rounds_csv, ",%d,%d,%d,%.6f,%.6f,%.6f,%llu,%llu\n",
-            v->hot_journal, v->wal_left, v->shm_left, r->db_time_p50_s,
-            r->db_time_p99_s, r->wall_s, (unsigned long long)r->monitor.polls,
+    csv_text(f, v->integrity);
+    fprintf(f, ",%d,%d,%d,%.6f,%.6f,%.6f,%llu,%llu,", v->hot_journal,
+            v->wal_left, v->shm_left, r->db_time_p50_s, r->db_time_p99_s,
+            r->wall_s, (unsigned long long)r->monitor.polls,
             (unsigned long long)r->monitor.failed_polls);
-    for (int k = 0; k < FAULTFS_CLASS_COUNT; k++)
-        fprintf(res->faults_csv, "%d,%d,%s,%s,%llu,%llu\n", r->round,
-                r->repeat, profile, faultfs_class_name((faultfs_class)k),
-                (unsigned long long)r->faults.calls[k],
-                (unsigned long long)r->faults.faults[k]);
-    write_ops(res->ops_csv, r, records);
+    const tracker_error *e = &r->setup_error;
+    if (r->setup_failed) {
+        fprintf(f, "failed,%s,%d,%s,", tracker_op_name(e->op), e->code,
+                tracker_code_name(e->code));
+        csv_text(f, e->message);
+    } else {
+        fprintf(f, "ok,,0,,\"\"");
+    }
+    fprintf(f, ",%d\n", r->late_starts);
+}
+
+void results_add_round(results *res, const round_result *r,
+                       const job_record *records, const job_verdict *verdicts)
+{
+    if (!r->setup_failed) {
+        write_jobs(res->jobs_csv, r, records, verdicts);
+        for (int k = 0; k < FAULTFS_CLASS_COUNT; k++)
+            fprintf(res->faults_csv, "%d,%d,%s,%s,%llu,%llu\n", r->round,
+                    r->repeat, r->profile->name,
+                    faultfs_class_name((faultfs_class)k),
+                    (unsigned long long)r->faults.calls[k],
+                    (unsigned long long)r->faults.faults[k]);
+        write_ops(res->ops_csv, r, records);
+    }
+    /* The jobs' rows reach the file before the round's row is written: a
+     * round's row is never there without its jobs. */
     fflush(res->jobs_csv);
-    fflush(res->rounds_csv);
     fflush(res->faults_csv);
     fflush(res->ops_csv);
+    write_round(res->rounds_csv, r);
+    fflush(res->rounds_csv);
+}
+
+bool results_ok(const results *res)
+{
+    return !ferror(res->jobs_csv) && !ferror(res->rounds_csv) &&
+           !ferror(res->faults_csv) && !ferror(res->ops_csv);
 }
 
 /* Rounds of one profile pooled: the table's row. */
 struct pooled {
     const tracker_profile *profile;
     int rounds, jobs, ioerr, sigbus, locked, malformed, other, lost;
-    int sigbus_rounds, integrity_failures;
+    int sigbus_rounds, integrity_failures, setup_failures;
     double p50_max, p99_max;
 };
 
@@ -336,6 +379,10 @@ static int pool_rounds(const round_result *rounds, int n, struct pooled *rows)
         }
         struct pooled *p = &rows[k];
         p->rounds++;
+        if (r->setup_failed) {
+            p->setup_failures++;
+            continue; /* no job ran, nothing was verified */
+        }
         p->jobs += r->jobs;
         p->ioerr += r->ioerr_jobs;
         p->sigbus += r->sigbus_jobs;
@@ -353,28 +400,49 @@ static int pool_rounds(const round_result *rounds, int n, struct pooled *rows)
     return count;
 }
 
-static void print_table(FILE *out, const struct pooled *rows, int count)
+/* The set-up cell: how many rounds could not be set up, and the first
+ * round's reason, so a row of zeros is never mistaken for a clean run. */
+static void setup_cell(const struct pooled *p, const round_result *rounds,
+                       int n, char *cell, size_t size)
+{
+    if (p->setup_failures == 0) {
+        text_format(cell, size, "ok");
+        return;
+    }
+    const tracker_error *e = NULL;
+    for (int i = 0; i < n && e == NULL; i++)
+        if (rounds[i].profile == p->profile && rounds[i].setup_failed)
+            e = &rounds[i].setup_error;
+    text_format(cell, size, "FAILED %d/%d rounds (%s: %s)", p->setup_failures,
+                p->rounds, tracker_op_name(e->op), tracker_code_name(e->code));
+}
+
+static void print_table(FILE *out, const struct pooled *rows, int count,
+                        const round_result *rounds, int n)
 {
     fprintf(out, "| run | configuration | jobs with disk I/O error | SIGBUS "
                  "| locked | malformed | other | lost updates | integrity "
-                 "| db time p50 | db time p99 |\n"
-                 "|---|---|---|---|---|---|---|---|---|---|---|\n");
+                 "| db time p50 | db time p99 | set-up |\n"
+                 "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (int i = 0; i < count; i++) {
         const struct pooled *p = &rows[i];
         /* Per round first, as the published table states it (each of its
          * runs is one round); the job count after, which depends on how
          * the machine interleaves the jobs more than on the model. */
-        char sigbus[64];
+        char sigbus[64], setup[128];
+        int ran = p->rounds - p->setup_failures;
         snprintf(sigbus, sizeof sigbus, "%s (%d/%d rounds, %d/%d jobs)",
-                 p->sigbus ? "present" : "none", p->sigbus_rounds, p->rounds,
+                 p->sigbus ? "present" : "none", p->sigbus_rounds, ran,
                  p->sigbus, p->jobs);
+        setup_cell(p, rounds, n, setup, sizeof setup);
         fprintf(out, "| %s | %s | %d/%d | %s | %d/%d | %d/%d | %d/%d | %d "
-                     "| %s | %.1f ms | %.1f ms |\n",
+                     "| %s | %.1f ms | %.1f ms | %s |\n",
                 p->profile->published_run[0] ? p->profile->published_run : "-",
                 p->profile->name, p->ioerr, p->jobs, sigbus, p->locked,
                 p->jobs, p->malformed, p->jobs, p->other, p->jobs, p->lost,
-                p->integrity_failures ? "FAILED" : "ok", p->p50_max * 1e3,
-                p->p99_max * 1e3);
+                ran == 0 ? "not verified"
+                         : p->integrity_failures ? "FAILED" : "ok",
+                p->p50_max * 1e3, p->p99_max * 1e3, setup);
     }
 }
 
@@ -386,19 +454,25 @@ static void json_member(FILE *f, const char *sep, const char *key,
     results_json_text(f, value);
 }
 
-/* summary.json: how the run was made, where it ran, and its table. */
-static void write_summary(const results *res, const options *o,
-                          const environment *env, const char *placement_json,
-                          const struct pooled *rows, int count, int jobs)
+static const char *run_status_name(run_status status)
 {
-    char path[TEXT_MAX + 32];
-    snprintf(path, sizeof path, "%s/summary.json", res->dir);
-    FILE *f = fopen(path, "w");
-    if (f == NULL)
-        return;
-    char model[8192];
-    faultfs_config_describe(&o->fault_config, model, sizeof model);
-    json_member(f, "{\n  ", "command_line", o->command_line);
+    return status == RUN_COMPLETED     ? "completed"
+           : status == RUN_INTERRUPTED ? "interrupted"
+                                       : "stopped";
+}
+
+/* summary.json's body: how the run was made, where it ran, how it ended,
+ * and its table. */
+static void write_summary_to(FILE *f, const results *res, const options *o,
+                             const environment *env,
+                             const char *placement_json,
+                             const struct pooled *rows, int count,
+                             int round_count, const run_end *end,
+                             const char *model)
+{
+    const char *run_id = strrchr(res->dir, '/');
+    json_member(f, "{\n  ", "run_id", run_id ? run_id + 1 : res->dir);
+    json_member(f, ",\n  ", "command_line", o->command_line);
     fprintf(f, ",\n  \"environment\": {");
     json_member(f, "", "hostname", env->hostname);
     json_member(f, ", ", "sqlite_version", env->sqlite_version);
@@ -413,47 +487,91 @@ static void write_summary(const results *res, const options *o,
             o->mode == MODE_MPI ? "ranks" : "jobs", placement_json);
     json_member(f, "  ", "topology",
                 o->mode == MODE_MPI ? "mpi" : "single-job");
-    fprintf(f, ",\n");
-    json_member(f, "  ", "fault_model", o->simulate ? model : "none");
+    json_member(f, ",\n  ", "status", run_status_name(end->status));
+    json_member(f, ", ", "stop_reason", end->reason);
+    fprintf(f, ", \"rounds_planned\": %d, \"rounds_done\": %d,\n",
+            end->rounds_planned, round_count);
+    json_member(f, "  ", "fault_model", model);
     fprintf(f, ",\n  \"time_scale\": %.17g, \"seed\": %llu, \"jobs\": %d, "
                "\"repeat\": %d,\n  \"table\": [\n",
-            o->time_scale, (unsigned long long)o->seed, jobs, o->repeat);
+            o->time_scale, (unsigned long long)o->seed, o->jobs, o->repeat);
     for (int i = 0; i < count; i++) {
         const struct pooled *p = &rows[i];
         json_member(f, "    {", "profile", p->profile->name);
         json_member(f, ", ", "published_run", p->profile->published_run);
-        fprintf(f, ", \"rounds\": %d, \"jobs\": %d, \"ioerr_jobs\": %d, "
+        fprintf(f, ", \"rounds\": %d, \"setup_failures\": %d, "
+                   "\"jobs\": %d, \"ioerr_jobs\": %d, "
                    "\"sigbus_jobs\": %d, \"sigbus_rounds\": %d, "
                    "\"locked_jobs\": %d, "
                    "\"malformed_jobs\": %d, \"other_jobs\": %d, "
                    "\"lost_updates\": %d, \"integrity_failures\": %d, "
                    "\"db_time_p50_s\": %.6f, \"db_time_p99_s\": %.6f}%s\n",
-                p->rounds, p->jobs, p->ioerr, p->sigbus, p->sigbus_rounds,
-                p->locked, p->malformed, p->other, p->lost,
+                p->rounds, p->setup_failures, p->jobs, p->ioerr, p->sigbus,
+                p->sigbus_rounds, p->locked, p->malformed, p->other, p->lost,
                 p->integrity_failures, p->p50_max, p->p99_max,
                 i + 1 < count ? "," : "");
     }
     fprintf(f, "  ]\n}\n");
-    fclose(f);
 }
 
-void results_finish(results *res, const options *o, const environment *env,
+bool results_write_summary(const results *res, const options *o,
+                           const environment *env, const char *placement_json,
+                           const round_result *rounds, int round_count,
+                           const run_end *end)
+{
+    struct pooled rows[MAX_PROFILES];
+    int count = pool_rounds(rounds, round_count, rows);
+    char path[TEXT_MAX + 32], aside[TEXT_MAX + 48];
+    text_format(path, sizeof path, "%s/summary.json", res->dir);
+    text_format(aside, sizeof aside, "%s/.summary.json.new", res->dir);
+    char *model = o->simulate ? model_description(&o->fault_config)
+                              : strdup("none");
+    FILE *f = model ? fopen(aside, "w") : NULL;
+    if (f == NULL) {
+        free(model);
+        return false;
+    }
+    write_summary_to(f, res, o, env, placement_json, rows, count, round_count,
+                     end, model);
+    free(model);
+    bool ok = !ferror(f);
+    ok = fclose(f) == 0 && ok;
+    if (ok && rename(aside, path) == 0)
+        return true;
+    unlink(aside);
+    return false;
+}
+
+/* The caption under the table: what it holds, and how the run ended. */
+static void print_caption(FILE *out, const results *res, int jobs,
+                          int round_count, const run_end *end)
+{
+    fprintf(out, "\n%d round(s) of %d job(s); db time: time inside tracker "
+                 "calls of the jobs that ran to the end, p50/p99 of the worst "
+                 "round. Files: %s/\n",
+            round_count, jobs, res->dir);
+    if (end->status != RUN_COMPLETED)
+        fprintf(out, "The run was %s (%s) after %d of %d rounds: the table "
+                     "holds the rounds that completed.\n",
+                run_status_name(end->status), end->reason, round_count,
+                end->rounds_planned);
+}
+
+bool results_finish(results *res, const options *o, const environment *env,
                     const char *placement_json, const round_result *rounds,
-                    int round_count, FILE *out)
+                    int round_count, const run_end *end, FILE *out)
 {
     struct pooled rows[MAX_PROFILES];
     int count = pool_rounds(rounds, round_count, rows);
     fprintf(out, "\n");
-    print_table(out, rows, count);
-    fprintf(out, "\n%d round(s) of %d job(s); db time: time inside tracker "
-                 "calls of the jobs that ran to the end, p50/p99 of the worst "
-                 "round. Files: %s/\n",
-            round_count, round_count ? rounds[0].jobs : 0, res->dir);
-
-    write_summary(res, o, env, placement_json, rows, count,
-                  round_count ? rounds[0].jobs : 0);
-    fclose(res->jobs_csv);
-    fclose(res->rounds_csv);
-    fclose(res->faults_csv);
-    fclose(res->ops_csv);
+    print_table(out, rows, count, rounds, round_count);
+    print_caption(out, res, o->jobs, round_count, end);
+    bool ok = results_ok(res);
+    ok = results_write_summary(res, o, env, placement_json, rounds,
+                               round_count, end) && ok;
+    FILE *files[] = { res->jobs_csv, res->rounds_csv, res->faults_csv,
+                      res->ops_csv };
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++)
+        ok = fclose(files[i]) == 0 && ok;
+    return ok;
 }

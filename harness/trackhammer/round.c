@@ -12,10 +12,12 @@
 #include <sqlite3.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /*
@@ -41,12 +43,18 @@
 #define MEET_TAG_ARRIVE 0x7401
 #define MEET_TAG_RELEASE 0x7402
 #define MEET_TAG_RECORDS 0x7403
+#define MEET_TAG_STOP 0x7404
 #define MEET_VALUES 4
 
 /* The longest pause of a rank other than 0: while jobs run (the end of a
  * round), and between rounds, when no job runs and rank 0 alone works. */
 #define PAUSE_DURING_JOBS_S 0.02
 #define PAUSE_BETWEEN_ROUNDS_S 0.005
+
+/* How long ranks still wait for each other once one was interrupted:
+ * they all stop within a quarter of a second of the signal (their waits
+ * sleep no longer), so a rank missing after this is gone. */
+#define INTERRUPT_GRACE_S 10.0
 
 static void polite_wait(int count, MPI_Request *requests, double timeout_s,
                         const char *where, double longest_pause)
@@ -59,9 +67,15 @@ static void polite_wait(int count, MPI_Request *requests, double timeout_s,
     while (MPI_Testall(count, requests, &done, MPI_STATUSES_IGNORE) ==
                MPI_SUCCESS &&
            !done) {
+        double stopped = interrupt_time();
+        if (stopped > 0 && stopped + INTERRUPT_GRACE_S < give_up)
+            give_up = stopped + INTERRUPT_GRACE_S;
         if (monotonic_now() > give_up) {
             fprintf(stderr, "trackhammer: ranks did not meet at %s within "
-                            "%.0f s; aborting\n", where, timeout_s);
+                            "%.0f s%s; aborting (summary.json holds the "
+                            "rounds that completed)\n", where,
+                    stopped > 0 ? INTERRUPT_GRACE_S : timeout_s,
+                    stopped > 0 ? " of the interrupt" : "");
             MPI_Abort(MPI_COMM_WORLD, 1);
         }
         sleep_seconds(pause);
@@ -70,63 +84,62 @@ static void polite_wait(int count, MPI_Request *requests, double timeout_s,
 }
 
 /* A polite barrier after which every rank holds rank 0's values[0..n-1],
- * filled by `fill` on rank 0 once every rank has arrived (NULL: none). */
-static void polite_meet(double timeout_s, const char *where, double *values,
-                        int n, void (*fill)(double *values, void *arg),
-                        void *arg, double longest_pause)
+ * filled by `fill` on rank 0 once every rank has arrived (NULL: none).
+ * Each rank's arrival carries its stop signal, and rank 0's answer the
+ * first of them: returned on every rank, so all stop together. */
+static int polite_meet(double timeout_s, const char *where, double *values,
+                       int n, void (*fill)(double *values, void *arg),
+                       void *arg, double longest_pause)
 {
     int rank = 0, size = 1;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
-    double message[MEET_VALUES] = { 0 };
+    double message[MEET_VALUES + 1] = { 0 };
+    int mine = interrupt_signal();
     if (n > MEET_VALUES)
         abort(); /* a caller's mistake: MEET_VALUES is too small */
     if (rank != 0) {
         MPI_Request request[2];
-        MPI_Isend(NULL, 0, MPI_BYTE, 0, MEET_TAG_ARRIVE, MPI_COMM_WORLD,
+        MPI_Isend(&mine, 1, MPI_INT, 0, MEET_TAG_ARRIVE, MPI_COMM_WORLD,
                   &request[0]);
-        MPI_Irecv(message, MEET_VALUES, MPI_DOUBLE, 0, MEET_TAG_RELEASE,
+        MPI_Irecv(message, MEET_VALUES + 1, MPI_DOUBLE, 0, MEET_TAG_RELEASE,
                   MPI_COMM_WORLD, &request[1]);
         polite_wait(2, request, timeout_s, where, longest_pause);
     } else {
         MPI_Request *request = calloc((size_t)size, sizeof *request);
-        if (request == NULL) {
+        int *signals = calloc((size_t)size, sizeof *signals);
+        if (request == NULL || signals == NULL) {
             fprintf(stderr, "trackhammer: out of memory at %s; aborting\n",
                     where);
             MPI_Abort(MPI_COMM_WORLD, 1);
         }
         for (int r = 1; r < size; r++)
-            MPI_Irecv(NULL, 0, MPI_BYTE, r, MEET_TAG_ARRIVE, MPI_COMM_WORLD,
-                      &request[r - 1]);
+            MPI_Irecv(&signals[r], 1, MPI_INT, r, MEET_TAG_ARRIVE,
+                      MPI_COMM_WORLD, &request[r - 1]);
         polite_wait(size - 1, request, timeout_s, where, longest_pause);
+        signals[0] = interrupt_signal();
         if (fill)
             fill(message, arg);
         else if (n > 0)
             memcpy(message, values, sizeof *values * (size_t)n);
+        for (int r = 0; r < size && message[MEET_VALUES] == 0; r++)
+            message[MEET_VALUES] = signals[r];
         for (int r = 1; r < size; r++)
-            MPI_Isend(message, MEET_VALUES, MPI_DOUBLE, r, MEET_TAG_RELEASE,
-                      MPI_COMM_WORLD, &request[r - 1]);
+            MPI_Isend(message, MEET_VALUES + 1, MPI_DOUBLE, r,
+                      MEET_TAG_RELEASE, MPI_COMM_WORLD, &request[r - 1]);
         polite_wait(size - 1, request, timeout_s, where, longest_pause);
+        free(signals);
         free(request);
     }
     if (n > 0)
         memcpy(values, message, sizeof *values * (size_t)n);
+    return (int)message[MEET_VALUES];
 }
 
-void polite_barrier(double timeout_s, const char *where)
+int polite_barrier(double timeout_s, const char *where)
 {
-    polite_meet(timeout_s, where, NULL, 0, NULL, NULL,
-                PAUSE_BETWEEN_ROUNDS_S);
-}
-
-/* The round's end for every rank: each waits here, sleeping as while jobs
- * run, until rank 0 holds every record. A rank whose jobs ended early (or
- * that had none) then waits out the others' jobs under this round's
- * timeout, not under the next set-up's or the run's end. */
-static void end_of_round(double timeout_s)
-{
-    polite_meet(timeout_s, "the end of a round", NULL, 0, NULL, NULL,
-                PAUSE_DURING_JOBS_S);
+    return polite_meet(timeout_s, where, NULL, 0, NULL, NULL,
+                       PAUSE_BETWEEN_ROUNDS_S);
 }
 
 /* Rank 0's clock time a little ahead, when every rank releases its jobs:
@@ -140,19 +153,21 @@ static void fill_release(double *values, void *arg)
     values[0] = epoch_now() + RELEASE_MARGIN_S;
 }
 
-/* The start barrier, then every rank sleeps until the release time. */
-static void release_together(double timeout_s)
+/* The start barrier, then every rank sleeps until the release time;
+ * returns the stop signal of any rank. */
+static int release_together(double timeout_s)
 {
     int size = 1;
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     if (size == 1)
-        return; /* alone: no one to wait for */
+        return interrupt_signal(); /* alone: no one to wait for */
     double release_at = 0;
-    polite_meet(timeout_s, "the start of a round", &release_at, 1,
-                fill_release, NULL, PAUSE_BETWEEN_ROUNDS_S);
+    int stop = polite_meet(timeout_s, "the start of a round", &release_at, 1,
+                           fill_release, NULL, PAUSE_BETWEEN_ROUNDS_S);
     /* At most the margin: another node's clock may be off. */
     double wait = release_at - epoch_now();
     sleep_seconds(wait < RELEASE_MARGIN_S ? wait : RELEASE_MARGIN_S);
+    return stop;
 }
 
 /*
@@ -294,7 +309,45 @@ static int add_tasks(tracker *t, const options *o)
 
 void database_path(const options *o, char *path, size_t size)
 {
-    text_format(path, size, "%s/cmor_tasks.db", o->db_dir);
+    text_format(path, size, "%s/" DATABASE_FILE, o->db_dir);
+}
+
+/* A failure of SQLite itself (not of a tracker call) as a tracker error of
+ * the set-up's open step. */
+static int sqlite_failure(sqlite3 *db, int rc, tracker_error *e)
+{
+    memset(e, 0, sizeof *e);
+    e->op = TRACKER_OP_OPEN;
+    e->code = db ? sqlite3_extended_errcode(db) : rc;
+    if (e->code == SQLITE_OK)
+        e->code = rc;
+    e->cls = tracker_classify(e->code);
+    e->attempts = 1;
+    text_format(e->message, sizeof e->message, "%s",
+                db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    return e->code;
+}
+
+/* The database file made, with trackhammer's application_id in its
+ * header (claim.c reads it to know the database is its own); in WAL mode
+ * with automatic checkpoints off when `wal`. */
+static int create_marked(const char *db_path, bool wal, sqlite3 **db,
+                         tracker_error *e)
+{
+    char sql[128];
+    text_format(sql, sizeof sql, "PRAGMA application_id=%d;%s",
+                (int)TRACKHAMMER_APPLICATION_ID,
+                wal ? " PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0"
+                    : "");
+    int off = 1;
+    int rc = sqlite3_open_v2(db_path, db, SQLITE_OPEN_READWRITE |
+                             SQLITE_OPEN_CREATE, "unix");
+    if (rc == SQLITE_OK && wal)
+        rc = sqlite3_db_config(*db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1,
+                               &off);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(*db, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? SQLITE_OK : sqlite_failure(*db, rc, e);
 }
 
 /*
@@ -304,48 +357,107 @@ void database_path(const options *o, char *path, size_t size)
  * does not checkpoint on close holds it open while the tracker writes), so
  * the round's first opens must migrate it.
  */
-bool database_prepare(const options *o, const tracker_profile *profile,
-                      const char *db_path, char *err, size_t err_size)
+static int prepare_here(const options *o, const tracker_profile *profile,
+                        const char *db_path, tracker_error *e)
 {
     remove_database(db_path);
     sqlite3 *holder = NULL;
-    tracker_profile driver = *profile;
-    if (o->start == START_WAL) {
-        driver = *tracker_profile_find("wal-normal");
-        int off = 1;
-        if (sqlite3_open_v2(db_path, &holder, SQLITE_OPEN_READWRITE |
-                            SQLITE_OPEN_CREATE, "unix") != SQLITE_OK ||
-            sqlite3_db_config(holder, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1,
-                              &off) != SQLITE_OK ||
-            sqlite3_exec(holder, "PRAGMA journal_mode=WAL; "
-                                 "PRAGMA wal_autocheckpoint=0",
-                         NULL, NULL, NULL) != SQLITE_OK) {
-            snprintf(err, err_size, "cannot prepare a WAL database at '%s': "
-                     "%s", db_path, sqlite3_errmsg(holder));
-            sqlite3_close(holder);
-            return false;
-        }
+    bool wal = o->start == START_WAL;
+    tracker_profile driver = wal ? *tracker_profile_find("wal-normal")
+                                 : *profile;
+    int rc = create_marked(db_path, wal, &holder, e);
+    if (!wal) {
+        sqlite3_close(holder);
+        holder = NULL;
     }
     tracker_options topt;
     tracker_options_init(&topt, &driver);
     topt.vfs = "unix";
     tracker *t = NULL;
-    tracker_error e;
-    int rc = tracker_open(db_path, &topt, &t, &e);
+    if (rc == SQLITE_OK)
+        rc = tracker_open(db_path, &topt, &t, e);
     if (rc == SQLITE_OK) {
         rc = add_tasks(t, o);
-        e = *tracker_last_error(t);
+        if (rc != SQLITE_OK)
+            *e = *tracker_last_error(t);
     }
     tracker_free(t);
     sqlite3_close(holder);
-    if (rc != SQLITE_OK) {
-        char text[TEXT_MAX];
-        tracker_error_format(&e, text, sizeof text);
-        text_format(err, err_size, "the batch driver could not set up '%s': %s",
-                 db_path, text);
-        return false;
+    return rc;
+}
+
+/* What the set-up's child leaves for its parent. */
+struct setup_outcome {
+    int rc;
+    tracker_error error;
+};
+
+/* The longest a set-up may take before it counts as hung: a small
+ * database's creation takes milliseconds, and a file system that stalls
+ * it longer is the finding. */
+#define SETUP_TIMEOUT_S 120.0
+
+/* Wait for the set-up child within the bound; its wait status, or -1 when
+ * it was killed (hung, or the run interrupted). */
+static int wait_setup(pid_t pid)
+{
+    double give_up = monotonic_now() + SETUP_TIMEOUT_S;
+    int status = 0;
+    for (;;) {
+        pid_t got = waitpid(pid, &status, WNOHANG);
+        if (got == pid)
+            return status;
+        if (got < 0 || interrupt_signal() || monotonic_now() >= give_up)
+            break;
+        wait_for_child_exit(give_up - monotonic_now());
     }
-    return true;
+    kill(-pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    return -1;
+}
+
+int database_prepare(const options *o, const tracker_profile *profile,
+                     const char *db_path, tracker_error *e)
+{
+    struct setup_outcome *out = mmap(NULL, sizeof *out, PROT_READ |
+                                     PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+                                     -1, 0);
+    memset(e, 0, sizeof *e);
+    e->op = TRACKER_OP_OPEN;
+    if (out == MAP_FAILED) {
+        text_format(e->message, sizeof e->message, "mmap: %s",
+                    strerror(errno));
+        return -1;
+    }
+    out->rc = SQLITE_ERROR;
+    out->error = *e;
+    pid_t pid = fork_child();
+    if (pid == 0)
+        _exit((out->rc = prepare_here(o, profile, db_path, &out->error)) !=
+              SQLITE_OK);
+    if (pid < 0) {
+        text_format(e->message, sizeof e->message, "fork of the batch "
+                    "driver: %s", strerror(errno));
+        munmap(out, sizeof *out);
+        return -1;
+    }
+    int status = wait_setup(pid);
+    int rc = out->rc;
+    *e = out->error;
+    if (status == -1 || WIFSIGNALED(status)) {
+        rc = SQLITE_ERROR;
+        e->code = SQLITE_ERROR;
+        if (status == -1)
+            text_format(e->message, sizeof e->message, "the batch driver "
+                        "was killed: %s", interrupt_signal() ? "the run was "
+                        "interrupted" : "it did not finish in time");
+        else
+            text_format(e->message, sizeof e->message, "the batch driver "
+                        "died of signal %d (%s)", WTERMSIG(status),
+                        strsignal(WTERMSIG(status)));
+    }
+    munmap(out, sizeof *out);
+    return rc;
 }
 
 /* How many of the round's jobs rank `rank` plays: jobs rank, rank+size... */
@@ -387,34 +499,41 @@ static void fill_specs(const run_context *ctx, const tracker_profile *profile,
     }
 }
 
-/* Rank 0 collects every rank's records, in job order (a rank sends once
- * its jobs have ended). Point to point and polite, as the barriers are:
- * rank 0 sleeps while the others' jobs run, rather than spinning in
- * MPI_Gatherv; end_of_round then holds the other ranks until it is done. */
+/* Rank 0 collects every rank's stop signal and records, in job order (a
+ * rank sends once its jobs have ended). Point to point and polite, as the
+ * barriers are: rank 0 sleeps while the others' jobs run, rather than
+ * spinning in MPI_Gatherv; end_of_round then holds the other ranks until
+ * it is done. *stop: on rank 0 the first rank's stop signal (its own
+ * included), so an interrupted round is never verified or recorded. */
 static job_record *gather_records(const run_context *ctx,
                                   const job_record *mine, int count,
-                                  double timeout_s)
+                                  double timeout_s, int *stop)
 {
     const options *o = ctx->opts;
+    int my_stop = *stop;
     if (ctx->rank != 0) {
-        MPI_Request request;
-        if (count > 0) {
+        MPI_Request request[2];
+        MPI_Isend(&my_stop, 1, MPI_INT, 0, MEET_TAG_STOP, MPI_COMM_WORLD,
+                  &request[0]);
+        if (count > 0)
             MPI_Isend(mine, count * (int)sizeof(job_record), MPI_BYTE, 0,
-                      MEET_TAG_RECORDS, MPI_COMM_WORLD, &request);
-            polite_wait(1, &request, timeout_s, "the records' gathering",
-                        PAUSE_DURING_JOBS_S);
-        }
+                      MEET_TAG_RECORDS, MPI_COMM_WORLD, &request[1]);
+        polite_wait(count > 0 ? 2 : 1, request, timeout_s,
+                    "the records' gathering", PAUSE_DURING_JOBS_S);
         return NULL;
     }
     job_record *by_rank = calloc((size_t)o->jobs, sizeof *by_rank);
     job_record *ordered = calloc((size_t)o->jobs, sizeof *ordered);
-    MPI_Request *request = calloc((size_t)ctx->size, sizeof *request);
-    if (!by_rank || !ordered || !request)
+    MPI_Request *request = calloc((size_t)ctx->size * 2, sizeof *request);
+    int *stops = calloc((size_t)ctx->size, sizeof *stops);
+    if (!by_rank || !ordered || !request || !stops)
         MPI_Abort(MPI_COMM_WORLD, 1);
     int offset = count, posted = 0;
     memcpy(by_rank, mine, sizeof *mine * (size_t)count);
     for (int r = 1; r < ctx->size; r++) {
         int n = jobs_of_rank(o->jobs, r, ctx->size);
+        MPI_Irecv(&stops[r], 1, MPI_INT, r, MEET_TAG_STOP, MPI_COMM_WORLD,
+                  &request[posted++]);
         if (n > 0)
             MPI_Irecv(by_rank + offset, n * (int)sizeof(job_record), MPI_BYTE,
                       r, MEET_TAG_RECORDS, MPI_COMM_WORLD, &request[posted++]);
@@ -422,50 +541,140 @@ static job_record *gather_records(const run_context *ctx,
     }
     polite_wait(posted, request, timeout_s, "the records' gathering",
                 PAUSE_DURING_JOBS_S);
+    stops[0] = my_stop ? my_stop : interrupt_signal();
+    for (int r = 0; r < ctx->size && *stop == 0; r++)
+        *stop = stops[r];
     for (int r = 0, i = 0; r < ctx->size; r++)
         for (int k = 0; k < jobs_of_rank(o->jobs, r, ctx->size); k++)
             ordered[r + k * ctx->size] = by_rank[i++];
+    free(stops);
     free(request);
     free(by_rank);
     return ordered;
 }
 
-/* Rank 0's word after the set-up: did it work, and when the storm starts. */
+/* Rank 0's word after the set-up: its state (SETUP_*), and when the storm
+ * starts. */
+enum { SETUP_HARNESS_ERROR = -1, SETUP_FAILED = 0, SETUP_OK = 1 };
+
 static void fill_setup(double *values, void *arg)
 {
     values[0] = *(const int *)arg;
     values[1] = epoch_now();
 }
 
-bool run_round(const run_context *ctx, const tracker_profile *profile,
-               int round, int repeat, results *res, round_result *out)
+/* The batch driver on rank 0, unless the run is already stopping: its
+ * state, its failing call in *e. */
+static int set_up(const run_context *ctx, const tracker_profile *profile,
+                  tracker_error *e)
+{
+    memset(e, 0, sizeof *e);
+    if (ctx->rank != 0 || interrupt_signal())
+        return SETUP_OK;
+    int rc = database_prepare(ctx->opts, profile, ctx->db_path, e);
+    return rc == SQLITE_OK ? SETUP_OK : rc < 0 ? SETUP_HARNESS_ERROR
+                                               : SETUP_FAILED;
+}
+
+/* A round whose set-up failed: an outcome, recorded, with no job run. */
+static void record_setup_failure(results *res, const tracker_profile *profile,
+                                 int round, int repeat,
+                                 const tracker_error *e, round_result *out)
+{
+    memset(out, 0, sizeof *out);
+    out->round = round;
+    out->repeat = repeat;
+    out->profile = profile;
+    out->setup_failed = true;
+    out->setup_error = *e;
+    text_format(out->verdict.integrity, sizeof out->verdict.integrity,
+                "not verified");
+    results_add_round(res, out, NULL, NULL);
+}
+
+/* Memory shared with the job children: `count` records, at least one
+ * byte mapped; freed with the same length. */
+static size_t records_size(int count)
+{
+    return count > 0 ? sizeof(job_record) * (size_t)count : 1;
+}
+
+/* Rank 0, after every record is in: the round verified and recorded,
+ * unless a job could not be run (a harness error: the round means
+ * nothing, and the run stops). */
+static round_end finish_round(const run_context *ctx, results *res,
+                              const job_record *all, round_result *out,
+                              phase_clock *clock, char *why, size_t why_size)
 {
     const options *o = ctx->opts;
-    char err[TEXT_MAX] = "";
-    int ok = 1;
+    int late = 0;
+    for (int i = 0; i < o->jobs; i++) {
+        late += all[i].started_late;
+        if (all[i].harness_error[0]) {
+            text_format(why, why_size, "harness error: %s",
+                        all[i].harness_error);
+            return ROUND_HARNESS_ERROR;
+        }
+    }
+    if (late > 0 && !o->quiet)
+        fprintf(stderr, "trackhammer: round %d: %d of %d jobs started late, "
+                "in waves: the machine refused to fork them all at once "
+                "(EAGAIN; see ulimit -u)\n", out->round + 1, late, o->jobs);
+    job_verdict *verdicts = calloc((size_t)(o->jobs ? o->jobs : 1),
+                                   sizeof *verdicts);
+    if (verdicts == NULL) {
+        text_format(why, why_size, "harness error: out of memory");
+        return ROUND_HARNESS_ERROR;
+    }
+    verify_round(ctx->db_path, o, all, o->jobs, &out->verdict, verdicts);
+    phase_mark(clock, PHASE_VERIFY);
+    round_summarize(all, o->jobs, out);
+    out->late_starts = late;
+    results_add_round(res, out, all, verdicts);
+    free(verdicts);
+    phase_mark(clock, PHASE_RESULTS);
+    if (!results_ok(res)) {
+        text_format(why, why_size, "harness error: cannot write the results "
+                    "in %s (%s)", res->dir, strerror(errno));
+        return ROUND_HARNESS_ERROR;
+    }
+    return ROUND_DONE;
+}
+
+round_end run_round(const run_context *ctx, const tracker_profile *profile,
+                    int round, int repeat, results *res, round_result *out,
+                    int *stop_signal, char *why, size_t why_size)
+{
+    const options *o = ctx->opts;
     double round_timeout = o->walltime_s * o->time_scale + 120;
     phase_clock clock;
     phase_clock_start(&clock, ctx->rank);
-    if (ctx->rank == 0)
-        ok = database_prepare(o, profile, ctx->db_path, err, sizeof err);
+    tracker_error setup_error;
+    int state = set_up(ctx, profile, &setup_error);
     phase_mark(&clock, PHASE_SETUP);
     /* Every rank waits politely for rank 0's word: the set-up's verdict,
      * and one start for every clock of the model (the storm window opens
      * when the jobs are released). */
     double word[2] = { 0, 0 };
-    polite_meet(round_timeout, "the database set-up", word, 2, fill_setup,
-                &ok, PAUSE_BETWEEN_ROUNDS_S);
-    ok = word[0] != 0;
-    if (!ok) {
-        if (ctx->rank == 0)
-            fprintf(stderr, "trackhammer: %s\n", err);
-        return false;
+    *stop_signal = polite_meet(round_timeout, "the database set-up", word, 2,
+                               fill_setup, &state, PAUSE_BETWEEN_ROUNDS_S);
+    if (*stop_signal)
+        return ROUND_INTERRUPTED;
+    state = (int)word[0];
+    if (state != SETUP_OK) {
+        if (ctx->rank == 0 && state == SETUP_FAILED)
+            record_setup_failure(res, profile, round, repeat, &setup_error,
+                                 out);
+        if (ctx->rank == 0 && state == SETUP_HARNESS_ERROR)
+            text_format(why, why_size, "harness error: %s",
+                        setup_error.message);
+        return state == SETUP_FAILED ? ROUND_DONE : ROUND_HARNESS_ERROR;
     }
     double storm_start = word[1];
     phase_mark(&clock, PHASE_SETUP_BARRIER);
 
     int count = jobs_of_rank(o->jobs, ctx->rank, ctx->size);
-    job_record *records = shared_memory(sizeof *records * (size_t)count);
+    job_record *records = shared_memory(records_size(count));
     job_spec *specs = calloc((size_t)(count ? count : 1), sizeof *specs);
     char (*outcome_files)[TEXT_MAX] =
         calloc((size_t)(count ? count : 1), sizeof *outcome_files);
@@ -482,12 +691,12 @@ bool run_round(const run_context *ctx, const tracker_profile *profile,
                fault_log[0] ? fault_log : NULL, specs, outcome_files, count);
     phase_mark(&clock, PHASE_SPECS);
 
-    release_together(round_timeout);
+    *stop_signal = release_together(round_timeout);
     phase_mark(&clock, PHASE_RELEASE);
     double started = monotonic_now();
     monitor_record *monitor = NULL;
     int monitor_pid = 0;
-    if (ctx->rank == 0) {
+    if (ctx->rank == 0 && *stop_signal == 0) {
         monitor = shared_memory(sizeof *monitor);
         job_spec monitor_spec = count ? specs[0] : (job_spec){ 0 };
         monitor_spec.opts = o;
@@ -497,44 +706,53 @@ bool run_round(const run_context *ctx, const tracker_profile *profile,
         monitor_spec.storm_start_epoch = storm_start;
         monitor_spec.fault_log = NULL; /* the monitor's faults are not jobs' */
         monitor_pid = monitor_start(&monitor_spec, monitor);
+        if (monitor_pid < 0)
+            text_format(why, why_size, "harness error: fork of the monitor: "
+                        "%s", strerror(errno));
     }
     phase_mark(&clock, PHASE_MONITOR_START);
-    run_jobs_isolated(specs, records, count);
+    if (*stop_signal == 0)
+        *stop_signal = run_jobs_isolated(specs, records, count);
     phase_mark(&clock, PHASE_JOBS);
     /* The end of the round: every rank's records at rank 0, which then
-     * knows every job has ended, and every rank told so. */
-    job_record *all = gather_records(ctx, records, count, round_timeout);
-    end_of_round(round_timeout);
+     * knows every job has ended, and whether any rank was interrupted. */
+    job_record *all = gather_records(ctx, records, count, round_timeout,
+                                     stop_signal);
     phase_mark(&clock, PHASE_END_GATHER);
-    if (ctx->rank == 0)
+    double verdict = ROUND_INTERRUPTED;
+    if (ctx->rank == 0) {
         /* A monitor still inside a call 2 s after the jobs ended is stuck
          * (WAL's incoherent -shm locks can do that): killed, not waited. */
-        monitor_stop(monitor_pid, monitor, 2);
-    phase_mark(&clock, PHASE_MONITOR_STOP);
-    if (ctx->rank == 0) {
-        memset(out, 0, sizeof *out);
-        out->round = round;
-        out->repeat = repeat;
-        out->profile = profile;
-        out->wall_s = monotonic_now() - started;
-        out->monitor = *monitor;
-        job_verdict *verdicts = calloc((size_t)o->jobs, sizeof *verdicts);
-        if (verdicts == NULL)
-            MPI_Abort(MPI_COMM_WORLD, 1);
-        verify_round(ctx->db_path, o, all, o->jobs, &out->verdict, verdicts);
-        phase_mark(&clock, PHASE_VERIFY);
-        round_summarize(all, o->jobs, out);
-        results_add_round(res, out, all, verdicts);
-        free(verdicts);
-        phase_mark(&clock, PHASE_RESULTS);
-        phase_log_write(&clock, out, all, o->jobs, started);
-        munmap(monitor, sizeof *monitor);
+        if (monitor)
+            monitor_stop(monitor_pid, monitor, 2);
+        phase_mark(&clock, PHASE_MONITOR_STOP);
+        if (*stop_signal == 0) {
+            memset(out, 0, sizeof *out);
+            out->round = round;
+            out->repeat = repeat;
+            out->profile = profile;
+            out->wall_s = monotonic_now() - started;
+            out->monitor = *monitor;
+            verdict = monitor_pid < 0
+                          ? ROUND_HARNESS_ERROR
+                          : finish_round(ctx, res, all, out, &clock, why,
+                                         why_size);
+            phase_log_write(&clock, out, all, o->jobs, started);
+        }
+        if (monitor)
+            munmap(monitor, sizeof *monitor);
     }
+    /* Every rank told how the round ended; a signal that came after the
+     * records were in stops the run after this round. */
+    int late_stop = polite_meet(round_timeout, "the end of a round", &verdict,
+                                1, NULL, NULL, PAUSE_DURING_JOBS_S);
+    if (*stop_signal == 0)
+        *stop_signal = late_stop;
     for (int k = 0; k < count; k++)
         unlink(outcome_files[k]);
     free(all);
     free(specs);
     free(outcome_files);
-    munmap(records, sizeof *records * (size_t)(count ? count : 1));
-    return true;
+    munmap(records, records_size(count));
+    return (round_end)verdict;
 }

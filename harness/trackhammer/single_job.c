@@ -157,7 +157,17 @@ int single_job_main(const options *step)
                   shared_storm_start(o.run_dir, index),
                   fault_log[0] ? fault_log : NULL,
                   outcome[0] ? outcome : NULL);
-    run_jobs_isolated(&spec, &f->record, 1);
+    interrupts_install();
+    int stop = run_jobs_isolated(&spec, &f->record, 1);
+    if (stop) {
+        /* The batch system's walltime or qdel: the job's group is gone,
+         * and its record says so, with what it had acknowledged. */
+        f->record.outcome = OUTCOME_KILLED;
+        text_format(f->record.failed_message,
+                    sizeof f->record.failed_message, "interrupted by %s "
+                    "(the batch system's walltime or qdel)",
+                    interrupt_signal_name(stop));
+    }
     f->end_epoch = epoch_now();
     bool lived = f->record.outcome == OUTCOME_OK ||
                  f->record.outcome == OUTCOME_SKIPPED;
@@ -167,5 +177,5 @@ int single_job_main(const options *step)
     if (!o.quiet)
         report_end(&spec, &f->record);
     munmap(f, sizeof *f);
-    return lived ? 0 : 1;
+    return stop ? interrupt_exit_status(stop) : lived ? 0 : 1;
 }

@@ -8,7 +8,9 @@
  * the run ran on), job.c (one job's life, in a child process), isolation.c
  * (forking, waiting, walltime and kills), monitor.c (the monitor's polling),
  * round.c (one round across ranks), verify.c (after a round), results.c
- * (files and the table), main.c (MPI and the matrix loop).
+ * (files and the table), claim.c (the database directory held by one run,
+ * and only what trackhammer made touched), interrupt.c (signals that stop
+ * a run), main.c (MPI and the matrix loop).
  *
  * The single-job topology (one batch job per task, as the real batch
  * driver ran them; pbs/ submits it): plan.c (--prepare: the database and
@@ -30,6 +32,10 @@
 #include <sys/types.h>
 
 #define TRACKHAMMER_VERSION "0.1"
+/* The database's name in --db-dir, and the application_id in the header
+ * of every database trackhammer makes ("THMR"). */
+#define DATABASE_FILE "cmor_tasks.db"
+#define TRACKHAMMER_APPLICATION_ID 0x54484d52u
 #define MAX_PROFILES 32
 #define TEXT_MAX 512
 
@@ -96,7 +102,9 @@ typedef enum parse_result { PARSE_RUN, PARSE_EXIT_OK, PARSE_EXIT_USAGE } parse_r
  * options_check_paths. */
 parse_result parse_options(int argc, char **argv, options *o, FILE *out,
                            char *err, size_t err_size);
-/* The output directory is writable and the database directory usable. */
+/* The database directory exists and is writable, and the output
+ * directory is or can be made (by results_new_dir, once the run holds the
+ * database directory). */
 bool options_check_paths(const options *o, char *err, size_t err_size);
 
 /* -------------------------------------------------------------- variables */
@@ -158,7 +166,11 @@ typedef struct job_record {
      * none; set by the job as it reaches that call, just before it dies */
     uint64_t kill_call;
     bool kill_reached;
-    /* written by the rank after the child ended */
+    /* written by the rank */
+    bool started_late;        /* its fork waited for another job to end:
+                                 the machine could not fork them all */
+    char harness_error[128];  /* the harness could not run it (fork): not
+                                 a database outcome; "" none */
     int signal;               /* the signal that ended it, 0 none */
     bool killed_by_harness;
     bool walltime_exceeded;
@@ -203,9 +215,13 @@ void job_spec_init(job_spec *spec, const options *o,
 
 /* ---------------------------------------------------------------- isolation */
 
-/* Run the given jobs concurrently, one child each, and wait for all of them
- * with the walltime and the kill plan; fills records[i]. */
-void run_jobs_isolated(const job_spec *specs, job_record *records, int count);
+/* Run the given jobs concurrently, one child each (each in a process group
+ * of its own), and wait for all of them with the walltime and the kill
+ * plan; fills records[i]. A job the machine cannot fork yet starts when
+ * another ends (started_late); one it cannot fork at all gets a
+ * harness_error. Returns the stop signal if the run was interrupted (every
+ * job's process group then SIGKILLed and reaped), else 0. */
+int run_jobs_isolated(const job_spec *specs, job_record *records, int count);
 
 /* --------------------------------------------------------------- monitor */
 
@@ -253,6 +269,9 @@ void verify_round(const char *db_path, const options *o,
 
 typedef struct round_result {
     int round;                 /* 0-based over the whole run */
+    bool setup_failed;         /* the batch driver could not set up the
+                                  database: no job ran */
+    tracker_error setup_error; /* its failing call, when setup_failed */
     int repeat;
     const tracker_profile *profile;
     int jobs;
@@ -262,6 +281,8 @@ typedef struct round_result {
     int locked_jobs;           /* failed with busy/locked */
     int corrupt_jobs;          /* failed with corrupt/malformed */
     int other_jobs;            /* every other non-ok end */
+    int late_starts;           /* jobs that started in a later wave: the
+                                  machine could not fork them all at once */
     double db_time_p50_s, db_time_p99_s;
     double wall_s;
     round_verdict verdict;
@@ -287,17 +308,39 @@ int results_open_in(results *res, const char *dir, char *err,
                     size_t err_size);
 void results_add_round(results *res, const round_result *r,
                        const job_record *records, const job_verdict *verdicts);
+/* How a run ended, for summary.json and the table's caption. */
+typedef enum run_status {
+    RUN_COMPLETED = 0,
+    RUN_INTERRUPTED,           /* a signal, or not finished yet */
+    RUN_STOPPED                /* a harness error ended it */
+} run_status;
+typedef struct run_end {
+    run_status status;
+    int signal_number;         /* the stop signal, when interrupted by one */
+    char reason[TEXT_MAX];     /* "SIGTERM", "harness error: ...", "" */
+    int rounds_planned;
+} run_end;
 /* `text` as a JSON string, quoted and escaped. */
 void results_json_text(FILE *f, const char *text);
 /* The progress line of a round on stderr (unless --quiet). */
 void results_print_progress(const options *o, const round_result *r,
                             int done, int total);
-/* The closing table on `out`, and summary.json. placement_json is the
- * JSON array of where the jobs ran: the ranks' hosts, or in the
- * single-job topology each job's own environment. */
-void results_finish(results *res, const options *o, const environment *env,
+/* summary.json as it stands after round_count rounds (written aside,
+ * then renamed into place: a reader never sees half of it); false when it
+ * cannot be written. placement_json is the JSON array of where the jobs
+ * ran: the ranks' hosts, or in the single-job topology each job's own
+ * environment. */
+bool results_write_summary(const results *res, const options *o,
+                           const environment *env, const char *placement_json,
+                           const round_result *rounds, int round_count,
+                           const run_end *end);
+/* The closing table on `out`, the final summary.json, the files closed;
+ * false when a results file could not be written. */
+bool results_finish(results *res, const options *o, const environment *env,
                     const char *placement_json, const round_result *rounds,
-                    int round_count, FILE *out);
+                    int round_count, const run_end *end, FILE *out);
+/* Whether every results file has been written without error so far. */
+bool results_ok(const results *res);
 
 /* ------------------------------------------------------------------ rounds */
 
@@ -308,17 +351,86 @@ typedef struct run_context {
     const char *results_dir; /* rank 0's results/<run-id>, on every rank */
 } run_context;
 
+/* How a round ended for the run. */
+typedef enum round_end {
+    ROUND_DONE = 0,            /* ran, or its set-up failed: an outcome */
+    ROUND_INTERRUPTED,         /* a rank was signalled: not recorded */
+    ROUND_HARNESS_ERROR        /* the harness failed (fork, memory, files):
+                                  not recorded, the run stops */
+} round_end;
+
 /* One round of `profile` on every rank; rank 0 fills *out and writes the
- * round's results. False when the round could not be set up. */
-bool run_round(const run_context *ctx, const tracker_profile *profile,
-               int round, int repeat, results *res, round_result *out);
-/* A barrier that sleeps instead of spinning, bounded by timeout_s. */
-void polite_barrier(double timeout_s, const char *where);
-/* The batch driver's part: a fresh database at db_path (and everything
- * beside it removed) with every task and a PBS job id; false with a
- * message if it could not be set up. */
-bool database_prepare(const options *o, const tracker_profile *profile,
-                      const char *db_path, char *err, size_t err_size);
+ * round's results. For ROUND_INTERRUPTED *stop_signal is the signal; for
+ * ROUND_HARNESS_ERROR rank 0's `why` says what failed. */
+round_end run_round(const run_context *ctx, const tracker_profile *profile,
+                    int round, int repeat, results *res, round_result *out,
+                    int *stop_signal, char *why, size_t why_size);
+/* A barrier that sleeps instead of spinning, bounded by timeout_s;
+ * returns the stop signal of any rank (0 none). */
+int polite_barrier(double timeout_s, const char *where);
+/* The batch driver's part, in a child process (a crash in SQLite ends the
+ * set-up, not the caller): a fresh database at db_path (everything beside
+ * it removed: the caller holds the directory) with every task and a PBS
+ * job id. SQLITE_OK, or the failing call in *e; -1 when the harness
+ * itself failed (fork, mmap), said in e->message. */
+int database_prepare(const options *o, const tracker_profile *profile,
+                     const char *db_path, tracker_error *e);
+
+/* -------------------------------------------- the database directory */
+
+/* Who holds a database directory: DB_DIR/.trackhammer-holder. */
+typedef struct db_holder {
+    char host[256];
+    long pid;
+    char run_id[TEXT_MAX];
+    char run_dir[TEXT_MAX];
+    char started[64];
+    char topology[32];       /* "mpi" or "single-job" */
+} db_holder;
+
+typedef struct db_claim {
+    char path[TEXT_MAX + 32];
+    int fd;
+    bool held;
+    db_holder holder;
+} db_claim;
+
+/* Hold db_dir for this run: 0; 2 (a message in err) when another run
+ * holds it or it holds a database or journal trackhammer did not make; 1
+ * when the holder file cannot be written. */
+int db_dir_claim(const char *db_dir, const char *topology, db_claim *claim,
+                 char *err, size_t err_size);
+/* Name the run (its results directory) in the holder file. */
+int db_dir_claim_name_run(db_claim *claim, const char *run_dir, char *err,
+                          size_t err_size);
+/* Say the holder still works (the file's mtime). */
+void db_dir_heartbeat(const db_claim *claim);
+/* Keep holding after this process exits (--prepare). */
+void db_dir_keep(db_claim *claim);
+/* Let go: the holder file removed if it still names this holder. */
+void db_dir_release(db_claim *claim);
+/* --merge: the claim --prepare left for run_dir, to release; 2 with a
+ * message when the directory is not held by that run. */
+int db_dir_claim_adopt(const char *db_dir, const char *run_dir,
+                       db_claim *claim, char *err, size_t err_size);
+
+/* ------------------------------------------------------------- interrupts */
+
+/* SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 and SIGXCPU (what batch
+ * systems send at walltime or qdel) stop the run: noted, acted on at the
+ * next wait. */
+void interrupts_install(void);
+/* The first stop signal received, 0 none. */
+int interrupt_signal(void);
+/* The monotonic time it arrived, 0 none. */
+double interrupt_time(void);
+/* In a forked child: the stop signals back to their default action. */
+void interrupts_reset_in_child(void);
+/* "SIGTERM" for SIGTERM, and so on, for the stop signals. */
+const char *interrupt_signal_name(int signal_number);
+/* The exit status of a run a signal stopped: 128 + the signal, as a shell
+ * reports it. */
+int interrupt_exit_status(int signal_number);
 
 /* ---------------------------------------------- the single-job topology */
 
@@ -364,8 +476,10 @@ void sleep_seconds(double seconds);
  * choices (start jitter, kills). */
 uint64_t mix64(uint64_t x);
 double uniform01(uint64_t *state);
-/* fork() for a job or the monitor: the crash signals back to their
- * default action and SIGCHLD unblocked in the child, stdio flushed before.
+/* fork() for a job, the monitor or the batch driver: in the child a
+ * process group of its own (killed whole), death with its parent (a rank
+ * SIGKILLed leaves no job writing), the crash and stop signals back to
+ * their default action and SIGCHLD unblocked; stdio flushed before.
  * In the parent SIGCHLD stays blocked from the first fork on, so that
  * wait_for_child_exit sees every child's end. */
 pid_t fork_child(void);
@@ -377,8 +491,13 @@ void wait_for_child_exit(double seconds);
  * paths are kept short enough by the option checks never to be. */
 void text_format(char *dst, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* mkdir -p, then check it is writable; `what` names it in the message. */
-bool make_directories(const char *path, const char *what, char *err,
-                      size_t err_size);
+/* The fault model's whole description (faultfs syntax), malloc'd; NULL
+ * when out of memory. */
+char *model_description(const faultfs_config *config);
+/* mkdir of the path's last directory (never its parents: a mistyped
+ * path makes no tree), then check it is a writable directory; `what`
+ * names it in the message. */
+bool make_directory(const char *path, const char *what, char *err,
+                    size_t err_size);
 
 #endif /* TRACKHAMMER_H */

@@ -21,6 +21,23 @@ standin_die() {
     exit 2
 }
 
+# standin_usage ARGS...: --help prints the usage (the script's header
+# comment) and exits 0; any other
+# long option is refused by name. PBS's own commands take no long
+# options but --version, so nothing else can be meant.
+standin_usage() {
+    local a
+    for a in "$@"; do
+        case $a in
+        --help)
+            sed -n '2,${/^#/!q;s/^# \{0,1\}//;p}' "$0"
+            exit 0 ;;
+        --) return 0 ;;
+        --*) standin_die "unknown option '$a' (see --help)" ;;
+        esac
+    done
+}
+
 # standin_put JOBDIR KEY VALUE: one value, atomically.
 standin_put() {
     printf '%s\n' "$3" >"$1/$2.tmp.$$" && mv -f "$1/$2.tmp.$$" "$1/$2"

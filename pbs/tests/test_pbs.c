@@ -93,16 +93,8 @@ static long long query(const char *db_path, const char *sql)
 /* A whole file, malloc'd. */
 static char *file_text(const char *path)
 {
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    char *text = NULL;
-    size_t size = 0;
-    FILE *out = open_memstream(&text, &size);
-    int c;
-    while ((c = fgetc(f)) != EOF)
-        fputc(c, out);
-    fclose(out);
-    fclose(f);
+    char *text = read_whole_file(path);
+    assert_non_null(text);
     return text;
 }
 

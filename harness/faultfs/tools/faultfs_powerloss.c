@@ -6,7 +6,7 @@
  *                     [--seed N] [--dir DIR]
  *
  * For each profile (every built-in one unless --profile is given, which may
- * carry knob overrides: --profile delete-normal,synchronous=full), N rounds
+ * carry knob overrides: --profile delete-normal,sync=full), N rounds
  * of powerloss_round (powerloss.h): writers SIGKILLed at a random point,
  * then faultfs's crash mode drops, tears or keeps each write not yet
  * synced. Round r uses seed + r for the kill point and the crash. Prints,
@@ -15,24 +15,26 @@
  * crash did to the pending writes. Exit status 0, 1 if a round could not
  * run, 2 for a bad command line.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <sqlite3.h>
 
 #include "faultfs.h"
 #include "powerloss.h"
+#include "tool_args.h"
 #include "tracker.h"
 
-#define MAX_PROFILES 32
+#define TOOL "faultfs-powerloss"
+#define MAX_ROUNDS 100000
 
 typedef struct tool_options {
     const char *config;
     const char *dir;
-    tracker_profile profiles[MAX_PROFILES];
+    tracker_profile profiles[TOOL_MAX_PROFILES];
     int profile_count;
     int rounds;
     int writers;
@@ -52,28 +54,58 @@ typedef struct totals {
     faultfs_crash_report crash;
 } totals;
 
-static void usage(FILE *out)
-{
-    fprintf(out,
-            "usage: faultfs-powerloss [--config MODEL,crash=on,...] "
-            "[--profile SPEC]... [--rounds N] [--writers N] [--max-acks N] "
-            "[--seed N] [--dir DIR]\n");
-}
+static const char usage[] =
+    "usage: faultfs-powerloss [--config MODEL,crash=on,...] [--profile SPEC]...\n"
+    "                         [--rounds N] [--writers N] [--max-acks N]\n"
+    "                         [--seed N] [--dir DIR]\n"
+    "\n"
+    "Power-loss rounds per tracker profile: writers SIGKILLed at a random\n"
+    "point, then faultfs's crash mode drops, tears or keeps each write not\n"
+    "yet synced. Prints a markdown row per profile; each round on stderr.\n"
+    "\n"
+    "  -c, --config MODEL,...  the fault model; must say crash=on\n"
+    "                          [default: none,crash=on]\n"
+    "  -p, --profile SPEC      a profile, NAME[,key=value...]; repeatable\n"
+    "                          [default: every built-in profile]\n"
+    "  -r, --rounds N          rounds a profile, 1 to 100000 [default: 10]\n"
+    "  -w, --writers N         writer processes, 1 to 16 [default: 3]\n"
+    "  -a, --max-acks N        kill after 1 to N acknowledged writes,\n"
+    "                          1 to 1000000 [default: 40]\n"
+    "  -s, --seed N            round r uses seed + r, >= 0 [default: 1]\n"
+    "  -d, --dir DIR           where the databases go: a new or empty\n"
+    "                          directory (made if its parent exists)\n"
+    "                          [default: a new /tmp/faultfs-powerloss-XXXXXX]\n"
+    "  -h, --help              this text\n"
+    "\n"
+    "Exit status: 0 done, 1 a round could not run, 2 bad command line.\n";
 
-/* A whole number in [lo, hi], or false. */
-static bool parse_int(const char *text, long lo, long hi, long *out)
+/* One option and its value into o; false with a message on stderr. */
+static bool parse_option(int c, const char *value, void *options)
 {
-    char *end;
-    long v = strtol(text, &end, 10);
-    if (*text == '\0' || *end != '\0' || v < lo || v > hi) {
-        return false;
+    tool_options *o = options;
+    long n = 0;
+    bool ok = true;
+    switch (c) {
+    case 'c': o->config = value; break;
+    case 'd': o->dir = value; break;
+    case 'p': return tool_add_profile(TOOL, value, o->profiles,
+                                      &o->profile_count);
+    case 'r': ok = tool_whole(TOOL, "--rounds", value, 1, MAX_ROUNDS, &n);
+              o->rounds = (int)n; break;
+    case 'w': ok = tool_whole(TOOL, "--writers", value, 1,
+                              POWERLOSS_MAX_WRITERS, &n);
+              o->writers = (int)n; break;
+    case 'a': ok = tool_whole(TOOL, "--max-acks", value, 1, 1000000, &n);
+              o->max_acks = (int)n; break;
+    case 's': ok = tool_whole(TOOL, "--seed", value, 0, __LONG_MAX__, &n);
+              o->seed = (unsigned long long)n; break;
     }
-    *out = v;
-    return true;
+    return ok;
 }
 
-/* The command line into o; false with a message on stderr. */
-static bool parse_args(int argc, char **argv, tool_options *o)
+/* The command line into o: -1 to go on, or the exit status to stop with
+ * (0 after --help). */
+static int parse_args(int argc, char **argv, tool_options *o)
 {
     static const struct option longs[] = {
         {"config", required_argument, NULL, 'c'},
@@ -85,56 +117,12 @@ static bool parse_args(int argc, char **argv, tool_options *o)
         {"dir", required_argument, NULL, 'd'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    char err[512];
-    long v;
-    int c;
-    while ((c = getopt_long(argc, argv, "c:p:r:w:a:s:d:h", longs, NULL)) != -1) {
-        bool ok = true;
-        switch (c) {
-        case 'c': o->config = optarg; break;
-        case 'd': o->dir = optarg; break;
-        case 'p':
-            ok = o->profile_count < MAX_PROFILES &&
-                 tracker_profile_parse(optarg, &o->profiles[o->profile_count++],
-                                       err, sizeof err) == SQLITE_OK;
-            if (!ok) {
-                fprintf(stderr, "faultfs-powerloss: --profile %s: %s\n",
-                        optarg, o->profile_count > MAX_PROFILES ? "too many"
-                                                                : err);
-                return false;
-            }
-            break;
-        case 'r': ok = parse_int(optarg, 1, 100000, &v); o->rounds = (int)v; break;
-        case 'w':
-            ok = parse_int(optarg, 1, POWERLOSS_MAX_WRITERS, &v);
-            o->writers = (int)v;
-            break;
-        case 'a': ok = parse_int(optarg, 1, 1000000, &v); o->max_acks = (int)v; break;
-        case 's': ok = parse_int(optarg, 0, __LONG_MAX__, &v); o->seed = (unsigned long long)v; break;
-        case 'h': usage(stdout); exit(0);
-        default: ok = false; break;
-        }
-        if (!ok) {
-            if (c != '?') {
-                fprintf(stderr, "faultfs-powerloss: bad value '%s' for -%c\n",
-                        optarg, c);
-            }
-            usage(stderr);
-            return false;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "faultfs-powerloss: unexpected argument '%s'\n",
-                argv[optind]);
-        return false;
-    }
-    for (size_t i = 0; o->profile_count == 0 && i < tracker_profile_count(); i++) {
-        o->profiles[i] = *tracker_profile_at(i);
-    }
-    if (o->profile_count == 0) {
-        o->profile_count = (int)tracker_profile_count();
-    }
-    return true;
+    int status = tool_parse_args(TOOL, argc, argv, longs,
+                                 ":c:p:r:w:a:s:d:h", usage, parse_option, o);
+    if (status >= 0)
+        return status;
+    tool_default_profiles(o->profiles, &o->profile_count);
+    return -1;
 }
 
 /* Add one round's result to a profile's totals. */
@@ -159,16 +147,21 @@ static void add_round(totals *t, const powerloss_result *r)
 static bool run_profile(const tool_options *o, const tracker_profile *p,
                         totals *t)
 {
-    char err[1024], path[1200], line[512];
+    char err[1024], line[512];
     for (int round = 1; round <= o->rounds; round++) {
         uint64_t seed = o->seed + (uint64_t)round;
+        char *path = tool_format("%s/%s-%d.db", o->dir, p->name, round);
         powerloss_config c = {*p, path, o->writers, seed, o->max_acks, 30.0};
         powerloss_result r;
-        snprintf(path, sizeof path, "%s/%s-%d.db", o->dir, p->name, round);
         faultfs_reseed(seed, 0);
-        if (powerloss_round(&c, &r, err, sizeof err) != SQLITE_OK) {
-            fprintf(stderr, "faultfs-powerloss: %s round %d: %s\n", p->name,
-                    round, err);
+        int rc = path ? powerloss_round(&c, &r, err, sizeof err)
+                      : SQLITE_NOMEM;
+        if (path == NULL) {
+            snprintf(err, sizeof err, "out of memory");
+        }
+        free(path);
+        if (rc != SQLITE_OK) {
+            fprintf(stderr, TOOL ": %s round %d: %s\n", p->name, round, err);
             return false;
         }
         faultfs_crash_report_format(&r.crash, line, sizeof line);
@@ -191,27 +184,32 @@ int main(int argc, char **argv)
                              .seed = 1};
     char err[1024];
     char dir_template[] = "/tmp/faultfs-powerloss-XXXXXX";
-    if (!parse_args(argc, argv, &o)) {
-        return 2;
+    int status = parse_args(argc, argv, &o);
+    if (status >= 0) {
+        return status;
     }
     if (faultfs_register(o.config, false, err, sizeof err) != SQLITE_OK) {
-        fprintf(stderr, "faultfs-powerloss: %s\n", err);
+        tool_error(TOOL, "--config '%s': %s", o.config, err);
         return 2;
     }
     if (!faultfs_current_config()->crash.enabled) {
-        fprintf(stderr, "faultfs-powerloss: --config must say crash=on\n");
+        tool_error(TOOL, "--config must say crash=on (it is '%s')", o.config);
+        return 2;
+    }
+    /* room for "/NAME-ROUND.db" */
+    if (o.dir && !tool_prepare_dir(TOOL, o.dir,
+                                   tool_longest_name(o.profiles,
+                                                     o.profile_count) + 11)) {
         return 2;
     }
     if (!o.dir && !(o.dir = mkdtemp(dir_template))) {
-        perror("faultfs-powerloss: mkdtemp");
+        perror(TOOL ": mkdtemp");
         return 1;
     }
-    char names[16];
-    snprintf(names, sizeof names, "%s",
-             faultfs_current_config()->crash.names ==
-                     FAULTFS_CRASH_NAMES_DIRSYNC
-                 ? "dirsync"
-                 : "immediate");
+    const char *names = faultfs_current_config()->crash.names ==
+                                FAULTFS_CRASH_NAMES_DIRSYNC
+                            ? "dirsync"
+                            : "immediate";
     printf("| profile | journal | synchronous | crash.names | rounds | "
            "integrity failures | rounds losing | lost acknowledged updates | "
            "pending writes | dropped | torn | journals resurrected |\n"

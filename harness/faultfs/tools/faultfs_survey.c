@@ -2,36 +2,45 @@
  * faultfs_survey.c: what a fault model does to tracker operations.
  *
  *   faultfs-survey [--config MODEL,...] [--jobs N] [--cycles N] [--nodes N]
- *                  [--time-scale X] [--seed N] [--dir DIR] [--profile NAME]
+ *                  [--time-scale X] [--seed N] [--dir DIR] [--profile SPEC]...
  *
- * For each tracker profile (or the one named), N concurrent job processes
- * share one database under the model; each opens the tracker and runs
- * `cycles` task cycles (add_task, is_done, mark_running, set_pbs_job_id,
- * get_status, mark_completed: six operations). Job k runs on node k % nodes
- * with seed (seed, k). Printed per profile: operations and failures by
- * result code, jobs killed by a signal, and per fault class the calls the
- * model saw and the faults it injected (summed over the surviving jobs).
+ * For each tracker profile (every built-in one unless --profile is given,
+ * which may carry knob overrides: --profile delete-normal,sync=full), N
+ * concurrent job processes share one database under the model; each opens
+ * the tracker and runs `cycles` task cycles (add_task, is_done,
+ * mark_running, set_pbs_job_id, get_status, mark_completed: six
+ * operations). Job k runs on node k % nodes with seed (seed, k). Printed
+ * per profile: operations and failures by result code, jobs killed by a
+ * signal, and per fault class the calls the model saw and the faults it
+ * injected (summed over the surviving jobs). Exit status 0, 1 if the jobs
+ * could not be started, 2 for a bad command line.
  */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
 
 #include "faultfs.h"
+#include "tool_args.h"
 #include "tracker.h"
 
+#define TOOL "faultfs-survey"
 #define MAX_JOBS 256
+#define MAX_CYCLES 1000000 /* so a PBS id, 1000 * job + cycle, is an int */
 #define MAX_CODES 32
 
 typedef struct survey_options {
     const char *config;
     const char *dir;
-    const char *profile;
+    tracker_profile profiles[TOOL_MAX_PROFILES];
+    int profile_count;
     int jobs;
     int cycles;
     int nodes;
@@ -95,6 +104,16 @@ static void run_cycle(tracker *t, job_report *r, int job, int cycle)
                                                      "historical")));
 }
 
+/* Job `job`'s fault model: --config (an empty one is faultfs's "none")
+ * with its seed, rank, node and time scale; malloc'd (NULL when out of
+ * memory). */
+static char *job_config(const survey_options *o, int job)
+{
+    return tool_format("%s,seed=%llu,rank=%d,node=%d,time_scale=%g",
+                       *o->config ? o->config : "none", o->seed, job,
+                       job % o->nodes, o->time_scale);
+}
+
 /* A job process: reseed, open (counted as an operation; retried next
  * cycle if it failed), run the cycles, report. */
 static int run_job(const survey_options *o, const tracker_profile *profile,
@@ -105,10 +124,15 @@ static int run_job(const survey_options *o, const tracker_profile *profile,
     tracker_error error;
     tracker *t = NULL;
     memset(&r, 0, sizeof r);
-    char config[2048], err[512];
-    snprintf(config, sizeof config, "%s,seed=%llu,rank=%d,node=%d,time_scale=%g",
-             o->config, o->seed, job, job % o->nodes, o->time_scale);
-    if (faultfs_register(config, false, err, sizeof err) != SQLITE_OK) {
+    char err[1024];
+    char *config = job_config(o, job);
+    int registered = config ? faultfs_register(config, false, err, sizeof err)
+                            : SQLITE_NOMEM;
+    if (config == NULL) {
+        snprintf(err, sizeof err, "out of memory");
+    }
+    free(config);
+    if (registered != SQLITE_OK) {
         fprintf(stderr, "job %d: %s\n", job, err);
         return 2;
     }
@@ -169,19 +193,26 @@ static void print_profile(const tracker_profile *profile,
 static void survey_profile(const survey_options *o,
                            const tracker_profile *profile)
 {
-    char db[1024];
     int pipes[MAX_JOBS][2], pids[MAX_JOBS];
     int killed = 0, sigbus = 0;
     job_report total;
     memset(&total, 0, sizeof total);
-    snprintf(db, sizeof db, "%s/%s.db", o->dir, profile->name);
+    char *db = tool_format("%s/%s.db", o->dir, profile->name);
+    if (db == NULL) {
+        fprintf(stderr, TOOL ": out of memory\n");
+        exit(1);
+    }
     for (int j = 0; j < o->jobs; j++) {
         if (pipe(pipes[j]) != 0) {
-            perror("pipe");
+            perror(TOOL ": pipe");
             exit(1);
         }
         fflush(NULL);
         pids[j] = fork();
+        if (pids[j] < 0) {
+            perror(TOOL ": fork");
+            exit(1);
+        }
         if (pids[j] == 0) {
             close(pipes[j][0]);
             _exit(run_job(o, profile, db, j, pipes[j][1]));
@@ -199,55 +230,138 @@ static void survey_profile(const survey_options *o,
         killed += WIFSIGNALED(status);
         sigbus += WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS;
     }
+    free(db);
     print_profile(profile, &total, killed, sigbus);
 }
 
-static void usage(void)
+static const char usage[] =
+    "usage: faultfs-survey [--config MODEL,...] [--jobs N] [--cycles N]\n"
+    "                      [--nodes N] [--time-scale X] [--seed N] [--dir DIR]\n"
+    "                      [--profile SPEC]...\n"
+    "\n"
+    "Runs N job processes per tracker profile on one database under a faultfs\n"
+    "fault model and prints what each fault class did to their operations.\n"
+    "\n"
+    "  -c, --config MODEL,...  the fault model [default: lustre]\n"
+    "  -j, --jobs N            concurrent jobs, 1 to 256 [default: 8]\n"
+    "  -n, --cycles N          task cycles a job, 1 to 1000000 [default: 60]\n"
+    "  -N, --nodes N           job k runs on node k % N, 1 to 1024 [default: 1]\n"
+    "  -t, --time-scale X      the model's time scale, 1e-06 to 1e+07\n"
+    "                          [default: 0.1]\n"
+    "  -s, --seed N            the draws' seed, >= 0 [default: 1]\n"
+    "  -d, --dir DIR           where the databases go: a new or empty\n"
+    "                          directory (made if its parent exists)\n"
+    "                          [default: a new /tmp/faultfs-survey-XXXXXX]\n"
+    "  -p, --profile SPEC      a profile, NAME[,key=value...]; repeatable\n"
+    "                          [default: every built-in profile]\n"
+    "  -h, --help              this text\n"
+    "\n"
+    "Exit status: 0 done, 1 the jobs could not be started, 2 bad command "
+    "line.\n";
+
+/* The value of OPTION as a number in [lo, hi] into *out. */
+static bool parse_real(const char *option, const char *text, double lo,
+                       double hi, double *out)
 {
-    fprintf(stderr,
-            "usage: faultfs-survey [--config MODEL,...] [--jobs N] "
-            "[--cycles N] [--nodes N] [--time-scale X] [--seed N] "
-            "[--dir DIR] [--profile NAME]\n");
-    exit(2);
+    char *end;
+    double v = strtod(text, &end);
+    if (*text == '\0' || *end != '\0' || !isfinite(v) || v < lo || v > hi) {
+        return tool_error(TOOL, "%s: '%s' is not a number from %g to %g",
+                          option, text, lo, hi);
+    }
+    *out = v;
+    return true;
+}
+
+/* One option and its value into o; false with a message on stderr. */
+static bool parse_option(int c, const char *value, void *options)
+{
+    survey_options *o = options;
+    long n = 0;
+    bool ok = true;
+    switch (c) {
+    case 'c': o->config = value; break;
+    case 'd': o->dir = value; break;
+    case 'p': return tool_add_profile(TOOL, value, o->profiles,
+                                      &o->profile_count);
+    case 'j': ok = tool_whole(TOOL, "--jobs", value, 1, MAX_JOBS, &n);
+              o->jobs = (int)n; break;
+    case 'n': ok = tool_whole(TOOL, "--cycles", value, 1, MAX_CYCLES, &n);
+              o->cycles = (int)n; break;
+    case 'N': ok = tool_whole(TOOL, "--nodes", value, 1,
+                              FAULTFS_MAX_NODE + 1, &n);
+              o->nodes = (int)n; break;
+    case 's': ok = tool_whole(TOOL, "--seed", value, 0, __LONG_MAX__, &n);
+              o->seed = (unsigned long long)n; break;
+    case 't': return parse_real("--time-scale", value, 1e-6, 1e7,
+                                &o->time_scale);
+    }
+    return ok;
+}
+
+/* The command line into o: -1 to go on, or the exit status to stop with
+ * (0 after --help). */
+static int parse_args(int argc, char **argv, survey_options *o)
+{
+    static const struct option longs[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"cycles", required_argument, NULL, 'n'},
+        {"nodes", required_argument, NULL, 'N'},
+        {"time-scale", required_argument, NULL, 't'},
+        {"seed", required_argument, NULL, 's'},
+        {"dir", required_argument, NULL, 'd'},
+        {"profile", required_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    int status = tool_parse_args(TOOL, argc, argv, longs,
+                                 ":c:j:n:N:t:s:d:p:h", usage, parse_option, o);
+    if (status >= 0)
+        return status;
+    tool_default_profiles(o->profiles, &o->profile_count);
+    return -1;
+}
+
+/* Is the fault model, as job 0 gets it, one faultfs takes? */
+static bool check_config(const survey_options *o)
+{
+    faultfs_config parsed;
+    char err[1024] = "out of memory";
+    char *config = job_config(o, 0);
+    bool ok = config &&
+              faultfs_config_parse(config, &parsed, err, sizeof err) ==
+                                SQLITE_OK;
+    free(config);
+    return ok || tool_error(TOOL, "--config '%s': %s", o->config, err);
 }
 
 int main(int argc, char **argv)
 {
-    survey_options o = {.config = "lustre", .dir = NULL, .profile = NULL,
-                        .jobs = 8, .cycles = 60, .nodes = 1,
-                        .time_scale = 0.1, .seed = 1};
-    for (int i = 1; i < argc; i += 2) {
-        if (i + 1 >= argc) {
-            usage();
-        }
-        const char *key = argv[i], *value = argv[i + 1];
-        if (strcmp(key, "--config") == 0) o.config = value;
-        else if (strcmp(key, "--dir") == 0) o.dir = value;
-        else if (strcmp(key, "--profile") == 0) o.profile = value;
-        else if (strcmp(key, "--jobs") == 0) o.jobs = atoi(value);
-        else if (strcmp(key, "--cycles") == 0) o.cycles = atoi(value);
-        else if (strcmp(key, "--nodes") == 0) o.nodes = atoi(value);
-        else if (strcmp(key, "--time-scale") == 0) o.time_scale = atof(value);
-        else if (strcmp(key, "--seed") == 0) o.seed = strtoull(value, NULL, 10);
-        else usage();
+    static survey_options o = {.config = "lustre", .jobs = 8, .cycles = 60,
+                               .nodes = 1, .time_scale = 0.1, .seed = 1};
+    int status = parse_args(argc, argv, &o);
+    if (status >= 0) {
+        return status;
     }
-    if (o.jobs < 1 || o.jobs > MAX_JOBS || o.cycles < 1 || o.nodes < 1 ||
-        o.time_scale <= 0) {
-        usage();
+    if (!check_config(&o)) {
+        return 2;
+    }
+    /* room for "/NAME.db" */
+    if (o.dir && !tool_prepare_dir(TOOL, o.dir,
+                                   tool_longest_name(o.profiles,
+                                                     o.profile_count) + 4)) {
+        return 2;
     }
     char tmp[] = "/tmp/faultfs-survey-XXXXXX";
     if (!o.dir && !(o.dir = mkdtemp(tmp))) {
-        perror("mkdtemp");
+        perror(TOOL ": mkdtemp");
         return 1;
     }
     printf("model: %s; %d jobs x %d cycles, %d node(s), time_scale %g, "
            "seed %llu, in %s\n",
            o.config, o.jobs, o.cycles, o.nodes, o.time_scale, o.seed, o.dir);
-    for (size_t i = 0; i < tracker_profile_count(); i++) {
-        const tracker_profile *profile = tracker_profile_at(i);
-        if (!o.profile || strcmp(o.profile, profile->name) == 0) {
-            survey_profile(&o, profile);
-        }
+    for (int i = 0; i < o.profile_count; i++) {
+        survey_profile(&o, &o.profiles[i]);
     }
     return 0;
 }

@@ -211,6 +211,11 @@ int powerloss_round(const powerloss_config *c, powerloss_result *r,
                  "max_acks >= 1", POWERLOSS_MAX_WRITERS);
         return SQLITE_MISUSE;
     }
+    if (access(c->db_path, F_OK) == 0) {
+        snprintf(err, err_size, "powerloss: '%s' exists: a round needs a new "
+                 "database", c->db_path);
+        return SQLITE_MISUSE;
+    }
     int rc = create_database(c, err, err_size);
     if (rc != SQLITE_OK) {
         return rc;
@@ -233,14 +238,18 @@ int powerloss_round(const powerloss_config *c, powerloss_result *r,
     int target = 1 + (int)(erand48(xsubi) * c->max_acks);
     double extra_s = erand48(xsubi) * 0.003;
     pid_t pids[POWERLOSS_MAX_WRITERS];
+    int forked = 0;
     fflush(NULL);
     for (int w = 0; w < c->writers; w++) {
         pids[w] = fork();
         if (pids[w] == 0) {
             _exit(writer_main(c, w, shared));
         }
+        forked += pids[w] > 0;
     }
-    wait_for_acks(shared, target, pids, c->writers, c->timeout_s);
+    if (forked == c->writers) {
+        wait_for_acks(shared, target, pids, c->writers, c->timeout_s);
+    }
     sleep_s(extra_s);
     for (int w = 0; w < c->writers; w++) {
         if (pids[w] > 0) {
@@ -249,7 +258,13 @@ int powerloss_round(const powerloss_config *c, powerloss_result *r,
         }
     }
     r->acknowledged = atomic_load(&shared->acknowledged);
-    rc = faultfs_crash_apply(c->db_path, &r->crash, err, err_size);
+    if (forked < c->writers) {
+        snprintf(err, err_size, "powerloss: could fork only %d of %d "
+                 "writers", forked, c->writers);
+        rc = SQLITE_ERROR;
+    } else {
+        rc = faultfs_crash_apply(c->db_path, &r->crash, err, err_size);
+    }
     if (rc == SQLITE_OK) {
         verify(c, shared, r);
     }

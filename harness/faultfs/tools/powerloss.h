@@ -29,7 +29,7 @@
 
 typedef struct powerloss_config {
     tracker_profile profile;
-    const char *db_path;   /* a path that does not exist yet */
+    const char *db_path;   /* a path that does not exist yet (or refused) */
     int writers;           /* 1..POWERLOSS_MAX_WRITERS */
     uint64_t seed;         /* the kill point; faultfs's seed draws the crash */
     int max_acks;          /* kill after 1..max_acks acknowledged writes */

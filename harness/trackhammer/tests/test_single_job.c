@@ -174,7 +174,8 @@ static void test_killed_and_missing_jobs_merge(void **state)
  * the second run's jobs found the first's records and failed as reruns.
  * Every first-choice name of the next TIMEOUT_S seconds is taken before
  * the four prepares start, so each must take a suffixed name, and no two
- * the same one. */
+ * the same one. Each has a database directory of its own: a prepared run
+ * holds its directory until its merge. */
 static void test_runs_in_one_second_get_their_own_directories(void **state)
 {
     const char *dir = *state;
@@ -182,9 +183,10 @@ static void test_runs_in_one_second_get_their_own_directories(void **state)
     assert_int_equal(command_run(dir, TIMEOUT_S, &printed, "now=$(date +%%s); "
                                  "for s in $(seq 0 %d); do mkdir -p out/$(date "
                                  "-d @$((now + s)) +%%Y%%m%%d-%%H%%M%%S)-7; "
-                                 "done; for i in 1 2 3 4; do '%s' --prepare "
-                                 "-n 2 -p delete-off -d db -o out -s 7 -q || "
-                                 "exit 1; done 2>stderr", TIMEOUT_S,
+                                 "done; for i in 1 2 3 4; do mkdir db$i && "
+                                 "'%s' --prepare -n 2 -p delete-off -d db$i "
+                                 "-o out -s 7 -q || exit 1; done 2>stderr",
+                                 TIMEOUT_S,
                                  TRACKHAMMER_BIN), 0);
     char *listed = NULL;
     assert_int_equal(command_run(dir, TIMEOUT_S, &listed, "ls out/*/plan | "

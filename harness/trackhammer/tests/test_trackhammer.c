@@ -491,16 +491,7 @@ static void test_bad_command_lines_exit_2(void **state)
 
 int main(void)
 {
-    /* mpirun refuses root without these; harmless otherwise. */
-    setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
-    setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
-    /* For a sanitizer build: Open MPI's own allocations outlive
-     * MPI_Finalize; keep its components loaded so their frames have names,
-     * and suppress by library (see lsan-mpi.supp). No effect otherwise. */
-    setenv("OMPI_MCA_mca_base_component_disable_dlclose", "1", 1);
-    setenv("ASAN_OPTIONS", "fast_unwind_on_malloc=0", 0);
-    setenv("LSAN_OPTIONS",
-           "suppressions=" LSAN_SUPPRESSIONS ":fast_unwind_on_malloc=0", 0);
+    mpi_test_environment(LSAN_SUPPRESSIONS);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_command_lines_exit_2),
         cmocka_unit_test(test_fsync_faults_fail_delete_normal_only),

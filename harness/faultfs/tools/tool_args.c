@@ -1,0 +1,248 @@
+/*
+ * tool_args.c: the command-line handling faultfs-survey and
+ * faultfs-powerloss share (tool_args.h).
+ */
+#include "tool_args.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+/* Print "TOOL: MESSAGE" as one line on stderr; false, so a check can
+ * `return tool_error(...)`. */
+bool tool_error(const char *tool, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    fprintf(stderr, "%s: ", tool);
+    vfprintf(stderr, format, args);
+    fputc('\n', stderr);
+    va_end(args);
+    return false;
+}
+
+/* printf into a malloc'd string sized to fit (NULL when out of memory):
+ * no path a tool builds is cut short. */
+char *tool_format(const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    int n = vsnprintf(NULL, 0, format, args);
+    va_end(args);
+    char *text = n < 0 ? NULL : malloc((size_t)n + 1);
+    if (text) {
+        va_start(args, format);
+        vsnprintf(text, (size_t)n + 1, format, args);
+        va_end(args);
+    }
+    return text;
+}
+
+/* getopt_long's '?' or ':' (with opterr 0 and an option string starting
+ * with ':') as one line naming the option as the user typed it. */
+bool tool_option_error(const char *tool, int c, char **argv)
+{
+    char letter[3] = {'-', (char)optopt, '\0'};
+    if (c == ':') {
+        return tool_error(tool, "missing value for option '%s' (see --help)",
+                          argv[optind - 1]);
+    }
+    return tool_error(tool, "unknown option '%s' (see --help)",
+                      optopt ? letter : argv[optind - 1]);
+}
+
+/* The value of OPTION as a whole number in [lo, hi] into *out. */
+bool tool_whole(const char *tool, const char *option,
+                const char *text, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (*text == '\0' || *end != '\0' || errno != 0 || v < lo || v > hi) {
+        return tool_error(tool, "%s: '%s' is not a whole number from %ld "
+                          "to %ld", option, text, lo, hi);
+    }
+    *out = v;
+    return true;
+}
+
+/* A --profile SPEC (NAME[,key=value...]) appended to profiles[*count].
+ * An unknown NAME is refused with the known ones listed (the tracker's
+ * own message points at trackhammer's --list-profiles), and a profile
+ * given twice, as its databases would be the same files. */
+bool tool_add_profile(const char *tool, const char *spec,
+                      tracker_profile *profiles, int *count)
+{
+    char err[1024];
+    size_t name_length = strcspn(spec, ",");
+    bool known = false;
+    for (size_t i = 0; i < tracker_profile_count(); i++) {
+        const char *name = tracker_profile_at(i)->name;
+        known = known || (strlen(name) == name_length &&
+                          strncmp(name, spec, name_length) == 0);
+    }
+    if (!known) {
+        fprintf(stderr, "%s: --profile '%s': unknown profile (known:", tool,
+                spec);
+        for (size_t i = 0; i < tracker_profile_count(); i++) {
+            fprintf(stderr, "%s %s", i ? "," : "", tracker_profile_at(i)->name);
+        }
+        fputs(")\n", stderr);
+        return false;
+    }
+    if (*count == TOOL_MAX_PROFILES) {
+        return tool_error(tool, "--profile '%s': at most %d profiles", spec,
+                          TOOL_MAX_PROFILES);
+    }
+    if (tracker_profile_parse(spec, &profiles[*count], err, sizeof err) !=
+        SQLITE_OK) {
+        return tool_error(tool, "--profile '%s': %s", spec, err);
+    }
+    for (int i = 0; i < *count; i++) {
+        if (strcmp(profiles[i].name, profiles[*count].name) == 0) {
+            return tool_error(tool, "--profile '%s': profile %s given twice "
+                              "(its databases would be the same files)",
+                              spec, profiles[i].name);
+        }
+    }
+    (*count)++;
+    return true;
+}
+
+/* No --profile given: every built-in profile, in the matrix's order. */
+void tool_default_profiles(tracker_profile *profiles,
+                           int *count)
+{
+    for (size_t i = 0; *count == 0 && i < tracker_profile_count(); i++) {
+        profiles[i] = *tracker_profile_at(i);
+    }
+    if (*count == 0) {
+        *count = (int)tracker_profile_count();
+    }
+}
+
+/* 1 if the directory holds nothing but "." and "..", 0 if it holds
+ * more, -1 (errno set) if it cannot be read. */
+int tool_dir_is_empty(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int empty = 1;
+    if (d == NULL) {
+        return -1;
+    }
+    while (empty && (e = readdir(d)) != NULL) {
+        empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+    }
+    closedir(d);
+    return empty;
+}
+
+/* Is DIR, made absolute as SQLite makes it, with `room` more characters
+ * (the file names a tool puts in it) within SQLite's longest path? */
+bool tool_dir_fits(const char *tool, const char *dir,
+                   size_t room)
+{
+    int limit = sqlite3_vfs_find(NULL)->mxPathname;
+    size_t length = strlen(dir) + room;
+    if (dir[0] != '/') {
+        char *cwd = getcwd(NULL, 0);
+        length += cwd ? strlen(cwd) + 1 : 0;
+        free(cwd);
+    }
+    if (length >= (size_t)limit) {
+        return tool_error(tool, "--dir '%s': too long: the databases' paths "
+                          "would be %zu characters, SQLite takes %d", dir,
+                          length, limit - 1);
+    }
+    return true;
+}
+
+/* The --dir of a run's databases, made ready: an existing empty
+ * directory, or a new one made here when its parent exists (nothing above
+ * DIR is ever made), writable, and short enough for SQLite with `room`
+ * characters of file name. Not empty is refused: a database left by an
+ * earlier run would be taken for a fresh one. */
+bool tool_prepare_dir(const char *tool, const char *dir,
+                      size_t room)
+{
+    struct stat st;
+    if (*dir == '\0') {
+        return tool_error(tool, "--dir: empty path");
+    }
+    if (!tool_dir_fits(tool, dir, room)) {
+        return false;
+    }
+    if (stat(dir, &st) != 0) {
+        if (errno != ENOENT || mkdir(dir, 0777) != 0) {
+            return tool_error(tool, "--dir '%s': cannot create it: %s (its "
+                              "parent must exist)", dir, strerror(errno));
+        }
+    } else if (!S_ISDIR(st.st_mode)) {
+        return tool_error(tool, "--dir '%s': not a directory", dir);
+    } else {
+        int empty = tool_dir_is_empty(dir);
+        if (empty < 0) {
+            return tool_error(tool, "--dir '%s': cannot read it: %s", dir,
+                              strerror(errno));
+        }
+        if (!empty) {
+            return tool_error(tool, "--dir '%s': not empty (give a new or "
+                              "empty directory: a run writes fresh "
+                              "databases)", dir);
+        }
+    }
+    if (access(dir, W_OK | X_OK) != 0) {
+        return tool_error(tool, "--dir '%s': not writable: %s", dir,
+                          strerror(errno));
+    }
+    return true;
+}
+
+/* The longest profile name, for the room its database names take. */
+size_t tool_longest_name(const tracker_profile *profiles,
+                         int count)
+{
+    size_t longest = 0;
+    for (int i = 0; i < count; i++) {
+        size_t n = strlen(profiles[i].name);
+        longest = n > longest ? n : longest;
+    }
+    return longest;
+}
+
+int tool_parse_args(const char *tool, int argc, char **argv,
+                    const struct option *longs, const char *shorts,
+                    const char *usage,
+                    bool (*apply)(int c, const char *value, void *options),
+                    void *options)
+{
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(usage, stdout);
+            return 0;
+        }
+        if (c == '?' || c == ':') {
+            tool_option_error(tool, c, argv);
+            return 2;
+        }
+        if (!apply(c, optarg, options))
+            return 2;
+    }
+    if (optind < argc) {
+        tool_error(tool, "unexpected argument '%s' (see --help)",
+                   argv[optind]);
+        return 2;
+    }
+    return -1;
+}
