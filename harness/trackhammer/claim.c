@@ -34,8 +34,10 @@
 #define MADE_FILE ".trackhammer-made"
 #define HOLDER_MAGIC "trackhammer-holder 1"
 
-/* The files SQLite keeps beside a rollback or WAL database. */
-static const char *const side_suffixes[] = { "-journal", "-wal", "-shm" };
+/* The files kept beside the database: SQLite's rollback journal, WAL and
+ * WAL index, and the fault model's storm state (faultfs.h). */
+static const char *const side_suffixes[] = { "-journal", "-wal", "-shm",
+                                             "-faultfs-storm" };
 #define SIDE_COUNT (sizeof side_suffixes / sizeof *side_suffixes)
 
 static void dir_file(const char *db_dir, const char *name, char *path,
@@ -132,7 +134,8 @@ static bool write_holder(int fd, const db_holder *h)
                      h->topology);
     if (n < 0 || (size_t)n >= sizeof text)
         return false;
-    return ftruncate(fd, 0) == 0 && pwrite(fd, text, (size_t)n, 0) == n &&
+    /* Written over, then cut to length: a reader never sees it empty. */
+    return pwrite(fd, text, (size_t)n, 0) == n && ftruncate(fd, n) == 0 &&
            fsync(fd) == 0;
 }
 
@@ -197,12 +200,22 @@ static bool check_foreign_files(const char *db_dir, char *err,
     return true;
 }
 
-/* Mark the directory as one trackhammer works in. */
+/* Mark the directory as one trackhammer works in: a regular file of its
+ * own (a link there is refused, never written through). */
 static bool mark_made(const char *db_dir, char *err, size_t err_size)
 {
     char made[TEXT_MAX + 32];
     dir_file(db_dir, MADE_FILE, made, sizeof made);
-    int fd = open(made, O_WRONLY | O_CREAT, 0666);
+    int fd = open(made, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                  0666);
+    if (fd < 0 && errno == EEXIST) {
+        struct stat st;
+        if (lstat(made, &st) == 0 && S_ISREG(st.st_mode))
+            return true;
+        text_format(err, err_size, "'%s' is not a regular file: trackhammer "
+                    "did not make it; move it away", made);
+        return false;
+    }
     if (fd < 0) {
         text_format(err, err_size, "cannot create '%s': %s", made,
                     strerror(errno));
@@ -210,11 +223,21 @@ static bool mark_made(const char *db_dir, char *err, size_t err_size)
     }
     static const char note[] = "trackhammer made the tracking database "
                                "here and may delete and remake it\n";
-    bool ok = pwrite(fd, note, sizeof note - 1, 0) == (ssize_t)sizeof note - 1;
+    bool ok = write(fd, note, sizeof note - 1) == (ssize_t)sizeof note - 1;
     close(fd);
     if (!ok)
         text_format(err, err_size, "cannot write '%s'", made);
     return ok;
+}
+
+void database_remove(const char *db_path)
+{
+    char path[TEXT_MAX + 48];
+    unlink(db_path);
+    for (size_t i = 0; i < SIDE_COUNT; i++) {
+        text_format(path, sizeof path, "%s%s", db_path, side_suffixes[i]);
+        unlink(path);
+    }
 }
 
 int db_dir_claim(const char *db_dir, const char *topology, db_claim *claim,
@@ -222,7 +245,12 @@ int db_dir_claim(const char *db_dir, const char *topology, db_claim *claim,
 {
     memset(claim, 0, sizeof *claim);
     dir_file(db_dir, HOLDER_FILE, claim->path, sizeof claim->path);
-    int fd = open(claim->path, O_WRONLY | O_CREAT | O_EXCL, 0666);
+    /* Foreign files refused before anything is written here, and again
+     * once held (another run may have changed the directory meanwhile). */
+    if (!check_foreign_files(db_dir, err, err_size))
+        return 2;
+    int fd = open(claim->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+                  O_CLOEXEC, 0666);
     if (fd < 0) {
         if (errno == EEXIST) {
             describe_holder(claim->path, err, err_size);
@@ -288,16 +316,16 @@ void db_dir_keep(db_claim *claim)
     claim->held = false;
 }
 
-/* Remove the holder file only while it still names this claim's holder:
- * a person may have removed it and another run taken the directory. */
+/* Remove the holder file only while it is still the file this claim
+ * holds (the same inode): a person may have removed it and another run
+ * taken the directory. */
 void db_dir_release(db_claim *claim)
 {
     if (!claim->held)
         return;
-    db_holder now;
-    if (read_holder(claim->path, &now) && now.pid == claim->holder.pid &&
-        strcmp(now.host, claim->holder.host) == 0 &&
-        strcmp(now.started, claim->holder.started) == 0)
+    struct stat mine, there;
+    if (fstat(claim->fd, &mine) == 0 && lstat(claim->path, &there) == 0 &&
+        mine.st_dev == there.st_dev && mine.st_ino == there.st_ino)
         unlink(claim->path);
     close(claim->fd);
     claim->held = false;
@@ -320,10 +348,16 @@ int db_dir_claim_adopt(const char *db_dir, const char *run_dir,
     if (strcmp(claim->holder.run_dir, real) != 0) {
         char held_by[TEXT_MAX];
         describe_holder(claim->path, held_by, sizeof held_by);
-        text_format(err, err_size, "cannot merge %s: %s", run_dir, held_by);
+        text_format(err, err_size, "the database directory is not the run "
+                    "%s's any more: %s", run_dir, held_by);
         return 2;
     }
-    claim->fd = open(claim->path, O_RDONLY);
-    claim->held = claim->fd >= 0;
+    claim->fd = open(claim->path, O_RDONLY | O_CLOEXEC);
+    if (claim->fd < 0) {
+        text_format(err, err_size, "cannot open '%s': %s", claim->path,
+                    strerror(errno));
+        return 1;
+    }
+    claim->held = true;
     return 0;
 }

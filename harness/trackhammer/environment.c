@@ -38,10 +38,17 @@ static void fit_field(char *field, size_t size, const char *text)
         memcpy(field, text, n + 1);
         return;
     }
+    /* The tail's length depends on the count's digits, the count on the
+     * tail's length: settle them (a few rounds at most). */
     char tail[48];
-    int t = snprintf(tail, sizeof tail, "...[%zu more characters]",
-                     n - (size - 48));
-    snprintf(field, size, "%.*s%s", (int)(size - 1 - (size_t)t), text, tail);
+    size_t kept = size - 1, settled = 0;
+    while (kept != settled) {
+        settled = kept;
+        int t = snprintf(tail, sizeof tail, "...[%zu more characters]",
+                         n - settled);
+        kept = size - 1 - (size_t)t;
+    }
+    snprintf(field, size, "%.*s%s", (int)kept, text, tail);
 }
 
 /* The mount of `path`: the longest mount point that is a prefix of it.

@@ -4,8 +4,9 @@
  * A handler may do almost nothing safely, so it only notes the first
  * signal and when it came. The waits of the run (for children, for other
  * ranks) sleep at most a quarter of a second and look at the note when
- * they wake: a rank stops within that, kills its jobs' process groups,
- * and rank 0 finishes the files of the rounds that completed. A batch
+ * they wake (relay.c passes it to the other ranks): a rank then kills its
+ * jobs' process groups, and rank 0 finishes the files of the rounds that
+ * completed. A batch
  * system's walltime arrives as SIGTERM (PBS, Slurm's KillWait), SIGUSR1 or
  * SIGUSR2 (Slurm's --signal), SIGXCPU (a CPU limit); SIGINT and SIGHUP
  * are a person or a lost terminal; mpirun passes SIGTERM on to the ranks.
@@ -41,7 +42,10 @@ void interrupts_install(void)
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = note_stop;
+    /* One stop signal at a time: the first is noted whole. */
     sigemptyset(&action.sa_mask);
+    for (size_t i = 0; i < STOP_SIGNAL_COUNT; i++)
+        sigaddset(&action.sa_mask, stop_signals[i].number);
     for (size_t i = 0; i < STOP_SIGNAL_COUNT; i++)
         sigaction(stop_signals[i].number, &action, NULL);
     /* A dead mpirun leaves the rank's stdout and stderr pipes without a

@@ -25,9 +25,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* How long after SIGKILL a child may take to be reaped before the rank
- * gives up on it (a process stuck in the kernel). */
-#define REAP_GRACE_S 30.0
 /* A scaled walltime never ends a job sooner than this: CPU time on an
  * oversubscribed node does not compress with the model's clocks. */
 #define MIN_REAL_WALLTIME_S 5.0
@@ -245,9 +242,17 @@ static bool tend_child(const job_spec *spec, job_record *r, struct child *c,
                        double now)
 {
     int status;
-    if (waitpid(c->pid, &status, WNOHANG) == c->pid) {
-        reap(spec, r, c, status);
-        return true;
+    siginfo_t ended = { .si_pid = 0 };
+    if (waitid(P_PID, (id_t)c->pid, &ended, WEXITED | WNOHANG | WNOWAIT) ==
+            0 &&
+        ended.si_pid == c->pid) {
+        /* Ended, not yet reaped, so its group cannot be another's yet:
+         * whatever the job left running in it (a foreign job's background
+         * process) goes too, as a batch system ends a job's session. */
+        kill(-c->pid, SIGKILL);
+        if (waitpid(c->pid, &status, 0) == c->pid)
+            reap(spec, r, c, status);
+        return c->reaped;
     }
     if (c->kill_at > 0 && now >= c->kill_at && !r->killed_by_harness) {
         r->killed_by_harness = true;
@@ -260,27 +265,33 @@ static bool tend_child(const job_spec *spec, job_record *r, struct child *c,
     return false;
 }
 
-/* An interrupted run: every child's group SIGKILLed, then reaped within
- * the grace. The records no longer matter: the round is not recorded. */
-static void kill_all(struct child *children, int started)
+/* A stopping run: every child's group SIGKILLed, then reaped within the
+ * grace, each settled as it ended (what it had done stays in its record). */
+static void kill_all(const job_spec *specs, job_record *records,
+                     struct child *children, int started)
 {
     for (int i = 0; i < started; i++)
         if (!children[i].reaped)
             kill_child(&children[i]);
     double give_up = monotonic_now() + REAP_GRACE_S;
     for (int i = 0; i < started; i++) {
-        while (!children[i].reaped && monotonic_now() < give_up) {
-            int status;
-            pid_t got = waitpid(children[i].pid, &status, WNOHANG);
-            if (got == children[i].pid || (got < 0 && errno == ECHILD))
-                children[i].reaped = true;
-            else
-                wait_for_child_exit(give_up - monotonic_now());
-        }
+        int status = 0;
+        if (!children[i].reaped &&
+            reap_within(children[i].pid, &status, give_up - monotonic_now()))
+            reap(&specs[i], &records[i], &children[i], status);
     }
 }
 
-int run_jobs_isolated(const job_spec *specs, job_record *records, int count)
+double jobs_time_bound(const options *o, int count)
+{
+    double walltime = o->walltime_s * o->time_scale;
+    if (walltime < MIN_REAL_WALLTIME_S)
+        walltime = MIN_REAL_WALLTIME_S;
+    return (count > 0 ? count : 1) * (walltime + REAP_GRACE_S);
+}
+
+int run_jobs_isolated(const job_spec *specs, job_record *records, int count,
+                      int (*stop_check)(void))
 {
     struct child *children = calloc((size_t)(count ? count : 1),
                                     sizeof *children);
@@ -293,7 +304,7 @@ int run_jobs_isolated(const job_spec *specs, job_record *records, int count)
     int stop = 0;
     while ((running > 0 || next < count) &&
            monotonic_now() < last_reap(children, next)) {
-        if ((stop = interrupt_signal()) != 0)
+        if ((stop = stop_check()) != 0)
             break;
         double now = monotonic_now();
         for (int i = 0; i < next; i++)
@@ -308,15 +319,21 @@ int run_jobs_isolated(const job_spec *specs, job_record *records, int count)
                                 monotonic_now());
     }
     if (stop) {
-        kill_all(children, next);
+        kill_all(specs, records, children, next);
     } else {
-        for (int i = 0; i < count; i++)
+        for (int i = 0; i < next; i++)
             if (!children[i].reaped) {
                 records[i].outcome = OUTCOME_HUNG;
                 snprintf(records[i].failed_message,
                          sizeof records[i].failed_message,
                          "not reaped %.0f s after SIGKILL", REAP_GRACE_S);
             }
+        /* Waiting for a wave to end, the time ran out: never started. */
+        for (int i = next; i < count; i++)
+            text_format(records[i].harness_error,
+                        sizeof records[i].harness_error, "job %d not started: "
+                        "the jobs before it, in waves, did not end",
+                        specs[i].job_index);
     }
     free(children);
     return stop;

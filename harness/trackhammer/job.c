@@ -316,6 +316,10 @@ static void supervise_shell(const char *command, job_record *r)
     if (shell == 0) {
         signal(SIGTERM, SIG_DFL);
         execl("/bin/sh", "sh", "-c", command, (char *)NULL);
+        /* The record is shared memory, this child's too until exec. */
+        text_format(r->harness_error, sizeof r->harness_error,
+                    "exec of /bin/sh for the foreign job: %s",
+                    strerror(errno));
         _exit(127);
     }
     if (shell < 0) {
@@ -373,8 +377,9 @@ int job_run(const job_spec *spec, job_record *r)
             text_format(err, sizeof err, "cannot arm the planned kill");
         }
         if (rc != SQLITE_OK) {
-            record_failure(r, TRACKER_OP_OPEN, rc, 0, err);
-            r->outcome = OUTCOME_FAILED;
+            /* The harness's own failure: no database call was made. */
+            text_format(r->harness_error, sizeof r->harness_error,
+                        "the job's fault model: %s", err);
             return 1;
         }
     }

@@ -106,9 +106,7 @@ static int rank_map(int rank, int size, char **json)
 static void print_header(const options *o, const environment *env, int size,
                          int hosts, const char *db_path)
 {
-    char model[8192] = "none (nothing simulated)";
-    if (o->simulate)
-        faultfs_config_describe(&o->fault_config, model, sizeof model);
+    char *model = o->simulate ? model_description(&o->fault_config) : NULL;
     fprintf(stderr,
             "trackhammer %s: SQLite %s, %s\n"
             "  database %s on %s (mount %s, options %s)\n"
@@ -117,8 +115,11 @@ static void print_header(const options *o, const environment *env, int size,
             "%d repeat(s); time scale %g; seed %llu\n",
             TRACKHAMMER_VERSION, env->sqlite_version, env->mpi_version,
             db_path, env->fs_type, env->mount_point, env->mount_options,
-            model, o->jobs, size, hosts, o->profile_count, o->repeat,
+            model ? model : o->simulate ? "(out of memory)"
+                                        : "none (nothing simulated)",
+            o->jobs, size, hosts, o->profile_count, o->repeat,
             o->time_scale, (unsigned long long)o->seed);
+    free(model);
     if (o->simulate)
         fprintf(stderr, "  fitted parameters: %s\n",
                 o->fault_config.fit_path[0]
@@ -199,6 +200,15 @@ static int agree(int rank, int status, const char *err)
     return status;
 }
 
+/* Rank 0's word on whether the run stops for a harness error, taken by
+ * every rank, so all stop together. */
+static bool agree_stopped(int rank, bool stopped)
+{
+    int word = rank == 0 && stopped;
+    MPI_Bcast(&word, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    return word != 0;
+}
+
 /* Every round of the matrix, in order, until they are done or one ends
  * the run; rank 0 records each and rewrites summary.json after each, so
  * a run killed at any moment leaves the rounds it completed readable. */
@@ -220,11 +230,20 @@ static int run_matrix(const run_context *ctx, results *res,
             }
             if (how == ROUND_DONE) {
                 done++;
+                bool unwritten = false;
                 if (ctx->rank == 0) {
                     results_print_progress(o, slot, done, end->rounds_planned);
                     db_dir_heartbeat(claim);
-                    results_write_summary(res, o, env, rank_json, rounds,
-                                          done, end);
+                    unwritten = !results_write_summary(res, o, env, rank_json,
+                                                       rounds, done, end);
+                    if (unwritten)
+                        text_format(end->reason, sizeof end->reason,
+                                    "harness error: cannot write %s/"
+                                    "summary.json", res->dir);
+                }
+                if (agree_stopped(ctx->rank, unwritten)) {
+                    end->status = RUN_STOPPED;
+                    return done;
                 }
             }
             if (stop) {
@@ -268,6 +287,12 @@ int main(int argc, char **argv)
         return status;
     }
 
+    /* SIGCHLD blocked before MPI starts its threads, so that they inherit
+     * the mask and only the waits for children take it. */
+    sigset_t child_exit;
+    sigemptyset(&child_exit);
+    sigaddset(&child_exit, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &child_exit, NULL);
     MPI_Init(&argc, &argv);
     interrupts_install();
     /* mpirun or its daemon gone: stop as if told to. */
@@ -293,23 +318,26 @@ int main(int argc, char **argv)
     int status = rank == 0 ? check_run(&o, size, err, sizeof err) : 0;
     if (agree(rank, status, err) != 0)
         return finish(status);
-    if (!same_directory_everywhere(&o, rank, err, sizeof err)) {
-        if (rank == 0)
-            fprintf(stderr, "trackhammer: %s\n", err);
-        return finish(1);
-    }
+    /* The directory held first: a refused run writes nothing there. */
     db_claim claim = { .held = false };
     status = rank == 0 ? db_dir_claim(o.db_dir, "mpi", &claim, err,
                                       sizeof err)
                        : 0;
-    /* The output directory only now: a refused run leaves nothing. */
-    if (rank == 0 && status == 0 &&
-        !make_directory(o.output_dir, "output directory", err, sizeof err)) {
-        db_dir_release(&claim);
-        status = EXIT_USAGE;
-    }
     if (agree(rank, status, err) != 0)
         return finish(status);
+    status = same_directory_everywhere(&o, rank, err, sizeof err) ? 0 : 1;
+    /* The output directory only now: a refused run leaves nothing. */
+    if (rank == 0 && status == 0 &&
+        !make_directory(o.output_dir, "output directory", err, sizeof err))
+        status = EXIT_USAGE;
+    MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (status != 0) {
+        if (rank == 0) {
+            fprintf(stderr, "trackhammer: %s\n", err);
+            db_dir_release(&claim);
+        }
+        return finish(status);
+    }
 
     environment env;
     environment_probe(o.db_dir, &env);
@@ -332,6 +360,9 @@ int main(int argc, char **argv)
     if (rank == 0) {
         print_header(&o, &env, size, hosts, db_path);
         rounds = calloc((size_t)end.rounds_planned, sizeof *rounds);
+        if (rounds == NULL)
+            text_format(err, sizeof err, "out of memory for %d rounds",
+                        end.rounds_planned);
         ok = rounds && results_open(&res, &o, err, sizeof err) == 0 &&
              db_dir_claim_name_run(&claim, res.dir, err, sizeof err) == 0;
         if (ok && !results_write_summary(&res, &o, &env, rank_json, rounds, 0,
@@ -354,6 +385,7 @@ int main(int argc, char **argv)
     MPI_Bcast(results_dir, sizeof results_dir, MPI_CHAR, 0, MPI_COMM_WORLD);
 
     run_context ctx = { &o, rank, size, db_path, results_dir };
+    stop_relay_start();
     int done = run_matrix(&ctx, &res, &env, rank_json, &claim, rounds, &end);
     bool files_ok = true;
     if (rank == 0) {
@@ -374,5 +406,6 @@ int main(int argc, char **argv)
         free(rank_json);
     }
     polite_barrier(600, "the end of the run");
+    stop_relay_finish();
     return finish(run_exit_status(&end, files_ok));
 }

@@ -204,6 +204,14 @@ int merge_main(const options *step)
         missing += states[i] == RECORD_MISSING;
         unsettled += states[i] == RECORD_UNSETTLED;
     }
+    /* A job the harness could not run makes the run no measurement. */
+    for (int i = 0; i < o.jobs && status == 0; i++)
+        if (files[i].record.harness_error[0]) {
+            fprintf(stderr, "trackhammer: harness error in job %d: %s; not "
+                    "merged (rerun the run)\n", i,
+                    files[i].record.harness_error);
+            status = 1;
+        }
     if (status == 0 && (missing || unsettled))
         fprintf(stderr, "trackhammer: of %d jobs, %d left no record and %d "
                         "were ended by the batch system\n",

@@ -8,10 +8,19 @@
  */
 #include "trackhammer.h"
 
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/* The polling interval in poll()'s milliseconds: at least 1 (0 would
+ * poll the database without a pause), at most what an int holds. */
+static int poll_interval_ms(const options *o)
+{
+    double ms = o->monitor_interval_s * o->time_scale * 1e3;
+    return ms < 1 ? 1 : ms > INT_MAX ? INT_MAX : (int)ms;
+}
 
 /* The monitor's polling loop; bounded by the walltime as a job is. */
 static void monitor_loop(const job_spec *spec, monitor_record *m,
@@ -46,9 +55,7 @@ static void monitor_loop(const job_spec *spec, monitor_record *m,
          * that died closed it too; the hang-up stays readable, so waiting
          * on it again would return at once, a spin. */
         struct pollfd stop = { .fd = stop_fd, .events = POLLIN };
-        if (m->stop ||
-            poll(&stop, 1, (int)(o->monitor_interval_s * o->time_scale *
-                                 1e3)) > 0)
+        if (m->stop || poll(&stop, 1, poll_interval_ms(o)) > 0)
             break;
     }
     if (t != NULL) {
@@ -73,8 +80,11 @@ int monitor_start(const job_spec *spec, monitor_record *m)
             config.time_scale = spec->opts->time_scale;
             config.storm.start_epoch_s = spec->storm_start_epoch;
             char err[TEXT_MAX];
-            if (faultfs_install(&config, false, err, sizeof err) != 0)
+            if (faultfs_install(&config, false, err, sizeof err) != 0) {
+                text_format(m->harness_error, sizeof m->harness_error,
+                            "the monitor's fault model: %s", err);
                 _exit(1);
+            }
         }
         monitor_loop(spec, m, stop_pipe[0]);
         _exit(0);
@@ -92,14 +102,10 @@ void monitor_stop(int pid, monitor_record *m, double timeout_s)
         return;
     m->stop = 1;
     close(m->stop_fd);
-    double give_up = monotonic_now() + timeout_s;
     int status;
-    while (waitpid(pid, &status, WNOHANG) == 0) {
-        if (monotonic_now() >= give_up) {
-            kill(-pid, SIGKILL); /* its process group (fork_child) */
-            waitpid(pid, &status, 0);
-            break;
-        }
-        wait_for_child_exit(give_up - monotonic_now());
-    }
+    /* A monitor still inside a call after timeout_s is stuck (WAL's
+     * incoherent -shm locks can do that): killed, and reaped within the
+     * grace, not waited for. */
+    if (!reap_within(pid, &status, timeout_s))
+        kill_and_reap(pid, &status, REAP_GRACE_S);
 }

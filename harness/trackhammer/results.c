@@ -128,8 +128,6 @@ void results_json_text(FILE *f, const char *text)
 bool results_new_dir(const options *o, char *dir, size_t dir_size, char *err,
                      size_t err_size)
 {
-    if (!make_directory(o->output_dir, "output directory", err, err_size))
-        return false;
     char stamp[32];
     time_t now = time(NULL);
     strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", localtime(&now));
@@ -174,7 +172,7 @@ int results_open_in(results *res, const char *dir, char *err,
                             "ops.csv" };
     for (int i = 0; i < 4; i++) {
         snprintf(path, sizeof path, "%s/%s", res->dir, names[i]);
-        if ((*files[i] = fopen(path, "w")) == NULL) {
+        if ((*files[i] = fopen(path, "we")) == NULL) {
             snprintf(err, err_size, "cannot write '%s'", path);
             for (int k = 0; k < i; k++)
                 fclose(*files[k]);
@@ -344,17 +342,21 @@ void results_add_round(results *res, const round_result *r,
     }
     /* The jobs' rows reach the file before the round's row is written: a
      * round's row is never there without its jobs. */
-    fflush(res->jobs_csv);
-    fflush(res->faults_csv);
-    fflush(res->ops_csv);
-    write_round(res->rounds_csv, r);
-    fflush(res->rounds_csv);
+    FILE *files[] = { res->jobs_csv, res->faults_csv, res->ops_csv,
+                      res->rounds_csv };
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        if (files[i] == res->rounds_csv)
+            write_round(res->rounds_csv, r);
+        if (fflush(files[i]) != 0 && res->write_errno == 0)
+            res->write_errno = errno;
+    }
 }
 
 bool results_ok(const results *res)
 {
-    return !ferror(res->jobs_csv) && !ferror(res->rounds_csv) &&
-           !ferror(res->faults_csv) && !ferror(res->ops_csv);
+    return res->write_errno == 0 && !ferror(res->jobs_csv) &&
+           !ferror(res->rounds_csv) && !ferror(res->faults_csv) &&
+           !ferror(res->ops_csv);
 }
 
 /* Rounds of one profile pooled: the table's row. */
@@ -526,7 +528,7 @@ bool results_write_summary(const results *res, const options *o,
     text_format(aside, sizeof aside, "%s/.summary.json.new", res->dir);
     char *model = o->simulate ? model_description(&o->fault_config)
                               : strdup("none");
-    FILE *f = model ? fopen(aside, "w") : NULL;
+    FILE *f = model ? fopen(aside, "we") : NULL;
     if (f == NULL) {
         free(model);
         return false;
@@ -534,7 +536,9 @@ bool results_write_summary(const results *res, const options *o,
     write_summary_to(f, res, o, env, placement_json, rows, count, round_count,
                      end, model);
     free(model);
-    bool ok = !ferror(f);
+    /* On the disk before it replaces the last one: a crash leaves the old
+     * summary or the new, never an empty file. */
+    bool ok = fflush(f) == 0 && fsync(fileno(f)) == 0 && !ferror(f);
     ok = fclose(f) == 0 && ok;
     if (ok && rename(aside, path) == 0)
         return true;

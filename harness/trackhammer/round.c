@@ -51,10 +51,12 @@
 #define PAUSE_DURING_JOBS_S 0.02
 #define PAUSE_BETWEEN_ROUNDS_S 0.005
 
-/* How long ranks still wait for each other once one was interrupted:
- * they all stop within a quarter of a second of the signal (their waits
- * sleep no longer), so a rank missing after this is gone. */
-#define INTERRUPT_GRACE_S 10.0
+/* How long ranks still wait for each other once the run is stopping: each
+ * learns of the stop within a quarter of a second (its waits sleep no
+ * longer, and the relay reaches it), kills its jobs, and reaps them within
+ * REAP_GRACE_S (30 s) even when one is stuck in the kernel; a rank missing
+ * after this is gone. */
+#define INTERRUPT_GRACE_S 45.0
 
 static void polite_wait(int count, MPI_Request *requests, double timeout_s,
                         const char *where, double longest_pause)
@@ -67,7 +69,8 @@ static void polite_wait(int count, MPI_Request *requests, double timeout_s,
     while (MPI_Testall(count, requests, &done, MPI_STATUSES_IGNORE) ==
                MPI_SUCCESS &&
            !done) {
-        double stopped = interrupt_time();
+        stop_relay_poll();
+        double stopped = stop_relay_since();
         if (stopped > 0 && stopped + INTERRUPT_GRACE_S < give_up)
             give_up = stopped + INTERRUPT_GRACE_S;
         if (monotonic_now() > give_up) {
@@ -95,7 +98,7 @@ static int polite_meet(double timeout_s, const char *where, double *values,
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     double message[MEET_VALUES + 1] = { 0 };
-    int mine = interrupt_signal();
+    int mine = stop_relay_poll();
     if (n > MEET_VALUES)
         abort(); /* a caller's mistake: MEET_VALUES is too small */
     if (rank != 0) {
@@ -117,7 +120,7 @@ static int polite_meet(double timeout_s, const char *where, double *values,
             MPI_Irecv(&signals[r], 1, MPI_INT, r, MEET_TAG_ARRIVE,
                       MPI_COMM_WORLD, &request[r - 1]);
         polite_wait(size - 1, request, timeout_s, where, longest_pause);
-        signals[0] = interrupt_signal();
+        signals[0] = stop_relay_poll();
         if (fill)
             fill(message, arg);
         else if (n > 0)
@@ -160,7 +163,7 @@ static int release_together(double timeout_s)
     int size = 1;
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     if (size == 1)
-        return interrupt_signal(); /* alone: no one to wait for */
+        return stop_relay_poll(); /* alone: no one to wait for */
     double release_at = 0;
     int stop = polite_meet(timeout_s, "the start of a round", &release_at, 1,
                            fill_release, NULL, PAUSE_BETWEEN_ROUNDS_S);
@@ -279,18 +282,6 @@ static void *shared_memory(size_t size)
     return p;
 }
 
-/* Remove the database and everything SQLite or the model keep beside it. */
-static void remove_database(const char *db_path)
-{
-    static const char *const suffixes[] = { "", "-journal", "-wal", "-shm",
-                                            "-faultfs-storm" };
-    char path[TEXT_MAX + 32];
-    for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++) {
-        snprintf(path, sizeof path, "%s%s", db_path, suffixes[i]);
-        unlink(path);
-    }
-}
-
 /* The batch driver's part: every task, with a PBS job id. */
 static int add_tasks(tracker *t, const options *o)
 {
@@ -360,7 +351,7 @@ static int create_marked(const char *db_path, bool wal, sqlite3 **db,
 static int prepare_here(const options *o, const tracker_profile *profile,
                         const char *db_path, tracker_error *e)
 {
-    remove_database(db_path);
+    database_remove(db_path);
     sqlite3 *holder = NULL;
     bool wal = o->start == START_WAL;
     tracker_profile driver = wal ? *tracker_profile_find("wal-normal")
@@ -407,12 +398,11 @@ static int wait_setup(pid_t pid)
         pid_t got = waitpid(pid, &status, WNOHANG);
         if (got == pid)
             return status;
-        if (got < 0 || interrupt_signal() || monotonic_now() >= give_up)
+        if (got < 0 || stop_relay_poll() || monotonic_now() >= give_up)
             break;
         wait_for_child_exit(give_up - monotonic_now());
     }
-    kill(-pid, SIGKILL);
-    waitpid(pid, &status, 0);
+    kill_and_reap(pid, &status, REAP_GRACE_S);
     return -1;
 }
 
@@ -449,7 +439,7 @@ int database_prepare(const options *o, const tracker_profile *profile,
         e->code = SQLITE_ERROR;
         if (status == -1)
             text_format(e->message, sizeof e->message, "the batch driver "
-                        "was killed: %s", interrupt_signal() ? "the run was "
+                        "was killed: %s", stop_relay_poll() ? "the run was "
                         "interrupted" : "it did not finish in time");
         else
             text_format(e->message, sizeof e->message, "the batch driver "
@@ -541,7 +531,7 @@ static job_record *gather_records(const run_context *ctx,
     }
     polite_wait(posted, request, timeout_s, "the records' gathering",
                 PAUSE_DURING_JOBS_S);
-    stops[0] = my_stop ? my_stop : interrupt_signal();
+    stops[0] = my_stop ? my_stop : stop_relay_poll();
     for (int r = 0; r < ctx->size && *stop == 0; r++)
         *stop = stops[r];
     for (int r = 0, i = 0; r < ctx->size; r++)
@@ -569,7 +559,7 @@ static int set_up(const run_context *ctx, const tracker_profile *profile,
                   tracker_error *e)
 {
     memset(e, 0, sizeof *e);
-    if (ctx->rank != 0 || interrupt_signal())
+    if (ctx->rank != 0 || stop_relay_poll())
         return SETUP_OK;
     int rc = database_prepare(ctx->opts, profile, ctx->db_path, e);
     return rc == SQLITE_OK ? SETUP_OK : rc < 0 ? SETUP_HARNESS_ERROR
@@ -590,6 +580,29 @@ static void record_setup_failure(results *res, const tracker_profile *profile,
     text_format(out->verdict.integrity, sizeof out->verdict.integrity,
                 "not verified");
     results_add_round(res, out, NULL, NULL);
+}
+
+/* Rank 0's word on how a round ended, taken by every rank (a short wait:
+ * no job runs, rank 0 writes one row). */
+static round_end agree_round_end(int rank, round_end how)
+{
+    int word = rank == 0 ? (int)how : 0;
+    MPI_Bcast(&word, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    return (round_end)word;
+}
+
+/* ROUND_DONE if every results file has been written so far, else a
+ * harness error saying so. */
+static round_end results_checked(const results *res, char *why,
+                                 size_t why_size)
+{
+    if (results_ok(res))
+        return ROUND_DONE;
+    text_format(why, why_size, "harness error: cannot write the results in "
+                "%s (%s)", res->dir, res->write_errno
+                                         ? strerror(res->write_errno)
+                                         : "a write failed");
+    return ROUND_HARNESS_ERROR;
 }
 
 /* Memory shared with the job children: `count` records, at least one
@@ -633,12 +646,7 @@ static round_end finish_round(const run_context *ctx, results *res,
     results_add_round(res, out, all, verdicts);
     free(verdicts);
     phase_mark(clock, PHASE_RESULTS);
-    if (!results_ok(res)) {
-        text_format(why, why_size, "harness error: cannot write the results "
-                    "in %s (%s)", res->dir, strerror(errno));
-        return ROUND_HARNESS_ERROR;
-    }
-    return ROUND_DONE;
+    return results_checked(res, why, why_size);
 }
 
 round_end run_round(const run_context *ctx, const tracker_profile *profile,
@@ -646,7 +654,14 @@ round_end run_round(const run_context *ctx, const tracker_profile *profile,
                     int *stop_signal, char *why, size_t why_size)
 {
     const options *o = ctx->opts;
-    double round_timeout = o->walltime_s * o->time_scale + 120;
+    /* How long a rank waits for the others at each meeting: the longest
+     * the step before it may take, and a margin. The set-up: its own
+     * bound and a reap; the jobs: every job of the busiest rank one after
+     * another, if the machine forks them only in waves. */
+    double margin = 120;
+    double setup_timeout = SETUP_TIMEOUT_S + REAP_GRACE_S + margin;
+    double round_timeout =
+        jobs_time_bound(o, jobs_of_rank(o->jobs, 0, ctx->size)) + margin;
     phase_clock clock;
     phase_clock_start(&clock, ctx->rank);
     tracker_error setup_error;
@@ -656,19 +671,23 @@ round_end run_round(const run_context *ctx, const tracker_profile *profile,
      * and one start for every clock of the model (the storm window opens
      * when the jobs are released). */
     double word[2] = { 0, 0 };
-    *stop_signal = polite_meet(round_timeout, "the database set-up", word, 2,
+    *stop_signal = polite_meet(setup_timeout, "the database set-up", word, 2,
                                fill_setup, &state, PAUSE_BETWEEN_ROUNDS_S);
     if (*stop_signal)
         return ROUND_INTERRUPTED;
     state = (int)word[0];
     if (state != SETUP_OK) {
-        if (ctx->rank == 0 && state == SETUP_FAILED)
+        round_end how = ROUND_HARNESS_ERROR;
+        if (ctx->rank == 0 && state == SETUP_FAILED) {
             record_setup_failure(res, profile, round, repeat, &setup_error,
                                  out);
+            how = results_checked(res, why, why_size);
+        }
         if (ctx->rank == 0 && state == SETUP_HARNESS_ERROR)
             text_format(why, why_size, "harness error: %s",
                         setup_error.message);
-        return state == SETUP_FAILED ? ROUND_DONE : ROUND_HARNESS_ERROR;
+        /* Every rank told whether the run goes on. */
+        return agree_round_end(ctx->rank, how);
     }
     double storm_start = word[1];
     phase_mark(&clock, PHASE_SETUP_BARRIER);
@@ -712,7 +731,8 @@ round_end run_round(const run_context *ctx, const tracker_profile *profile,
     }
     phase_mark(&clock, PHASE_MONITOR_START);
     if (*stop_signal == 0)
-        *stop_signal = run_jobs_isolated(specs, records, count);
+        *stop_signal = run_jobs_isolated(specs, records, count,
+                                         stop_relay_poll);
     phase_mark(&clock, PHASE_JOBS);
     /* The end of the round: every rank's records at rank 0, which then
      * knows every job has ended, and whether any rank was interrupted. */
@@ -721,10 +741,10 @@ round_end run_round(const run_context *ctx, const tracker_profile *profile,
     phase_mark(&clock, PHASE_END_GATHER);
     double verdict = ROUND_INTERRUPTED;
     if (ctx->rank == 0) {
-        /* A monitor still inside a call 2 s after the jobs ended is stuck
-         * (WAL's incoherent -shm locks can do that): killed, not waited. */
+        /* 2 s for the monitor's last call; none when the run is stopping:
+         * rank 0 has its files to finish. */
         if (monitor)
-            monitor_stop(monitor_pid, monitor, 2);
+            monitor_stop(monitor_pid, monitor, *stop_signal ? 0 : 2);
         phase_mark(&clock, PHASE_MONITOR_STOP);
         if (*stop_signal == 0) {
             memset(out, 0, sizeof *out);
@@ -733,7 +753,10 @@ round_end run_round(const run_context *ctx, const tracker_profile *profile,
             out->profile = profile;
             out->wall_s = monotonic_now() - started;
             out->monitor = *monitor;
-            verdict = monitor_pid < 0
+            if (monitor_pid > 0 && monitor->harness_error[0])
+                text_format(why, why_size, "harness error: %s",
+                            monitor->harness_error);
+            verdict = monitor_pid < 0 || monitor->harness_error[0]
                           ? ROUND_HARNESS_ERROR
                           : finish_round(ctx, res, all, out, &clock, why,
                                          why_size);

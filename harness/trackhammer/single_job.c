@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -120,6 +121,16 @@ int single_job_main(const options *step)
                         "run (0 to %d)\n", index, o.jobs - 1);
         return 2;
     }
+    /* The directory must still be this run's: a job queued past its
+     * run's merge must not write into the next run's database. */
+    db_claim claim;
+    int held = db_dir_claim_adopt(o.db_dir, o.run_dir, &claim, err,
+                                  sizeof err);
+    db_dir_keep(&claim);
+    if (held != 0) {
+        fprintf(stderr, "trackhammer: --single-job %d: %s\n", index, err);
+        return held;
+    }
     char db_path[TEXT_MAX + 32];
     database_path(&o, db_path, sizeof db_path);
     struct stat st;
@@ -158,8 +169,8 @@ int single_job_main(const options *step)
                   fault_log[0] ? fault_log : NULL,
                   outcome[0] ? outcome : NULL);
     interrupts_install();
-    int stop = run_jobs_isolated(&spec, &f->record, 1);
-    if (stop) {
+    int stop = run_jobs_isolated(&spec, &f->record, 1, interrupt_signal);
+    if (stop && f->record.signal == SIGKILL && !f->record.killed_by_harness) {
         /* The batch system's walltime or qdel: the job's group is gone,
          * and its record says so, with what it had acknowledged. */
         f->record.outcome = OUTCOME_KILLED;
@@ -169,13 +180,19 @@ int single_job_main(const options *step)
                     interrupt_signal_name(stop));
     }
     f->end_epoch = epoch_now();
-    bool lived = f->record.outcome == OUTCOME_OK ||
-                 f->record.outcome == OUTCOME_SKIPPED;
+    if (f->record.harness_error[0])
+        fprintf(stderr, "trackhammer: --single-job %d: harness error: %s\n",
+                index, f->record.harness_error);
+    bool lived = (f->record.outcome == OUTCOME_OK ||
+                  f->record.outcome == OUTCOME_SKIPPED) &&
+                 !f->record.harness_error[0];
     f->exit_status = lived ? 0 : 1;
     f->settled = 1;
     msync(f, sizeof *f, MS_SYNC);
     if (!o.quiet)
         report_end(&spec, &f->record);
     munmap(f, sizeof *f);
-    return stop ? interrupt_exit_status(stop) : lived ? 0 : 1;
+    if (stop)
+        return interrupt_exit_status(stop);
+    return lived ? 0 : 1;
 }

@@ -219,9 +219,15 @@ void job_spec_init(job_spec *spec, const options *o,
  * of its own), and wait for all of them with the walltime and the kill
  * plan; fills records[i]. A job the machine cannot fork yet starts when
  * another ends (started_late); one it cannot fork at all gets a
- * harness_error. Returns the stop signal if the run was interrupted (every
- * job's process group then SIGKILLed and reaped), else 0. */
-int run_jobs_isolated(const job_spec *specs, job_record *records, int count);
+ * harness_error. stop_check says, at every wake, whether the run is
+ * stopping: then every job's process group is SIGKILLed and reaped, and
+ * the stop signal returned; else 0. */
+int run_jobs_isolated(const job_spec *specs, job_record *records, int count,
+                      int (*stop_check)(void));
+/* The longest run_jobs_isolated can take for `count` jobs: each to its
+ * walltime and reaped, one after another (the machine forking one at a
+ * time). */
+double jobs_time_bound(const options *o, int count);
 
 /* --------------------------------------------------------------- monitor */
 
@@ -229,6 +235,7 @@ typedef struct monitor_record {
     uint64_t polls;
     uint64_t failed_polls;
     uint64_t requests_taken;
+    char harness_error[128];  /* why it could not run, "" none */
     volatile int stop;        /* set by the rank when the jobs are done */
     int stop_fd;              /* the rank's end of the pipe the monitor
                                  sleeps on: closing it wakes the monitor */
@@ -296,10 +303,13 @@ void round_summarize(const job_record *records, int count, round_result *r);
 typedef struct results {
     char dir[TEXT_MAX];
     FILE *jobs_csv, *rounds_csv, *faults_csv, *ops_csv;
+    int write_errno;           /* the first failed write's errno, 0 none */
 } results;
 
 /* A new results directory OUTPUT/<date>-<time>-<seed>, or with "-2",
- * "-3"... when that exists: made by this call, never shared; into dir. */
+ * "-3"... when that exists: made by this call, never shared; into dir.
+ * OUTPUT must exist (the caller makes it, once it holds the database
+ * directory). */
 bool results_new_dir(const options *o, char *dir, size_t dir_size, char *err,
                      size_t err_size);
 /* The result files, in a new directory (results_open) or in `dir`. */
@@ -403,16 +413,35 @@ int db_dir_claim(const char *db_dir, const char *topology, db_claim *claim,
 /* Name the run (its results directory) in the holder file. */
 int db_dir_claim_name_run(db_claim *claim, const char *run_dir, char *err,
                           size_t err_size);
+/* Remove the database at db_path and the files kept beside it (journal,
+ * WAL, -shm, the fault model's storm state): only what trackhammer makes,
+ * in a directory its claim checked. */
+void database_remove(const char *db_path);
 /* Say the holder still works (the file's mtime). */
 void db_dir_heartbeat(const db_claim *claim);
 /* Keep holding after this process exits (--prepare). */
 void db_dir_keep(db_claim *claim);
 /* Let go: the holder file removed if it still names this holder. */
 void db_dir_release(db_claim *claim);
-/* --merge: the claim --prepare left for run_dir, to release; 2 with a
- * message when the directory is not held by that run. */
+/* --merge and --single-job: the claim --prepare left for run_dir (to
+ * release, or to close with db_dir_keep); 2 with a message when the
+ * directory is not held by that run. */
 int db_dir_claim_adopt(const char *db_dir, const char *run_dir,
                        db_claim *claim, char *err, size_t err_size);
+
+/* ------------------------------------------- the stop, across ranks */
+
+/* relay.c: a rank signalled tells rank 0, rank 0 tells every rank, while
+ * jobs run. Start it on every rank once MPI is up; finish it on every
+ * rank after the last meeting, before MPI_Finalize. */
+void stop_relay_start(void);
+/* The run's stop signal as this rank knows it (its own, or one relayed),
+ * 0 none; sends what it has to. Without a started relay (the single-job
+ * topology): this process's own stop signal. */
+int stop_relay_poll(void);
+/* When this rank learnt of the stop (monotonic), 0 not yet. */
+double stop_relay_since(void);
+void stop_relay_finish(void);
 
 /* ------------------------------------------------------------- interrupts */
 
@@ -487,6 +516,16 @@ pid_t fork_child(void);
  * waiting for children without polling on a timer, which on 2 cores
  * under 71 ranks took CPU from the jobs being measured. */
 void wait_for_child_exit(double seconds);
+/* Reap child `pid` within `seconds` (its wait status into *status):
+ * false if it has not ended by then. Never blocks longer: a child stuck
+ * in the kernel on a hung file system must not hang the rank. */
+bool reap_within(pid_t pid, int *status, double seconds);
+/* SIGKILL to the child's process group (fork_child made one), then
+ * reap_within. */
+bool kill_and_reap(pid_t pid, int *status, double seconds);
+/* How long a child SIGKILLed may take to be reaped before the harness
+ * gives up on it (a process stuck in the kernel). */
+#define REAP_GRACE_S 30.0
 /* snprintf for text that may be cut short on purpose (messages, names);
  * paths are kept short enough by the option checks never to be. */
 void text_format(char *dst, size_t size, const char *fmt, ...)

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <time.h>
 
@@ -121,6 +122,27 @@ pid_t fork_child(void)
         setpgid(pid, pid); /* as the child does: no race with a kill */
     }
     return pid;
+}
+
+bool reap_within(pid_t pid, int *status, double seconds)
+{
+    double give_up = monotonic_now() + seconds;
+    for (;;) {
+        pid_t got = waitpid(pid, status, WNOHANG);
+        if (got == pid)
+            return true;
+        if (got < 0 && errno != EINTR)
+            return false; /* not our child, or reaped already */
+        if (monotonic_now() >= give_up)
+            return false;
+        wait_for_child_exit(give_up - monotonic_now());
+    }
+}
+
+bool kill_and_reap(pid_t pid, int *status, double seconds)
+{
+    kill(-pid, SIGKILL);
+    return reap_within(pid, status, seconds);
 }
 
 void wait_for_child_exit(double seconds)
