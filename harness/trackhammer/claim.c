@@ -7,10 +7,11 @@
  * O_CREAT|O_EXCL: one creator wins on a local disk, NFS (v3 and later) and
  * Lustre alike, with no flock, which Lustre may mount without. The file
  * names its holder (host, pid, run id, start time); an MPI run's rank 0
- * touches it every round, so a holder on another node whose clock stopped
- * can be told from one that is working. A second run is refused and told
- * who holds the directory; a holder that died is reported as such, never
- * taken over: only a person knows whether its jobs are gone.
+ * touches it every round and says how long a round can last, so a holder
+ * on another node that stopped beating can be told from one at work. A
+ * second run is refused and told who holds the directory; a holder that
+ * died is reported as such, never taken over: only a person knows whether
+ * its jobs are gone.
  *
  * What trackhammer makes is marked: every database it creates carries its
  * application_id in the header, and DB_DIR/.trackhammer-made says that
@@ -74,6 +75,8 @@ static bool read_holder(const char *path, db_holder *h)
             text_format(h->started, sizeof h->started, "%s", value);
         else if (strcmp(line, "topology") == 0)
             text_format(h->topology, sizeof h->topology, "%s", value);
+        else if (strcmp(line, "beat_within_s") == 0)
+            h->beat_within_s = strtod(value, NULL);
     }
     fclose(f);
     return magic;
@@ -109,6 +112,13 @@ static void describe_holder(const char *path, char *err, size_t err_size)
                     "%s) until its --merge %s; merge it, or remove '%s' if "
                     "that run is abandoned", run, h.host, h.pid, h.started,
                     h.run_dir, path);
+    else if (h.beat_within_s > 0 && age > h.beat_within_s)
+        text_format(err, err_size, "database directory held by run %s (host "
+                    "%s, pid %ld, started %s), which seems to have died: not "
+                    "seen for %.0f s, longer than one of its rounds can last "
+                    "(%.0f s). Once no job of it is left, remove '%s' and "
+                    "run again", run, h.host, h.pid, h.started, age,
+                    h.beat_within_s, path);
     else if (holder_is_gone(&h))
         text_format(err, err_size, "database directory held by run %s (host "
                     "%s, pid %ld, started %s), which died: pid %ld is gone "
@@ -129,9 +139,9 @@ static bool write_holder(int fd, const db_holder *h)
     char text[4 * TEXT_MAX];
     int n = snprintf(text, sizeof text,
                      HOLDER_MAGIC "\nhost=%s\npid=%ld\nrun_id=%s\nrun_dir=%s\n"
-                     "started=%s\ntopology=%s\n",
+                     "started=%s\ntopology=%s\nbeat_within_s=%.0f\n",
                      h->host, h->pid, h->run_id, h->run_dir, h->started,
-                     h->topology);
+                     h->topology, h->beat_within_s);
     if (n < 0 || (size_t)n >= sizeof text)
         return false;
     /* Written over, then cut to length: a reader never sees it empty. */
@@ -286,13 +296,15 @@ int db_dir_claim(const char *db_dir, const char *topology, db_claim *claim,
     return 0;
 }
 
-int db_dir_claim_name_run(db_claim *claim, const char *run_dir, char *err,
-                          size_t err_size)
+int db_dir_claim_name_run(db_claim *claim, const char *run_dir,
+                          double beat_within_s, char *err, size_t err_size)
 {
     const char *slash = strrchr(run_dir, '/');
     db_holder *h = &claim->holder;
-    text_format(h->run_id, sizeof h->run_id, "%s", slash ? slash + 1 : run_dir);
+    text_format(h->run_id, sizeof h->run_id, "%s",
+                slash ? slash + 1 : run_dir);
     text_format(h->run_dir, sizeof h->run_dir, "%s", run_dir);
+    h->beat_within_s = beat_within_s;
     if (!write_holder(claim->fd, h)) {
         text_format(err, err_size, "cannot write '%s': %s", claim->path,
                     strerror(errno));

@@ -13,8 +13,8 @@
  * inside a write transaction, which a kill in time rarely is: the calls
  * last milliseconds of a life of a second). Each job is a process group
  * of its own: a kill reaches whatever a foreign job started. The rank never
- * polls on a timer: 71 ranks on 2 cores polling every few milliseconds took CPU
- * from the jobs they measure. Every wait is bounded.
+ * polls on a timer: 71 ranks on 2 cores polling every few milliseconds took
+ * CPU from the jobs they measure. Every wait is bounded.
  */
 #include "trackhammer.h"
 

@@ -352,7 +352,8 @@ int main(int argc, char **argv)
     char db_path[TEXT_MAX + 32];
     database_path(&o, db_path, sizeof db_path);
     results res;
-    run_end end = { RUN_INTERRUPTED, 0, "not finished: the run was still going, "
+    run_end end = { RUN_INTERRUPTED, 0,
+                    "not finished: the run was still going, "
                     "or was killed, when this was written",
                     o.profile_count * o.repeat };
     round_result *rounds = NULL;
@@ -364,7 +365,9 @@ int main(int argc, char **argv)
             text_format(err, sizeof err, "out of memory for %d rounds",
                         end.rounds_planned);
         ok = rounds && results_open(&res, &o, err, sizeof err) == 0 &&
-             db_dir_claim_name_run(&claim, res.dir, err, sizeof err) == 0;
+             db_dir_claim_name_run(&claim, res.dir,
+                                   round_time_bound(&o, size), err,
+                                   sizeof err) == 0;
         if (ok && !results_write_summary(&res, &o, &env, rank_json, rounds, 0,
                                          &end)) {
             text_format(err, sizeof err, "cannot write %s/summary.json",

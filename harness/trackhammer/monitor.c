@@ -8,6 +8,7 @@
  */
 #include "trackhammer.h"
 
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -69,6 +70,10 @@ int monitor_start(const job_spec *spec, monitor_record *m)
     int stop_pipe[2];
     if (pipe(stop_pipe) != 0)
         return -1;
+    /* Not handed to what the jobs exec: a foreign job holding the write
+     * end would keep the monitor from seeing its rank close it. */
+    fcntl(stop_pipe[0], F_SETFD, FD_CLOEXEC);
+    fcntl(stop_pipe[1], F_SETFD, FD_CLOEXEC);
     pid_t pid = fork_child();
     if (pid == 0) {
         close(stop_pipe[1]);

@@ -318,6 +318,21 @@ static bool pick_one_of_two(const struct option_row *row, const char *arg,
     return false;
 }
 
+/* An option's text into its field, whole, or refused: a path or command
+ * cut short would name another file or run another command. */
+static bool copy_text(char *field, size_t size, const struct option_row *row,
+                      const char *arg, char *err, size_t err_size)
+{
+    size_t n = strlen(arg);
+    if (n >= size) {
+        snprintf(err, err_size, "--%s: %zu characters, more than the %zu "
+                 "it takes", row->name, n, size - 1);
+        return false;
+    }
+    memcpy(field, arg, n + 1);
+    return true;
+}
+
 /* Apply one parsed option; false with a message on a bad value. */
 static bool apply(options *o, const struct option_row *row, const char *arg,
                   char *err, size_t err_size)
@@ -358,7 +373,9 @@ static bool apply(options *o, const struct option_row *row, const char *arg,
     case 'p': return add_profile_list(o, arg, err, err_size);
     case 'P': return add_profile(o, arg, err, err_size);
     case 'r': o->repeat = (int)n; break;
-    case 'f': snprintf(o->fault_model, sizeof o->fault_model, "%s", arg); break;
+    case 'f':
+        return copy_text(o->fault_model, sizeof o->fault_model, row, arg,
+                         err, err_size);
     case 'K': o->sim_nodes = (int)n; break;
     case 't': o->time_scale = x; break;
     case 's': o->seed = (uint64_t)n; break;
@@ -379,11 +396,21 @@ static bool apply(options *o, const struct option_row *row, const char *arg,
             return false;
         o->kill_at = second ? KILL_AT_WRITE : KILL_AT_LIFE;
         break;
-    case 'd': snprintf(o->db_dir, sizeof o->db_dir, "%s", arg); break;
-    case 'o': snprintf(o->output_dir, sizeof o->output_dir, "%s", arg); break;
-    case 'e': snprintf(o->experiment, sizeof o->experiment, "%s", arg); break;
-    case 'c': snprintf(o->job_cmd, sizeof o->job_cmd, "%s", arg); break;
-    case 'x': snprintf(o->faultfs_ext, sizeof o->faultfs_ext, "%s", arg); break;
+    case 'd':
+        return copy_text(o->db_dir, sizeof o->db_dir, row, arg, err,
+                         err_size);
+    case 'o':
+        return copy_text(o->output_dir, sizeof o->output_dir, row, arg, err,
+                         err_size);
+    case 'e':
+        return copy_text(o->experiment, sizeof o->experiment, row, arg, err,
+                         err_size);
+    case 'c':
+        return copy_text(o->job_cmd, sizeof o->job_cmd, row, arg, err,
+                         err_size);
+    case 'x':
+        return copy_text(o->faultfs_ext, sizeof o->faultfs_ext, row, arg, err,
+                         err_size);
     case 'q': o->quiet = true; break;
     case 'F': return parse_fault_before(o, arg, err, err_size);
     case ID_PREPARE: return set_mode(o, MODE_PREPARE, err, err_size);
@@ -401,7 +428,9 @@ static bool apply(options *o, const struct option_row *row, const char *arg,
         return true;
     case ID_RUN_DIR:
     case ID_MERGE:
-        snprintf(o->run_dir, sizeof o->run_dir, "%s", arg);
+        if (!copy_text(o->run_dir, sizeof o->run_dir, row, arg, err,
+                       err_size))
+            return false;
         return name == ID_RUN_DIR ||
                set_mode(o, MODE_MERGE, err, err_size);
     default: break;
@@ -409,17 +438,23 @@ static bool apply(options *o, const struct option_row *row, const char *arg,
     return true;
 }
 
-/* The command line as one string, for summary.json. */
+/* The command line as one string, for summary.json; one too long for
+ * its field keeps its start and says how much was cut. */
 static void record_command_line(options *o, int argc, char **argv)
 {
-    size_t used = 0;
-    for (int i = 0; i < argc && used < sizeof o->command_line; i++) {
-        int n = snprintf(o->command_line + used, sizeof o->command_line - used,
-                         "%s%s", i ? " " : "", argv[i]);
-        if (n < 0)
-            break;
-        used += (size_t)n;
+    size_t used = 0, total = 0, size = sizeof o->command_line;
+    for (int i = 0; i < argc; i++) {
+        size_t n = strlen(argv[i]) + (i ? 1 : 0);
+        total += n;
+        if (used == total - n && used + n < size - 64) {
+            snprintf(o->command_line + used, size - used, "%s%s",
+                     i ? " " : "", argv[i]);
+            used += n;
+        }
     }
+    if (used < total)
+        snprintf(o->command_line + used, size - used,
+                 " ...[%zu more characters]", total - used);
 }
 
 /* What each step of the single-job topology needs. --prepare fixes every

@@ -118,7 +118,7 @@ int plan_prepare(options *o, int argc, char **argv)
     }
     bool ok = rc == SQLITE_OK &&
               results_new_dir(o, run_dir, sizeof run_dir, err, sizeof err) &&
-              db_dir_claim_name_run(&claim, run_dir, err, sizeof err) == 0;
+              db_dir_claim_name_run(&claim, run_dir, 0, err, sizeof err) == 0;
     if (ok) {
         text_format(jobs_dir, sizeof jobs_dir, "%s/jobs", run_dir);
         ok = make_directory(jobs_dir, "jobs directory", err, sizeof err) &&

@@ -649,6 +649,16 @@ static round_end finish_round(const run_context *ctx, results *res,
     return results_checked(res, why, why_size);
 }
 
+/* What a meeting allows beyond the longest step before it. */
+#define MEET_MARGIN_S 120.0
+
+double round_time_bound(const options *o, int size)
+{
+    return SETUP_TIMEOUT_S + REAP_GRACE_S +
+           jobs_time_bound(o, jobs_of_rank(o->jobs, 0, size)) +
+           3 * MEET_MARGIN_S;
+}
+
 round_end run_round(const run_context *ctx, const tracker_profile *profile,
                     int round, int repeat, results *res, round_result *out,
                     int *stop_signal, char *why, size_t why_size)
@@ -658,10 +668,10 @@ round_end run_round(const run_context *ctx, const tracker_profile *profile,
      * the step before it may take, and a margin. The set-up: its own
      * bound and a reap; the jobs: every job of the busiest rank one after
      * another, if the machine forks them only in waves. */
-    double margin = 120;
-    double setup_timeout = SETUP_TIMEOUT_S + REAP_GRACE_S + margin;
+    double setup_timeout = SETUP_TIMEOUT_S + REAP_GRACE_S + MEET_MARGIN_S;
     double round_timeout =
-        jobs_time_bound(o, jobs_of_rank(o->jobs, 0, ctx->size)) + margin;
+        jobs_time_bound(o, jobs_of_rank(o->jobs, 0, ctx->size)) +
+        MEET_MARGIN_S;
     phase_clock clock;
     phase_clock_start(&clock, ctx->rank);
     tracker_error setup_error;

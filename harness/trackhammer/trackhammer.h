@@ -375,6 +375,9 @@ typedef enum round_end {
 round_end run_round(const run_context *ctx, const tracker_profile *profile,
                     int round, int repeat, results *res, round_result *out,
                     int *stop_signal, char *why, size_t why_size);
+/* The longest one round may take on `size` ranks: its set-up, its jobs
+ * (in waves, at worst), the meetings' margins. */
+double round_time_bound(const options *o, int size);
 /* A barrier that sleeps instead of spinning, bounded by timeout_s;
  * returns the stop signal of any rank (0 none). */
 int polite_barrier(double timeout_s, const char *where);
@@ -396,6 +399,8 @@ typedef struct db_holder {
     char run_dir[TEXT_MAX];
     char started[64];
     char topology[32];       /* "mpi" or "single-job" */
+    double beat_within_s;    /* the longest between two heartbeats, 0 none
+                                (a prepared run beats no more) */
 } db_holder;
 
 typedef struct db_claim {
@@ -410,9 +415,10 @@ typedef struct db_claim {
  * when the holder file cannot be written. */
 int db_dir_claim(const char *db_dir, const char *topology, db_claim *claim,
                  char *err, size_t err_size);
-/* Name the run (its results directory) in the holder file. */
-int db_dir_claim_name_run(db_claim *claim, const char *run_dir, char *err,
-                          size_t err_size);
+/* Name the run (its results directory) in the holder file, and the
+ * longest it may go between heartbeats (0: it beats no more). */
+int db_dir_claim_name_run(db_claim *claim, const char *run_dir,
+                          double beat_within_s, char *err, size_t err_size);
 /* Remove the database at db_path and the files kept beside it (journal,
  * WAL, -shm, the fault model's storm state): only what trackhammer makes,
  * in a directory its claim checked. */

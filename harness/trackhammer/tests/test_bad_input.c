@@ -63,7 +63,8 @@ typedef struct table {
 } table;
 
 /* printf into a new string; aborts on no memory, as a test may. */
-static char *format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *format(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 static char *format(const char *fmt, ...)
 {
     char *text = NULL;

@@ -11,7 +11,8 @@
  * foreign job's walltime, no process the run started is left (checked by
  * pid and start time, never by name); fork failures and results that
  * cannot be written are the harness's errors, never a job's outcome; a
- * long output path reaches a foreign job whole. Every command is bounded by a timeout and killed whole after it.
+ * long output path reaches a foreign job whole. Every command is bounded
+ * by a timeout and killed whole after it.
  */
 #define _GNU_SOURCE /* asprintf */
 #include <dirent.h>
@@ -152,6 +153,53 @@ static int wait_all_gone(const proc_id *procs, int n, double seconds)
     return still_alive(procs, n);
 }
 
+/* Start a printf-formatted command in dir, in the background, in a
+ * process group of its own; its pid. */
+static pid_t start_in(const char *dir, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+static pid_t start_in(const char *dir, const char *format, ...)
+{
+    char *command = NULL;
+    va_list ap;
+    va_start(ap, format);
+    assert_true(vasprintf(&command, format, ap) > 0);
+    va_end(ap);
+    pid_t pid = command_start(dir, command);
+    free(command);
+    assert_true(pid > 0);
+    return pid;
+}
+
+/* Collect root's descendants for up to `seconds`, until there are `want`
+ * (0: the whole time); how many. */
+static int collect_descendants(pid_t root, proc_id *procs, int want,
+                               double seconds)
+{
+    int n = 0;
+    for (int tenths = 0; tenths < seconds * 10 && (want == 0 || n < want);
+         tenths++) {
+        add_descendants(root, procs, &n);
+        usleep(100000);
+    }
+    return n;
+}
+
+/* The run's summary.json (there must be one run in dir/out). */
+static char *summary_of(const char *dir)
+{
+    char *summary = NULL;
+    assert_int_equal(command_run(dir, 10, &summary, "cat out/*/summary.json"),
+                     0);
+    return summary;
+}
+
+/* The scratch directory removed, and its name freed. */
+static void scratch_done(char *dir)
+{
+    scratch_dir_remove(dir);
+    free(dir);
+}
+
 /* Wait up to `seconds` for db/.trackhammer-holder to name its run. */
 static bool wait_for_holder_named(const char *dir, double seconds)
 {
@@ -207,8 +255,7 @@ static void test_setup_failure_is_an_outcome(void **state)
     (void)state;
     char *dir = scratch();
     if (command_run(dir, 10, NULL, "unshare -m true 2>/dev/null") != 0) {
-        scratch_dir_remove(dir);
-        free(dir);
+        scratch_done(dir);
         skip(); /* no mount namespace for this user: nothing to fill */
     }
     int status = command_run(dir, TIMEOUT_S, NULL,
@@ -229,8 +276,7 @@ static void test_setup_failure_is_an_outcome(void **state)
     free(rounds);
     free(results);
     free(table);
-    scratch_dir_remove(dir);
-    free(dir);
+    scratch_done(dir);
 }
 
 /* Four ranks, two jobs: two ranks have none, and the run ends cleanly. */
@@ -245,8 +291,7 @@ static void test_more_ranks_than_jobs(void **state)
     assert_int_equal(status, 0);
     assert_non_null(strstr(table, "| test_3 | delete-off | 0/4 |"));
     free(table);
-    scratch_dir_remove(dir);
-    free(dir);
+    scratch_done(dir);
 }
 
 /* A text file, and a tracking database (with its journal) that another
@@ -279,8 +324,7 @@ static void test_files_it_did_not_make_are_kept(void **state)
     assert_int_equal(command_run(dir, 20, NULL, "md5sum -c --quiet "
                                  "before.md5"), 0);
     assert_false(exists_in(dir, "out"));
-    scratch_dir_remove(dir);
-    free(dir);
+    scratch_done(dir);
 }
 
 /* One run holds the directory: a second run and a --prepare are refused
@@ -290,13 +334,9 @@ static void test_a_held_directory_is_refused(void **state)
 {
     (void)state;
     char *dir = scratch();
-    char *command = NULL;
-    assert_true(asprintf(&command, "exec %s --seed 7 -p delete-off -n 1 "
-                         "-r 3 -W 20 -d db -o out > first.txt 2> first.err",
-                         TRACKHAMMER_BIN) > 0);
-    pid_t first = command_start(dir, command);
-    free(command);
-    assert_true(first > 0);
+    pid_t first = start_in(dir, "exec %s --seed 7 -p delete-off -n 1 "
+                           "-r 3 -W 20 -d db -o out > first.txt 2> first.err",
+                           TRACKHAMMER_BIN);
     assert_true(wait_for_holder_named(dir, 60));
     char *err = NULL;
     int status = command_run(dir, TIMEOUT_S, &err, "%s " QUICK " -n 1 -d db "
@@ -326,8 +366,7 @@ static void test_a_held_directory_is_refused(void **state)
     assert_report_reads(dir);
     free(summary);
     free(results);
-    scratch_dir_remove(dir);
-    free(dir);
+    scratch_done(dir);
 }
 
 /* A prepared single-job run holds the directory until its --merge: a
@@ -357,8 +396,7 @@ static void test_a_prepared_run_holds_until_merged(void **state)
                                  "delete-off -d db -o out >/dev/null 2>&1",
                                  TRACKHAMMER_BIN), 0);
     free(run_dir);
-    scratch_dir_remove(dir);
-    free(dir);
+    scratch_done(dir);
 }
 
 /* SIGKILL to a singleton rank whose foreign jobs sleep: every process it
@@ -369,19 +407,11 @@ static void test_sigkill_to_a_rank_leaves_nothing(void **state)
 {
     (void)state;
     char *dir = scratch();
-    char *command = NULL;
-    assert_true(asprintf(&command, "exec %s --seed 7 -p delete-off -n 2 "
-                         "-w 600 -c 'sleep 100 & sleep 100' -d db -o out "
-                         "> first.txt 2>&1", TRACKHAMMER_BIN) > 0);
-    pid_t rank = command_start(dir, command);
-    free(command);
-    assert_true(rank > 0);
+    pid_t rank = start_in(dir, "exec %s --seed 7 -p delete-off -n 2 "
+                          "-w 600 -c 'sleep 100 & sleep 100' -d db -o out "
+                          "> first.txt 2>&1", TRACKHAMMER_BIN);
     proc_id procs[MAX_PROCS];
-    int n = 0;
-    for (int tenths = 0; tenths < 300 && n < 7; tenths++) {
-        add_descendants(rank, procs, &n);
-        usleep(100000);
-    }
+    int n = collect_descendants(rank, procs, 7, 30);
     /* per job a supervisor and two sleeps (the shell may exec the last),
      * and the monitor */
     assert_true(n >= 7);
@@ -394,14 +424,11 @@ static void test_sigkill_to_a_rank_leaves_nothing(void **state)
                                  TRACKHAMMER_BIN), 2);
     assert_non_null(strstr(err, "which died"));
     free(err);
-    char *summary = NULL;
-    assert_int_equal(command_run(dir, 10, &summary, "cat out/*/summary.json"),
-                     0);
+    char *summary = summary_of(dir);
     assert_non_null(strstr(summary, "\"stop_reason\": \"not finished"));
     free(summary);
     assert_report_reads(dir);
-    scratch_dir_remove(dir);
-    free(dir);
+    scratch_done(dir);
 }
 
 /* SIGKILL to mpirun mid-round: its ranks, their jobs and monitor, all
@@ -410,32 +437,21 @@ static void test_sigkill_to_mpirun_leaves_nothing(void **state)
 {
     (void)state;
     char *dir = scratch();
-    char *command = NULL;
-    assert_true(asprintf(&command, "exec " MPIRUN " -np 2 %s --seed 7 -p "
-                         "delete-off -n 2 -w 600 -c 'sleep 100' -d db -o out "
-                         "> first.txt 2>&1", TRACKHAMMER_BIN) > 0);
-    pid_t mpirun = command_start(dir, command);
-    free(command);
-    assert_true(mpirun > 0);
+    pid_t mpirun = start_in(dir, "exec " MPIRUN " -np 2 %s --seed 7 -p "
+                            "delete-off -n 2 -w 600 -c 'sleep 100' -d db "
+                            "-o out > first.txt 2>&1", TRACKHAMMER_BIN);
     proc_id procs[MAX_PROCS];
-    int n = 0;
-    for (int tenths = 0; tenths < 300 && n < 7; tenths++) {
-        add_descendants(mpirun, procs, &n);
-        usleep(100000);
-    }
+    int n = collect_descendants(mpirun, procs, 7, 30);
     /* 2 ranks, 2 supervisors, 2 shells, 2 sleeps, the monitor */
     assert_true(n >= 7);
     kill(mpirun, SIGKILL);
     command_finish(mpirun, dir, 10, NULL);
     assert_int_equal(wait_all_gone(procs, n, 10), 0);
-    char *summary = NULL;
-    assert_int_equal(command_run(dir, 10, &summary, "cat out/*/summary.json"),
-                     0);
+    char *summary = summary_of(dir);
     assert_non_null(strstr(summary, "\"status\": \"interrupted\""));
     assert_report_reads(dir);
     free(summary);
-    scratch_dir_remove(dir);
-    free(dir);
+    scratch_done(dir);
 }
 
 /* SIGINT or SIGTERM to mpirun, or SIGHUP to a singleton rank, after the
@@ -446,13 +462,9 @@ static void interrupt_after_a_round(const char *launcher, int signal_number,
                                     const char *name)
 {
     char *dir = scratch();
-    char *command = NULL;
-    assert_true(asprintf(&command, "exec %s %s --seed 7 -p delete-off -n 2 "
+    pid_t pid = start_in(dir, "exec %s %s --seed 7 -p delete-off -n 2 "
                          "-r 20 -W 2 -d db -o out > table.txt 2> err.txt",
-                         launcher, TRACKHAMMER_BIN) > 0);
-    pid_t pid = command_start(dir, command);
-    free(command);
-    assert_true(pid > 0);
+                         launcher, TRACKHAMMER_BIN);
     char *rounds = NULL;
     for (int tenths = 0; tenths < 600; tenths++) {
         free(rounds);
@@ -474,9 +486,7 @@ static void interrupt_after_a_round(const char *launcher, int signal_number,
     assert_true((double)time(NULL) - started <= 15);
     assert_int_equal(wait_all_gone(procs, n, 10), 0);
     char *table = file_in(dir, "table.txt");
-    char *summary = NULL;
-    assert_int_equal(command_run(dir, 10, &summary, "cat out/*/summary.json"),
-                     0);
+    char *summary = summary_of(dir);
     char *expected = NULL;
     assert_true(asprintf(&expected, "\"status\": \"interrupted\", "
                          "\"stop_reason\": \"%s\"", name) > 0);
@@ -488,8 +498,7 @@ static void interrupt_after_a_round(const char *launcher, int signal_number,
     free(expected);
     free(summary);
     free(table);
-    scratch_dir_remove(dir);
-    free(dir);
+    scratch_done(dir);
 }
 
 static void test_sigint_to_mpirun(void **state)
@@ -518,13 +527,9 @@ static void test_sigterm_to_one_rank_stops_every_rank(void **state)
 {
     (void)state;
     char *dir = scratch();
-    char *command = NULL;
-    assert_true(asprintf(&command, "exec " MPIRUN " -np 3 %s --seed 7 -p "
-                         "delete-off -n 3 -r 20 -W 20 -d db -o out > "
-                         "table.txt 2> err.txt", TRACKHAMMER_BIN) > 0);
-    pid_t mpirun = command_start(dir, command);
-    free(command);
-    assert_true(mpirun > 0);
+    pid_t mpirun = start_in(dir, "exec " MPIRUN " -np 3 %s --seed 7 -p "
+                            "delete-off -n 3 -r 20 -W 20 -d db -o out > "
+                            "table.txt 2> err.txt", TRACKHAMMER_BIN);
     assert_true(wait_for_holder_named(dir, 60));
     sleep(2); /* the jobs are running */
     proc_id procs[MAX_PROCS];
@@ -546,16 +551,13 @@ static void test_sigterm_to_one_rank_stops_every_rank(void **state)
     command_finish(mpirun, dir, 60, NULL);
     assert_true(time(NULL) - started <= 15);
     assert_int_equal(wait_all_gone(procs, n, 10), 0);
-    char *summary = NULL;
-    assert_int_equal(command_run(dir, 10, &summary, "cat out/*/summary.json"),
-                     0);
+    char *summary = summary_of(dir);
     assert_non_null(strstr(summary, "\"status\": \"interrupted\", "
                                     "\"stop_reason\": \"SIGTERM\""));
     assert_false(exists_in(dir, "db/.trackhammer-holder"));
     assert_report_reads(dir);
     free(summary);
-    scratch_dir_remove(dir);
-    free(dir);
+    scratch_done(dir);
 }
 
 /* A foreign job past its walltime is killed with everything it started. */
@@ -563,18 +565,11 @@ static void test_walltime_kills_a_foreign_jobs_children(void **state)
 {
     (void)state;
     char *dir = scratch();
-    char *command = NULL;
-    assert_true(asprintf(&command, "exec %s --seed 7 -p delete-off -n 1 "
+    pid_t pid = start_in(dir, "exec %s --seed 7 -p delete-off -n 1 "
                          "-w 5 -c 'sleep 100 & sleep 100' -d db -o out "
-                         "> table.txt 2>&1", TRACKHAMMER_BIN) > 0);
-    pid_t pid = command_start(dir, command);
-    free(command);
+                         "> table.txt 2>&1", TRACKHAMMER_BIN);
     proc_id procs[MAX_PROCS];
-    int n = 0;
-    for (int tenths = 0; tenths < 30; tenths++) {
-        add_descendants(pid, procs, &n);
-        usleep(100000);
-    }
+    int n = collect_descendants(pid, procs, 0, 3);
     assert_int_equal(command_finish(pid, dir, 60, NULL), 0);
     assert_true(n >= 4); /* supervisor, shell, two sleeps */
     assert_int_equal(wait_all_gone(procs, n, 5), 0);
@@ -582,8 +577,7 @@ static void test_walltime_kills_a_foreign_jobs_children(void **state)
     assert_int_equal(command_run(dir, 10, &jobs, "cat out/*/jobs.csv"), 0);
     assert_non_null(strstr(jobs, ",killed,9,"));
     free(jobs);
-    scratch_dir_remove(dir);
-    free(dir);
+    scratch_done(dir);
 }
 
 /* Fork refused (a process limit, as another user: root's is not
@@ -598,8 +592,7 @@ static void test_fork_failures_are_harness_errors(void **state)
     if (getuid() != 0 ||
         command_run(dir, 10, NULL, "chmod -R 777 . && setpriv --reuid 65534 "
                     "--regid 65534 --clear-groups true") != 0) {
-        scratch_dir_remove(dir);
-        free(dir);
+        scratch_done(dir);
         skip(); /* needs root, to run as nobody under a process limit */
     }
     int waves = 0, harness_errors = 0;
@@ -630,8 +623,7 @@ static void test_fork_failures_are_harness_errors(void **state)
     if (waves == 0 || harness_errors == 0)
         fail_msg("limits 24 to 4 gave %d run(s) in waves and %d harness "
                  "error(s); want both", waves, harness_errors);
-    scratch_dir_remove(dir);
-    free(dir);
+    scratch_done(dir);
 }
 
 /* Results on a file system that fills up (a tmpfs of 16 KiB in a mount
@@ -643,8 +635,7 @@ static void test_results_that_cannot_be_written(void **state)
     (void)state;
     char *dir = scratch();
     if (command_run(dir, 10, NULL, "unshare -m true 2>/dev/null") != 0) {
-        scratch_dir_remove(dir);
-        free(dir);
+        scratch_done(dir);
         skip(); /* no mount namespace for this user: nothing to fill */
     }
     int status = command_run(dir, TIMEOUT_S, NULL,
@@ -661,8 +652,7 @@ static void test_results_that_cannot_be_written(void **state)
                     strstr(err, "cannot write the results"));
     free(err);
     free(code);
-    scratch_dir_remove(dir);
-    free(dir);
+    scratch_done(dir);
 }
 
 /* An output path of 390 characters: the model's description handed to a
@@ -686,8 +676,7 @@ static void test_a_long_path_reaches_a_foreign_job_whole(void **state)
     assert_non_null(strstr(config, "/faults-round-0.log,"));
     assert_non_null(strstr(config, "shm_map.fail=none"));
     free(config);
-    scratch_dir_remove(dir);
-    free(dir);
+    scratch_done(dir);
 }
 
 int main(void)
