@@ -1,9 +1,13 @@
 /*
  * environment.c: what the run ran on, so its output can say so.
  *
- * The file-system type comes from statfs() of the database directory (the
- * kernel's answer, not a guess from the path), its mount point and options
- * from /proc/self/mounts.
+ * The file system's kind comes from statfs() of the database directory
+ * (the kernel's answer, not a guess from the path); its name, mount point
+ * and options from /proc/self/mountinfo, which names a FUSE file system by
+ * its subtype (fuse.glusterfs, fuse.sshfs: statfs says only "fuse") and
+ * gives the mount's own options apart from the file system's (a bind
+ * mount's and a namespace's view included); the kernel release from
+ * uname(), as FUSE and page-cache behaviour differ between kernels.
  */
 #include "trackhammer.h"
 
@@ -11,6 +15,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -51,23 +56,92 @@ static void fit_field(char *field, size_t size, const char *text)
     snprintf(field, size, "%.*s%s", (int)kept, text, tail);
 }
 
-/* The mount of `path`: the longest mount point that is a prefix of it.
- * Lines of /proc/self/mounts are read whole, whatever their length (an
- * overlay's options run to kilobytes). */
+/* A mountinfo field in place: the kernel writes a space, tab, newline or
+ * backslash in a path as \ and three octal digits. */
+static void unescape_octal(char *field)
+{
+    char *out = field;
+    for (const char *in = field; *in; out++) {
+        if (in[0] == '\\' && in[1] >= '0' && in[1] <= '3' && in[2] >= '0' &&
+            in[2] <= '7' && in[3] >= '0' && in[3] <= '7') {
+            *out = (char)((in[1] - '0') * 64 + (in[2] - '0') * 8 +
+                          (in[3] - '0'));
+            in += 4;
+        } else {
+            *out = *in++;
+        }
+    }
+    *out = '\0';
+}
+
+/* One mountinfo line's fields: the mount point, the mount's options, the
+ * file system's name and its own (super block) options; false when the
+ * line is not one. */
+static bool mountinfo_fields(char *line, char **point, char **own,
+                             char **type, char **super_options)
+{
+    char *save = NULL, *field = strtok_r(line, " \n", &save);
+    for (int i = 0; field && i < 4; i++) /* id, parent, dev, root */
+        field = strtok_r(NULL, " \n", &save);
+    *point = field;
+    *own = strtok_r(NULL, " \n", &save);
+    /* optional fields until the lone "-" */
+    while ((field = strtok_r(NULL, " \n", &save)) && strcmp(field, "-"))
+        ;
+    *type = field ? strtok_r(NULL, " \n", &save) : NULL;
+    if (*type)
+        strtok_r(NULL, " \n", &save); /* the source */
+    *super_options = *type ? strtok_r(NULL, " \n", &save) : NULL;
+    if (!*point || !*own || !*type)
+        return false;
+    unescape_octal(*point);
+    return true;
+}
+
+/* The mount's options and then its file system's, as /proc/mounts joins
+ * them ("rw,relatime" and "rw,size=12k" give "rw,relatime,size=12k"):
+ * each of the file system's not already among the mount's. */
+static void join_options(environment *env, const char *own,
+                         const char *super_options)
+{
+    char *joined = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&joined, &size);
+    if (f == NULL)
+        return;
+    fputs(own, f);
+    char *copy = strdup(super_options ? super_options : "");
+    char *save = NULL;
+    for (char *item = copy ? strtok_r(copy, ",", &save) : NULL; item;
+         item = strtok_r(NULL, ",", &save)) {
+        size_t n = strlen(item);
+        bool known = false;
+        for (const char *at = strstr(own, item); at && !known;
+             at = strstr(at + 1, item))
+            known = (at == own || at[-1] == ',') &&
+                    (at[n] == ',' || at[n] == '\0');
+        if (!known)
+            fprintf(f, ",%s", item);
+    }
+    free(copy);
+    fclose(f);
+    fit_field(env->mount_options, sizeof env->mount_options, joined);
+    free(joined);
+}
+
+/* The mount of `path`: the longest mount point that is a prefix of it (the
+ * last such line, where mounts stack). Lines are read whole, whatever
+ * their length (an overlay's options run to kilobytes). */
 static void find_mount(const char *path, environment *env)
 {
-    FILE *mounts = fopen("/proc/self/mounts", "r");
+    FILE *mounts = fopen("/proc/self/mountinfo", "r");
     if (mounts == NULL)
         return;
     char *line = NULL;
     size_t cap = 0, best = 0;
     while (getline(&line, &cap, mounts) > 0) {
-        char *save = NULL;
-        strtok_r(line, " \n", &save); /* the device */
-        char *point = strtok_r(NULL, " \n", &save);
-        char *type = strtok_r(NULL, " \n", &save);
-        char *opts = strtok_r(NULL, " \n", &save);
-        if (point == NULL || type == NULL || opts == NULL)
+        char *point, *own, *type, *super_options;
+        if (!mountinfo_fields(line, &point, &own, &type, &super_options))
             continue;
         size_t n = strlen(point);
         bool prefix = strncmp(path, point, n) == 0 &&
@@ -75,7 +149,8 @@ static void find_mount(const char *path, environment *env)
         if (prefix && n >= best) {
             best = n;
             fit_field(env->mount_point, sizeof env->mount_point, point);
-            fit_field(env->mount_options, sizeof env->mount_options, opts);
+            join_options(env, own, super_options);
+            fit_field(env->mount_type, sizeof env->mount_type, type);
         }
     }
     free(line);
@@ -106,4 +181,13 @@ void environment_probe(const char *db_dir, environment *env)
     char real[PATH_MAX];
     if (realpath(db_dir, real) != NULL)
         find_mount(real, env);
+    /* The mount's own name where statfs knows only the kind: "fuse" is
+     * fuse.glusterfs or fuse.sshfs, and that is the file system. */
+    if (strncmp(env->mount_type, env->fs_type, strlen(env->fs_type)) == 0 &&
+        env->mount_type[strlen(env->fs_type)] == '.')
+        fit_field(env->fs_type, sizeof env->fs_type, env->mount_type);
+    struct utsname host;
+    if (uname(&host) == 0)
+        text_format(env->kernel, sizeof env->kernel, "%s %s %s",
+                    host.sysname, host.release, host.machine);
 }

@@ -108,13 +108,13 @@ static void print_header(const options *o, const environment *env, int size,
 {
     char *model = o->simulate ? model_description(&o->fault_config) : NULL;
     fprintf(stderr,
-            "trackhammer %s: SQLite %s, %s\n"
+            "trackhammer %s: SQLite %s, %s, %s\n"
             "  database %s on %s (mount %s, options %s)\n"
             "  fault model: %s\n"
             "  %d jobs per round on %d ranks on %d host(s); %d profile(s) x "
             "%d repeat(s); time scale %g; seed %llu\n",
             TRACKHAMMER_VERSION, env->sqlite_version, env->mpi_version,
-            db_path, env->fs_type, env->mount_point, env->mount_options,
+            env->kernel, db_path, env->fs_type, env->mount_point, env->mount_options,
             model ? model : o->simulate ? "(out of memory)"
                                         : "none (nothing simulated)",
             o->jobs, size, hosts, o->profile_count, o->repeat,

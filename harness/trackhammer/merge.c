@@ -105,6 +105,8 @@ static char *jobs_json(const job_file *files, const record_state *states,
         results_json_text(f, j->env.mount_point);
         fprintf(f, ", \"mount_options\": ");
         results_json_text(f, j->env.mount_options);
+        fprintf(f, ", \"kernel\": ");
+        results_json_text(f, j->env.kernel);
         fprintf(f, ", \"start_epoch\": %.3f, \"end_epoch\": %.3f}",
                 j->start_epoch, j->end_epoch);
     }

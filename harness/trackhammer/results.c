@@ -483,6 +483,7 @@ static void write_summary_to(FILE *f, const results *res, const options *o,
     json_member(f, ", ", "fs_type", env->fs_type);
     json_member(f, ", ", "mount_point", env->mount_point);
     json_member(f, ", ", "mount_options", env->mount_options);
+    json_member(f, ", ", "kernel", env->kernel);
     /* Where the jobs ran: the ranks' hosts, or each single job's own
      * environment. */
     fprintf(f, ", \"%s\": %s},\n",

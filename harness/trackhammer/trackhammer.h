@@ -118,9 +118,14 @@ typedef struct environment {
     char hostname[256];
     char sqlite_version[32];
     char mpi_version[256];
-    char fs_type[64];              /* from statfs of the database directory */
+    char fs_type[64];              /* statfs's kind of the database
+                                      directory, FUSE's by its subtype
+                                      (fuse.glusterfs) */
+    char mount_type[64];           /* mountinfo's name for the mount */
     char mount_point[TEXT_MAX];
-    char mount_options[TEXT_MAX];
+    char mount_options[TEXT_MAX];  /* the mount's own, then its file
+                                      system's, as /proc/mounts shows them */
+    char kernel[128];              /* uname: system, release, machine */
     bool fs_is_local;              /* not a shared/parallel file system */
 } environment;
 

@@ -271,6 +271,10 @@ static void test_setup_failure_is_an_outcome(void **state)
     assert_non_null(strstr(rounds, ",failed,open,13,SQLITE_FULL,"));
     assert_non_null(strstr(summary, "\"status\": \"completed\""));
     assert_non_null(strstr(summary, "\"setup_failures\": 2"));
+    /* what the run ran on, from mountinfo and uname */
+    assert_non_null(strstr(summary, "\"fs_type\": \"tmpfs\""));
+    assert_non_null(strstr(summary, "size=12k"));
+    assert_non_null(strstr(summary, "\"kernel\": \"Linux "));
     assert_report_reads(dir);
     free(summary);
     free(rounds);
