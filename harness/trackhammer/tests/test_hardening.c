@@ -154,7 +154,9 @@ static int wait_all_gone(const proc_id *procs, int n, double seconds)
 }
 
 /* Start a printf-formatted command in dir, in the background, in a
- * process group of its own; its pid. */
+ * process group of its own; its pid. TMPDIR is dir: Open MPI's session
+ * directory of a job the test kills (its shared-memory files, megabytes
+ * each) then goes with the scratch directory. */
 static pid_t start_in(const char *dir, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
 static pid_t start_in(const char *dir, const char *format, ...)
@@ -164,7 +166,11 @@ static pid_t start_in(const char *dir, const char *format, ...)
     va_start(ap, format);
     assert_true(vasprintf(&command, format, ap) > 0);
     va_end(ap);
-    pid_t pid = command_start(dir, command);
+    char *in_dir = NULL;
+    assert_true(asprintf(&in_dir, "export TMPDIR=\"$PWD\"; %s", command) >
+                0);
+    pid_t pid = command_start(dir, in_dir);
+    free(in_dir);
     free(command);
     assert_true(pid > 0);
     return pid;
