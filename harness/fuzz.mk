@@ -1,11 +1,16 @@
 # harness/fuzz.mk: libFuzzer targets (issue 8) for every parser of outside
 # input, and the replay of their regression inputs in make check.
 #
-#   make fuzz [FUZZ_SECONDS=N]   build each target with clang
+#   make fuzz [FUZZ_SECONDS=N] [FUZZ_SEED=S]
+#                                build each target with clang
 #                                (-fsanitize=fuzzer,address,undefined) and
 #                                run it N seconds (default 15); new inputs go
 #                                to $(BUILD)/fuzz/corpus/NAME, crashes to
-#                                $(BUILD)/fuzz/artifacts/ (the run fails)
+#                                $(BUILD)/fuzz/artifacts/ (the run fails).
+#                                A seed makes the inputs tried the same each
+#                                time (CI uses one, so a crash it reports is
+#                                one that can be found again); without one,
+#                                each run explores new inputs.
 #
 # Targets (source; regression inputs in the folder beside it):
 #   faultfs_config  harness/faultfs/fuzz/fuzz_faultfs_config.c
@@ -17,6 +22,7 @@
 
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 15
+FUZZ_SEED    ?=
 FUZZ_BUILD   := $(BUILD)/fuzz
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_RESULTS_BASE := -DFUZZ_RESULTS_BASE='"$(abspath analysis/tests/data/run-small)"'
@@ -67,6 +73,7 @@ fuzz: fuzz-deps-check $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz-%)
 	    esac; \
 	    echo "== fuzz $$n ($(FUZZ_SECONDS) s)"; \
 	    if $(FUZZ_BUILD)/fuzz-$$n -max_total_time=$(FUZZ_SECONDS) \
+	        $(if $(FUZZ_SEED),-seed=$(FUZZ_SEED)) \
 	        -rss_limit_mb=1024 -timeout=10 -print_final_stats=1 \
 	        -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$n- \
 	        $(FUZZ_BUILD)/corpus/$$n $$seeds > $(FUZZ_BUILD)/$$n.log 2>&1; \

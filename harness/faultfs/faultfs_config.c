@@ -228,7 +228,8 @@ static bool parse_count(const char *text, uint64_t *out)
     return *end == '\0' && errno == 0;
 }
 
-/* "0", or a number followed by ns, us, ms, s, min or h. */
+/* "0", or a number followed by ns, us, ms, s, min or h; no sign, since a
+ * "-0us" would describe itself as "-0", which no duration parses as. */
 static bool parse_duration(const char *text, double *seconds)
 {
     /* dividing by an exact power of ten rounds as a decimal literal does:
@@ -244,7 +245,7 @@ static bool parse_duration(const char *text, double *seconds)
         *seconds = 0.0;
         return true;
     }
-    if (!parse_double_prefix(text, &v, &unit) || v < 0) {
+    if (!parse_double_prefix(text, &v, &unit) || signbit(v)) {
         return false;
     }
     for (size_t i = 0; i < COUNT_OF(units); i++) {
