@@ -39,7 +39,7 @@ fuzz_source_results        := analysis/fuzz/fuzz_results.c
 # The code each target parses with, as sources.
 fuzz_code_faultfs_config := $(FAULTFS_SOURCES)
 fuzz_code_profile        := $(TRACKER_SOURCES)
-fuzz_code_options        := harness/trackhammer/options.c harness/trackhammer/util.c harness/trackhammer/interrupt.c $(FAULTFS_SOURCES) $(TRACKER_SOURCES)
+fuzz_code_options        := harness/trackhammer/options.c harness/trackhammer/fs_info.c harness/trackhammer/util.c harness/trackhammer/interrupt.c $(FAULTFS_SOURCES) $(TRACKER_SOURCES)
 fuzz_code_results        := $(filter-out analysis/main.c,$(wildcard analysis/*.c))
 
 fuzz_regressions = $(dir $(fuzz_source_$(1)))regressions
@@ -104,7 +104,6 @@ $(BUILD)/$(FAULTFS_DIR)/fuzz/test_fuzz_replay.o: CPPFLAGS += \
     -DFUZZ_DIR_OPTIONS='"$(abspath $(call fuzz_regressions,options))"' \
     -DFUZZ_DIR_RESULTS='"$(abspath $(call fuzz_regressions,results))"'
 $(FUZZ_REPLAY): $(BUILD)/$(FAULTFS_DIR)/fuzz/test_fuzz_replay.o $(FUZZ_REPLAY_OBJS) \
-                $(BUILD)/harness/trackhammer/options.o $(BUILD)/harness/trackhammer/util.o \
-                $(BUILD)/harness/trackhammer/interrupt.o \
+                $(patsubst %.c,$(BUILD)/%.o,$(filter harness/trackhammer/%,$(fuzz_code_options))) \
                 $(patsubst %.c,$(BUILD)/%.o,$(fuzz_code_results)) $(FAULTFS_LIB) $(TRACKER_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(FAULTFS_LDLIBS)

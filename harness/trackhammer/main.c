@@ -67,44 +67,99 @@ static bool same_directory_everywhere(const options *o, int rank, char *err,
     return all;
 }
 
-/* The ranks' hosts as JSON, and how many distinct hosts there are. */
-static int rank_map(int rank, int size, char **json)
+/* Where one rank runs: its host, and its node: TRACKHAMMER_NODE when a
+ * launcher plays nodes on one host (th-realfs), else the host. */
+struct rank_place {
+    char host[256]; /* HOST_NAME_MAX is 64 on Linux; 255 elsewhere */
+    char node[64];
+};
+
+/* "node-0: 0,2; node-1: 1,3": the ranks of each node, first seen first;
+ * "" when every node is its host. Into a buffer of `cap`. */
+static void nodes_line(const struct rank_place *all, int size, char *line,
+                       size_t cap)
 {
-    char host[256] = ""; /* HOST_NAME_MAX is 64 on Linux; 255 elsewhere */
-    gethostname(host, sizeof host - 1);
-    char *all = rank == 0 ? calloc((size_t)size, sizeof host) : NULL;
-    MPI_Gather(host, sizeof host, MPI_CHAR, all, sizeof host, MPI_CHAR, 0,
+    size_t used = 0;
+    bool named = false;
+    line[0] = '\0';
+    for (int r = 0; r < size; r++) {
+        named |= strcmp(all[r].node, all[r].host) != 0;
+        bool first_seen = true;
+        for (int q = 0; q < r && first_seen; q++)
+            first_seen = strcmp(all[q].node, all[r].node) != 0;
+        if (!first_seen)
+            continue;
+        used += (size_t)snprintf(line + used, used < cap ? cap - used : 0,
+                                 "%s%s: %d", used ? "; " : "", all[r].node, r);
+        for (int q = r + 1; q < size; q++)
+            if (strcmp(all[q].node, all[r].node) == 0)
+                used += (size_t)snprintf(line + used,
+                                         used < cap ? cap - used : 0, ",%d", q);
+    }
+    if (!named)
+        line[0] = '\0';
+}
+
+/* The ranks' hosts and nodes as JSON, the nodes' line for the header,
+ * and how many distinct hosts there are. */
+static int rank_map(int rank, int size, char **json, char **nodes)
+{
+    struct rank_place mine;
+    memset(&mine, 0, sizeof mine);
+    gethostname(mine.host, sizeof mine.host - 1);
+    const char *node = getenv("TRACKHAMMER_NODE");
+    text_format(mine.node, sizeof mine.node, "%s",
+                node && node[0] ? node : mine.host);
+    struct rank_place *all =
+        rank == 0 ? calloc((size_t)size, sizeof *all) : NULL;
+    MPI_Gather(&mine, sizeof mine, MPI_CHAR, all, sizeof mine, MPI_CHAR, 0,
                MPI_COMM_WORLD);
     int hosts = 0;
     if (rank == 0) {
-        size_t cap = (size_t)size * (sizeof host + 32) + 16, used = 0;
+        size_t cap = (size_t)size * (sizeof mine + 48) + 16, used = 0;
         *json = all ? malloc(cap) : NULL;
-        if (*json == NULL) {
+        *nodes = all ? malloc(cap) : NULL;
+        if (*json == NULL || *nodes == NULL) {
             fprintf(stderr, "trackhammer: out of memory for the rank map\n");
             MPI_Abort(MPI_COMM_WORLD, 1);
         }
         used += (size_t)snprintf(*json, cap, "[");
         for (int r = 0; r < size; r++) {
-            const char *h = all + (size_t)r * sizeof host;
             bool first_seen = true;
             for (int q = 0; q < r; q++)
-                if (strcmp(all + (size_t)q * sizeof host, h) == 0)
+                if (strcmp(all[q].host, all[r].host) == 0)
                     first_seen = false;
             hosts += first_seen;
             used += (size_t)snprintf(*json + used, cap - used,
-                                     "%s{\"rank\": %d, \"host\": \"%s\"}",
-                                     r ? ", " : "", r, h);
+                                     "%s{\"rank\": %d, \"host\": \"%s\", "
+                                     "\"node\": \"%s\"}",
+                                     r ? ", " : "", r, all[r].host,
+                                     all[r].node);
         }
         snprintf(*json + used, cap - used, "]");
+        nodes_line(all, size, *nodes, cap);
     }
     free(all);
     MPI_Bcast(&hosts, 1, MPI_INT, 0, MPI_COMM_WORLD);
     return hosts;
 }
 
+/* The fault line when no model runs: a real file system may still fail
+ * on purpose (th-realfs's faults), and says so. */
+static const char *fault_model_none_words(const options *o)
+{
+    static char words[TEXT_MAX + 80];
+    const char *faults = fs_info_get(&o->fs_info, "faults");
+    if (faults == NULL)
+        return "none (nothing simulated; no fault injected)";
+    text_format(words, sizeof words, "none (nothing simulated); faults "
+                "injected by the file system: %s", faults);
+    return words;
+}
+
 /* What this run runs on and with, before anything else happens. */
 static void print_header(const options *o, const environment *env, int size,
-                         int hosts, const char *db_path)
+                         int hosts, const char *nodes, const char *db_path)
 {
     char *model = o->simulate ? model_description(&o->fault_config) : NULL;
     fprintf(stderr,
@@ -116,7 +171,7 @@ static void print_header(const options *o, const environment *env, int size,
             TRACKHAMMER_VERSION, env->sqlite_version, env->mpi_version,
             env->kernel, db_path, env->fs_type, env->mount_point, env->mount_options,
             model ? model : o->simulate ? "(out of memory)"
-                                        : "none (nothing simulated)",
+                                        : fault_model_none_words(o),
             o->jobs, size, hosts, o->profile_count, o->repeat,
             o->time_scale, (unsigned long long)o->seed);
     free(model);
@@ -125,6 +180,19 @@ static void print_header(const options *o, const environment *env, int size,
                 o->fault_config.fit_path[0]
                     ? o->fault_config.fit_path
                     : "none (the model's unfitted table)");
+    if (nodes[0])
+        fprintf(stderr, "  ranks on nodes: %s\n", nodes);
+    fprintf(stderr, "  verified through: %s\n",
+            o->verify_dir[0] ? o->verify_dir : "the database directory, "
+                                               "rank 0's client");
+    if (o->verify_dir[0])
+        fprintf(stderr, "    (another client of the file system, used by no "
+                        "job)\n");
+    if (o->fs_info.count)
+        fprintf(stderr, "  file system (from --fs-info %s):\n",
+                o->fs_info_path);
+    for (int i = 0; i < o->fs_info.count; i++)
+        fprintf(stderr, "    %s: %s\n", o->fs_info.key[i], o->fs_info.value[i]);
     if (!o->simulate && env->fs_is_local)
         fprintf(stderr, "  warning: %s is a local file system and no fault "
                         "model is active: Lustre behaviour will not appear\n",
@@ -178,7 +246,7 @@ static bool records_fit(const options *o, int size, char *err,
 
 /* Rank 0's checks before any work: 0, or the exit status with the
  * message in err. */
-static int check_run(const options *o, int size, char *err, size_t err_size)
+static int check_run(options *o, int size, char *err, size_t err_size)
 {
     if (!options_check_paths(o, err, err_size) ||
         !records_fit(o, size, err, err_size))
@@ -346,8 +414,8 @@ int main(int argc, char **argv)
     MPI_Get_library_version(mpi_version, &len);
     mpi_version[strcspn(mpi_version, "\n,")] = '\0';
     snprintf(env.mpi_version, sizeof env.mpi_version, "%s", mpi_version);
-    char *rank_json = NULL;
-    int hosts = rank_map(rank, size, &rank_json);
+    char *rank_json = NULL, *nodes = NULL;
+    int hosts = rank_map(rank, size, &rank_json, &nodes);
 
     char db_path[TEXT_MAX + 32];
     database_path(&o, db_path, sizeof db_path);
@@ -359,7 +427,7 @@ int main(int argc, char **argv)
     round_result *rounds = NULL;
     int ok = 1;
     if (rank == 0) {
-        print_header(&o, &env, size, hosts, db_path);
+        print_header(&o, &env, size, hosts, nodes, db_path);
         rounds = calloc((size_t)end.rounds_planned, sizeof *rounds);
         if (rounds == NULL)
             text_format(err, sizeof err, "out of memory for %d rounds",
@@ -380,8 +448,11 @@ int main(int argc, char **argv)
         }
     }
     MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    if (!ok)
+    if (!ok) {
+        free(rank_json);
+        free(nodes);
         return finish(1);
+    }
     char results_dir[TEXT_MAX];
     if (rank == 0)
         snprintf(results_dir, sizeof results_dir, "%s", res.dir);
@@ -407,6 +478,7 @@ int main(int argc, char **argv)
         db_dir_release(&claim);
         free(rounds);
         free(rank_json);
+        free(nodes);
     }
     polite_barrier(600, "the end of the run");
     stop_relay_finish();

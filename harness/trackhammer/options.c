@@ -26,7 +26,8 @@ typedef enum arg_kind { ARG_NONE, ARG_INT, ARG_SECONDS, ARG_REAL, ARG_TEXT } arg
 
 /* Options of the single-job topology have no short form: ids above any
  * character. */
-enum { ID_PREPARE = 256, ID_SINGLE_JOB, ID_RUN_DIR, ID_MERGE, ID_KILL_AT };
+enum { ID_PREPARE = 256, ID_SINGLE_JOB, ID_RUN_DIR, ID_MERGE, ID_KILL_AT,
+       ID_VERIFY_DIR, ID_FS_INFO, ID_DURING_ROUND };
 
 struct option_row {
     const char *name;
@@ -101,6 +102,20 @@ static const struct option_row rows[] = {
       "with a fault model, fail the next N calls of CLASS as each job starts "
       "tracker call OP (e.g. get_status:read:1): a fault placed exactly, for "
       "tests and replays" },
+    { "verify-dir", ID_VERIFY_DIR, ARG_TEXT, "DIR", "the database directory",
+      "verify each round through DIR: the database directory as another "
+      "client of the same file system sees it, one no job used, so one "
+      "node's stale cache can neither hide nor invent a loss (th-realfs "
+      "gives its verifying mount)" },
+    { "fs-info", ID_FS_INFO, ARG_TEXT, "FILE", "-",
+      "'key: value' lines about the file system (th-realfs writes them: "
+      "version, preset, client and volume options, faults, nodes), printed "
+      "in the header and kept in summary.json's file_system_info" },
+    { "during-round", ID_DURING_ROUND, ARG_TEXT, "CMD", "-",
+      "rank 0 runs CMD (via /bin/sh -c) as each round's jobs start, with "
+      "TRACKHAMMER_ROUND, TRACKHAMMER_PROFILE and TRACKHAMMER_RUN_DIR set, "
+      "its output in RUN_DIR/during-round.log; ended with the round (e.g. "
+      "th-realfs's server outages); how it ended is in rounds.csv" },
     { "prepare", ID_PREPARE, ARG_NONE, NULL, "-",
       "single-job topology, step 1, the batch driver (pbs/submit-jobs.sh "
       "runs it): a fresh database with every task, and a run directory "
@@ -411,6 +426,15 @@ static bool apply(options *o, const struct option_row *row, const char *arg,
     case 'x':
         return copy_text(o->faultfs_ext, sizeof o->faultfs_ext, row, arg, err,
                          err_size);
+    case ID_VERIFY_DIR:
+        return copy_text(o->verify_dir, sizeof o->verify_dir, row, arg, err,
+                         err_size);
+    case ID_FS_INFO:
+        return copy_text(o->fs_info_path, sizeof o->fs_info_path, row, arg,
+                         err, err_size);
+    case ID_DURING_ROUND:
+        return copy_text(o->during_round, sizeof o->during_round, row, arg,
+                         err, err_size);
     case 'q': o->quiet = true; break;
     case 'F': return parse_fault_before(o, arg, err, err_size);
     case ID_PREPARE: return set_mode(o, MODE_PREPARE, err, err_size);
@@ -748,7 +772,7 @@ static bool output_usable(const char *dir, char *err, size_t err_size)
 
 /* The database directory must exist, so a mistyped path on a cluster
  * cannot quietly put the database on some other file system. */
-bool options_check_paths(const options *o, char *err, size_t err_size)
+bool options_check_paths(options *o, char *err, size_t err_size)
 {
     struct stat st;
     if (stat(o->db_dir, &st) != 0) {
@@ -766,5 +790,15 @@ bool options_check_paths(const options *o, char *err, size_t err_size)
                  o->db_dir);
         return false;
     }
+    if (o->verify_dir[0] &&
+        (stat(o->verify_dir, &st) != 0 || !S_ISDIR(st.st_mode))) {
+        snprintf(err, err_size, "--verify-dir '%s' is not a directory: give "
+                 "the database directory as another client mounts it",
+                 o->verify_dir);
+        return false;
+    }
+    if (o->fs_info_path[0] &&
+        fs_info_read(o->fs_info_path, &o->fs_info, err, err_size) != 0)
+        return false;
     return output_usable(o->output_dir, err, err_size);
 }

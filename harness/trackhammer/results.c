@@ -191,7 +191,7 @@ int results_open_in(results *res, const char *dir, char *err,
             "unknown_lost,integrity,hot_journal,wal_left,shm_left,"
             "db_time_p50_s,db_time_p99_s,wall_s,monitor_polls,"
             "monitor_failed_polls,setup,setup_op,setup_code,setup_code_name,"
-            "setup_message,late_starts\n");
+            "setup_message,late_starts,during_round\n");
     fprintf(res->faults_csv, "round,repeat,profile,class,calls,faults\n");
     fprintf(res->ops_csv,
             "round,repeat,profile,op,calls,attempts,retries_locked,"
@@ -324,7 +324,9 @@ static void write_round(FILE *f, const round_result *r)
     } else {
         fprintf(f, "ok,,0,,\"\"");
     }
-    fprintf(f, ",%d\n", r->late_starts);
+    fprintf(f, ",%d,", r->late_starts);
+    csv_text(f, r->during_round);
+    fputc('\n', f);
 }
 
 void results_add_round(results *res, const round_result *r,
@@ -488,7 +490,12 @@ static void write_summary_to(FILE *f, const results *res, const options *o,
      * environment. */
     fprintf(f, ", \"%s\": %s},\n",
             o->mode == MODE_MPI ? "ranks" : "jobs", placement_json);
-    json_member(f, "  ", "topology",
+    fprintf(f, "  \"file_system_info\": {");
+    for (int i = 0; i < o->fs_info.count; i++)
+        json_member(f, i ? ", " : "", o->fs_info.key[i], o->fs_info.value[i]);
+    fprintf(f, "},\n");
+    json_member(f, "  ", "verified_through", o->verify_dir);
+    json_member(f, ",\n  ", "topology",
                 o->mode == MODE_MPI ? "mpi" : "single-job");
     json_member(f, ",\n  ", "status", run_status_name(end->status));
     json_member(f, ", ", "stop_reason", end->reason);

@@ -639,7 +639,15 @@ static round_end finish_round(const run_context *ctx, results *res,
         text_format(why, why_size, "harness error: out of memory");
         return ROUND_HARNESS_ERROR;
     }
-    verify_round(ctx->db_path, o, all, o->jobs, &out->verdict, verdicts);
+    /* Through another client when one is given: a node's stale cache
+     * can then neither hide nor invent a loss. */
+    char verify_path[TEXT_MAX + 32];
+    if (o->verify_dir[0])
+        text_format(verify_path, sizeof verify_path, "%s/" DATABASE_FILE,
+                    o->verify_dir);
+    else
+        text_format(verify_path, sizeof verify_path, "%s", ctx->db_path);
+    verify_round(verify_path, o, all, o->jobs, &out->verdict, verdicts);
     phase_mark(clock, PHASE_VERIFY);
     round_summarize(all, o->jobs, out);
     out->late_starts = late;
@@ -740,6 +748,10 @@ round_end run_round(const run_context *ctx, const tracker_profile *profile,
                         "%s", strerror(errno));
     }
     phase_mark(&clock, PHASE_MONITOR_START);
+    pid_t during = 0;
+    if (ctx->rank == 0 && *stop_signal == 0)
+        during = during_round_start(o, ctx->results_dir, round,
+                                    profile->name);
     if (*stop_signal == 0)
         *stop_signal = run_jobs_isolated(specs, records, count,
                                          stop_relay_poll);
@@ -751,6 +763,10 @@ round_end run_round(const run_context *ctx, const tracker_profile *profile,
     phase_mark(&clock, PHASE_END_GATHER);
     double verdict = ROUND_INTERRUPTED;
     if (ctx->rank == 0) {
+        /* Ended before the verification, so the file system it acts on is
+         * whole again when the round is checked. */
+        char during_end[64];
+        during_round_finish(during, during_end, sizeof during_end);
         /* 2 s for the monitor's last call; none when the run is stopping:
          * rank 0 has its files to finish. */
         if (monitor)
@@ -763,6 +779,8 @@ round_end run_round(const run_context *ctx, const tracker_profile *profile,
             out->profile = profile;
             out->wall_s = monotonic_now() - started;
             out->monitor = *monitor;
+            text_format(out->during_round, sizeof out->during_round, "%s",
+                        during_end);
             if (monitor_pid > 0 && monitor->harness_error[0])
                 text_format(why, why_size, "harness error: %s",
                             monitor->harness_error);

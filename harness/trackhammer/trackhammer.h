@@ -59,6 +59,19 @@ typedef enum run_mode {
     MODE_MERGE         /* --merge RUN_DIR */
 } run_mode;
 
+/* What --fs-info says of the file system: "key: value" lines. */
+#define FS_INFO_MAX 16
+typedef struct fs_info {
+    int count;
+    char key[FS_INFO_MAX][32];
+    char value[FS_INFO_MAX][512];
+} fs_info;
+
+/* Read `path` into *info: 0, or -1 with a message naming file and line. */
+int fs_info_read(const char *path, fs_info *info, char *err, size_t err_size);
+/* The value of `key`, or NULL. */
+const char *fs_info_get(const fs_info *info, const char *key);
+
 typedef struct options {
     int jobs;                      /* 0: one per rank */
     tracker_profile profiles[MAX_PROFILES];
@@ -90,6 +103,10 @@ typedef struct options {
     run_mode mode;
     int single_job_index;          /* --single-job */
     char run_dir[TEXT_MAX];        /* --run-dir or --merge */
+    char verify_dir[TEXT_MAX];     /* --verify-dir, "" = the db directory */
+    char fs_info_path[TEXT_MAX];   /* --fs-info, "" none */
+    fs_info fs_info;               /* read from it by options_check_paths */
+    char during_round[TEXT_MAX];   /* --during-round, "" none */
     int plan_options;              /* options other than the mode's own */
     char command_line[4096];
 } options;
@@ -102,10 +119,11 @@ typedef enum parse_result { PARSE_RUN, PARSE_EXIT_OK, PARSE_EXIT_USAGE } parse_r
  * options_check_paths. */
 parse_result parse_options(int argc, char **argv, options *o, FILE *out,
                            char *err, size_t err_size);
-/* The database directory exists and is writable, and the output
+/* The database directory exists and is writable, --verify-dir is a
+ * directory, --fs-info is read into o->fs_info, and the output
  * directory is or can be made (by results_new_dir, once the run holds the
  * database directory). */
-bool options_check_paths(const options *o, char *err, size_t err_size);
+bool options_check_paths(options *o, char *err, size_t err_size);
 
 /* -------------------------------------------------------------- variables */
 
@@ -295,6 +313,8 @@ typedef struct round_result {
     int other_jobs;            /* every other non-ok end */
     int late_starts;           /* jobs that started in a later wave: the
                                   machine could not fork them all at once */
+    char during_round[64];     /* how --during-round's command ended, ""
+                                  without one */
     double db_time_p50_s, db_time_p99_s;
     double wall_s;
     round_verdict verdict;
@@ -516,6 +536,15 @@ void sleep_seconds(double seconds);
  * choices (start jitter, kills). */
 uint64_t mix64(uint64_t x);
 double uniform01(uint64_t *state);
+/* --during-round's command for one round, started by rank 0 as the jobs
+ * are released: its pid, 0 when there is none, -1 (errno set) when it
+ * could not be forked. */
+pid_t during_round_start(const options *o, const char *run_dir, int round,
+                         const char *profile);
+/* End it with the round (SIGTERM to its group, SIGKILL after a grace),
+ * and say how it ended into out ("" when there was none). */
+void during_round_finish(pid_t pid, char *out, size_t size);
+
 /* fork() for a job, the monitor or the batch driver: in the child a
  * process group of its own (killed whole), death with its parent (a rank
  * SIGKILLed leaves no job writing), the crash and stop signals back to

@@ -1,0 +1,342 @@
+/*
+ * test_realfs.c: th-realfs on real file systems brought up on this machine,
+ * at low counts. Each test pins one behaviour measured on GlusterFS 10.3
+ * and sshfs 3.7.3 (Debian 12, kernel 6.x): nothing is simulated, so a
+ * test skips only where root, FUSE or a package is missing, and says which.
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testsupport.h"
+
+/* Bring-up, a round or two of a few jobs, and teardown; generous for a
+ * shared 2-core machine. */
+#define RUN_TIMEOUT_S 300
+/* How long the processes of a SIGKILLed launcher may take to go. */
+#define GONE_WITHIN_S 30
+/* Quick jobs: a second of work, little start jitter. */
+#define QUICK "-W 1 -j 0.2 -M 1 -q"
+
+/* Why this machine cannot run FS, or NULL when it can. */
+static const char *missing_for(const char *fs)
+{
+    struct stat st;
+    if (geteuid() != 0)
+        return "needs root (namespaces and FUSE mounts)";
+    if (stat("/dev/fuse", &st) != 0)
+        return "no /dev/fuse";
+    if (strcmp(fs, "glusterfs") == 0 &&
+        system("command -v glusterd >/dev/null && command -v glusterfs >/dev/null") != 0)
+        return "no GlusterFS: apt-get install glusterfs-server glusterfs-client";
+    if (strcmp(fs, "sshfs") == 0 &&
+        system("command -v sshfs >/dev/null && test -x /usr/sbin/sshd") != 0)
+        return "no sshfs or sshd: apt-get install sshfs openssh-server openssh-client";
+    return NULL;
+}
+
+#define SKIP_UNLESS(fs)                                                       \
+    do {                                                                      \
+        const char *why_ = missing_for(fs);                                   \
+        if (why_ != NULL) {                                                   \
+            fprintf(stderr, "skipped: %s\n", why_);                           \
+            skip();                                                           \
+        }                                                                     \
+    } while (0)
+
+static int setup(void **state)
+{
+    mpi_test_environment(LSAN_SUPPRESSIONS);
+    char *dir = scratch_dir_make("realfs");
+    if (dir == NULL)
+        return -1;
+    *state = dir;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    scratch_dir_remove(*state);
+    return 0;
+}
+
+/* th-realfs LAUNCHER_ARGS -- TRACKHAMMER_ARGS in dir (run directory
+ * dir/run, results under dir/out); its exit status. */
+static int realfs(const char *dir, const char *launcher_args,
+                  const char *trackhammer_args)
+{
+    return command_run(dir, RUN_TIMEOUT_S, NULL,
+                       "'%s' --run-dir run --output out %s -- %s %s "
+                       "2>stderr", TH_REALFS_BIN, launcher_args, QUICK,
+                       trackhammer_args);
+}
+
+/* The one trackhammer run directory under dir/out (not the servers' logs
+ * th-realfs copies beside it), malloc'd. */
+static char *results_of(const char *dir)
+{
+    char *out = NULL, *path = NULL;
+    assert_true(asprintf(&out, "%s/out", dir) > 0);
+    DIR *d = opendir(out);
+    assert_non_null(d);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.' || strncmp(e->d_name, "realfs-logs", 11) == 0)
+            continue;
+        assert_null(path); /* one run only */
+        assert_true(asprintf(&path, "%s/%s", out, e->d_name) > 0);
+    }
+    closedir(d);
+    free(out);
+    assert_non_null(path);
+    return path;
+}
+
+/* The integer `sql` gives on results/FILE (the table is t). */
+static long long query(const char *results, const char *file, const char *sql)
+{
+    char *path = NULL;
+    long long value = -1;
+    assert_true(asprintf(&path, "%s/%s", results, file) > 0);
+    assert_int_equal(csv_file_query(path, sql, &value), 0);
+    free(path);
+    return value;
+}
+
+/* results/summary.json contains `text`. */
+static bool summary_has(const char *results, const char *text)
+{
+    char *path = NULL;
+    assert_true(asprintf(&path, "%s/summary.json", results) > 0);
+    char *summary = read_whole_file(path);
+    free(path);
+    assert_non_null(summary);
+    bool found = strstr(summary, text) != NULL;
+    free(summary);
+    return found;
+}
+
+/* Pids of the processes whose command line names `text`, up to max. */
+static int processes_naming(const char *text, pid_t *pids, int max)
+{
+    int n = 0;
+    DIR *proc = opendir("/proc");
+    assert_non_null(proc);
+    struct dirent *e;
+    while ((e = readdir(proc)) != NULL && n < max) {
+        pid_t pid = (pid_t)atoi(e->d_name);
+        char path[64], args[4096];
+        if (pid <= 0 || pid == getpid())
+            continue;
+        snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+        FILE *f = fopen(path, "r");
+        if (f == NULL)
+            continue;
+        size_t len = fread(args, 1, sizeof args - 1, f);
+        fclose(f);
+        for (size_t i = 0; i < len; i++)
+            if (args[i] == '\0')
+                args[i] = ' ';
+        args[len] = '\0';
+        if (strstr(args, text) != NULL)
+            pids[n++] = pid;
+    }
+    closedir(proc);
+    return n;
+}
+
+static void tenth_of_a_second(void)
+{
+    struct timespec tenth = { 0, 100000000 };
+    nanosleep(&tenth, NULL);
+}
+
+/* No process and no mount of this host names dir's run directory. */
+static void assert_nothing_left(const char *dir)
+{
+    char *run = NULL;
+    pid_t pids[64];
+    assert_true(asprintf(&run, "%s/run", dir) > 0);
+    assert_int_equal(processes_naming(run, pids, 64), 0);
+    char *mounts = read_whole_file("/proc/self/mountinfo");
+    assert_non_null(mounts);
+    assert_null(strstr(mounts, run));
+    free(mounts);
+    free(run);
+}
+
+/* Measured: GlusterFS with coherent clients (direct I/O, no attribute or
+ * entry caching, the performance translators off), two nodes, DELETE
+ * journal: no error, nothing lost, integrity ok, verified through the
+ * client no job used; and th-realfs leaves no process, mount or run
+ * directory behind. */
+static void test_glusterfs_coherent_delete_is_safe(void **state)
+{
+    SKIP_UNLESS("glusterfs");
+    const char *dir = *state;
+    assert_int_equal(realfs(dir, "--preset coherent --nodes 2 --ranks 2",
+                            "-p delete-normal,delete-off -n 4"),
+                     0);
+    char *results = results_of(dir);
+    assert_int_equal(query(results, "jobs.csv", "SELECT count(*) FROM t"), 8);
+    assert_int_equal(query(results, "jobs.csv",
+                           "SELECT count(*) FROM t WHERE outcome != 'ok'"),
+                     0);
+    assert_int_equal(query(results, "rounds.csv",
+                           "SELECT sum(lost_updates) + sum(integrity != 'ok') "
+                           "FROM t"),
+                     0);
+    assert_true(summary_has(results, "\"fs_type\": \"fuse.glusterfs\""));
+    assert_true(summary_has(results, "/run/mnt/verify/db\""));
+    assert_true(summary_has(results, "\"preset\": \"coherent\""));
+    assert_true(summary_has(results, "\"node\": \"node-1\"}"));
+    free(results);
+    char *run = NULL;
+    struct stat st;
+    assert_true(asprintf(&run, "%s/run", dir) > 0);
+    assert_int_not_equal(stat(run, &st), 0); /* removed, as it was made */
+    free(run);
+    assert_nothing_left(dir);
+}
+
+/* Measured: the volume's own debug/error-gen failing fsyncs on the brick
+ * fails DELETE/NORMAL jobs with SQLITE_IOERR_FSYNC, and no DELETE/OFF job
+ * (which never calls fsync): the fix's claim, on a real file system. The
+ * batch driver's set-up syncs too and may fail in a round (recorded, no
+ * job runs): at 5%, four rounds leave a delete-normal round with jobs. */
+static void test_glusterfs_error_gen_fsync(void **state)
+{
+    SKIP_UNLESS("glusterfs");
+    const char *dir = *state;
+    assert_int_equal(realfs(dir, "--preset coherent --nodes 2 --ranks 2 "
+                                 "--error-gen fsync:list:5",
+                            "-p delete-normal,delete-off -n 4 -r 4"),
+                     0);
+    char *results = results_of(dir);
+    assert_true(query(results, "jobs.csv",
+                      "SELECT count(*) FROM t WHERE profile = 'delete-normal' "
+                      "AND code_name = 'SQLITE_IOERR_FSYNC'") > 0);
+    assert_int_equal(query(results, "jobs.csv",
+                           "SELECT count(*) FROM t WHERE profile = 'delete-off' "
+                           "AND outcome != 'ok'"),
+                     0);
+    assert_true(summary_has(results, "debug/error-gen on the brick"));
+    free(results);
+}
+
+/* Measured: GlusterFS's default client caching on two nodes loses
+ * acknowledged status updates, DELETE included, and the loss is seen
+ * through the client no job used. */
+static void test_glusterfs_cached_loses_updates(void **state)
+{
+    SKIP_UNLESS("glusterfs");
+    const char *dir = *state;
+    assert_int_equal(realfs(dir, "--preset cached --nodes 2 --ranks 4",
+                            "-p delete-normal -n 8 -r 2"),
+                     0);
+    char *results = results_of(dir);
+    assert_true(query(results, "rounds.csv",
+                      "SELECT sum(lost_updates) FROM t") > 0);
+    assert_true(summary_has(results, "\"preset\": \"cached\""));
+    free(results);
+}
+
+/* Measured: WAL cannot open on coherent GlusterFS clients (direct I/O
+ * refuses the shared mapping of -shm): the round's set-up fails with
+ * SQLITE_IOERR_SHMMAP and is reported so. */
+static void test_glusterfs_coherent_wal_cannot_open(void **state)
+{
+    SKIP_UNLESS("glusterfs");
+    const char *dir = *state;
+    assert_int_equal(realfs(dir, "--preset coherent --nodes 2 --ranks 2",
+                            "-p wal-normal -n 2"),
+                     0);
+    char *results = results_of(dir);
+    assert_int_equal(query(results, "rounds.csv",
+                           "SELECT count(*) FROM t WHERE setup = 'failed' "
+                           "AND setup_code_name = 'SQLITE_IOERR_SHMMAP'"),
+                     1);
+    free(results);
+}
+
+/* Measured: sshfs keeps each mount's locks to itself, so two nodes in
+ * DELETE mode step on each other's journal: SQLITE_IOERR_DELETE_NOENT, or
+ * acknowledged updates lost. */
+static void test_sshfs_delete_collides(void **state)
+{
+    SKIP_UNLESS("sshfs");
+    const char *dir = *state;
+    assert_int_equal(realfs(dir, "--fs sshfs --nodes 2 --ranks 4",
+                            "-p delete-normal -n 8 -r 2"),
+                     0);
+    char *results = results_of(dir);
+    long long noent = query(results, "jobs.csv",
+                            "SELECT count(*) FROM t WHERE code_name = "
+                            "'SQLITE_IOERR_DELETE_NOENT'");
+    long long lost = query(results, "rounds.csv",
+                           "SELECT sum(lost_updates) FROM t");
+    assert_true(noent + lost > 0);
+    assert_true(summary_has(results, "\"fs_type\": \"fuse.sshfs\""));
+    free(results);
+    assert_nothing_left(dir);
+}
+
+/* A SIGKILLed launcher leaves no server, client or rank: its namespace's
+ * first process dies with it, and the kernel ends the rest. */
+static void test_sigkill_leaves_nothing(void **state)
+{
+    SKIP_UNLESS("glusterfs");
+    const char *dir = *state;
+    char *run = NULL;
+    assert_true(asprintf(&run, "%s/run", dir) > 0);
+    pid_t launcher = command_start(dir, "exec '" TH_REALFS_BIN "' --nodes 2 "
+                                        "--run-dir run --output out -- "
+                                        "-p delete-off -n 2 -W 120 -w 300 -q "
+                                        "2>stderr");
+    assert_true(launcher > 0);
+    /* up when the brick and the three clients run */
+    pid_t pids[64];
+    int found = 0;
+    for (int i = 0; i < RUN_TIMEOUT_S * 10 && found < 4; i++) {
+        tenth_of_a_second();
+        found = processes_naming(run, pids, 64);
+    }
+    assert_true(found >= 4);
+    assert_int_equal(kill(launcher, SIGKILL), 0);
+    int left = found;
+    for (int i = 0; i < GONE_WITHIN_S * 10 && left > 0; i++) {
+        tenth_of_a_second();
+        left = processes_naming(run, pids, 64);
+    }
+    assert_int_equal(left, 0);
+    command_finish(launcher, dir, 10, NULL);
+    assert_nothing_left(dir);
+    free(run);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_glusterfs_coherent_delete_is_safe, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_glusterfs_error_gen_fsync, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_glusterfs_cached_loses_updates, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_glusterfs_coherent_wal_cannot_open, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sshfs_delete_collides, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sigkill_leaves_nothing, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,87 @@
+/*
+ * during_round.c: the command --during-round runs beside a round's jobs.
+ *
+ * A launcher that owns the file system (th-realfs) acts on it while jobs
+ * run: it stops or kills a storage server at a chosen moment of each round.
+ * Rank 0 starts the command as the jobs are released, in a process group
+ * of its own, and ends it with the round, so it never outlives the round
+ * it belongs to; how it ended goes into rounds.csv.
+ */
+#include "trackhammer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* How long the command may take to act on SIGTERM (put a stopped server
+ * back, say) before its group is killed. */
+#define DURING_ROUND_GRACE_S 15.0
+
+/* In the child: the environment, the log as stdout and stderr, the exec. */
+static void exec_command(const options *o, const char *run_dir, int round,
+                         const char *profile)
+{
+    char value[32], log_path[TEXT_MAX + 32];
+    snprintf(value, sizeof value, "%d", round);
+    text_format(log_path, sizeof log_path, "%s/during-round.log", run_dir);
+    int log = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (log < 0 || setenv("TRACKHAMMER_ROUND", value, 1) != 0 ||
+        setenv("TRACKHAMMER_PROFILE", profile, 1) != 0 ||
+        setenv("TRACKHAMMER_RUN_DIR", run_dir, 1) != 0 ||
+        dup2(log, STDOUT_FILENO) < 0 || dup2(log, STDERR_FILENO) < 0)
+        _exit(126);
+    execl("/bin/sh", "sh", "-c", o->during_round, (char *)NULL);
+    _exit(127);
+}
+
+pid_t during_round_start(const options *o, const char *run_dir, int round,
+                         const char *profile)
+{
+    if (o->during_round[0] == '\0')
+        return 0;
+    pid_t pid = fork_child();
+    if (pid == 0)
+        exec_command(o, run_dir, round, profile);
+    return pid;
+}
+
+/* How a wait status reads in rounds.csv. */
+static void describe_status(int status, bool ended_by_us, char *out,
+                            size_t size)
+{
+    if (WIFEXITED(status))
+        text_format(out, size, "exit %d%s", WEXITSTATUS(status),
+                    ended_by_us ? " (ended at round end)" : "");
+    else if (WIFSIGNALED(status))
+        text_format(out, size, "signal %d%s", WTERMSIG(status),
+                    ended_by_us ? " (ended at round end)" : "");
+}
+
+void during_round_finish(pid_t pid, char *out, size_t size)
+{
+    out[0] = '\0';
+    if (pid == 0)
+        return;
+    if (pid < 0) {
+        text_format(out, size, "not started: %s", strerror(errno));
+        return;
+    }
+    int status = 0;
+    if (reap_within(pid, &status, 0)) {
+        describe_status(status, false, out, size);
+        return;
+    }
+    kill(-pid, SIGTERM);
+    if (reap_within(pid, &status, DURING_ROUND_GRACE_S)) {
+        describe_status(status, true, out, size);
+        return;
+    }
+    if (kill_and_reap(pid, &status, REAP_GRACE_S))
+        text_format(out, size, "killed at round end");
+    else
+        text_format(out, size, "did not end after SIGKILL");
+}
