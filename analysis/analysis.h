@@ -104,8 +104,12 @@ extern const report_query report_queries[];
 extern const int report_query_count;
 
 int report_build(sqlite3 *db, char *err, size_t err_size);
+/* The markdown; the model-against-reality section only with compare. */
 int report_markdown(sqlite3 *db, FILE *out, const char *db_name,
-                    char *err, size_t err_size);
+                    bool compare, char *err, size_t err_size);
+/* 0 when some profile ran under a fault model and with none (a real file
+ * system), so --compare has something to compare; -1 with err. */
+int report_check_compare(sqlite3 *db, char *err, size_t err_size);
 /* Every query, as an SQL script with a comment for each. */
 void report_write_queries(FILE *out);
 

@@ -121,14 +121,18 @@ static const column fault_log_keys[] = {
 
 /* runs.name: the run's own id (summary.json run_id, else the directory's
  * name); model and model_key: the fault model's short name and its text
- * without the items that change from run to run (see model_key_of). */
+ * without the items that change from run to run (see model_key_of);
+ * fs_info: what the run was told of its file system (--fs-info, as
+ * th-realfs gives it: version, preset, client and volume options, faults)
+ * as a JSON object, NULL when told nothing; verified_through: the client
+ * that verified each round, "" for the database directory itself. */
 static const char schema[] =
     "CREATE TABLE runs (run_id INTEGER PRIMARY KEY, dir TEXT, name TEXT, "
     "  command_line TEXT, fault_model TEXT, time_scale REAL, seed INTEGER, "
     "  jobs_per_round INTEGER, sqlite_version TEXT, fs_type TEXT, "
     "  mount_options TEXT, status TEXT, stop_reason TEXT, "
     "  rounds_planned INTEGER, rounds_done INTEGER, model TEXT, "
-    "  model_key TEXT);\n"
+    "  model_key TEXT, fs_info TEXT, verified_through TEXT);\n"
     /* by= of the log is drawn_by here: BY is an SQL keyword. */
     "CREATE TABLE fault_events (run_id INTEGER, round INTEGER, time REAL, "
     "  pid INTEGER, node INTEGER, rank INTEGER, class TEXT, kind TEXT, "
@@ -508,6 +512,8 @@ static const summary_key summary_keys[] = {
     { "stop_reason", " text ", "a string", false },
     { "rounds_planned", " integer ", "an integer", false },
     { "rounds_done", " integer ", "an integer", false },
+    { "file_system_info", " object ", "an object", false },
+    { "verified_through", " text ", "a string", false },
 };
 
 /* Whether a present key's value is what it must be: of one of its types;
@@ -705,7 +711,7 @@ static int insert_run(sqlite3 *db, const char *dir, const char *json,
         "INSERT INTO runs (dir, name, command_line, fault_model, time_scale, "
         "  seed, jobs_per_round, sqlite_version, fs_type, mount_options, "
         "  status, stop_reason, rounds_planned, rounds_done, model, "
-        "  model_key) "
+        "  model_key, fs_info, verified_through) "
         "SELECT ?1, ?3, json_extract(?2, '$.command_line'), "
         "  json_extract(?2, '$.fault_model'), "
         "  json_extract(?2, '$.time_scale'), json_extract(?2, '$.seed'), "
@@ -715,7 +721,9 @@ static int insert_run(sqlite3 *db, const char *dir, const char *json,
         "  json_extract(?2, '$.environment.mount_options'), "
         "  json_extract(?2, '$.status'), json_extract(?2, '$.stop_reason'), "
         "  json_extract(?2, '$.rounds_planned'), "
-        "  json_extract(?2, '$.rounds_done'), ?4, ?5",
+        "  json_extract(?2, '$.rounds_done'), ?4, ?5, "
+        "  nullif(json_extract(?2, '$.file_system_info'), '{}'), "
+        "  coalesce(json_extract(?2, '$.verified_through'), '')",
         -1, &stmt, NULL);
     sqlite3_bind_text(stmt, 1, dir, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 2, json, -1, SQLITE_STATIC);

@@ -31,10 +31,13 @@ static const char usage[] =
     "faults, SIGBUS jobs against other nodes' -shm resets, the jobs the\n"
     "harness killed (where each kill landed, what the round's verification\n"
     "found), and per operation its retries, backoff and latency\n"
-    "percentiles. Several directories are pooled by configuration (profile,\n"
-    "fault model, file system); one run given twice is refused. With no\n"
-    "directory: the report on the published table alone. Every query is\n"
-    "printed at the end.\n"
+    "percentiles. Each configuration gets a verdict: safe (no acknowledged\n"
+    "update lost, no integrity_check failure, every set-up done; the 95%\n"
+    "upper bound of its failure rate stated) or unsafe, and why. Several\n"
+    "directories are pooled by configuration (profile, fault model, file\n"
+    "system, and what --fs-info told of it); one run given twice is\n"
+    "refused. With no directory: the report on the published table alone.\n"
+    "Every query is printed at the end.\n"
     "\n"
     "  -r, --reference CSV  the published table; default, the first found of\n"
     "                         " REFERENCE_IN_TREE "\n"
@@ -47,6 +50,11 @@ static const char usage[] =
     "                       queries.sql, report.md and, with gnuplot, the\n"
     "                       plots rates.png/.svg (I/O-error rates, published\n"
     "                       overlaid) and db_time.png/.svg (job database time)\n"
+    "  -c, --compare        also put each profile run under a fault model\n"
+    "                       beside the same profile run with none (a real\n"
+    "                       file system, e.g. th-realfs's runs), failure by\n"
+    "                       failure, with what the model attributes each to;\n"
+    "                       both kinds of run must be given\n"
     "  -h, --help           this text\n"
     "\n"
     "Exit status: 0 done, 2 bad command line or input (the message names the\n"
@@ -58,12 +66,14 @@ typedef struct settings {
     const char *out_dir;
     char **dirs;
     int dir_count;
+    bool compare;
 } settings;
 
 static const struct option long_options[] = {
     { "reference", required_argument, NULL, 'r' },
     { "db", required_argument, NULL, 'd' },
     { "out", required_argument, NULL, 'o' },
+    { "compare", no_argument, NULL, 'c' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
 };
@@ -96,13 +106,17 @@ static int parse_args(int argc, char **argv, settings *s)
 {
     int c;
     opterr = 0; /* one message, ours */
-    while ((c = getopt_long(argc, argv, ":r:d:o:h", long_options, NULL)) !=
+    while ((c = getopt_long(argc, argv, ":r:d:o:ch", long_options, NULL)) !=
            -1) {
         if (c == 'h') {
             fputs(usage, stdout);
             return EXIT_SUCCESS;
         }
-        if (c == '?' && strchr("rdoh", optopt) && optopt != 0)
+        if (c == 'c') {
+            s->compare = true;
+            continue;
+        }
+        if (c == '?' && strchr("rdoch", optopt) && optopt != 0)
             return bad_usage("no value is taken by",
                              option_name(argv, optopt));
         if (c == '?')
@@ -146,7 +160,7 @@ static int write_outputs(sqlite3 *db, const settings *s, const char *db_name,
         snprintf(err, err_size, "%s: %s", path, strerror(errno));
         return -1;
     }
-    int rc = report_markdown(db, md, db_name, err, err_size);
+    int rc = report_markdown(db, md, db_name, s->compare, err, err_size);
     if (fclose(md) != 0 && rc == 0) {
         snprintf(err, err_size, "%s: %s", path, strerror(errno));
         rc = -1;
@@ -203,8 +217,12 @@ static int run(const settings *s)
     if (db_open(db_name, &db, err, sizeof err) < 0 ||
         load_all(db, s, err, sizeof err) < 0)
         status = EXIT_INPUT;
-    else if (report_build(db, err, sizeof err) < 0 ||
-             report_markdown(db, stdout, db_name, err, sizeof err) < 0 ||
+    else if (report_build(db, err, sizeof err) < 0)
+        status = EXIT_OUTPUT;
+    else if (s->compare && report_check_compare(db, err, sizeof err) < 0)
+        status = EXIT_INPUT;
+    else if (report_markdown(db, stdout, db_name, s->compare, err,
+                             sizeof err) < 0 ||
              (s->out_dir && write_outputs(db, s, db_name, err, sizeof err) < 0))
         status = EXIT_OUTPUT;
     if (status != EXIT_SUCCESS)

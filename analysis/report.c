@@ -20,9 +20,11 @@ const report_query report_queries[] = {
       "Each run's configurations: a configuration is a profile under one "
       "fault model (its text without the items that change from run to "
       "run: seed, rank, node, log, time_scale, storm.state, storm.start) on "
-      "one file system (type and mount options); runs of one configuration "
-      "are pooled. fault_model and file_system are short labels, numbered "
-      "(#2) where one name covers more than one",
+      "one file system (type, mount options and what --fs-info told of it: "
+      "preset, client and volume options, faults); runs of one "
+      "configuration are pooled. fault_model and file_system are short "
+      "labels (the type, and the preset and '+ faults' where told), "
+      "numbered (#2) where one name covers more than one",
       "CREATE TABLE run_configs AS\n"
       "WITH models AS (\n"
       "  SELECT model_key, model, min(run_id) AS first FROM runs\n"
@@ -35,19 +37,25 @@ const report_query report_queries[] = {
       "    ELSE '' END AS fault_model\n"
       "  FROM models),\n"
       "filesystems AS (\n"
-      "  SELECT fs_type, mount_options, min(run_id) AS first FROM runs\n"
-      "  GROUP BY fs_type, mount_options),\n"
+      "  SELECT fs_type, mount_options, coalesce(fs_info, '') AS fs_key,\n"
+      "    fs_type || coalesce(' ' || json_extract(fs_info, '$.preset'), '')\n"
+      "      || CASE WHEN json_extract(fs_info, '$.faults') IS NOT NULL\n"
+      "        THEN ' + faults' ELSE '' END AS name,\n"
+      "    min(run_id) AS first FROM runs\n"
+      "  GROUP BY fs_type, mount_options, fs_key),\n"
       "fs_labels AS (\n"
-      "  SELECT fs_type, mount_options, fs_type || CASE WHEN count(*) OVER\n"
-      "    (PARTITION BY fs_type) > 1 THEN ' #' || row_number() OVER\n"
-      "    (PARTITION BY fs_type ORDER BY first) ELSE '' END AS file_system\n"
+      "  SELECT fs_type, mount_options, fs_key, name || CASE WHEN count(*)\n"
+      "    OVER (PARTITION BY name) > 1 THEN ' #' || row_number() OVER\n"
+      "    (PARTITION BY name ORDER BY first) ELSE '' END AS file_system\n"
       "  FROM filesystems),\n"
       "per_run AS (\n"
       "  SELECT DISTINCT o.run_id, o.profile, o.published_run,\n"
       "    m.fault_model, f.file_system\n"
       "  FROM rounds o JOIN runs r USING (run_id)\n"
       "  JOIN model_labels m USING (model_key)\n"
-      "  JOIN fs_labels f USING (fs_type, mount_options))\n"
+      "  JOIN fs_labels f ON f.fs_type = r.fs_type\n"
+      "    AND f.mount_options = r.mount_options\n"
+      "    AND f.fs_key = coalesce(r.fs_info, ''))\n"
       "SELECT dense_rank() OVER (ORDER BY published_run = '', published_run,\n"
       "    profile, fault_model, file_system) AS config, run_id, profile,\n"
       "  published_run, fault_model, file_system\n"
@@ -454,6 +462,193 @@ const report_query report_queries[] = {
       "  t.latency_max_s\n"
       "FROM totals t JOIN quantile_buckets q USING (config, op)\n"
       "ORDER BY t.config, t.first;" },
+    { "verdicts",
+      "Per configuration, whether its settings survived: safe when no "
+      "acknowledged update was lost, no integrity_check failed and every "
+      "round's set-up (the database and its tasks) succeeded, with the 95% "
+      "upper bound (Wilson) of its jobs' failure rate; unsafe otherwise, "
+      "saying why. Verified through: the client each round's verification "
+      "read the database through",
+      "CREATE TABLE verdicts AS\n"
+      "WITH per_round AS (\n"
+      "  SELECT c.config, count(*) AS rounds,\n"
+      "    sum(o.setup <> 'ok') AS setup_failed,\n"
+      "    group_concat(DISTINCT CASE WHEN o.setup <> 'ok'\n"
+      "      THEN o.setup_code_name END) AS setup_codes,\n"
+      "    sum(CASE WHEN o.setup = 'ok' THEN o.lost_updates ELSE 0 END)\n"
+      "      AS lost_updates,\n"
+      "    sum(o.setup = 'ok' AND o.integrity <> 'ok') AS integrity_failures\n"
+      "  FROM rounds o JOIN run_configs c ON c.run_id = o.run_id\n"
+      "    AND c.profile = o.profile\n"
+      "  GROUP BY c.config),\n"
+      "verifiers AS (\n"
+      "  SELECT c.config, group_concat(DISTINCT coalesce(\n"
+      "      json_extract(r.fs_info, '$.verify_client'),\n"
+      "      nullif(r.verified_through, ''),\n"
+      "      'the database directory (as the jobs saw it)'))\n"
+      "    AS verified_through\n"
+      "  FROM run_configs c JOIN runs r USING (run_id) GROUP BY c.config),\n"
+      "judged AS (\n"
+      "  SELECT c.config, c.published_run, c.profile, c.fault_model,\n"
+      "    c.file_system, p.rounds, p.setup_failed, p.setup_codes,\n"
+      "    p.lost_updates, p.integrity_failures, v.verified_through,\n"
+      "    coalesce(m.jobs, 0) AS jobs_run,\n"
+      "    coalesce(m.failures, 0) AS failed_jobs,\n"
+      "    wilson_high(coalesce(m.failures, 0), coalesce(m.jobs, 0))\n"
+      "      AS failure_high,\n"
+      "    trim(CASE WHEN p.lost_updates > 0 THEN p.lost_updates\n"
+      "        || ' acknowledged update' || CASE WHEN p.lost_updates > 1\n"
+      "        THEN 's' ELSE '' END || ' lost; ' ELSE '' END\n"
+      "      || CASE WHEN p.integrity_failures > 0 THEN\n"
+      "        'integrity_check failed in ' || p.integrity_failures || ' of '\n"
+      "        || (p.rounds - p.setup_failed) || ' rounds; ' ELSE '' END\n"
+      "      || CASE WHEN p.setup_failed > 0 THEN 'set-up failed in '\n"
+      "        || p.setup_failed || ' of ' || p.rounds || ' rounds ('\n"
+      "        || p.setup_codes || '); ' ELSE '' END, '; ') AS reasons\n"
+      "  FROM configurations c JOIN per_round p USING (config)\n"
+      "  JOIN verifiers v USING (config)\n"
+      "  LEFT JOIN matrix m ON m.config = c.config AND m.round IS NULL\n"
+      "    AND m.class = 'any')\n"
+      "SELECT *, CASE WHEN reasons = '' THEN 'safe' ELSE 'unsafe: ' ||\n"
+      "    reasons END AS verdict\n"
+      "FROM judged ORDER BY config;" },
+    { "comparison",
+      "Model against reality: each configuration run under a fault model "
+      "beside the same profile run with none (nothing simulated, on a real "
+      "file system), failure by failure: SIGBUS and each extended code of "
+      "the failed jobs (counted in jobs), set-up failures by code (in "
+      "rounds), acknowledged updates lost (in updates) and integrity_check "
+      "failures (in verified rounds), with a two-sided Fisher exact test "
+      "where both count in jobs or rounds, and what the model's fault logs "
+      "attribute each to: the faults and mechanisms logged for the failed "
+      "jobs (for SIGBUS also other nodes' -shm resets in their rounds; for "
+      "lost updates and integrity, the mechanisms logged in the rounds "
+      "that had them)",
+      "CREATE TABLE comparison AS\n"
+      "WITH kinds AS (\n"
+      "  SELECT c.config, c.profile, max(r.model <> 'none') AS is_model\n"
+      "  FROM run_configs c JOIN runs r USING (run_id) GROUP BY c.config),\n"
+      "pairs AS (\n"
+      "  SELECT m.config AS model_config, t.config AS real_config,\n"
+      "    m.profile FROM kinds m JOIN kinds t ON t.profile = m.profile\n"
+      "  WHERE m.is_model AND NOT t.is_model),\n"
+      "configured_rounds AS (\n"
+      "  SELECT c.config, o.* FROM rounds o JOIN run_configs c\n"
+      "    ON c.run_id = o.run_id AND c.profile = o.profile),\n"
+      "sizes AS (\n"
+      "  SELECT c.config, (SELECT count(*) FROM job_classes j\n"
+      "      WHERE j.config = c.config) AS jobs,\n"
+      "    c.rounds, c.rounds - c.setup_failed AS verified\n"
+      "  FROM configurations c),\n"
+      "-- item_order: 1 SIGBUS, 2 I/O errors, 3 other codes, 4 set-up,\n"
+      "-- 5 lost updates, 6 integrity\n"
+      "items(config, item, unit, item_order, failures) AS (\n"
+      "  SELECT config, CASE WHEN outcome = 'failed' THEN code_name\n"
+      "      ELSE outcome END, 'jobs',\n"
+      "    CASE WHEN outcome = 'failed' AND (code & 255) = 10 THEN 2\n"
+      "      ELSE 3 END, count(*)\n"
+      "  FROM job_classes\n"
+      "  WHERE failure_class NOT IN ('none', 'sigbus')\n"
+      "  GROUP BY config, 2\n"
+      "  UNION ALL\n"
+      "  SELECT config, 'set-up failed: ' || setup_code_name, 'rounds', 4,\n"
+      "    count(*)\n"
+      "  FROM configured_rounds WHERE setup <> 'ok' GROUP BY config, 2\n"
+      "  UNION ALL\n"
+      "  SELECT config, 'SIGBUS', 'jobs', 1, (SELECT count(*) FROM\n"
+      "      job_classes j WHERE j.config = s.config\n"
+      "      AND j.failure_class = 'sigbus') FROM sizes s\n"
+      "  UNION ALL\n"
+      "  SELECT config, 'acknowledged updates lost', 'updates', 5,\n"
+      "    coalesce(sum(CASE WHEN setup = 'ok' THEN lost_updates END), 0)\n"
+      "  FROM configured_rounds GROUP BY config\n"
+      "  UNION ALL\n"
+      "  SELECT config, 'integrity_check failed', 'verified rounds', 6,\n"
+      "    coalesce(sum(setup = 'ok' AND integrity <> 'ok'), 0)\n"
+      "  FROM configured_rounds GROUP BY config),\n"
+      "verified_items(item) AS (VALUES ('acknowledged updates lost'),\n"
+      "  ('integrity_check failed')),\n"
+      "-- the model's logged faults on its failed jobs, per item\n"
+      "job_faults AS (\n"
+      "  SELECT j.config, CASE WHEN j.failure_class = 'sigbus' THEN "
+      "'SIGBUS'\n"
+      "      WHEN j.outcome = 'failed' THEN j.code_name ELSE j.outcome END\n"
+      "      AS item,\n"
+      "    e.class || ' ' || e.effect || ' on ' || e.kind || ' ('\n"
+      "      || e.drawn_by || ')' AS cause\n"
+      "  FROM job_classes j JOIN fault_events e ON e.run_id = j.run_id\n"
+      "    AND e.round = j.round AND e.rank = j.job\n"
+      "  WHERE j.failure_class <> 'none'\n"
+      "  UNION ALL\n"
+      "  SELECT j.config, 'SIGBUS', 'another node reset -shm (mechanism)'\n"
+      "  FROM job_classes j JOIN fault_events e ON e.run_id = j.run_id\n"
+      "    AND e.round = j.round AND e.rank <> j.job\n"
+      "  WHERE j.failure_class = 'sigbus' AND e.drawn_by = 'mechanism'\n"
+      "    AND e.effect = 'reset'\n"
+      "  UNION ALL\n"
+      "  SELECT o.config, v.item, e.class || ' ' || e.effect || ' on '\n"
+      "    || e.kind || ' (mechanism)'\n"
+      "  FROM configured_rounds o JOIN verified_items v\n"
+      "  JOIN fault_events e ON e.run_id = o.run_id AND e.round = o.round\n"
+      "  WHERE o.setup = 'ok' AND e.drawn_by = 'mechanism'\n"
+      "    AND CASE v.item WHEN 'acknowledged updates lost'\n"
+      "      THEN o.lost_updates > 0 ELSE o.integrity <> 'ok' END),\n"
+      "attributed AS (\n"
+      "  SELECT config, item, replace(group_concat(DISTINCT cause), ',', "
+      "', ')\n"
+      "    AS causes FROM job_faults GROUP BY config, item),\n"
+      "universe AS (\n"
+      "  SELECT DISTINCT p.model_config, p.real_config, p.profile, i.item,\n"
+      "    i.unit, i.item_order\n"
+      "  FROM pairs p JOIN items i ON i.config IN (p.model_config, "
+      "p.real_config)),\n"
+      "sided AS (\n"
+      "  SELECT u.*, coalesce(m.failures, 0) AS model_failures,\n"
+      "    coalesce(r.failures, 0) AS real_failures,\n"
+      "    CASE WHEN u.unit = 'jobs' THEN ms.jobs WHEN u.item_order = 4\n"
+      "      THEN ms.rounds WHEN u.item_order = 6 THEN ms.verified END\n"
+      "      AS model_n,\n"
+      "    CASE WHEN u.unit = 'jobs' THEN rs.jobs WHEN u.item_order = 4\n"
+      "      THEN rs.rounds WHEN u.item_order = 6 THEN rs.verified END\n"
+      "      AS real_n,\n"
+      "    -- what a side's count rests on: jobs that ran, rounds verified\n"
+      "    CASE WHEN u.unit = 'jobs' THEN ms.jobs WHEN u.item_order = 4\n"
+      "      THEN ms.rounds ELSE ms.verified END AS model_seen,\n"
+      "    CASE WHEN u.unit = 'jobs' THEN rs.jobs WHEN u.item_order = 4\n"
+      "      THEN rs.rounds ELSE rs.verified END AS real_seen\n"
+      "  FROM universe u\n"
+      "  JOIN sizes ms ON ms.config = u.model_config\n"
+      "  JOIN sizes rs ON rs.config = u.real_config\n"
+      "  LEFT JOIN items m ON m.config = u.model_config AND m.item = u.item\n"
+      "  LEFT JOIN items r ON r.config = u.real_config AND r.item = u.item)\n"
+      "SELECT s.profile, s.model_config, mc.fault_model || ' on ' ||\n"
+      "    mc.file_system AS model, s.real_config,\n"
+      "  rc.file_system AS real_file_system, s.item, s.unit, s.item_order,\n"
+      "  s.model_failures, s.model_n, s.real_failures, s.real_n,\n"
+      "  CASE WHEN s.model_n > 0 AND s.real_n > 0 THEN fisher_p(\n"
+      "    s.model_failures, s.model_n, s.real_failures, s.real_n) END AS p,\n"
+      "  CASE WHEN s.model_seen = 0 OR s.real_seen = 0 THEN\n"
+      "      'not comparable: ' || CASE WHEN s.real_seen = 0\n"
+      "        THEN 'the real file system' ELSE 'the model' END || ' ran no '\n"
+      "      || CASE WHEN s.unit = 'jobs' THEN 'job' ELSE 'verified round' "
+      "END\n"
+      "    WHEN s.model_failures = 0 AND s.real_failures = 0\n"
+      "      THEN 'agree: neither'\n"
+      "    WHEN s.real_failures = 0 THEN 'differs: only the model'\n"
+      "    WHEN s.model_failures = 0 THEN 'differs: only the real file "
+      "system'\n"
+      "    WHEN s.model_n > 0 AND s.real_n > 0 AND fisher_p(\n"
+      "      s.model_failures, s.model_n, s.real_failures, s.real_n) < 0.05\n"
+      "      THEN 'differs: rate'\n"
+      "    ELSE 'agree: both' END AS agreement,\n"
+      "  coalesce(a.causes, CASE WHEN s.model_failures > 0\n"
+      "    THEN '(nothing logged)' END) AS model_attribution\n"
+      "FROM sided s\n"
+      "JOIN configurations mc ON mc.config = s.model_config\n"
+      "JOIN configurations rc ON rc.config = s.real_config\n"
+      "LEFT JOIN attributed a ON a.config = s.model_config AND a.item = "
+      "s.item\n"
+      "ORDER BY s.model_config, s.real_config, s.item_order, s.item;" },
 };
 const int report_query_count =
     (int)(sizeof report_queries / sizeof report_queries[0]);
@@ -468,6 +663,7 @@ typedef struct section {
     bool needs_local;   /* about a results directory, not the reference */
     const char *recorded_in; /* the optional file's table it reads, or NULL */
     const char *shown_if;    /* a SELECT giving a count: shown when > 0 */
+    bool compare_only;       /* shown only when asked (--compare) */
 } section;
 
 /* "k/n = r% [low, high]" of a matrix row. */
@@ -504,18 +700,60 @@ static const section sections[] = {
       "system (the runs above say which). *Set-up failed*: rounds whose "
       "database or tasks could not be set up (rounds.csv's setup), which "
       "ran no job; *repeats* and *jobs* count the rounds that ran and "
-      "their jobs.",
+      "their jobs. *Acknowledged updates lost* and *integrity_check "
+      "failed*: trackhammer's verification after each round that ran, "
+      "through the client *verified through* names (rounds.csv). "
+      "*Verdict*: **safe** when no acknowledged update was lost, no "
+      "integrity_check failed and every round's set-up succeeded, with the "
+      "95% upper bound (Wilson) of the rate of jobs that failed for any "
+      "reason; **unsafe** otherwise, and why.",
       "| run | configuration | fault model / file system | set-up failed "
-      "| repeats | jobs " MATRIX_HEADER,
+      "| repeats | jobs " MATRIX_HEADER " acknowledged updates lost "
+      "| integrity_check failed | verified through | verdict |",
       "SELECT c.published_run, c.profile,\n"
       "  c.fault_model || ' on ' || c.file_system,\n"
       "  printf('%d/%d rounds', c.setup_failed, c.rounds),\n"
       "  coalesce(max(m.repeats), 0), coalesce(max(m.jobs), 0), "
-      MATRIX_CELLS "\n"
-      "FROM configurations c\n"
+      MATRIX_CELLS ",\n"
+      "  v.lost_updates, printf('%d/%d rounds', v.integrity_failures,\n"
+      "    v.rounds - v.setup_failed), v.verified_through,\n"
+      "  CASE WHEN v.verdict = 'safe' THEN printf('**safe** (failed jobs "
+      "%d/%d, 95%% upper bound %.1f%%)',\n"
+      "    v.failed_jobs, v.jobs_run, 100 * v.failure_high)\n"
+      "    ELSE '**unsafe**: ' || v.reasons END\n"
+      "FROM configurations c JOIN verdicts v USING (config)\n"
       "LEFT JOIN matrix m ON m.config = c.config AND m.round IS NULL\n"
       "GROUP BY c.config ORDER BY c.config",
-      true, NULL, NULL },
+      true, NULL, NULL, false },
+    { "Model against reality",
+      "Each profile run under a fault model (*model*) beside the same "
+      "profile run with none, nothing simulated (*real file system*: its "
+      "faults, if any, came from the file system itself; the runs above "
+      "say which), failure by failure: SIGBUS and the extended code of "
+      "each failed job (counted in jobs), set-up failures by code (in "
+      "rounds), acknowledged updates lost (in updates: no rate) and "
+      "integrity_check failures (in verified rounds). *Agreement*: both "
+      "sides have it, or neither; where both count in jobs or rounds and "
+      "both have it, a two-sided Fisher exact test (differs: rate, when "
+      "p < 0.05); *not comparable* where one side ran no job (every "
+      "set-up failed) or verified no round. *The model attributes it to*: what the model's fault logs "
+      "hold for the failed jobs (fault class, effect, file kind, and "
+      "whether drawn by chance or by a mechanism), for SIGBUS also another "
+      "node's -shm reset in the round, for lost updates and integrity the "
+      "mechanisms logged in the rounds that had them.",
+      "| configuration | model | real file system | failure | counted in "
+      "| model | real | Fisher p | agreement | the model attributes it to |",
+      "SELECT profile, model, real_file_system, item, unit,\n"
+      "  CASE WHEN model_n IS NULL THEN model_failures\n"
+      "    ELSE model_failures || '/' || model_n END,\n"
+      "  CASE WHEN real_n IS NULL THEN real_failures\n"
+      "    ELSE real_failures || '/' || real_n END,\n"
+      "  CASE WHEN p IS NULL THEN '-' ELSE " P_VALUE("p") " END,\n"
+      "  CASE WHEN agreement LIKE 'differs%' THEN '**' || agreement || '**'\n"
+      "    ELSE agreement END,\n"
+      "  coalesce(model_attribution, '-')\n"
+      "FROM comparison ORDER BY rowid",
+      true, NULL, NULL, true },
     { "Failures per configuration, per repeat",
       "A repeat is one round of the configuration: `run_id.repeat` (run_id "
       "numbers the results directories in the order given; repeat counts "
@@ -525,7 +763,7 @@ static const section sections[] = {
       "SELECT published_run, profile, " MODEL_FS ", run_id || '.' || repeat,\n"
       "  jobs, " MATRIX_CELLS " FROM matrix WHERE round IS NOT NULL\n"
       "GROUP BY config, run_id, round ORDER BY config, run_id, round",
-      true, NULL, NULL },
+      true, NULL, NULL, false },
     { "Pairwise differences in the I/O-error rate",
       "Two-sided Fisher exact test on the pooled counts; *significant* when "
       "p < 0.05. *Repeats needed*: rounds of N jobs each configuration would "
@@ -539,7 +777,7 @@ static const section sections[] = {
       "  CASE WHEN significant THEN '**yes**' ELSE 'no' END,\n"
       "  coalesce(repeats_needed, '-') || ' (N=' || jobs_per_repeat || ')'\n"
       "FROM pairwise WHERE source = 'local' ORDER BY rowid",
-      true, NULL, NULL },
+      true, NULL, NULL, false },
     { "Agreement with the published table",
       "I/O errors: each configuration's pooled count here, k/n = rate in "
       "percent with a round-aware 95% interval: jobs of one round share its "
@@ -590,7 +828,7 @@ static const section sections[] = {
       "  sigbus || '/' || jobs || ' jobs', coalesce(published_sigbus, '-'),\n"
       "  sigbus_verdict\n"
       "FROM agreement ORDER BY rowid",
-      true, NULL, NULL },
+      true, NULL, NULL, false },
     { "Agreement across time scales",
       "The runs loaded ran at more than one --time-scale. Per configuration "
       "and failure class: pooled counts at each scale, k/n = rate [Wilson "
@@ -617,7 +855,7 @@ static const section sections[] = {
       "    ELSE '**no**' END,\n"
       "  CASE WHEN NOT compared THEN '-' ELSE " P_VALUE("p") " END\n"
       "FROM scale_agreement ORDER BY rowid",
-      true, NULL, "SELECT count(DISTINCT time_scale) > 1 FROM runs" },
+      true, NULL, "SELECT count(DISTINCT time_scale) > 1 FROM runs", false },
     { "Attribution: the failing call",
       "Failed jobs by the tracker call that failed (for a job a signal "
       "ended: the call in flight) and the extended code.",
@@ -626,7 +864,7 @@ static const section sections[] = {
       "SELECT published_run, profile, " MODEL_FS ", failure_class, "
       "operation,\n  code, jobs "
       "FROM failed_operations ORDER BY rowid",
-      true, NULL, NULL },
+      true, NULL, NULL, false },
     { "Attribution: injected faults in failed jobs",
       "Faults from the fault model's logs (`faults-round-N.log`) in the jobs "
       "that failed, joined by round and rank = job; none without a fault "
@@ -637,7 +875,7 @@ static const section sections[] = {
       "SELECT published_run, profile, " MODEL_FS ", failure_class, "
       "fault_class,\n  file_kind, "
       "fault_code, failed_jobs, faults FROM injected_faults ORDER BY rowid",
-      true, NULL, NULL },
+      true, NULL, NULL, false },
     { "Kills: where they landed and what survived",
       "Jobs the harness SIGKILLed (--kill-rate; --kill-at write places each "
       "kill at one of the job's file writes, syncs, truncates or unlinks). "
@@ -664,7 +902,7 @@ static const section sections[] = {
       "  unknown_committed || ' / ' || unknown_lost, "
       "committed_after_failed_call\n"
       "FROM kills ORDER BY rowid",
-      true, NULL, "SELECT count(*) FROM jobs WHERE outcome = 'killed'" },
+      true, NULL, "SELECT count(*) FROM jobs WHERE outcome = 'killed'", false },
     { "Attribution: SIGBUS and other nodes' -shm resets",
       "SIGBUS model (b) kills a job with no fault injected into it: a "
       "connection on another simulated node, believing itself the first, "
@@ -682,7 +920,7 @@ static const section sections[] = {
       "sigbus_no_fault_logged,\n"
       "  sigbus_after_remote_reset, remote_resets\n"
       "FROM sigbus_attribution ORDER BY rowid",
-      true, NULL, NULL },
+      true, NULL, NULL, false },
     { "Retries and database time",
       "Retries summed over the jobs' calls, from jobs.csv (per operation, "
       "with the time spent in backoff, below). Database time: time inside "
@@ -698,7 +936,7 @@ static const section sections[] = {
       "  printf('%.1f ms', 1e3 * db_time_p50_s), "
       "printf('%.1f ms', 1e3 * db_time_p99_s)\n"
       "FROM job_summary ORDER BY rowid",
-      true, NULL, NULL },
+      true, NULL, NULL, false },
     { "Latency, retries and backoff per operation",
       "From ops.csv: per tracker operation, summed over the jobs of every "
       "round (the monitor's calls are not in it). *Failed*: calls that "
@@ -720,7 +958,7 @@ static const section sections[] = {
       "  " DURATION("latency_p99_s") ",\n"
       "  " DURATION("latency_max_s") "\n"
       "FROM op_latency ORDER BY rowid",
-      true, "ops", NULL },
+      true, "ops", NULL, false },
     { "The published table",
       "I/O-error rates with Wilson 95% intervals, in percent.",
       "| run | configuration | jobs with disk I/O error | SIGBUS |",
@@ -728,7 +966,7 @@ static const section sections[] = {
       "jobs,\n"
       "  100 * rate, 100 * rate_low, 100 * rate_high), sigbus\n"
       "FROM reference_matrix ORDER BY run",
-      false, NULL, NULL },
+      false, NULL, NULL, false },
     { "What the published table can tell apart",
       "Two-sided Fisher exact test between every pair of published runs "
       "(significant when p < 0.05), and the rounds of N jobs each "
@@ -742,7 +980,7 @@ static const section sections[] = {
       "  CASE WHEN significant THEN '**yes**' ELSE 'no' END,\n"
       "  coalesce(repeats_needed, '-') || ' (N=' || jobs_per_repeat || ')'\n"
       "FROM pairwise WHERE source = 'reference' ORDER BY rowid",
-      false, NULL, NULL },
+      false, NULL, NULL, false },
 };
 
 int report_build(sqlite3 *db, char *err, size_t err_size)
@@ -896,17 +1134,53 @@ static void print_queries(FILE *out)
     fputs("```\n\n</details>\n", out);
 }
 
-int report_markdown(sqlite3 *db, FILE *out, const char *db_name, char *err,
-                    size_t err_size)
+/* Each file system the tables name, with what --fs-info told of it. */
+static void print_file_systems(sqlite3 *db, FILE *out)
+{
+    sqlite3_stmt *stmt = NULL;
+    sqlite3_prepare_v2(
+        db,
+        "SELECT DISTINCT c.file_system, r.fs_type, r.mount_options,\n"
+        "  (SELECT group_concat(key || ': ' || value, '; ')\n"
+        "    FROM json_each(r.fs_info))\n"
+        "FROM run_configs c JOIN runs r USING (run_id)\n"
+        "ORDER BY c.file_system",
+        -1, &stmt, NULL);
+    while (stmt && sqlite3_step(stmt) == SQLITE_ROW) {
+        const unsigned char *told = sqlite3_column_text(stmt, 3);
+        fprintf(out, "- file system %s: %s (%s)%s%s\n",
+                sqlite3_column_text(stmt, 0), sqlite3_column_text(stmt, 1),
+                sqlite3_column_text(stmt, 2), told ? "; " : "",
+                told ? (const char *)told : "");
+    }
+    sqlite3_finalize(stmt);
+}
+
+int report_check_compare(sqlite3 *db, char *err, size_t err_size)
+{
+    if (count_rows(db, "comparison") > 0)
+        return 0;
+    snprintf(err, err_size,
+             "--compare: no profile was run both under a fault model and "
+             "with --fault-model none (a real file system): give the "
+             "results directories of both, e.g. a lustre model run and a "
+             "th-realfs run of the same profiles");
+    return -1;
+}
+
+int report_markdown(sqlite3 *db, FILE *out, const char *db_name,
+                    bool compare, char *err, size_t err_size)
 {
     bool local = count_rows(db, "jobs") > 0;
     fprintf(out, "# trackhammer report\n\nResults database: %s.\n",
             db_name ? db_name : "in memory (keep it with --db or --out)");
     print_runs(db, out);
     print_models(db, out);
+    print_file_systems(db, out);
     fputc('\n', out);
     for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++)
         if ((local || !sections[i].needs_local) &&
+            (compare || !sections[i].compare_only) &&
             print_section(db, out, &sections[i], err, err_size) < 0)
             return -1;
     print_queries(out);

@@ -34,3 +34,40 @@ $(BUILD)/$(REALFS_DIR)/tests/%.o: CPPFLAGS += \
     -DLSAN_SUPPRESSIONS='"$(abspath harness/trackhammer/tests/lsan-mpi.supp)"'
 $(REALFS_TEST): $(BUILD)/$(REALFS_DIR)/tests/test_realfs.o $(TEST_SUPPORT) | $(TH_REALFS) $(REALFS_LIB) $(BUILD)/trackhammer
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
+
+# make reproduce-realfs: the gadi71 matrix on real file systems brought up
+# here, nothing simulated (GlusterFS and sshfs, each cached and coherent;
+# REALFS_NODES client mounts as nodes), then the lustre model
+# with as many simulated nodes, and th-report --compare over them all.
+# About 2 minutes on 2 cores at the defaults. Needs root (th-realfs says
+# so, and what to install). Results under results/reproduce-realfs/.
+REALFS_FILE_SYSTEMS ?= glusterfs:cached glusterfs:coherent sshfs:cached sshfs:coherent
+REALFS_NODES        ?= 4
+REALFS_RANKS        ?= 4
+REALFS_JOBS         ?= 8
+REALFS_REPEAT       ?= 3
+# Short jobs: 1 s of work, starts within 0.2 s, the monitor every second.
+REALFS_ARGS         ?= --work 1 --start-jitter 0.2 --monitor-interval 1
+REPRODUCE_REALFS_DIR ?= results/reproduce-realfs
+REALFS_MATRIX = --matrix gadi71 --jobs $(REALFS_JOBS) \
+    --repeat $(REALFS_REPEAT) $(REALFS_ARGS) --quiet
+
+reproduce-realfs: deps-check $(TH_REALFS) $(REALFS_LIB) $(BUILD)/trackhammer $(FAULTFS_FIT) $(BUILD)/th-report
+	@rm -rf $(REPRODUCE_REALFS_DIR) && mkdir -p $(REPRODUCE_REALFS_DIR)/model-db
+	for fs in $(REALFS_FILE_SYSTEMS); do \
+	    $(MPIRUN_ENV) $(TH_REALFS) --fs $${fs%%:*} --preset $${fs#*:} \
+	        --nodes $(REALFS_NODES) --ranks $(REALFS_RANKS) \
+	        --output $(REPRODUCE_REALFS_DIR)/$${fs%%:*}-$${fs#*:} \
+	        -- $(REALFS_MATRIX) || exit $$?; \
+	done
+	$(MPIRUN_ENV) $(MPIRUN) --oversubscribe -np $(REALFS_RANKS) \
+	    $(BUILD)/trackhammer $(REALFS_MATRIX) --fault-model lustre \
+	    --sim-nodes $(REALFS_NODES) --db-dir $(REPRODUCE_REALFS_DIR)/model-db \
+	    --output $(REPRODUCE_REALFS_DIR)/lustre-model
+	rm -rf $(REPRODUCE_REALFS_DIR)/model-db
+	$(BUILD)/th-report --compare --out $(REPRODUCE_REALFS_DIR)/report \
+	    $(REPRODUCE_REALFS_DIR)/*/2*/
+	@echo "the table: $(REPRODUCE_REALFS_DIR)/report/report.md, sections" \
+	    "\"Failures per configuration, pooled over repeats\" and" \
+	    "\"Model against reality\""
+.PHONY: reproduce-realfs

@@ -250,7 +250,7 @@ static char *markdown_of(sqlite3 *db)
     char *text = NULL, err[ERR_MAX] = "";
     size_t size = 0;
     FILE *out = open_memstream(&text, &size);
-    assert_int_equal(report_markdown(db, out, NULL, err, sizeof err), 0);
+    assert_int_equal(report_markdown(db, out, NULL, false, err, sizeof err), 0);
     fclose(out);
     return text;
 }
@@ -997,9 +997,198 @@ static void test_interrupted_run_with_setup_failures(void **state)
                                "| 1/2 rounds | 1 | 1 | 0/1 = 0.0% "));
     assert_non_null(strstr(md, "| test_3 | delete-off | none on ext4 "
                                "| 1/1 rounds | 0 | 0 | - | - | - | - | - "
-                               "| - |\n"));
+                               "| - | 0 | 0/0 rounds | the database "
+                               "directory (as the jobs saw it) "
+                               "| **unsafe**: set-up failed in 1 of 1 "
+                               "rounds (SQLITE_IOERR_WRITE) |\n"));
     free(md);
     sqlite3_close(db);
+}
+
+/* The verdict, per configuration: unsafe on lost acknowledged updates
+ * (run-small's wal-normal lost 1 and 2), on an integrity_check failure
+ * (made here in one of delete-off's rounds) and on a failed set-up
+ * (run-setup); safe otherwise, with the Wilson 95% upper bound of the
+ * rate of jobs that failed for any reason, counted here from rounds.csv. */
+static void test_verdicts(void **state)
+{
+    (void)state;
+    sqlite3 *db = report_db_tweaked(
+        RUN_SMALL, NULL,
+        "UPDATE rounds SET integrity = 'row 3 missing from index t1' "
+        "WHERE profile = 'delete-off' AND round = (SELECT max(round) "
+        "FROM rounds WHERE profile = 'delete-off')");
+    sqlite3_stmt *stmt;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT verdict, failure_high "
+                                            "FROM verdicts WHERE profile = "
+                                            "?1", -1, &stmt, NULL),
+                     SQLITE_OK);
+    const char *want[PROFILES] = {
+        "unsafe: 3 acknowledged updates lost", "safe",
+        "unsafe: integrity_check failed in 1 of 2 rounds"
+    };
+    tally by_round[16] = { 0 }, by_profile[PROFILES] = { 0 };
+    tally_rounds_csv(by_round, 16, by_profile);
+    for (int p = 0; p < PROFILES; p++) {
+        sqlite3_reset(stmt);
+        sqlite3_bind_text(stmt, 1, profiles[p], -1, SQLITE_STATIC);
+        assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+        assert_string_equal(sqlite3_column_text(stmt, 0), want[p]);
+        long failed = 0;
+        for (int c = 0; c < CLASSES; c++)
+            failed += by_profile[p].failures[c];
+        double low, high;
+        wilson_interval(failed, by_profile[p].jobs, &low, &high);
+        assert_true(fabs(sqlite3_column_double(stmt, 1) - high) < 1e-12);
+    }
+    sqlite3_finalize(stmt);
+    char *md = markdown_of(db);
+    assert_non_null(strstr(md, "| **unsafe**: 3 acknowledged updates lost |"));
+    assert_non_null(strstr(md, "| the database directory (as the jobs saw "
+                               "it) | **safe** (failed jobs "));
+    free(md);
+    sqlite3_close(db);
+
+    db = report_db(RUN_SETUP);
+    assert_value(db, "SELECT verdict = 'unsafe: set-up failed in 1 of 1 "
+                     "rounds (SQLITE_IOERR_WRITE)' FROM verdicts WHERE "
+                     "profile = 'delete-off'", 1);
+    assert_value(db, "SELECT verdict = 'unsafe: set-up failed in 1 of 2 "
+                     "rounds (SQLITE_FULL)' FROM verdicts WHERE "
+                     "profile = 'delete-normal'", 1);
+    sqlite3_close(db);
+}
+
+/* What th-realfs told trackhammer of its file system (summary.json's
+ * file_system_info) keys the configuration: another preset or faults
+ * split it, the label names them, the run list gives the rest, and the
+ * verifying client is the one it names. */
+static void test_file_system_info(void **state)
+{
+    const char *dir = *state;
+    const char *coherent =
+        "s/\"fault_model\": \"[^\"]*\"/\"fault_model\": \"none\"/; "
+        "s/\"fault_model\"/\"file_system_info\": {\"file_system\": "
+        "\"glusterfs 10.3\", \"preset\": \"coherent\", \"verify_client\": "
+        "\"verify (one more client mount)\"}, \"verified_through\": "
+        "\"\\/mnt\\/verify\\/db\", \"fault_model\"/";
+    assert_int_equal(configurations_with(dir, coherent,
+                                         "| test_2 | delete-normal | none on "
+                                         "ext4 coherent | 0/2 rounds | 2 "
+                                         "| 12 |"),
+                     2 * PROFILES);
+    assert_int_equal(configurations_with(dir, coherent,
+                                         "- file system ext4 coherent: ext4 "
+                                         "(rw,relatime,discard,resv_strict,"
+                                         "resuid=65534,resgid=65534); "
+                                         "file_system: glusterfs 10.3; "
+                                         "preset: coherent; verify_client: "
+                                         "verify (one more client mount)\n"),
+                     2 * PROFILES);
+    assert_int_equal(configurations_with(dir, coherent,
+                                         "| verify (one more client mount) "
+                                         "| **unsafe**: 3 acknowledged "
+                                         "updates lost |"),
+                     2 * PROFILES);
+    assert_int_equal(configurations_with(dir,
+                                         "s/\"fault_model\"/\"file_system_"
+                                         "info\": {\"faults\": \"debug\\/"
+                                         "error-gen\"}, \"fault_model\"/",
+                                         "| lustre on ext4 + faults |"),
+                     2 * PROFILES);
+    /* An empty object is no information: the same configurations. */
+    assert_int_equal(configurations_with(dir,
+                                         "s/\"fault_model\"/\"file_system_"
+                                         "info\": {}, \"fault_model\"/",
+                                         NULL),
+                     PROFILES);
+}
+
+/* A copy of run-small as a run with no fault model ("real"), in which
+ * delete-off's first two jobs of its first round failed with a short
+ * read, wal-normal lost no update and every delete-normal set-up failed
+ * (so none of its jobs ran): the comparison beside run-small's lustre
+ * runs, item by item. */
+static const char real_copy_tweak[] =
+    "UPDATE jobs SET outcome = 'failed', code = 522, code_name = "
+    "'SQLITE_IOERR_SHORT_READ', failed_op = 'get_status' WHERE run_id = 2 "
+    "AND profile = 'delete-off' AND job IN (0, 1) AND round = (SELECT "
+    "min(round) FROM rounds WHERE run_id = 2 AND profile = 'delete-off');"
+    "UPDATE rounds SET ok = ok - 2, failed = failed + 2, ioerr_jobs = "
+    "ioerr_jobs + 2 WHERE run_id = 2 AND profile = 'delete-off' AND round "
+    "= (SELECT min(round) FROM rounds WHERE run_id = 2 AND profile = "
+    "'delete-off');"
+    "UPDATE rounds SET lost_updates = 0 WHERE run_id = 2;"
+    "DELETE FROM jobs WHERE run_id = 2 AND profile = 'delete-normal';"
+    "UPDATE rounds SET setup = 'failed', setup_code_name = "
+    "'SQLITE_IOERR_SHMMAP', jobs = 0, ok = 0, failed = 0, ioerr_jobs = 0 "
+    "WHERE run_id = 2 AND profile = 'delete-normal';";
+
+static void test_compare(void **state)
+{
+    const char *dir = *state;
+    char *real = copy_run(RUN_SMALL, dir, "real",
+                          "s/\"fault_model\": \"[^\"]*\"/\"fault_model\": "
+                          "\"none\"/");
+    char err[ERR_MAX] = "";
+    sqlite3 *db = report_db(RUN_SMALL);
+    assert_int_equal(report_check_compare(db, err, sizeof err), -1);
+    assert_non_null(strstr(err, "--compare: no profile was run both"));
+    sqlite3_close(db);
+
+    db = report_db_tweaked(RUN_SMALL, real, real_copy_tweak);
+    assert_int_equal(report_check_compare(db, err, sizeof err), 0);
+    /* Every profile has its fixed items: SIGBUS, lost, integrity. */
+    assert_value(db, "SELECT count(*) FROM comparison WHERE item IN "
+                     "('SIGBUS', 'acknowledged updates lost', "
+                     "'integrity_check failed')", 3 * PROFILES);
+    assert_value(db, "SELECT real_failures * 1000 + real_n * 10 + "
+                     "(model_failures = 0) FROM comparison WHERE profile = "
+                     "'delete-off' AND item = 'SQLITE_IOERR_SHORT_READ' "
+                     "AND agreement = 'differs: only the real file system'",
+                 2 * 1000 + 12 * 10 + 1);
+    assert_value(db, "SELECT model_failures FROM comparison WHERE profile "
+                     "= 'wal-normal' AND item = 'acknowledged updates lost' "
+                     "AND agreement = 'differs: only the model' AND "
+                     "real_failures = 0 AND real_n IS NULL", 3);
+    /* No real job ran: nothing to compare, but the set-up failures. */
+    assert_value(db, "SELECT count(*) FROM comparison WHERE profile = "
+                     "'delete-normal' AND unit <> 'rounds' AND agreement "
+                     "NOT LIKE 'not comparable: the real file system ran "
+                     "no %'", 0);
+    assert_value(db, "SELECT real_failures * 10 + real_n FROM comparison "
+                     "WHERE profile = 'delete-normal' AND item = 'set-up "
+                     "failed: SQLITE_IOERR_SHMMAP' AND agreement = "
+                     "'differs: only the real file system'", 22);
+    /* Both sides alike where the copy was not changed: agreement, and the
+     * model's attribution from its own fault log. */
+    assert_true(query_double(db, "SELECT count(*) FROM comparison WHERE "
+                                 "profile = 'wal-normal'") >= 3);
+    assert_value(db, "SELECT count(*) FROM comparison WHERE profile = "
+                     "'wal-normal' AND item <> 'acknowledged updates lost' "
+                     "AND (model_failures <> real_failures OR agreement "
+                     "NOT LIKE 'agree%')", 0);
+    assert_value(db, "SELECT count(*) FROM comparison WHERE "
+                     "model_failures > 0 AND unit = 'jobs' AND "
+                     "model_attribution IS NULL", 0);
+    assert_value(db, "SELECT count(*) > 0 FROM comparison WHERE "
+                     "model_attribution LIKE '%(chance)%'", 1);
+    char *md;
+    size_t size;
+    FILE *out = open_memstream(&md, &size);
+    assert_int_equal(report_markdown(db, out, NULL, true, err, sizeof err),
+                     0);
+    fclose(out);
+    assert_non_null(strstr(md, "## Model against reality"));
+    assert_non_null(strstr(md, "| delete-off | lustre on ext4 | ext4 "
+                               "| SQLITE_IOERR_SHORT_READ | jobs | 0/12 "
+                               "| 2/12 | "));
+    free(md);
+    md = markdown_of(db);
+    assert_null(strstr(md, "## Model against reality"));
+    free(md);
+    sqlite3_close(db);
+    free(real);
 }
 
 /* The same run given twice, also as a copy elsewhere under its own name,
@@ -1108,6 +1297,14 @@ static void test_program_bad_command_lines(void **state)
     assert_non_null(strstr(err, "err.txt: exists and is not a directory"));
     free(err);
     free(args);
+    /* --compare with no run of nothing simulated beside a model run. */
+    assert_true(asprintf(&args, "--compare %s", RUN_SMALL) > 0);
+    assert_int_equal(th_report(args, &err), 2);
+    assert_non_null(strstr(err, "th-report: --compare: no profile was run "
+                                "both under a fault model and with "
+                                "--fault-model none"));
+    free(err);
+    free(args);
     char *command;
     assert_true(asprintf(&command, "%s --help 2>/dev/null | grep -q "
                          "'^usage: th-report'", TH_REPORT_BIN) > 0);
@@ -1144,6 +1341,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_configurations_kept_apart,
                                         make_scratch, remove_scratch),
         cmocka_unit_test(test_interrupted_run_with_setup_failures),
+        cmocka_unit_test(test_verdicts),
+        cmocka_unit_test_setup_teardown(test_file_system_info, make_scratch,
+                                        remove_scratch),
+        cmocka_unit_test_setup_teardown(test_compare, make_scratch,
+                                        remove_scratch),
         cmocka_unit_test_setup_teardown(test_same_run_refused, make_scratch,
                                         remove_scratch),
         cmocka_unit_test_setup_teardown(
