@@ -1,5 +1,5 @@
 /*
- * analysis.h: th-report's internal interface (issue 6).
+ * analysis.h: th-report's internal interface.
  *
  * th-report loads trackhammer results directories and the published
  * reference table into one SQLite database, then derives every figure it
@@ -123,7 +123,7 @@ int output_write(sqlite3 *db, const char *dir, char *err, size_t err_size);
 int plots_write(sqlite3 *db, const char *dir, char *err, size_t err_size);
 
 /* calibrate.c: fitting the lustre model's fault rates to published rows
- * (issue [fidelity]; harness/faultfs/FIDELITY.md). Pure functions.
+ * (harness/faultfs/FIDELITY.md). Pure functions.
  *
  * The faultfs classes fall in three groups, each with one multiplier of
  * the model's table (the relative rates inside a group stay as the table

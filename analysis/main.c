@@ -1,6 +1,6 @@
 /*
  * th-report: trackhammer's results with intervals, significance, agreement
- * with the published table, attribution and plots (issue 6).
+ * with the published table, attribution and plots.
  */
 #include "analysis.h"
 

@@ -1,4 +1,4 @@
-# harness/bench.mk: make bench (issue 7): what the tracker and the harness
+# harness/bench.mk: make bench: what the tracker and the harness
 # cost, how they scale, and what DELETE costs against WAL under readers.
 # Included by the top-level Makefile (harness/*.mk, in name order: before
 # faultfs.mk and trackhammer.mk, so their variables are used in recipes

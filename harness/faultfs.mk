@@ -1,4 +1,4 @@
-# harness/faultfs.mk: the faultfs VFS (issue 3): a Lustre fault model as an
+# harness/faultfs.mk: the faultfs VFS: a Lustre fault model as an
 # SQLite VFS. Included by the top-level Makefile.
 #
 # Expects: BUILD, CC, CFLAGS, CPPFLAGS, LDFLAGS, LDLIBS, CMOCKA_CFLAGS,
@@ -37,14 +37,14 @@ $(FAULTFS_EXT): $(FAULTFS_EXT_OBJECTS)
 	$(CC) -shared -o $@ $^ -lpthread
 
 # A tool that runs tracker operations under a fault model and reports what
-# each fault class did (the numbers in issue 3's closing note).
+# each fault class did.
 $(BUILD)/$(FAULTFS_DIR)/tools/%.o: CFLAGS += -I$(FAULTFS_DIR) -Itracker
 # Both tools' command lines are read by tools/tool_args.c.
 FAULTFS_TOOL_ARGS := $(BUILD)/$(FAULTFS_DIR)/tools/tool_args.o
 $(FAULTFS_SURVEY): $(BUILD)/$(FAULTFS_DIR)/tools/faultfs_survey.o $(FAULTFS_TOOL_ARGS) $(FAULTFS_LIB) $(TRACKER_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(FAULTFS_LDLIBS)
 
-# The power-loss table (issue 8): tracker writers SIGKILLed, then the crash
+# The power-loss table: tracker writers SIGKILLed, then the crash
 # mode's simulated power loss, per profile. One round (tools/powerloss.c)
 # is shared with the crash test.
 FAULTFS_POWERLOSS       := $(BUILD)/faultfs-powerloss

@@ -1,4 +1,4 @@
-# harness/fuzz.mk: libFuzzer targets (issue 8) for every parser of outside
+# harness/fuzz.mk: libFuzzer targets for every parser of outside
 # input, and the replay of their regression inputs in make check.
 #
 #   make fuzz [FUZZ_SECONDS=N] [FUZZ_SEED=S]

@@ -1,4 +1,4 @@
-# harness/pbs.mk: the batch scripts of pbs/ (issue 5) and their test.
+# harness/pbs.mk: the batch scripts of pbs/ and their test.
 # Included by the top-level Makefile with harness/*.mk (the pbs/ scripts
 # themselves need no build); read after harness/faultfs.mk and before
 # harness/trackhammer.mk, so it names the programs by path.

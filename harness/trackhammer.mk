@@ -1,4 +1,4 @@
-# harness/trackhammer.mk: the MPI program trackhammer (issue 4).
+# harness/trackhammer.mk: the MPI program trackhammer.
 #
 # MPI flags come from the MPI compiler wrapper (Open MPI's --showme, MPICH's
 # -compile_info/-link_info), so the cluster's module MPI builds it as is;

@@ -1,7 +1,7 @@
 /*
  * th-calibrate: fit the lustre model's fault rates to rows of the published
  * matrix from a design run, and write the fit file the model loads
- * (issue [fidelity]; the method: harness/faultfs/FIDELITY.md).
+ * (the method: harness/faultfs/FIDELITY.md).
  */
 #include "../analysis.h"
 

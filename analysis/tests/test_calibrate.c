@@ -1,5 +1,5 @@
 /*
- * test_calibrate.c: the calibration (issue [fidelity]). The fit recovers
+ * test_calibrate.c: the calibration. The fit recovers
  * known multipliers from counts drawn with them, and its intervals exclude
  * what a wrong fitter would give; profile-likelihood bounds sit where the
  * log-likelihood has dropped by chi-square(1, 0.95) / 2; a group no row

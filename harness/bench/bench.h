@@ -1,5 +1,5 @@
 /*
- * bench.h: what the benchmark programs of `make bench` share (issue 7).
+ * bench.h: what the benchmark programs of `make bench` share.
  *
  * Each program measures one idea and prints raw measurements as CSV;
  * bench.py runs them, takes medians and ratios, and writes the summary.

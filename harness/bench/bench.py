@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""bench.py: the driver of `make bench` (issue 7).
+"""bench.py: the driver of `make bench`.
 
 Runs each benchmark (bench_overhead, the scaling matrix of trackhammer,
 bench_readload, the harness's own cost, the gadi71 matrix with 10 repeats),

@@ -1,6 +1,6 @@
 /*
  * bench_batch.c: a batch's jobs with no harness around them, the floor
- * trackhammer's rounds are compared with (issue 7, point 5).
+ * trackhammer's rounds are compared with.
  *
  * A round here is N jobs released at once, each the job's life of
  * trackhammer's built-in job with no work and no start jitter (open,

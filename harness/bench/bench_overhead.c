@@ -1,6 +1,6 @@
 /*
  * bench_overhead.c: what the tracker library costs over bare SQLite
- * (issue 7, point 2).
+ *.
  *
  * For each profile, one process times the job's life (open, is_done,
  * mark_running, mark_completed, close) through the tracker, and the same

@@ -1,6 +1,6 @@
 /*
  * bench_readload.c: DELETE against WAL with readers polling hard
- * (issue 7, point 4).
+ *.
  *
  * The pull request says DELETE mode's loss of WAL's concurrent readers
  * costs no measurable throughput for this workload. Here W writer

@@ -174,7 +174,7 @@ static int release_together(double timeout_s)
 }
 
 /*
- * Where a round's wall time goes (make bench, issue 7): with the
+ * Where a round's wall time goes (make bench): with the
  * environment variable TRACKHAMMER_PHASE_LOG naming a file, rank 0 appends
  * one CSV row per round with the seconds (rank 0's monotonic clock, to the
  * microsecond) of each step of the round, and when the jobs' children

@@ -1,5 +1,5 @@
 /*
- * faultfs_powerloss.c: the power-loss table (issue 8, point 2).
+ * faultfs_powerloss.c: the power-loss table.
  *
  *   faultfs-powerloss [--config MODEL,crash=on,...] [--profile SPEC]...
  *                     [--rounds N] [--writers N] [--max-acks N]

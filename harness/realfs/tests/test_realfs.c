@@ -71,6 +71,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     scratch_dir_remove(*state);
+    free(*state);
     return 0;
 }
 

@@ -410,6 +410,93 @@ static void test_result_files_agree_with_the_table(void **state)
     run_free(&r);
 }
 
+/* What a launcher such as th-realfs hands trackhammer: --fs-info lines go
+ * into the header and summary.json as given, and a fault the file system
+ * injects is named as such; --verify-dir is recorded as the verifying
+ * client; --during-round runs once per round with the round's names, its
+ * output in during-round.log, and a command still running at the round's
+ * end is ended then, as rounds.csv says. */
+static void test_launcher_options(void **state)
+{
+    (void)state;
+    char *info_dir = scratch_dir_make("trackhammer-fs-info");
+    assert_non_null(info_dir);
+    char *info = NULL;
+    assert_true(asprintf(&info, "%s/fs-info", info_dir) > 0);
+    FILE *f = fopen(info, "w");
+    assert_non_null(f);
+    fputs("# written by a launcher\n\npreset: coherent\n"
+          "faults: fsync fails 5% of the time on the brick\n", f);
+    fclose(f);
+    run r;
+    const char *args[] = {
+        "-n", "2", "-r", "2", "-p", "delete-off", "--fs-info", info,
+        "--during-round",
+        "echo \"round $TRACKHAMMER_ROUND $TRACKHAMMER_PROFILE\"; sleep 30",
+        NULL
+    };
+    run_ok(&r, args);
+    const char *output[] = { r.out_text, r.err_text };
+    bool named = false, told = false;
+    for (int i = 0; i < 2; i++) {
+        named = named || strstr(output[i], "nothing simulated); faults "
+                                           "injected by the file system: "
+                                           "fsync fails 5% of the time on "
+                                           "the brick");
+        told = told || strstr(output[i], "preset: coherent");
+    }
+    assert_true(named);
+    assert_true(told);
+    assert_int_equal(csv_query(&r, "rounds.csv", "SELECT count(*) FROM t "
+                               "WHERE during_round = 'signal 15 (ended at "
+                               "round end)'"), 2);
+    char *log_path = NULL;
+    assert_true(asprintf(&log_path, "%s/during-round.log", r.results) > 0);
+    char *log = read_file(log_path);
+    assert_non_null(strstr(log, "round 0 delete-off\n"));
+    assert_non_null(strstr(log, "round 1 delete-off\n"));
+    free(log);
+    free(log_path);
+    char *cmd = NULL;
+    assert_true(asprintf(&cmd, "sqlite3 :memory: \"SELECT json_extract("
+                               "readfile('%s/summary.json'), "
+                               "'$.file_system_info.preset') || '|' || "
+                               "json_extract(readfile('%s/summary.json'), "
+                               "'$.file_system_info.faults')\"",
+                         r.results, r.results) > 0);
+    FILE *p = popen(cmd, "r");
+    char line[256] = "";
+    assert_non_null(fgets(line, sizeof line, p));
+    pclose(p);
+    free(cmd);
+    assert_string_equal(line, "coherent|fsync fails 5% of the time on the "
+                              "brick\n");
+    run_free(&r);
+
+    /* --verify-dir: the round is verified through the directory named
+     * (here one without the database, so it cannot open it, though the
+     * jobs' database is fine), and that directory is recorded. */
+    const char *verify_args[] = { "-n", "1", "-p", "delete-off",
+                                  "--verify-dir", info_dir, NULL };
+    run_ok(&r, verify_args);
+    assert_int_equal(csv_query(&r, "rounds.csv", "SELECT count(*) FROM t "
+                               "WHERE integrity LIKE 'cannot open:%'"), 1);
+    assert_true(asprintf(&cmd, "sqlite3 :memory: \"SELECT json_extract("
+                               "readfile('%s/summary.json'), "
+                               "'$.verified_through')\"",
+                         r.results) > 0);
+    p = popen(cmd, "r");
+    assert_non_null(fgets(line, sizeof line, p));
+    pclose(p);
+    free(cmd);
+    line[strcspn(line, "\n")] = '\0';
+    assert_string_equal(line, info_dir);
+    run_free(&r);
+    free(info);
+    scratch_dir_remove(info_dir);
+    free(info_dir);
+}
+
 static void test_python_job_under_the_model(void **state)
 {
     (void)state;
@@ -500,6 +587,7 @@ int main(void)
         cmocka_unit_test(test_kills_leave_integrity_ok),
         cmocka_unit_test(test_kills_inside_writes_lose_nothing),
         cmocka_unit_test(test_result_files_agree_with_the_table),
+        cmocka_unit_test(test_launcher_options),
         cmocka_unit_test(test_python_job_under_the_model),
         cmocka_unit_test(test_foreign_job_without_status_line_fails),
     };
