@@ -121,7 +121,7 @@ glusterfs_mount() {
 
 glusterfs_describe() {
     local client volume
-    client=$( (glusterfs_preset_client_options; printf '%s\n' ${mount_options[@]+"${mount_options[@]}"}) | paste -sd, -)
+    client=$( (glusterfs_preset_client_options; printf '%s\n' ${mount_options[@]+"${mount_options[@]}"}) | sed '/^$/d' | paste -sd, -)
     volume=$(gluster --mode=script volume info "$GLUSTER_VOLUME" 2>/dev/null |
         sed -n '/^Options Reconfigured:/,$p' | sed 1d | sed 's/: /=/' | paste -sd, -)
     echo "file_system: glusterfs $(glusterfs --version | sed -n '1s/^glusterfs //p'), one volume, one brick"

@@ -74,7 +74,7 @@ sshfs_mount() {
 
 sshfs_describe() {
     local client
-    client=$( (sshfs_preset_options; printf '%s\n' ${mount_options[@]+"${mount_options[@]}"}) | paste -sd, -)
+    client=$( (sshfs_preset_options; printf '%s\n' ${mount_options[@]+"${mount_options[@]}"}) | sed '/^$/d' | paste -sd, -)
     echo "file_system: sshfs $(sshfs --version 2>&1 | sed -n 's/^SSHFS version //p' | head -n 1), over $(ssh -V 2>&1 | cut -d, -f1) on loopback; locks are local to each mount"
     [ -n "$client" ] || client="sshfs's defaults"
     echo "client_options: $client"
