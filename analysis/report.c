@@ -475,9 +475,14 @@ const report_query report_queries[] = {
       "    sum(o.setup <> 'ok') AS setup_failed,\n"
       "    group_concat(DISTINCT CASE WHEN o.setup <> 'ok'\n"
       "      THEN o.setup_code_name END) AS setup_codes,\n"
-      "    sum(CASE WHEN o.setup = 'ok' THEN o.lost_updates ELSE 0 END)\n"
-      "      AS lost_updates,\n"
-      "    sum(o.setup = 'ok' AND o.integrity <> 'ok') AS integrity_failures\n"
+      "    coalesce(sum(CASE WHEN o.setup = 'ok' THEN o.lost_updates END),\n"
+      "      0) AS lost_updates,\n"
+      "    -- a verification that could not open the database checked "
+      "nothing\n"
+      "    sum(o.setup = 'ok' AND o.integrity LIKE 'cannot open:%')\n"
+      "      AS unverified,\n"
+      "    sum(o.setup = 'ok' AND o.integrity <> 'ok'\n"
+      "      AND o.integrity NOT LIKE 'cannot open:%') AS integrity_failures\n"
       "  FROM rounds o JOIN run_configs c ON c.run_id = o.run_id\n"
       "    AND c.profile = o.profile\n"
       "  GROUP BY c.config),\n"
@@ -491,7 +496,8 @@ const report_query report_queries[] = {
       "judged AS (\n"
       "  SELECT c.config, c.published_run, c.profile, c.fault_model,\n"
       "    c.file_system, p.rounds, p.setup_failed, p.setup_codes,\n"
-      "    p.lost_updates, p.integrity_failures, v.verified_through,\n"
+      "    p.lost_updates, p.unverified, p.integrity_failures,\n"
+      "    v.verified_through,\n"
       "    coalesce(m.jobs, 0) AS jobs_run,\n"
       "    coalesce(m.failures, 0) AS failed_jobs,\n"
       "    wilson_high(coalesce(m.failures, 0), coalesce(m.jobs, 0))\n"
@@ -501,6 +507,9 @@ const report_query report_queries[] = {
       "        THEN 's' ELSE '' END || ' lost; ' ELSE '' END\n"
       "      || CASE WHEN p.integrity_failures > 0 THEN\n"
       "        'integrity_check failed in ' || p.integrity_failures || ' of '\n"
+      "        || (p.rounds - p.setup_failed) || ' rounds; ' ELSE '' END\n"
+      "      || CASE WHEN p.unverified > 0 THEN 'the verification could "
+      "not open the database in ' || p.unverified || ' of '\n"
       "        || (p.rounds - p.setup_failed) || ' rounds; ' ELSE '' END\n"
       "      || CASE WHEN p.setup_failed > 0 THEN 'set-up failed in '\n"
       "        || p.setup_failed || ' of ' || p.rounds || ' rounds ('\n"
@@ -538,7 +547,9 @@ const report_query report_queries[] = {
       "sizes AS (\n"
       "  SELECT c.config, (SELECT count(*) FROM job_classes j\n"
       "      WHERE j.config = c.config) AS jobs,\n"
-      "    c.rounds, c.rounds - c.setup_failed AS verified\n"
+      "    c.rounds, (SELECT count(*) FROM configured_rounds o\n"
+      "      WHERE o.config = c.config AND o.setup = 'ok'\n"
+      "        AND o.integrity NOT LIKE 'cannot open:%') AS verified\n"
       "  FROM configurations c),\n"
       "-- item_order: 1 SIGBUS, 2 I/O errors, 3 other codes, 4 set-up,\n"
       "-- 5 lost updates, 6 integrity\n"
@@ -564,7 +575,8 @@ const report_query report_queries[] = {
       "  FROM configured_rounds GROUP BY config\n"
       "  UNION ALL\n"
       "  SELECT config, 'integrity_check failed', 'verified rounds', 6,\n"
-      "    coalesce(sum(setup = 'ok' AND integrity <> 'ok'), 0)\n"
+      "    coalesce(sum(setup = 'ok' AND integrity <> 'ok'\n"
+      "      AND integrity NOT LIKE 'cannot open:%'), 0)\n"
       "  FROM configured_rounds GROUP BY config),\n"
       "verified_items(item) AS (VALUES ('acknowledged updates lost'),\n"
       "  ('integrity_check failed')),\n"
@@ -634,9 +646,16 @@ const report_query report_queries[] = {
       "END\n"
       "    WHEN s.model_failures = 0 AND s.real_failures = 0\n"
       "      THEN 'agree: neither'\n"
-      "    WHEN s.real_failures = 0 THEN 'differs: only the model'\n"
-      "    WHEN s.model_failures = 0 THEN 'differs: only the real file "
-      "system'\n"
+      "    -- one side only: a difference where a lost update is one, or\n"
+      "    -- where Fisher's test says so; else too few to tell\n"
+      "    WHEN s.model_failures = 0 OR s.real_failures = 0 THEN\n"
+      "      CASE WHEN s.unit = 'updates' OR fisher_p(s.model_failures,\n"
+      "        s.model_n, s.real_failures, s.real_n) < 0.05 THEN 'differs: '\n"
+      "        ELSE '' END || 'only ' || CASE WHEN s.real_failures = 0\n"
+      "        THEN 'the model' ELSE 'the real file system' END\n"
+      "      || CASE WHEN s.unit = 'updates' OR fisher_p(s.model_failures,\n"
+      "        s.model_n, s.real_failures, s.real_n) < 0.05 THEN ''\n"
+      "        ELSE ' (not significant)' END\n"
       "    WHEN s.model_n > 0 AND s.real_n > 0 AND fisher_p(\n"
       "      s.model_failures, s.model_n, s.real_failures, s.real_n) < 0.05\n"
       "      THEN 'differs: rate'\n"
@@ -733,9 +752,11 @@ static const section sections[] = {
       "each failed job (counted in jobs), set-up failures by code (in "
       "rounds), acknowledged updates lost (in updates: no rate) and "
       "integrity_check failures (in verified rounds). *Agreement*: both "
-      "sides have it, or neither; where both count in jobs or rounds and "
-      "both have it, a two-sided Fisher exact test (differs: rate, when "
-      "p < 0.05); *not comparable* where one side ran no job (every "
+      "sides have it, or neither; where only one has it, *differs* when "
+      "the two-sided Fisher exact test gives p < 0.05 (or, for lost "
+      "updates, which have no rate, whenever one side lost any), else "
+      "*not significant*; where both have it, *differs: rate* when "
+      "p < 0.05; *not comparable* where one side ran no job (every "
       "set-up failed) or verified no round. *The model attributes it to*: what the model's fault logs "
       "hold for the failed jobs (fault class, effect, file kind, and "
       "whether drawn by chance or by a mechanism), for SIGBUS also another "
@@ -1147,11 +1168,15 @@ static void print_file_systems(sqlite3 *db, FILE *out)
         "ORDER BY c.file_system",
         -1, &stmt, NULL);
     while (stmt && sqlite3_step(stmt) == SQLITE_ROW) {
-        const unsigned char *told = sqlite3_column_text(stmt, 3);
+        const char *text[4];
+        for (int c = 0; c < 4; c++) {
+            const unsigned char *value = sqlite3_column_text(stmt, c);
+            text[c] = value ? (const char *)value : NULL;
+        }
         fprintf(out, "- file system %s: %s (%s)%s%s\n",
-                sqlite3_column_text(stmt, 0), sqlite3_column_text(stmt, 1),
-                sqlite3_column_text(stmt, 2), told ? "; " : "",
-                told ? (const char *)told : "");
+                text[0] ? text[0] : "-", text[1] ? text[1] : "-",
+                text[2] ? text[2] : "-", text[3] ? "; " : "",
+                text[3] ? text[3] : "");
     }
     sqlite3_finalize(stmt);
 }

@@ -51,9 +51,13 @@ REALFS_ARGS         ?= --work 1 --start-jitter 0.2 --monitor-interval 1
 REPRODUCE_REALFS_DIR ?= results/reproduce-realfs
 REALFS_MATRIX = --matrix gadi71 --jobs $(REALFS_JOBS) \
     --repeat $(REALFS_REPEAT) $(REALFS_ARGS) --quiet
+# What the target writes under REPRODUCE_REALFS_DIR, and only that goes
+# before it writes again.
+REALFS_RUNS = $(subst :,-,$(REALFS_FILE_SYSTEMS)) lustre-model
+REALFS_MADE = $(addprefix '$(REPRODUCE_REALFS_DIR)'/,$(REALFS_RUNS) report model-db)
 
 reproduce-realfs: deps-check $(TH_REALFS) $(REALFS_LIB) $(BUILD)/trackhammer $(FAULTFS_FIT) $(BUILD)/th-report
-	@rm -rf $(REPRODUCE_REALFS_DIR) && mkdir -p $(REPRODUCE_REALFS_DIR)/model-db
+	rm -rf $(REALFS_MADE) && mkdir -p '$(REPRODUCE_REALFS_DIR)/model-db'
 	for fs in $(REALFS_FILE_SYSTEMS); do \
 	    $(MPIRUN_ENV) $(TH_REALFS) --fs $${fs%%:*} --preset $${fs#*:} \
 	        --nodes $(REALFS_NODES) --ranks $(REALFS_RANKS) \
@@ -64,9 +68,9 @@ reproduce-realfs: deps-check $(TH_REALFS) $(REALFS_LIB) $(BUILD)/trackhammer $(F
 	    $(BUILD)/trackhammer $(REALFS_MATRIX) --fault-model lustre \
 	    --sim-nodes $(REALFS_NODES) --db-dir $(REPRODUCE_REALFS_DIR)/model-db \
 	    --output $(REPRODUCE_REALFS_DIR)/lustre-model
-	rm -rf $(REPRODUCE_REALFS_DIR)/model-db
-	$(BUILD)/th-report --compare --out $(REPRODUCE_REALFS_DIR)/report \
-	    $(REPRODUCE_REALFS_DIR)/*/2*/
+	rm -rf '$(REPRODUCE_REALFS_DIR)/model-db'
+	$(BUILD)/th-report --compare --out '$(REPRODUCE_REALFS_DIR)/report' \
+	    $(foreach run,$(REALFS_RUNS),'$(REPRODUCE_REALFS_DIR)/$(run)'/2*/)
 	@echo "the table: $(REPRODUCE_REALFS_DIR)/report/report.md, sections" \
 	    "\"Failures per configuration, pooled over repeats\" and" \
 	    "\"Model against reality\""

@@ -12,6 +12,8 @@
 # servers.
 
 STOP_GRACE_S=10
+# A client that does not unmount within this goes lazily.
+UMOUNT_S=10
 MPIRUN_STOP_S=120
 server_pids=()
 client_pids=()
@@ -43,14 +45,21 @@ wait_for_mount() {
     return 1
 }
 
-# End PID: SIGTERM (and SIGCONT, for a process an outage stopped), then
-# SIGKILL after STOP_GRACE_S.
-stop_pid() {
-    local pid=$1
-    running "$pid" || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    kill -CONT "$pid" 2>/dev/null || true
-    wait_gone "$pid" $((STOP_GRACE_S * 10)) || kill -KILL "$pid" 2>/dev/null || true
+# End the PIDs together: SIGTERM (and SIGCONT, for a process an outage
+# stopped), then SIGKILL for any not gone within STOP_GRACE_S in all.
+stop_pids() {
+    local pid i
+    for pid in "$@"; do
+        running "$pid" || continue
+        kill -TERM "$pid" 2>/dev/null || true
+        kill -CONT "$pid" 2>/dev/null || true
+    done
+    for ((i = 0; i < STOP_GRACE_S * 10; i++)); do
+        for pid in "$@"; do running "$pid" && break; done
+        running "$pid" || return 0
+        sleep 0.1
+    done
+    for pid in "$@"; do kill -KILL "$pid" 2>/dev/null || true; done
 }
 
 # The servers' logs go into the results of this run (the trackhammer run
@@ -71,16 +80,21 @@ keep_logs() {
     fi
 }
 
-# Clients first (lazily if a job still holds a file), then the servers.
+# Clients first (lazily where a job still holds a file or a client does not
+# answer within UMOUNT_S), then the servers; every step bounded, so the
+# whole stays within TEARDOWN_S.
 teardown() {
     trap '' INT TERM HUP
-    local i
-    for ((i = ${#client_dirs[@]} - 1; i >= 0; i--)); do
-        umount "${client_dirs[i]}" 2>/dev/null || umount -l "${client_dirs[i]}" 2>/dev/null || true
-    done
-    for i in ${client_pids[@]+"${client_pids[@]}"}; do stop_pid "$i"; done
+    local dir i
+    if [ ${#client_dirs[@]} -gt 0 ]; then
+        timeout "$UMOUNT_S" umount "${client_dirs[@]}" 2>/dev/null || true
+        for dir in "${client_dirs[@]}"; do
+            ! mountpoint -q "$dir" || umount -l "$dir" 2>/dev/null || true
+        done
+    fi
+    stop_pids ${client_pids[@]+"${client_pids[@]}"}
     "${fs}_down" || true
-    for ((i = ${#server_pids[@]} - 1; i >= 0; i--)); do stop_pid "${server_pids[i]}"; done
+    for ((i = ${#server_pids[@]} - 1; i >= 0; i--)); do stop_pids "${server_pids[i]}"; done
     keep_logs
 }
 
@@ -92,8 +106,24 @@ mount_clients() {
         "${fs}_mount" "node-$k" "$run_dir/mnt/node-$k" || return 1
     done
     mkdir -p "$run_dir/mnt/verify"
-    "${fs}_mount" verify "$run_dir/mnt/verify" || return 1
+    mount_verifier || return 1
     mkdir "$run_dir/mnt/node-0/db"
+}
+
+# The verifying client is mounted with the coherent preset's client
+# options and none of the user's, whatever the nodes use: it keeps no
+# attribute or page of its own across rounds, so a stale one can neither
+# hide nor invent a loss. (Volume options are the volume's, for every
+# client; each round's database is a new file no cache has seen.)
+mount_verifier() {
+    local node_preset=$preset rc=0
+    local node_options=(${mount_options[@]+"${mount_options[@]}"})
+    preset=coherent
+    mount_options=()
+    "${fs}_mount" verify "$run_dir/mnt/verify" || rc=1
+    preset=$node_preset
+    mount_options=(${node_options[@]+"${node_options[@]}"})
+    return $rc
 }
 
 # What trackhammer puts in its header and summary.json about the ground.
@@ -103,7 +133,7 @@ write_fs_info() {
         "${fs}_describe"
         echo "preset: $preset"
         echo "nodes: $nodes FUSE client mounts, one per node; ranks $placement"
-        echo "verify_client: verify (one more client mount, used by no job)"
+        echo "verify_client: verify (one more client mount, used by no job, with the coherent preset's client options)"
         echo "servers: on this machine, in a private network namespace (loopback only)"
     } > "$run_dir/fs-info"
 }

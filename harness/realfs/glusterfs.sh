@@ -68,11 +68,12 @@ glusterfs_brick_dir() {
 
 glusterfs_up() {
     local state=$run_dir/glusterd brick option
-    mkdir -p "$state" "$(log_dir)"
+    mkdir -p "$state" "$(log_dir)" /var/lib/glusterd /var/log/glusterfs || return 1
     # the option groups (gluster volume set V group G), not the hooks
-    [ ! -d /var/lib/glusterd/groups ] || cp -a /var/lib/glusterd/groups "$state/"
-    mount --bind "$state" /var/lib/glusterd
-    mount --bind "$(log_dir)" /var/log/glusterfs
+    [ ! -d /var/lib/glusterd/groups ] || cp -a /var/lib/glusterd/groups "$state/" || return 1
+    # glusterd writes nowhere outside the run directory, or does not start
+    mount --bind "$state" /var/lib/glusterd || return 1
+    mount --bind "$(log_dir)" /var/log/glusterfs || return 1
     glusterd -N -p /run/gluster/glusterd.pid &
     server_pids+=($!)
     # glusterd answers once its management port listens
@@ -122,7 +123,7 @@ glusterfs_mount() {
 glusterfs_describe() {
     local client volume
     client=$( (glusterfs_preset_client_options; printf '%s\n' ${mount_options[@]+"${mount_options[@]}"}) | sed '/^$/d' | paste -sd, -)
-    volume=$(gluster --mode=script volume info "$GLUSTER_VOLUME" 2>/dev/null |
+    volume=$(timeout 15 gluster --mode=script volume info "$GLUSTER_VOLUME" 2>/dev/null |
         sed -n '/^Options Reconfigured:/,$p' | sed 1d | sed 's/: /=/' | paste -sd, -)
     echo "file_system: glusterfs $(glusterfs --version | sed -n '1s/^glusterfs //p'), one volume, one brick"
     [ -n "$client" ] || client="Gluster's defaults"
@@ -167,8 +168,8 @@ glusterfs_down() {
     local brick_pid
     brick_pid=$(cat "$(glusterfs_brick_pid_file)" 2>/dev/null) || true
     [ -z "$brick_pid" ] || kill -CONT "$brick_pid" 2>/dev/null || true
-    running "${server_pids[0]:-0}" && timeout 20 gluster --mode=script volume stop "$GLUSTER_VOLUME" force \
+    running "${server_pids[0]:-0}" && timeout 15 gluster --mode=script volume stop "$GLUSTER_VOLUME" force \
         >> "$(log_dir)/cli-output.log" 2>&1 || true
-    [ -z "$brick_pid" ] || stop_pid "$brick_pid"
+    [ -z "$brick_pid" ] || stop_pids "$brick_pid"
     ! mountpoint -q "$run_dir/brick" || umount "$run_dir/brick" 2>/dev/null || umount -l "$run_dir/brick" || true
 }

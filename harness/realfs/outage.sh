@@ -19,8 +19,19 @@ restore() {
     if [ "$how" = stop ]; then
         kill -CONT "$stopped_pid" 2>/dev/null && say "brick pid $stopped_pid continued (SIGCONT)"
     else
-        timeout 30 gluster --mode=script volume start "$volume" force >/dev/null 2>&1 &&
+        # at most 30 s in all, within trackhammer's grace for this command
+        timeout 20 gluster --mode=script volume start "$volume" force >/dev/null 2>&1 ||
+            say "gluster volume start force did not succeed"
+        local i
+        for ((i = 0; i < 100; i++)); do
+            [ "$(brick_pid)" != "$stopped_pid" ] && kill -0 "$(brick_pid)" 2>/dev/null && break
+            sleep 0.1
+        done
+        if [ "$(brick_pid)" != "$stopped_pid" ] && kill -0 "$(brick_pid)" 2>/dev/null; then
             say "brick restarted (gluster volume start force), pid $(brick_pid)"
+        else
+            say "brick not back within 30 s"
+        fi
     fi
     exit 0
 }

@@ -17,13 +17,12 @@ sshfs_preset_options() {
 
 sshfs_up() {
     local keys=$run_dir/ssh i
-    mkdir -p "$keys" "$run_dir/export" "$(log_dir)"
-    chmod 700 "$keys"
+    mkdir -p "$keys" "$run_dir/export" "$(log_dir)" && chmod 700 "$keys" || return 1
     ssh-keygen -q -t ed25519 -N '' -C th-realfs-host -f "$keys/host_key" &&
         ssh-keygen -q -t ed25519 -N '' -C th-realfs-client -f "$keys/client_key" || return 1
-    cp "$keys/client_key.pub" "$keys/authorized_keys"
-    echo "[127.0.0.1]:$SSHFS_PORT $(cut -d' ' -f1-2 "$keys/host_key.pub")" > "$keys/known_hosts"
-    cat > "$keys/sshd_config" <<EOF
+    cp "$keys/client_key.pub" "$keys/authorized_keys" || return 1
+    echo "[127.0.0.1]:$SSHFS_PORT $(cut -d' ' -f1-2 "$keys/host_key.pub")" > "$keys/known_hosts" || return 1
+    cat > "$keys/sshd_config" <<EOF || return 1
 ListenAddress 127.0.0.1:$SSHFS_PORT
 HostKey $keys/host_key
 AuthorizedKeysFile $keys/authorized_keys

@@ -18,8 +18,9 @@
 #include <unistd.h>
 
 /* How long the command may take to act on SIGTERM (put a stopped server
- * back, say) before its group is killed. */
-#define DURING_ROUND_GRACE_S 15.0
+ * back, say) before its group is killed: longer than th-realfs's outage
+ * needs to restart a brick and see it online (30 s). */
+#define DURING_ROUND_GRACE_S 45.0
 
 /* In the child: the environment, the log as stdout and stderr, the exec. */
 static void exec_command(const options *o, const char *run_dir, int round,
@@ -38,15 +39,18 @@ static void exec_command(const options *o, const char *run_dir, int round,
     _exit(127);
 }
 
-pid_t during_round_start(const options *o, const char *run_dir, int round,
-                         const char *profile)
+during_round during_round_start(const options *o, const char *run_dir,
+                                int round, const char *profile)
 {
+    during_round command = { 0, 0 };
     if (o->during_round[0] == '\0')
-        return 0;
-    pid_t pid = fork_child();
-    if (pid == 0)
+        return command;
+    command.pid = fork_child();
+    if (command.pid == 0)
         exec_command(o, run_dir, round, profile);
-    return pid;
+    if (command.pid < 0)
+        command.fork_errno = errno;
+    return command;
 }
 
 /* How a wait status reads in rounds.csv. */
@@ -61,27 +65,31 @@ static void describe_status(int status, bool ended_by_us, char *out,
                     ended_by_us ? " (ended at round end)" : "");
 }
 
-void during_round_finish(pid_t pid, char *out, size_t size)
+void during_round_finish(const during_round *command, char *out,
+                         size_t size)
 {
+    pid_t pid = command->pid;
     out[0] = '\0';
     if (pid == 0)
         return;
     if (pid < 0) {
-        text_format(out, size, "not started: %s", strerror(errno));
+        text_format(out, size, "not started: %s",
+                    strerror(command->fork_errno));
         return;
     }
     int status = 0;
-    if (reap_within(pid, &status, 0)) {
+    if (reap_within(pid, &status, 0))
         describe_status(status, false, out, size);
-        return;
+    else {
+        kill(-pid, SIGTERM);
+        if (reap_within(pid, &status, DURING_ROUND_GRACE_S))
+            describe_status(status, true, out, size);
+        else if (kill_and_reap(pid, &status, REAP_GRACE_S))
+            text_format(out, size, "killed at round end");
+        else
+            text_format(out, size, "did not end after SIGKILL");
     }
-    kill(-pid, SIGTERM);
-    if (reap_within(pid, &status, DURING_ROUND_GRACE_S)) {
-        describe_status(status, true, out, size);
-        return;
-    }
-    if (kill_and_reap(pid, &status, REAP_GRACE_S))
-        text_format(out, size, "killed at round end");
-    else
-        text_format(out, size, "did not end after SIGKILL");
+    /* What the command started and left behind in its group goes with
+     * the round too. */
+    kill(-pid, SIGKILL);
 }

@@ -496,6 +496,14 @@ static bool check_mode(const options *o, char *err, size_t err_size)
                      "no --matrix or --repeat; submit again for another)");
             return false;
         }
+        /* Its jobs start one by one as the batch system runs them: no
+         * moment for a command beside them, and the merge verifies where
+         * the jobs wrote. */
+        if (o->verify_dir[0] || o->during_round[0]) {
+            snprintf(err, err_size, "--verify-dir and --during-round are "
+                     "for a run under mpirun, not the single-job topology");
+            return false;
+        }
         return true;
     case MODE_SINGLE_JOB:
     case MODE_MERGE:

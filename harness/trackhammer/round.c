@@ -748,7 +748,7 @@ round_end run_round(const run_context *ctx, const tracker_profile *profile,
                         "%s", strerror(errno));
     }
     phase_mark(&clock, PHASE_MONITOR_START);
-    pid_t during = 0;
+    during_round during = { 0, 0 };
     if (ctx->rank == 0 && *stop_signal == 0)
         during = during_round_start(o, ctx->results_dir, round,
                                     profile->name);
@@ -766,7 +766,7 @@ round_end run_round(const run_context *ctx, const tracker_profile *profile,
         /* Ended before the verification, so the file system it acts on is
          * whole again when the round is checked. */
         char during_end[64];
-        during_round_finish(during, during_end, sizeof during_end);
+        during_round_finish(&during, during_end, sizeof during_end);
         /* 2 s for the monitor's last call; none when the run is stopping:
          * rank 0 has its files to finish. */
         if (monitor)

@@ -537,13 +537,18 @@ void sleep_seconds(double seconds);
 uint64_t mix64(uint64_t x);
 double uniform01(uint64_t *state);
 /* --during-round's command for one round, started by rank 0 as the jobs
- * are released: its pid, 0 when there is none, -1 (errno set) when it
- * could not be forked. */
-pid_t during_round_start(const options *o, const char *run_dir, int round,
-                         const char *profile);
-/* End it with the round (SIGTERM to its group, SIGKILL after a grace),
- * and say how it ended into out ("" when there was none). */
-void during_round_finish(pid_t pid, char *out, size_t size);
+ * are released. */
+typedef struct during_round {
+    pid_t pid;       /* 0 when there is none, -1 when it was not forked */
+    int fork_errno;  /* why not, when pid is -1 */
+} during_round;
+during_round during_round_start(const options *o, const char *run_dir,
+                                int round, const char *profile);
+/* End it with the round (SIGTERM to its group, SIGKILL after a grace, and
+ * whatever it left in its group), and say how it ended into out ("" when
+ * there was none). */
+void during_round_finish(const during_round *command, char *out,
+                         size_t size);
 
 /* fork() for a job, the monitor or the batch driver: in the child a
  * process group of its own (killed whole), death with its parent (a rank

@@ -216,27 +216,42 @@ static void test_glusterfs_coherent_delete_is_safe(void **state)
 
 /* Measured: the volume's own debug/error-gen failing fsyncs on the brick
  * fails DELETE/NORMAL jobs with SQLITE_IOERR_FSYNC, and no DELETE/OFF job
- * (which never calls fsync): the fix's claim, on a real file system. The
- * batch driver's set-up syncs too and may fail in a round (recorded, no
- * job runs): at 5%, four rounds leave a delete-normal round with jobs. */
+ * (which never calls fsync): the fix's claim, on a real file system. At
+ * 5%, three runs of 8 rounds of 2 jobs gave: the batch driver's set-up
+ * (which syncs too) failed in 8 of 24 delete-normal rounds (recorded;
+ * such a round runs no job), and 6 of the 32 delete-normal jobs that ran
+ * failed, so one run shows no failure about one time in eight. Hence up
+ * to ERROR_GEN_RUNS runs, until a delete-normal job has failed; no
+ * delete-off job may fail in any of them. */
+#define ERROR_GEN_RUNS 3
 static void test_glusterfs_error_gen_fsync(void **state)
 {
     SKIP_UNLESS("glusterfs");
     const char *dir = *state;
-    assert_int_equal(realfs(dir, "--preset coherent --nodes 2 --ranks 2 "
-                                 "--error-gen fsync:list:5",
-                            "-p delete-normal,delete-off -n 4 -r 4"),
-                     0);
-    char *results = results_of(dir);
-    assert_true(query(results, "jobs.csv",
-                      "SELECT count(*) FROM t WHERE profile = 'delete-normal' "
-                      "AND code_name = 'SQLITE_IOERR_FSYNC'") > 0);
-    assert_int_equal(query(results, "jobs.csv",
-                           "SELECT count(*) FROM t WHERE profile = 'delete-off' "
-                           "AND outcome != 'ok'"),
-                     0);
-    assert_true(summary_has(results, "debug/error-gen on the brick"));
-    free(results);
+    long long fsync_failures = 0, delete_off_failures = 0;
+    for (int attempt = 0; attempt < ERROR_GEN_RUNS && fsync_failures == 0;
+         attempt++) {
+        char *run = NULL;
+        assert_true(asprintf(&run, "%s/attempt-%d", dir, attempt) > 0);
+        assert_int_equal(mkdir(run, 0777), 0);
+        assert_int_equal(realfs(run, "--preset coherent --nodes 2 "
+                                     "--ranks 2 --error-gen fsync:list:5",
+                                "-p delete-normal,delete-off -n 2 -r 8"),
+                         0);
+        char *results = results_of(run);
+        fsync_failures += query(results, "jobs.csv",
+                                "SELECT count(*) FROM t WHERE profile = "
+                                "'delete-normal' AND code_name = "
+                                "'SQLITE_IOERR_FSYNC'");
+        delete_off_failures += query(results, "jobs.csv",
+                                     "SELECT count(*) FROM t WHERE profile "
+                                     "= 'delete-off' AND outcome != 'ok'");
+        assert_true(summary_has(results, "debug/error-gen on the brick"));
+        free(results);
+        free(run);
+    }
+    assert_true(fsync_failures > 0);
+    assert_int_equal(delete_off_failures, 0);
 }
 
 /* Measured: GlusterFS's default client caching on two nodes loses
@@ -275,22 +290,26 @@ static void test_glusterfs_coherent_wal_cannot_open(void **state)
 }
 
 /* Measured: sshfs keeps each mount's locks to itself, so two nodes in
- * DELETE mode step on each other's journal: SQLITE_IOERR_DELETE_NOENT, or
- * acknowledged updates lost. */
+ * DELETE mode step on each other's journal: it is deleted under a node
+ * that holds it (SQLITE_IOERR_DELETE_NOENT) or gone when a node opens it
+ * (SQLITE_CANTOPEN), or acknowledged updates are lost. Three rounds of 8
+ * on 2 nodes gave 8 to 14 such jobs and 1 to 4 lost updates, run after
+ * run. */
 static void test_sshfs_delete_collides(void **state)
 {
     SKIP_UNLESS("sshfs");
     const char *dir = *state;
     assert_int_equal(realfs(dir, "--fs sshfs --nodes 2 --ranks 4",
-                            "-p delete-normal -n 8 -r 2"),
+                            "-p delete-normal -n 8 -r 3"),
                      0);
     char *results = results_of(dir);
-    long long noent = query(results, "jobs.csv",
-                            "SELECT count(*) FROM t WHERE code_name = "
-                            "'SQLITE_IOERR_DELETE_NOENT'");
+    long long journal = query(results, "jobs.csv",
+                              "SELECT count(*) FROM t WHERE code_name IN "
+                              "('SQLITE_IOERR_DELETE_NOENT', "
+                              "'SQLITE_CANTOPEN')");
     long long lost = query(results, "rounds.csv",
                            "SELECT sum(lost_updates) FROM t");
-    assert_true(noent + lost > 0);
+    assert_true(journal + lost > 0);
     assert_true(summary_has(results, "\"fs_type\": \"fuse.sshfs\""));
     free(results);
     assert_nothing_left(dir);
