@@ -36,12 +36,13 @@ $(REALFS_TEST): $(BUILD)/$(REALFS_DIR)/tests/test_realfs.o $(TEST_SUPPORT) | $(T
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
 
 # make reproduce-realfs: the gadi71 matrix on real file systems brought up
-# here, nothing simulated (GlusterFS and sshfs, each cached and coherent;
-# REALFS_NODES client mounts as nodes), then the lustre model
+# here, nothing simulated (GlusterFS, sshfs and CephFS, each cached and
+# coherent; REALFS_NODES client mounts as nodes), then the lustre model
 # with as many simulated nodes, and th-report --compare over them all.
-# About 2 minutes on 2 cores at the defaults. Needs root (th-realfs says
+# About 5 minutes on 2 cores at the defaults. Needs root (th-realfs says
 # so, and what to install). Results under results/reproduce-realfs/.
-REALFS_FILE_SYSTEMS ?= glusterfs:cached glusterfs:coherent sshfs:cached sshfs:coherent
+REALFS_FILE_SYSTEMS ?= glusterfs:cached glusterfs:coherent sshfs:cached sshfs:coherent \
+                       cephfs:cached cephfs:coherent
 REALFS_NODES        ?= 4
 REALFS_RANKS        ?= 4
 REALFS_JOBS         ?= 8

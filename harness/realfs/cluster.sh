@@ -5,7 +5,7 @@
 # down in order (clients, then servers, by the pids it recorded), each step
 # bounded, so servers can flush and logs say how they stopped.
 #
-# A file system is a set of functions named after it (glusterfs.sh,
+# A file system is a set of functions named after it (glusterfs.sh, cephfs.sh,
 # sshfs.sh): FS_up starts its servers, FS_mount NAME DIR mounts one client,
 # FS_describe prints the fs-info lines about it, FS_during_round prints the
 # command for trackhammer --during-round (or nothing), FS_down stops its
@@ -45,6 +45,30 @@ wait_for_mount() {
     return 1
 }
 
+# The client options a preset gives (its function, PRESET_OPTIONS) and
+# the user added, one a line.
+client_options() {
+    "$1"
+    printf '%s\n' ${mount_options[@]+"${mount_options[@]}"} | sed '/^$/d'
+}
+
+# The fs-info line of the client options, DEFAULTS when there are none.
+describe_client_options() {
+    local client
+    client=$(client_options "$1" | paste -sd, -)
+    echo "client_options: ${client:-$2}"
+}
+
+# The client just started in the background: its pid and mount point
+# recorded, its mount awaited for SECONDS (LOG says why it did not come).
+track_client() {
+    local name=$1 dir=$2 seconds=$3 log=$4
+    client_pids+=($!)
+    client_dirs+=("$dir")
+    wait_for_mount "$dir" "$seconds" ||
+        { note "$fs client $name did not mount (see $log)"; return 1; }
+}
+
 # End the PIDs together: SIGTERM (and SIGCONT, for a process an outage
 # stopped), then SIGKILL for any not gone within STOP_GRACE_S in all.
 stop_pids() {
@@ -59,7 +83,11 @@ stop_pids() {
         running "$pid" || return 0
         sleep 0.1
     done
-    for pid in "$@"; do kill -KILL "$pid" 2>/dev/null || true; done
+    for pid in "$@"; do
+        kill -KILL "$pid" 2>/dev/null || true
+        # reaped here, so the shell does not announce it as "Killed"
+        ! wait_gone "$pid" 10 || wait "$pid" 2>/dev/null || true
+    done
 }
 
 # The servers' logs go into the results of this run (the trackhammer run

@@ -109,25 +109,20 @@ glusterfs_brick_pid_file() {
 # One client in the foreground of a background process, so its pid is ours.
 glusterfs_mount() {
     local name=$1 dir=$2 option options=()
-    for option in $(glusterfs_preset_client_options) ${mount_options[@]+"${mount_options[@]}"}; do
+    for option in $(client_options glusterfs_preset_client_options); do
         options+=("--$option")
     done
     glusterfs -N ${options[@]+"${options[@]}"} --volfile-server="$server_host" \
         --volfile-id="$GLUSTER_VOLUME" -l "$(log_dir)/client-$name.log" "$dir" &
-    client_pids+=($!)
-    client_dirs+=("$dir")
-    wait_for_mount "$dir" "$GLUSTER_START_S" ||
-        { note "glusterfs client $name did not mount (see $(log_dir)/client-$name.log)"; return 1; }
+    track_client "$name" "$dir" "$GLUSTER_START_S" "$(log_dir)/client-$name.log"
 }
 
 glusterfs_describe() {
-    local client volume
-    client=$( (glusterfs_preset_client_options; printf '%s\n' ${mount_options[@]+"${mount_options[@]}"}) | sed '/^$/d' | paste -sd, -)
+    local volume
     volume=$(timeout 15 gluster --mode=script volume info "$GLUSTER_VOLUME" 2>/dev/null |
         sed -n '/^Options Reconfigured:/,$p' | sed 1d | sed 's/: /=/' | paste -sd, -)
     echo "file_system: glusterfs $(glusterfs --version | sed -n '1s/^glusterfs //p'), one volume, one brick"
-    [ -n "$client" ] || client="Gluster's defaults"
-    echo "client_options: $client"
+    describe_client_options glusterfs_preset_client_options "Gluster's defaults"
     echo "volume_options: ${volume:-none}"
     glusterfs_describe_faults
 }

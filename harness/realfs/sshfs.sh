@@ -60,23 +60,17 @@ sshfs_ssh() {
 
 sshfs_mount() {
     local name=$1 dir=$2 option options=()
-    for option in $(sshfs_preset_options) ${mount_options[@]+"${mount_options[@]}"}; do
+    for option in $(client_options sshfs_preset_options); do
         options+=(-o "$option")
     done
     sshfs -f -o "ssh_command=$(sshfs_ssh_command)" ${options[@]+"${options[@]}"} \
         "$(id -un)@127.0.0.1:$run_dir/export" "$dir" 2>> "$(log_dir)/sshfs-$name.log" &
-    client_pids+=($!)
-    client_dirs+=("$dir")
-    wait_for_mount "$dir" "$SSHFS_START_S" ||
-        { note "sshfs client $name did not mount (see $(log_dir)/sshfs-$name.log)"; return 1; }
+    track_client "$name" "$dir" "$SSHFS_START_S" "$(log_dir)/sshfs-$name.log"
 }
 
 sshfs_describe() {
-    local client
-    client=$( (sshfs_preset_options; printf '%s\n' ${mount_options[@]+"${mount_options[@]}"}) | sed '/^$/d' | paste -sd, -)
     echo "file_system: sshfs $(sshfs --version 2>&1 | sed -n 's/^SSHFS version //p' | head -n 1), over $(ssh -V 2>&1 | cut -d, -f1) on loopback; locks are local to each mount"
-    [ -n "$client" ] || client="sshfs's defaults"
-    echo "client_options: $client"
+    describe_client_options sshfs_preset_options "sshfs's defaults"
     echo "volume_options: none (an sshd export of a local directory)"
 }
 

@@ -1,8 +1,9 @@
 /*
  * test_realfs.c: th-realfs on real file systems brought up on this machine,
- * at low counts. Each test pins one behaviour measured on GlusterFS 10.3
- * and sshfs 3.7.3 (Debian 12, kernel 6.x): nothing is simulated, so a
- * test skips only where root, FUSE or a package is missing, and says which.
+ * at low counts. Each test pins one behaviour measured on GlusterFS 10.3,
+ * sshfs 3.7.3 and CephFS 16.2.15 (Debian 12, kernel 6.x): nothing is
+ * simulated, so a test skips only where root, FUSE or a package is
+ * missing, and says which.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -43,6 +44,10 @@ static const char *missing_for(const char *fs)
     if (strcmp(fs, "glusterfs") == 0 &&
         system("command -v glusterd >/dev/null && command -v glusterfs >/dev/null") != 0)
         return "no GlusterFS: apt-get install glusterfs-server glusterfs-client";
+    if (strcmp(fs, "cephfs") == 0 &&
+        system("for c in ceph-mon ceph-osd ceph-mds ceph-fuse ceph monmaptool; "
+               "do command -v $c >/dev/null || exit 1; done") != 0)
+        return "no Ceph: apt-get install ceph-mon ceph-osd ceph-mds ceph-fuse ceph-common";
     if (strcmp(fs, "sshfs") == 0 &&
         system("command -v sshfs >/dev/null && test -x /usr/sbin/sshd") != 0)
         return "no sshfs or sshd: apt-get install sshfs openssh-server openssh-client";
@@ -180,6 +185,21 @@ static void assert_nothing_left(const char *dir)
     free(run);
 }
 
+/* All `jobs` jobs ended ok, no acknowledged update was lost and every
+ * round's integrity_check passed. */
+static void assert_every_job_ok(const char *results, long long jobs)
+{
+    assert_int_equal(query(results, "jobs.csv", "SELECT count(*) FROM t"),
+                     jobs);
+    assert_int_equal(query(results, "jobs.csv",
+                           "SELECT count(*) FROM t WHERE outcome != 'ok'"),
+                     0);
+    assert_int_equal(query(results, "rounds.csv",
+                           "SELECT sum(lost_updates) + sum(integrity != 'ok') "
+                           "FROM t"),
+                     0);
+}
+
 /* Measured: GlusterFS with coherent clients (direct I/O, no attribute or
  * entry caching, the performance translators off), two nodes, DELETE
  * journal: no error, nothing lost, integrity ok, verified through the
@@ -193,14 +213,7 @@ static void test_glusterfs_coherent_delete_is_safe(void **state)
                             "-p delete-normal,delete-off -n 4"),
                      0);
     char *results = results_of(dir);
-    assert_int_equal(query(results, "jobs.csv", "SELECT count(*) FROM t"), 8);
-    assert_int_equal(query(results, "jobs.csv",
-                           "SELECT count(*) FROM t WHERE outcome != 'ok'"),
-                     0);
-    assert_int_equal(query(results, "rounds.csv",
-                           "SELECT sum(lost_updates) + sum(integrity != 'ok') "
-                           "FROM t"),
-                     0);
+    assert_every_job_ok(results, 8);
     assert_true(summary_has(results, "\"fs_type\": \"fuse.glusterfs\""));
     assert_true(summary_has(results, "/run/mnt/verify/db\""));
     assert_true(summary_has(results, "\"preset\": \"coherent\""));
@@ -214,6 +227,21 @@ static void test_glusterfs_coherent_delete_is_safe(void **state)
     assert_nothing_left(dir);
 }
 
+/* Run `attempt` of a test that may take several runs: th-realfs in
+ * dir/attempt-N, its results directory returned (malloc'd). */
+static char *realfs_attempt(const char *dir, int attempt,
+                            const char *launcher_args,
+                            const char *trackhammer_args)
+{
+    char *run = NULL;
+    assert_true(asprintf(&run, "%s/attempt-%d", dir, attempt) > 0);
+    assert_int_equal(mkdir(run, 0777), 0);
+    assert_int_equal(realfs(run, launcher_args, trackhammer_args), 0);
+    char *results = results_of(run);
+    free(run);
+    return results;
+}
+
 /* Measured: the volume's own debug/error-gen failing fsyncs on the brick
  * fails DELETE/NORMAL jobs with SQLITE_IOERR_FSYNC, and no DELETE/OFF job
  * (which never calls fsync): the fix's claim, on a real file system. At
@@ -224,6 +252,7 @@ static void test_glusterfs_coherent_delete_is_safe(void **state)
  * to ERROR_GEN_RUNS runs, until a delete-normal job has failed; no
  * delete-off job may fail in any of them. */
 #define ERROR_GEN_RUNS 3
+
 static void test_glusterfs_error_gen_fsync(void **state)
 {
     SKIP_UNLESS("glusterfs");
@@ -231,14 +260,11 @@ static void test_glusterfs_error_gen_fsync(void **state)
     long long fsync_failures = 0, delete_off_failures = 0;
     for (int attempt = 0; attempt < ERROR_GEN_RUNS && fsync_failures == 0;
          attempt++) {
-        char *run = NULL;
-        assert_true(asprintf(&run, "%s/attempt-%d", dir, attempt) > 0);
-        assert_int_equal(mkdir(run, 0777), 0);
-        assert_int_equal(realfs(run, "--preset coherent --nodes 2 "
-                                     "--ranks 2 --error-gen fsync:list:5",
-                                "-p delete-normal,delete-off -n 2 -r 8"),
-                         0);
-        char *results = results_of(run);
+        char *results = realfs_attempt(dir, attempt,
+                                       "--preset coherent --nodes 2 "
+                                       "--ranks 2 --error-gen fsync:list:5",
+                                       "-p delete-normal,delete-off -n 2 "
+                                       "-r 8");
         fsync_failures += query(results, "jobs.csv",
                                 "SELECT count(*) FROM t WHERE profile = "
                                 "'delete-normal' AND code_name = "
@@ -248,7 +274,6 @@ static void test_glusterfs_error_gen_fsync(void **state)
                                      "= 'delete-off' AND outcome != 'ok'");
         assert_true(summary_has(results, "debug/error-gen on the brick"));
         free(results);
-        free(run);
     }
     assert_true(fsync_failures > 0);
     assert_int_equal(delete_off_failures, 0);
@@ -256,19 +281,41 @@ static void test_glusterfs_error_gen_fsync(void **state)
 
 /* Measured: GlusterFS's default client caching on two nodes loses
  * acknowledged status updates, DELETE included, and the loss is seen
- * through the client no job used. */
+ * through the client no job used: 2 to 12 a configuration in every run of
+ * make reproduce-realfs (3 rounds of 8 on 4 nodes). On 2 nodes and 2
+ * rounds a loaded machine made one run lose none, so up to CACHED_RUNS
+ * runs, until one has lost an update. */
+#define CACHED_RUNS 3
 static void test_glusterfs_cached_loses_updates(void **state)
 {
     SKIP_UNLESS("glusterfs");
     const char *dir = *state;
-    assert_int_equal(realfs(dir, "--preset cached --nodes 2 --ranks 4",
-                            "-p delete-normal -n 8 -r 2"),
-                     0);
+    long long lost = 0;
+    for (int attempt = 0; attempt < CACHED_RUNS && lost == 0; attempt++) {
+        char *results = realfs_attempt(dir, attempt,
+                                       "--preset cached --nodes 2 "
+                                       "--ranks 4",
+                                       "-p delete-normal -n 8 -r 2");
+        lost = query(results, "rounds.csv", "SELECT sum(lost_updates) FROM t");
+        assert_true(summary_has(results, "\"preset\": \"cached\""));
+        free(results);
+    }
+    assert_true(lost > 0);
+}
+
+/* One WAL round under LAUNCHER_ARGS: its set-up failed with
+ * SQLITE_IOERR_SHMMAP, and nothing of the run is left. */
+static void assert_wal_set_up_fails(const char *dir,
+                                    const char *launcher_args)
+{
+    assert_int_equal(realfs(dir, launcher_args, "-p wal-normal -n 2"), 0);
     char *results = results_of(dir);
-    assert_true(query(results, "rounds.csv",
-                      "SELECT sum(lost_updates) FROM t") > 0);
-    assert_true(summary_has(results, "\"preset\": \"cached\""));
+    assert_int_equal(query(results, "rounds.csv",
+                           "SELECT count(*) FROM t WHERE setup = 'failed' "
+                           "AND setup_code_name = 'SQLITE_IOERR_SHMMAP'"),
+                     1);
     free(results);
+    assert_nothing_left(dir);
 }
 
 /* Measured: WAL cannot open on coherent GlusterFS clients (direct I/O
@@ -277,16 +324,7 @@ static void test_glusterfs_cached_loses_updates(void **state)
 static void test_glusterfs_coherent_wal_cannot_open(void **state)
 {
     SKIP_UNLESS("glusterfs");
-    const char *dir = *state;
-    assert_int_equal(realfs(dir, "--preset coherent --nodes 2 --ranks 2",
-                            "-p wal-normal -n 2"),
-                     0);
-    char *results = results_of(dir);
-    assert_int_equal(query(results, "rounds.csv",
-                           "SELECT count(*) FROM t WHERE setup = 'failed' "
-                           "AND setup_code_name = 'SQLITE_IOERR_SHMMAP'"),
-                     1);
-    free(results);
+    assert_wal_set_up_fails(*state, "--preset coherent --nodes 2 --ranks 2");
 }
 
 /* Measured: sshfs keeps each mount's locks to itself, so two nodes in
@@ -313,6 +351,37 @@ static void test_sshfs_delete_collides(void **state)
     assert_true(summary_has(results, "\"fs_type\": \"fuse.sshfs\""));
     free(results);
     assert_nothing_left(dir);
+}
+
+/* Measured: CephFS (one monitor, one OSD, an active and a standby MDS)
+ * with ceph-fuse's page cache off (fuse_disable_pagecache), two nodes,
+ * DELETE journal: no error, nothing lost, integrity ok; and no daemon,
+ * mount or run directory is left. */
+static void test_cephfs_coherent_delete_is_safe(void **state)
+{
+    SKIP_UNLESS("cephfs");
+    const char *dir = *state;
+    assert_int_equal(realfs(dir, "--fs cephfs --preset coherent --nodes 2 "
+                                 "--ranks 2",
+                            "-p delete-normal,delete-off -n 4"),
+                     0);
+    char *results = results_of(dir);
+    assert_every_job_ok(results, 8);
+    assert_true(summary_has(results, "\"fs_type\": \"fuse.ceph-fuse\""));
+    assert_true(summary_has(results, "\"client_options\": "
+                                     "\"fuse_disable_pagecache=true\""));
+    free(results);
+    assert_nothing_left(dir);
+}
+
+/* Measured: WAL cannot open on ceph-fuse without its page cache (the
+ * shared mapping of -shm is refused): a set-up failure with
+ * SQLITE_IOERR_SHMMAP, as on coherent GlusterFS. */
+static void test_cephfs_coherent_wal_cannot_open(void **state)
+{
+    SKIP_UNLESS("cephfs");
+    assert_wal_set_up_fails(*state, "--fs cephfs --preset coherent "
+                                    "--nodes 2 --ranks 2");
 }
 
 /* A SIGKILLed launcher leaves no server, client or rank: its namespace's
@@ -356,6 +425,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_glusterfs_cached_loses_updates, setup, teardown),
         cmocka_unit_test_setup_teardown(test_glusterfs_coherent_wal_cannot_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sshfs_delete_collides, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cephfs_coherent_delete_is_safe, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cephfs_coherent_wal_cannot_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sigkill_leaves_nothing, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,7 +2,7 @@
 set datafile separator '\t'
 set datafile missing '?'
 data = 'results/reproduce-realfs/report/db_time.dat'
-set xrange [0.5:19.5]
+set xrange [0.5:32.5]
 set style data boxplot
 set style boxplot outliers pointtype 7
 set logscale y

@@ -2,7 +2,7 @@
 set datafile separator '\t'
 set datafile missing '?'
 data = 'results/reproduce-realfs/report/rates.dat'
-set xrange [-0.5:18.5]
+set xrange [-0.5:31.5]
 set ylabel 'jobs with disk I/O error (%)'
 set xtics rotate by -25
 set yrange [0:*]
