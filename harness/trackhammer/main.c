@@ -74,6 +74,21 @@ struct rank_place {
     char node[64];
 };
 
+/* The node (or, by_node false, the host) of rank r: its name. */
+static const char *place_of(const struct rank_place *all, int r, bool by_node)
+{
+    return by_node ? all[r].node : all[r].host;
+}
+
+/* Whether a rank before r runs on r's node (by_node) or host. */
+static bool seen_before(const struct rank_place *all, int r, bool by_node)
+{
+    for (int q = 0; q < r; q++)
+        if (strcmp(place_of(all, q, by_node), place_of(all, r, by_node)) == 0)
+            return true;
+    return false;
+}
+
 /* "node-0: 0,2; node-1: 1,3": the ranks of each node, first seen first;
  * "" when every node is its host. Into a buffer of `cap`. */
 static void nodes_line(const struct rank_place *all, int size, char *line,
@@ -84,10 +99,7 @@ static void nodes_line(const struct rank_place *all, int size, char *line,
     line[0] = '\0';
     for (int r = 0; r < size; r++) {
         named |= strcmp(all[r].node, all[r].host) != 0;
-        bool first_seen = true;
-        for (int q = 0; q < r && first_seen; q++)
-            first_seen = strcmp(all[q].node, all[r].node) != 0;
-        if (!first_seen)
+        if (seen_before(all, r, true))
             continue;
         used += (size_t)snprintf(line + used, used < cap ? cap - used : 0,
                                  "%s%s: %d", used ? "; " : "", all[r].node, r);
@@ -125,11 +137,7 @@ static int rank_map(int rank, int size, char **json, char **nodes)
         }
         used += (size_t)snprintf(*json, cap, "[");
         for (int r = 0; r < size; r++) {
-            bool first_seen = true;
-            for (int q = 0; q < r; q++)
-                if (strcmp(all[q].host, all[r].host) == 0)
-                    first_seen = false;
-            hosts += first_seen;
+            hosts += !seen_before(all, r, false);
             used += (size_t)snprintf(*json + used, cap - used,
                                      "%s{\"rank\": %d, \"host\": \"%s\", "
                                      "\"node\": \"%s\"}",
