@@ -22,13 +22,18 @@ run_status=0
 
 log_dir() { echo "$run_dir/log"; }
 
-# A private host: loopback up, a /run and an /etc/hosts of the run's own
-# (servers write sockets and pid files there), the servers' state and log
-# directories bound to the run directory, so nothing outside it is written.
+# A private host: loopback up, a /run, a /dev/shm and an /etc/hosts of the
+# run's own (servers write sockets and pid files there), the servers' state
+# and log directories bound to the run directory, so nothing outside it is
+# written.
 private_host() {
     ip link set lo up
     mkdir -p "$run_dir/run" "$run_dir/log" "$run_dir/tmp" "$run_dir/shared" "$run_dir/mnt"
     mount -t tmpfs -o mode=0755,size=64m th-realfs-run /run
+    # Open MPI's shared-memory segments are named by host, job and pid, and
+    # every run's private PID namespace numbers them alike: two runs at once
+    # on one /dev/shm would map each other's (a crash in the vader BTL).
+    mount -t tmpfs -o mode=1777 th-realfs-shm /dev/shm
     mkdir -p /run/gluster /run/sshd
     printf '127.0.0.1 localhost\n127.0.0.1 %s\n' "$server_host" > "$run_dir/hosts"
     mount --bind "$run_dir/hosts" /etc/hosts

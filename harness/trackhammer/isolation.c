@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -265,6 +266,46 @@ static bool tend_child(const job_spec *spec, job_record *r, struct child *c,
     return false;
 }
 
+/* The first line of /proc/PID/NAME, without its newline, in buf ("" when
+ * it cannot be read: the process went, or /proc hides it). */
+static void proc_line(pid_t pid, const char *name, char *buf, size_t size)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, name);
+    buf[0] = '\0';
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return;
+    if (fgets(buf, (int)size, f) == NULL)
+        buf[0] = '\0';
+    fclose(f);
+    buf[strcspn(buf, "\n")] = '\0';
+}
+
+/* A job the kernel keeps after its SIGKILL: hung, with where it hangs, as
+ * /proc shows it: its scheduler state (D, uninterruptible: a file system
+ * request no server answers, such as a FUSE call of an evicted client),
+ * the kernel function it sleeps in, and the tracker call it was inside
+ * (current_op in jobs.csv). It stays the kernel's until that request ends:
+ * the client aborted or unmounted. */
+static void record_stuck(job_record *r, pid_t pid)
+{
+    char stat[512], wchan[128];
+    proc_line(pid, "stat", stat, sizeof stat);
+    proc_line(pid, "wchan", wchan, sizeof wchan);
+    const char *after_name = strrchr(stat, ')');
+    char state = after_name && after_name[1] == ' ' ? after_name[2] : '?';
+    r->outcome = OUTCOME_HUNG;
+    snprintf(r->failed_message, sizeof r->failed_message,
+             "not reaped %.0f s after SIGKILL: state %c%s, in %s, inside "
+             "%s", REAP_GRACE_S, state,
+             state == 'D' ? " (uninterruptible sleep)" : "",
+             wchan[0] && strcmp(wchan, "0") != 0 ? wchan : "an unknown "
+             "kernel function",
+             r->current_op >= 0 ? tracker_op_name(r->current_op)
+                                : "no tracker call");
+}
+
 /* A stopping run: every child's group SIGKILLed, then reaped within the
  * grace, each settled as it ended (what it had done stays in its record). */
 static void kill_all(const job_spec *specs, job_record *records,
@@ -322,12 +363,8 @@ int run_jobs_isolated(const job_spec *specs, job_record *records, int count,
         kill_all(specs, records, children, next);
     } else {
         for (int i = 0; i < next; i++)
-            if (!children[i].reaped) {
-                records[i].outcome = OUTCOME_HUNG;
-                snprintf(records[i].failed_message,
-                         sizeof records[i].failed_message,
-                         "not reaped %.0f s after SIGKILL", REAP_GRACE_S);
-            }
+            if (!children[i].reaped)
+                record_stuck(&records[i], children[i].pid);
         /* Waiting for a wave to end, the time ran out: never started. */
         for (int i = next; i < count; i++)
             text_format(records[i].harness_error,
