@@ -65,6 +65,17 @@ static void describe_status(int status, bool ended_by_us, char *out,
                     ended_by_us ? " (ended at round end)" : "");
 }
 
+/* Wait until no process of group PGID is left, or GIVE_UP (monotonic).
+ * The shell that runs the command may end at SIGTERM at once while what
+ * it started (a script putting a stopped server back) still works: the
+ * group is given the same grace before the SIGKILL that ends it. */
+static void wait_group_gone(pid_t pgid, double give_up)
+{
+    while ((kill(-pgid, 0) == 0 || errno == EPERM) &&
+           monotonic_now() < give_up)
+        sleep_seconds(0.1);
+}
+
 void during_round_finish(const during_round *command, char *out,
                          size_t size)
 {
@@ -82,9 +93,11 @@ void during_round_finish(const during_round *command, char *out,
         describe_status(status, false, out, size);
     else {
         kill(-pid, SIGTERM);
-        if (reap_within(pid, &status, DURING_ROUND_GRACE_S))
+        double give_up = monotonic_now() + DURING_ROUND_GRACE_S;
+        if (reap_within(pid, &status, DURING_ROUND_GRACE_S)) {
             describe_status(status, true, out, size);
-        else if (kill_and_reap(pid, &status, REAP_GRACE_S))
+            wait_group_gone(pid, give_up);
+        } else if (kill_and_reap(pid, &status, REAP_GRACE_S))
             text_format(out, size, "killed at round end");
         else
             text_format(out, size, "did not end after SIGKILL");

@@ -415,7 +415,8 @@ static void test_result_files_agree_with_the_table(void **state)
  * injects is named as such; --verify-dir is recorded as the verifying
  * client; --during-round runs once per round with the round's names, its
  * output in during-round.log, and a command still running at the round's
- * end is ended then, as rounds.csv says. */
+ * end is ended then, as rounds.csv says, its whole group given the grace
+ * to act on SIGTERM (the shell ends at once, its child puts things back). */
 static void test_launcher_options(void **state)
 {
     (void)state;
@@ -432,7 +433,9 @@ static void test_launcher_options(void **state)
     const char *args[] = {
         "-n", "2", "-r", "2", "-p", "delete-off", "--fs-info", info,
         "--during-round",
-        "echo \"round $TRACKHAMMER_ROUND $TRACKHAMMER_PROFILE\"; sleep 30",
+        "echo \"round $TRACKHAMMER_ROUND $TRACKHAMMER_PROFILE\"; "
+        "sh -c 'trap \"sleep 1; echo undone $TRACKHAMMER_ROUND; exit 0\" "
+        "TERM; sleep 30 & wait'; true",
         NULL
     };
     run_ok(&r, args);
@@ -455,6 +458,8 @@ static void test_launcher_options(void **state)
     char *log = read_file(log_path);
     assert_non_null(strstr(log, "round 0 delete-off\n"));
     assert_non_null(strstr(log, "round 1 delete-off\n"));
+    assert_non_null(strstr(log, "undone 0\n"));
+    assert_non_null(strstr(log, "undone 1\n"));
     free(log);
     free(log_path);
     char *cmd = NULL;
