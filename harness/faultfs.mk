@@ -33,8 +33,11 @@ $(BUILD)/faultfs-ext/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(FAULTFS_EXT_CFLAGS) $(CPPFLAGS) -MMD -MP -c -o $@ $<
 
-$(FAULTFS_EXT): $(FAULTFS_EXT_OBJECTS)
-	$(CC) -shared -o $@ $^ -lpthread
+FAULTFS_EXT_EXPORTS := $(FAULTFS_DIR)/faultfs_ext.map
+
+$(FAULTFS_EXT): $(FAULTFS_EXT_OBJECTS) $(FAULTFS_EXT_EXPORTS)
+	$(CC) -shared -Wl,--version-script=$(FAULTFS_EXT_EXPORTS) -o $@ \
+	    $(FAULTFS_EXT_OBJECTS) -lpthread
 
 # A tool that runs tracker operations under a fault model and reports what
 # each fault class did.
