@@ -66,15 +66,46 @@ all: deps-check $(LIBRARIES) $(PROGRAMS)
 deps-check:
 	@$(PKG_CONFIG) --exists sqlite3 || { echo "missing SQLite headers: sudo apt-get install libsqlite3-dev pkg-config" >&2; exit 1; }
 
-check: all $(TESTS)
+# Run the test programs $(1), each to its end, then say how many passed.
+define run_tests
 	@$(PKG_CONFIG) --exists cmocka || { echo "missing cmocka: sudo apt-get install libcmocka-dev" >&2; exit 1; }
-	@passed=0; failed=0; for t in $(TESTS); do \
+	@passed=0; failed=0; for t in $(1); do \
 	    echo "== $$t"; \
 	    if $(TEST_RUNNER) ./$$t; then passed=$$((passed+1)); \
 	    else failed=$$((failed+1)); echo "FAILED: $$t" >&2; fi; \
 	done; \
 	echo "test programs: $$passed passed, $$failed failed"; \
 	[ $$failed -eq 0 ]
+endef
+
+check: all $(TESTS)
+	$(call run_tests,$(TESTS))
+
+# The component a test program belongs to: the directory above its tests/
+# (or fuzz/) directory, e.g. build/tracker/tests/test_retry -> tracker.
+test_component = $(notdir $(patsubst %/,%,$(dir $(patsubst %/,%,$(dir $(1))))))
+COMPONENTS := $(sort $(foreach t,$(TESTS),$(call test_component,$(t))))
+
+# make check-COMPONENT (check-tracker, check-faultfs, ...): that component's
+# tests only, built with what they need and nothing else (the tracker's and
+# faultfs's without MPI); make check-COMPONENT-TEST (check-tracker-test_retry):
+# one test program.
+define component_check
+check-$(1): $(foreach t,$(TESTS),$(if $(filter $(1),$(call test_component,$(t))),$(t)))
+	$$(call run_tests,$$^)
+.PHONY: check-$(1)
+endef
+define test_check
+check-$(call test_component,$(1))-$(notdir $(1)): $(1)
+	$$(call run_tests,$(1))
+.PHONY: check-$(call test_component,$(1))-$(notdir $(1))
+endef
+$(foreach c,$(COMPONENTS),$(eval $(call component_check,$(c))))
+$(foreach t,$(TESTS),$(eval $(call test_check,$(t))))
+
+# Objects and other intermediate files stay: a second make check rebuilds
+# nothing.
+.SECONDARY:
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
