@@ -107,7 +107,7 @@ BAD_INPUT_TEST := $(BUILD)/$(TRACKHAMMER_DIR)/tests/test_bad_input
 TESTS += $(BAD_INPUT_TEST)
 $(BUILD)/$(TRACKHAMMER_DIR)/tests/test_bad_input.o: CPPFLAGS += \
     -DBUILD_DIR='"$(abspath $(BUILD))"' \
-    -DREADME_PATH='"$(abspath README.md)"'
+    -DBAD_INPUT_PATH='"$(abspath $(TRACKHAMMER_DIR)/tests/BAD_INPUT.md)"'
 # Every program a row may name (analysis/*.mk is read after this file).
 $(BAD_INPUT_TEST): $(BUILD)/$(TRACKHAMMER_DIR)/tests/test_bad_input.o $(TEST_SUPPORT) | $(PROGRAMS) $(BUILD)/th-report $(BUILD)/th-calibrate $(BUILD)/gadi-71-job-matrix.csv
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)

@@ -1,15 +1,16 @@
 /*
- * test_bad_input.c: README.md's table "Bad input and what it gets", run.
+ * test_bad_input.c: BAD_INPUT.md's table "Bad input and what it gets", run.
  *
- * The table sits between two marker lines of README.md, columns
- * | input | command | exit | message |. Each row is one cmocka test, named
- * by its README line: its command (one backticked shell snippet, \| for a
- * literal |) runs with /bin/sh -c in a fresh scratch directory, the build
- * directory first on PATH, stdin from /dev/null, and is killed whole after
- * ROW_TIMEOUT_S; its exit status must be the row's, and every backticked
- * text of the message column must occur in its stdout and stderr together.
- * So the README's claims are the test's, and adding a row is adding a
- * line. A missing or empty table, or a malformed row, fails.
+ * The table sits between two marker lines of BAD_INPUT.md (beside this
+ * file), columns | input | command | exit | message |. Each row is one
+ * cmocka test, named by its BAD_INPUT.md line: its command (one backticked
+ * shell snippet, \| for a literal |) runs with /bin/sh -c in a fresh
+ * scratch directory, the build directory first on PATH, stdin from
+ * /dev/null, and is killed whole after ROW_TIMEOUT_S; its exit status must
+ * be the row's, and every backticked text of the message column must occur
+ * in its stdout and stderr together. So the document's claims are the
+ * test's, and adding a row is adding a line. A missing or empty table, or
+ * a malformed row, fails.
  */
 #define _GNU_SOURCE /* asprintf, open_memstream */
 #include <errno.h>
@@ -44,7 +45,7 @@ static const char *const column_names[COLUMNS] = { "input", "command", "exit",
                                                    "message" };
 
 typedef struct row {
-    int line;                /* in README.md */
+    int line;                /* in BAD_INPUT.md */
     char *text;              /* the line, cut into the fields below */
     char *name;              /* the test's name */
     const char *input;
@@ -189,9 +190,9 @@ static void parse_row(row *r, int line, const char *text)
     else
         why = parse_spans(r, cells[3]);
     if (why)
-        r->error = format("README.md line %d is malformed: %s:\n%s", line,
+        r->error = format("BAD_INPUT.md line %d is malformed: %s:\n%s", line,
                           why, text);
-    r->name = format("README.md line %d: %s", line,
+    r->name = format("BAD_INPUT.md line %d: %s", line,
                      r->input && *r->input ? r->input : "(malformed row)");
 }
 
@@ -266,7 +267,7 @@ static void parse_rows(table *t, char **lines, int first, int end)
         parse_row(&t->rows[t->count++], i + 1, lines[i]);
 }
 
-/* README.md's table: its rows, or why there is none. */
+/* BAD_INPUT.md's table: its rows, or why there is none. */
 static table read_table(const char *path)
 {
     table t = { NULL, 0, NULL };
@@ -386,7 +387,7 @@ static char *compare(const row *r, int status, const char *got,
     if (f == NULL)
         abort();
     bool failed = status != r->exit_status;
-    fprintf(f, "README.md line %d, row \"%s\":\n  command:  %s\n"
+    fprintf(f, "BAD_INPUT.md line %d, row \"%s\":\n  command:  %s\n"
                "  expected: exit %d, output containing",
             r->line, r->input, r->command, r->exit_status);
     for (int i = 0; i < r->span_count; i++)
@@ -415,7 +416,7 @@ static char *run_row(const row *r)
     if (work == NULL) {
         scratch_dir_remove(scratch);
         free(scratch);
-        return format("README.md line %d: no scratch directory", r->line);
+        return format("BAD_INPUT.md line %d: no scratch directory", r->line);
     }
     char *output_path = format("%s/output", scratch);
     fflush(NULL);
@@ -473,7 +474,7 @@ static struct CMUnitTest *make_tests(table *t, int *count)
     if (tests == NULL)
         abort();
     if (t->error) {
-        tests[0].name = "the bad-input table of README.md";
+        tests[0].name = "the bad-input table of BAD_INPUT.md";
         tests[0].test_func = test_table;
         tests[0].initial_state = t->error;
     }
@@ -501,10 +502,10 @@ static void table_free(table *t)
 int main(void)
 {
     set_environment();
-    table t = read_table(README_PATH);
+    table t = read_table(BAD_INPUT_PATH);
     int count = 0;
     struct CMUnitTest *tests = make_tests(&t, &count);
-    int failed = _cmocka_run_group_tests("README.md bad-input table", tests,
+    int failed = _cmocka_run_group_tests("BAD_INPUT.md bad-input table", tests,
                                          (size_t)count, NULL, NULL);
     free(tests);
     table_free(&t);
