@@ -100,7 +100,7 @@ scale-check: deps-check $(TRACKHAMMER) $(FAULTFS_EXT) $(BUILD)/th-report
 	    "section \"Agreement across time scales\""
 .PHONY: scale-check
 
-# README.md's table "Bad input and what it gets", run row by row: each
+# The table of tests/BAD_INPUT.md, run row by row: each
 # row's command in a scratch directory, the build directory first on PATH
 # (LSAN_SUPPRESSIONS comes with the tests' pattern rule above).
 BAD_INPUT_TEST := $(BUILD)/$(TRACKHAMMER_DIR)/tests/test_bad_input
