@@ -50,7 +50,7 @@ static const char *const later_columns[] = {
 static int exec_sql(tracker *t, const char *sql)
 {
     int rc = sqlite3_exec(t->db, sql, NULL, NULL, NULL);
-    return rc == SQLITE_OK ? SQLITE_OK : statement_fail(t, rc);
+    return rc == SQLITE_OK ? SQLITE_OK : tracker_statement_fail(t, rc);
 }
 
 /* Which of the later columns cmor_tasks already has (bit i: column i). */
@@ -60,7 +60,7 @@ static int existing_later_columns(tracker *t, unsigned *present)
     int rc = sqlite3_prepare_v2(t->db, "PRAGMA table_info(cmor_tasks)", -1,
                                 &stmt, NULL);
     if (rc != SQLITE_OK)
-        return statement_fail(t, rc);
+        return tracker_statement_fail(t, rc);
     *present = 0;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(stmt, 1);
@@ -69,7 +69,7 @@ static int existing_later_columns(tracker *t, unsigned *present)
                 *present |= 1u << i;
     }
     sqlite3_finalize(stmt);
-    return rc == SQLITE_DONE ? SQLITE_OK : statement_fail(t, rc);
+    return rc == SQLITE_DONE ? SQLITE_OK : tracker_statement_fail(t, rc);
 }
 
 /* Create what is missing; add the later columns to an older table. */

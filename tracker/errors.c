@@ -120,8 +120,8 @@ const char *tracker_error_class_name(tracker_error_class cls)
 }
 
 /* Fill an error record; the message is truncated, never overrun. */
-void error_set(tracker_error *e, tracker_op op, int code, int attempts,
-               const char *message)
+void tracker_error_set(tracker_error *e, tracker_op op, int code, int attempts,
+                       const char *message)
 {
     e->op = op;
     e->code = code;

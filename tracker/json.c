@@ -67,7 +67,7 @@ static int append_container(tracker *t, sqlite3_str *out, const char *text,
     sqlite3_stmt *stmt;
     int rc = sqlite3_prepare_v2(t->db, members_sql, -1, &stmt, NULL);
     if (rc != SQLITE_OK)
-        return statement_fail(t, rc);
+        return tracker_statement_fail(t, rc);
     sqlite3_bind_text(stmt, 1, text, -1, SQLITE_STATIC);
     sqlite3_str_appendchar(out, 1, is_object ? '{' : '[');
     char *previous_key = NULL;
@@ -97,7 +97,7 @@ static int append_container(tracker *t, sqlite3_str *out, const char *text,
     if (rc == SQLITE_DONE)
         rc = SQLITE_OK;
     if (rc != SQLITE_OK && rc != SQLITE_MISUSE)
-        rc = statement_fail(t, rc);
+        rc = tracker_statement_fail(t, rc);
     sqlite3_finalize(stmt);
     sqlite3_str_appendchar(out, 1, is_object ? '}' : ']');
     return rc;
@@ -131,7 +131,7 @@ static int check_object(tracker *t, const char *text, bool *is_object)
         t->db, "SELECT CASE WHEN json_valid(?1) THEN json_type(?1) END", -1,
         &stmt, NULL);
     if (rc != SQLITE_OK)
-        return statement_fail(t, rc);
+        return tracker_statement_fail(t, rc);
     sqlite3_bind_text(stmt, 1, text, -1, SQLITE_STATIC);
     rc = sqlite3_step(stmt);
     if (rc == SQLITE_ROW) {
@@ -139,13 +139,13 @@ static int check_object(tracker *t, const char *text, bool *is_object)
         *is_object = type && strcmp(type, "object") == 0;
         rc = SQLITE_OK;
     } else {
-        rc = statement_fail(t, rc);
+        rc = tracker_statement_fail(t, rc);
     }
     sqlite3_finalize(stmt);
     return rc;
 }
 
-int json_canonical_object(tracker *t, const char *text, char **out)
+int tracker_json_canonical_object(tracker *t, const char *text, char **out)
 {
     bool is_object = false;
     int rc = check_object(t, text, &is_object);

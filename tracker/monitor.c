@@ -35,9 +35,9 @@ static void taken_clear(struct taken *r)
 static int select_requests(tracker *t, struct taken *r)
 {
     sqlite3_stmt *stmt;
-    int rc = statement_get(t, STMT_SELECT_MONITOR_REQUESTS, &stmt);
+    int rc = tracker_statement_get(t, STMT_SELECT_MONITOR_REQUESTS, &stmt);
     if (rc == SQLITE_OK)
-        rc = statement_bind_texts(t, stmt, 1, &r->experiment);
+        rc = tracker_statement_bind_texts(t, stmt, 1, &r->experiment);
     if (rc != SQLITE_OK)
         return rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -57,7 +57,7 @@ static int select_requests(tracker *t, struct taken *r)
         r->count++;
     }
     if (rc != SQLITE_DONE)
-        return statement_fail(t, rc);
+        return tracker_statement_fail(t, rc);
     sqlite3_reset(stmt);
     return SQLITE_OK;
 }
@@ -68,13 +68,14 @@ static int take_attempt(tracker *t, void *ctx)
 {
     struct taken *r = ctx;
     taken_clear(r);
-    int rc = statement_run(t, STMT_BEGIN, 0, NULL);
+    int rc = tracker_statement_run(t, STMT_BEGIN, 0, NULL);
     if (rc == SQLITE_OK)
         rc = select_requests(t, r);
     if (rc == SQLITE_OK)
-        rc = statement_run(t, STMT_DELETE_MONITOR_REQUESTS, 1, &r->experiment);
+        rc = tracker_statement_run(t, STMT_DELETE_MONITOR_REQUESTS, 1,
+                                   &r->experiment);
     if (rc == SQLITE_OK)
-        rc = statement_run(t, STMT_COMMIT, 0, NULL);
+        rc = tracker_statement_run(t, STMT_COMMIT, 0, NULL);
     return rc;
 }
 

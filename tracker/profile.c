@@ -182,28 +182,36 @@ static void format_flags(const struct flag_name *flags, size_t count,
         snprintf(buf, size, "none");
 }
 
-/* A whole number in [lo, hi], nothing after it. */
-static bool parse_int(const char *value, long lo, long hi, int *out)
+bool tracker_parse_whole(const char *text, long lo, long hi, long *out)
 {
     char *end;
     errno = 0;
-    long v = strtol(value, &end, 10);
-    if (errno || end == value || *end != '\0' || v < lo || v > hi)
+    long v = strtol(text, &end, 10);
+    if (errno || end == text || *end != '\0' || v < lo || v > hi)
         return false;
-    *out = (int)v;
+    *out = v;
     return true;
 }
 
-/* A finite number of seconds in [0, hi], nothing after it. */
-static bool parse_seconds(const char *value, double hi, double *out)
+bool tracker_parse_real(const char *text, double lo, double hi, double *out)
 {
     char *end;
     errno = 0;
-    double v = strtod(value, &end);
-    if (errno || end == value || *end != '\0' || !isfinite(v) || v < 0 ||
+    double v = strtod(text, &end);
+    if (errno || end == text || *end != '\0' || !isfinite(v) || v < lo ||
         v > hi)
         return false;
     *out = v;
+    return true;
+}
+
+/* A whole number in [lo, hi] into an int knob. */
+static bool parse_int(const char *value, long lo, long hi, int *out)
+{
+    long v;
+    if (!tracker_parse_whole(value, lo, hi, &v))
+        return false;
+    *out = (int)v;
     return true;
 }
 
@@ -247,10 +255,10 @@ static const char *apply_knob(tracker_profile *p, const char *key,
         if (!parse_int(value, 1, 100, &p->max_attempts))
             return "a whole number from 1 to 100";
     } else if (strcmp(key, "backoff") == 0) {
-        if (!parse_seconds(value, 3600, &p->backoff_base_s))
+        if (!tracker_parse_real(value, 0, 3600, &p->backoff_base_s))
             return "seconds from 0 to 3600";
     } else if (strcmp(key, "jitter") == 0) {
-        if (!parse_seconds(value, 3600, &p->jitter_s))
+        if (!tracker_parse_real(value, 0, 3600, &p->jitter_s))
             return "seconds from 0 to 3600";
     } else if (strcmp(key, "retry") == 0) {
         if (!parse_flags(retry_flags, COUNT_OF(retry_flags), value,

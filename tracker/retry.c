@@ -9,6 +9,7 @@
  * made once.
  */
 #include "tracker_internal.h"
+#include "shared_inline.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -26,11 +27,7 @@ static bool should_retry(const tracker *t, unsigned scope,
 /* splitmix64: small, seedable, good enough for jitter. */
 static double builtin_uniform(tracker *t)
 {
-    uint64_t z = (t->random_state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    z ^= z >> 31;
-    return (double)(z >> 11) * 0x1.0p-53;
+    return unit_interval(splitmix64_next(&t->random_state));
 }
 
 /* The backoff before attempt k+1, already scaled. */
@@ -77,12 +74,12 @@ int tracker_call(tracker *t, tracker_op op, unsigned scope, attempt_fn attempt,
         s->backoff_s += pause;
         t->options.sleep(t->options.sleep_ctx, pause);
     }
-    stats_record_latency(s, tracker_monotonic_seconds() - start);
+    tracker_stats_record_latency(s, tracker_monotonic_seconds() - start);
     if (rc != SQLITE_OK) {
         s->failures[tracker_classify(rc)]++;
-        error_set(&t->last_error, op, rc, k + 1, t->attempt_message);
+        tracker_error_set(&t->last_error, op, rc, k + 1, t->attempt_message);
     } else {
-        error_set(&t->last_error, op, SQLITE_OK, k + 1, NULL);
+        tracker_error_set(&t->last_error, op, SQLITE_OK, k + 1, NULL);
     }
     return rc;
 }
@@ -96,6 +93,6 @@ int tracker_reject(tracker *t, tracker_op op, int code, const char *fmt, ...)
     va_end(ap);
     t->stats.op[op].calls++;
     t->stats.op[op].failures[tracker_classify(code)]++;
-    error_set(&t->last_error, op, code, 0, message);
+    tracker_error_set(&t->last_error, op, code, 0, message);
     return code;
 }

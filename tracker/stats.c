@@ -27,7 +27,7 @@ static int latency_bucket(double seconds)
     return b < TRACKER_LATENCY_BUCKETS ? b : TRACKER_LATENCY_BUCKETS - 1;
 }
 
-void stats_record_latency(tracker_op_stats *s, double seconds)
+void tracker_stats_record_latency(tracker_op_stats *s, double seconds)
 {
     s->latency_total_s += seconds;
     if (seconds > s->latency_max_s)

@@ -24,20 +24,20 @@ static int text_read_attempt(tracker *t, void *ctx)
     sqlite3_stmt *stmt;
     free(r->value); /* from a failed earlier attempt */
     r->value = NULL;
-    int rc = statement_get(t, r->id, &stmt);
+    int rc = tracker_statement_get(t, r->id, &stmt);
     if (rc == SQLITE_OK)
-        rc = statement_bind_texts(t, stmt, 2, r->texts);
+        rc = tracker_statement_bind_texts(t, stmt, 2, r->texts);
     if (rc != SQLITE_OK)
         return rc;
     rc = sqlite3_step(stmt);
     if (rc == SQLITE_ROW) {
         const char *text = (const char *)sqlite3_column_text(stmt, 0);
         if (text && (r->value = strdup(text)) == NULL)
-            return statement_fail(t, SQLITE_NOMEM);
+            return tracker_statement_fail(t, SQLITE_NOMEM);
         rc = SQLITE_DONE;
     }
     if (rc != SQLITE_DONE)
-        return statement_fail(t, rc);
+        return tracker_statement_fail(t, rc);
     sqlite3_reset(stmt);
     return SQLITE_OK;
 }
@@ -199,12 +199,12 @@ static int json_write_attempt(tracker *t, void *ctx)
 {
     struct json_write *w = ctx;
     if (w->input && w->canonical == NULL) {
-        int rc = json_canonical_object(t, w->input, &w->canonical);
+        int rc = tracker_json_canonical_object(t, w->input, &w->canonical);
         if (rc != SQLITE_OK)
             return rc;
         w->texts[2] = w->canonical;
     }
-    return statement_write(t, w->id, 3, w->texts);
+    return tracker_statement_write(t, w->id, 3, w->texts);
 }
 
 static int json_set(tracker *t, const struct json_column *col,
@@ -306,9 +306,9 @@ static int unfinished_attempt(tracker *t, void *ctx)
     struct unfinished_read *r = ctx;
     sqlite3_stmt *stmt;
     unfinished_clear(r);
-    int rc = statement_get(t, STMT_LIST_UNFINISHED, &stmt);
+    int rc = tracker_statement_get(t, STMT_LIST_UNFINISHED, &stmt);
     if (rc == SQLITE_OK)
-        rc = statement_bind_texts(t, stmt, 1, &r->experiment);
+        rc = tracker_statement_bind_texts(t, stmt, 1, &r->experiment);
     if (rc != SQLITE_OK)
         return rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
@@ -317,7 +317,7 @@ static int unfinished_attempt(tracker *t, void *ctx)
             break;
         }
     if (rc != SQLITE_DONE)
-        return statement_fail(t, rc);
+        return tracker_statement_fail(t, rc);
     sqlite3_reset(stmt);
     return SQLITE_OK;
 }

@@ -2,6 +2,7 @@
  * tracker.c: a tracker's life: options, open, close, and what it reports.
  */
 #include "tracker_internal.h"
+#include "shared_inline.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -42,12 +43,7 @@ const char *tracker_op_name(tracker_op op)
 static void real_sleep(void *ctx, double seconds)
 {
     (void)ctx;
-    if (!(seconds > 0))
-        return;
-    struct timespec ts = { .tv_sec = (time_t)seconds };
-    ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
+    sleep_resuming(seconds);
 }
 
 void tracker_options_init(tracker_options *options,
@@ -107,7 +103,7 @@ static bool profile_is_valid(const tracker_profile *p)
 static int open_failed(tracker_error *error, int code, const char *message)
 {
     if (error)
-        error_set(error, TRACKER_OP_OPEN, code, 1, message);
+        tracker_error_set(error, TRACKER_OP_OPEN, code, 1, message);
     return code;
 }
 

@@ -117,6 +117,12 @@ int tracker_profile_parse(const char *spec, tracker_profile *out,
 void tracker_profile_describe(const tracker_profile *profile, char *buf,
                               size_t buf_size);
 
+/* Strict numbers, as the knobs above and the harness's command lines take
+ * them: the whole text one decimal number (a finite one for a real) from
+ * lo to hi; false, with *out untouched, otherwise. */
+bool tracker_parse_whole(const char *text, long lo, long hi, long *out);
+bool tracker_parse_real(const char *text, double lo, double hi, double *out);
+
 const char *tracker_journal_mode_name(tracker_journal_mode mode);
 const char *tracker_sync_mode_name(tracker_sync_mode mode);
 const char *tracker_error_class_name(tracker_error_class cls);

@@ -75,34 +75,35 @@ int tracker_connect(tracker *t, void *ctx);
 void tracker_disconnect(tracker *t); /* finalize statements, close */
 
 /* statements.c */
-int statement_get(tracker *t, statement_id id, sqlite3_stmt **out);
+int tracker_statement_get(tracker *t, statement_id id, sqlite3_stmt **out);
 /* Bind NULL-or-text parameters 1..n. */
-int statement_bind_texts(tracker *t, sqlite3_stmt *stmt, int n,
-                         const char *const *texts);
+int tracker_statement_bind_texts(tracker *t, sqlite3_stmt *stmt, int n,
+                                 const char *const *texts);
 /* Step to completion discarding rows. */
-int statement_run(tracker *t, statement_id id, int n,
-                  const char *const *texts);
+int tracker_statement_run(tracker *t, statement_id id, int n,
+                          const char *const *texts);
 /* Note SQLite's message for a failed attempt, roll back any open
  * transaction (as Python's `with connection:` does) and pass rc up. */
-int statement_fail(tracker *t, int rc);
+int tracker_statement_fail(tracker *t, int rc);
 /* BEGIN; statement; COMMIT, rolled back on failure. */
-int statement_write(tracker *t, statement_id id, int n,
-                    const char *const *texts);
+int tracker_statement_write(tracker *t, statement_id id, int n,
+                            const char *const *texts);
 
-/* A whole write call: statement_write under the retry policy for writes. */
+/* A whole write call: tracker_statement_write under the retry policy for
+ * writes. */
 int tracker_write(tracker *t, tracker_op op, statement_id id, int n,
                   const char *const *texts);
 
 /* json.c: canonical text of a JSON object (compact, keys sorted at every
  * level) into *out (sqlite3_malloc'd), or SQLITE_MISUSE if not an object. */
-int json_canonical_object(tracker *t, const char *text, char **out);
+int tracker_json_canonical_object(tracker *t, const char *text, char **out);
 
 /* stats.c */
-void stats_record_latency(tracker_op_stats *s, double seconds);
+void tracker_stats_record_latency(tracker_op_stats *s, double seconds);
 double tracker_monotonic_seconds(void);
 
 /* errors.c */
-void error_set(tracker_error *e, tracker_op op, int code, int attempts,
-               const char *message);
+void tracker_error_set(tracker_error *e, tracker_op op, int code, int attempts,
+                       const char *message);
 
 #endif /* TRACKER_INTERNAL_H */

@@ -166,10 +166,8 @@ int bench_int(const bench_option *o, int fallback, int lo, int hi)
 {
     if (o->value == NULL)
         return fallback;
-    char *end;
-    errno = 0;
-    long value = strtol(o->value, &end, 10);
-    if (errno || *end || end == o->value || value < lo || value > hi)
+    long value;
+    if (!tracker_parse_whole(o->value, lo, hi, &value))
         bench_fail("%s: '%s' is not a whole number from %d to %d", o->name,
                    o->value, lo, hi);
     return (int)value;

@@ -434,24 +434,15 @@ void faultfs_crash_deleted(const char *path, faultfs_file_kind kind,
 
 /* ------------------------------------------------------------- the crash */
 
-/* splitmix64's finalizer, as the fault draws use. */
-static uint64_t mix64(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
-
 /* Uniform in [0, 1) for record `index` of a kind's list, draw `which`:
  * a pure function of the seed, so the same seed gives the same crash. */
 static double crash_draw(faultfs_file_kind kind, uint64_t index, int which)
 {
-    uint64_t h = mix64(faultfs_g.config.seed ^ 0x6372617368ULL);
-    h = mix64(h ^ (uint64_t)kind);
-    h = mix64(h ^ index);
-    h = mix64(h ^ (uint64_t)which);
-    return (double)(h >> 11) * 0x1.0p-53;
+    uint64_t h = splitmix64_mix(faultfs_g.config.seed ^ 0x6372617368ULL);
+    h = splitmix64_mix(h ^ (uint64_t)kind);
+    h = splitmix64_mix(h ^ index);
+    h = splitmix64_mix(h ^ (uint64_t)which);
+    return unit_interval(h);
 }
 
 /* Make b exactly size bytes long, zero-filling what it gains. */

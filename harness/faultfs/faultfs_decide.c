@@ -9,29 +9,18 @@
  * (seed, rank, c, i), not the next value of a stream, so the fault sequence
  * of one class does not depend on how many calls other classes made.
  */
-#include <time.h>
-
 #include "faultfs_internal.h"
 
 faultfs_globals faultfs_g = {.log_fd = -1};
 
-/* splitmix64's finalizer: a bijective 64-bit mix. */
-static uint64_t mix64(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
-
 /* Uniform in [0, 1) for call `call` of class cls under the current seed. */
 static double draw(faultfs_class cls, uint64_t call)
 {
-    uint64_t h = mix64(faultfs_g.config.seed);
-    h = mix64(h ^ faultfs_g.config.rank);
-    h = mix64(h ^ (uint64_t)cls);
-    h = mix64(h ^ call);
-    return (double)(h >> 11) * 0x1.0p-53;
+    uint64_t h = splitmix64_mix(faultfs_g.config.seed);
+    h = splitmix64_mix(h ^ faultfs_g.config.rank);
+    h = splitmix64_mix(h ^ (uint64_t)cls);
+    h = splitmix64_mix(h ^ call);
+    return unit_interval(h);
 }
 
 /* Does the class's schedule cover this call number? */
@@ -50,12 +39,7 @@ void faultfs_sleep_real(double seconds)
         faultfs_g.sleep_fn(faultfs_g.sleep_ctx, seconds);
         return;
     }
-    struct timespec ts;
-    ts.tv_sec = (time_t)seconds;
-    ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
-    while (nanosleep(&ts, &ts) != 0) {
-        /* interrupted: sleep the rest */
-    }
+    sleep_resuming(seconds);
 }
 
 /* Count the call for the trigger, and fire it at its call: before the

@@ -18,6 +18,8 @@ SQLITE_EXTENSION_INIT3
 #include <stdint.h>
 
 #include "faultfs.h"
+/* The seeded mix and the resumed sleep, the tracker's to the bit. */
+#include "../../tracker/shared_inline.h"
 
 /* SQLite locks database files only at and above PENDING_BYTE (1 GiB) and
  * -shm files only at bytes 120..128, so an fcntl() lock range tells which
@@ -107,7 +109,6 @@ void faultfs_fcntl_begin(const faultfs_target *target);
 int faultfs_fcntl_end(int rc);
 
 /* faultfs_vfs.c */
-faultfs_file_kind faultfs_kind_of_path(const char *path);
 /* The length of the database's own path within the path of any of its
  * files (the path less "-journal", "-wal" or "-shm"). */
 size_t faultfs_database_path_len(const char *path);

@@ -299,7 +299,8 @@ static int suffix_of(const char *path)
     return -1;
 }
 
-faultfs_file_kind faultfs_kind_of_path(const char *path)
+/* Which of a database's files the path names, by its suffix. */
+static faultfs_file_kind kind_of_path(const char *path)
 {
     int i = suffix_of(path);
     return i < 0 ? FAULTFS_FILE_MAIN : file_suffixes[i].kind;
@@ -325,7 +326,7 @@ const char *faultfs_file_suffix(faultfs_file_kind kind)
 /* The model's view of a file SQLite names by path (xDelete, xAccess). */
 static faultfs_target path_target(const char *path)
 {
-    faultfs_target t = {faultfs_kind_of_path(path), faultfs_storm_for(path),
+    faultfs_target t = {kind_of_path(path), faultfs_storm_for(path),
                         path};
     return t;
 }

@@ -73,7 +73,7 @@ static void wait_group_gone(pid_t pgid, double give_up)
 {
     while ((kill(-pgid, 0) == 0 || errno == EPERM) &&
            monotonic_now() < give_up)
-        sleep_seconds(0.1);
+        sleep_resuming(0.1);
 }
 
 void during_round_finish(const during_round *command, char *out,

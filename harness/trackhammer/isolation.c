@@ -44,8 +44,9 @@ static bool kill_planned(const job_spec *spec, uint64_t *rng)
     const options *o = spec->opts;
     if (o->kill_rate <= 0)
         return false;
-    *rng = mix64(o->seed ^ 0x6b696c6cull ^ ((uint64_t)spec->round << 32) ^
-                 (uint64_t)spec->job_index);
+    *rng = splitmix64_mix(o->seed ^ 0x6b696c6cull ^
+                          ((uint64_t)spec->round << 32) ^
+                          (uint64_t)spec->job_index);
     return uniform01(rng) < o->kill_rate;
 }
 

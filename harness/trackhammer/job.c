@@ -154,7 +154,7 @@ static int arm_planned_kill(job_record *r)
 static void model_sleep(void *ctx, double seconds)
 {
     (void)ctx;
-    sleep_seconds(seconds);
+    sleep_resuming(seconds);
     faultfs_model_wait(seconds);
 }
 
@@ -178,8 +178,8 @@ static int run_c_job(const job_spec *spec, job_record *r)
     const options *o = spec->opts;
     tracker_options topt;
     job_tracker_options(spec, &topt);
-    topt.seed = mix64(o->seed ^ ((uint64_t)spec->round << 32) ^
-                      (uint64_t)spec->job_index);
+    topt.seed = splitmix64_mix(o->seed ^ ((uint64_t)spec->round << 32) ^
+                               (uint64_t)spec->job_index);
 
     tracker *t = NULL;
     tracker_error open_error;
@@ -347,7 +347,8 @@ static void exec_foreign_job(const job_spec *spec, job_record *r)
     put_env(r, "TRACKHAMMER_TIME_SCALE", "%.17g", o->time_scale);
     put_env(r, "TRACKHAMMER_WORK_SECONDS", "%.17g", o->work_s);
     put_env(r, "TRACKHAMMER_SEED", "%llu",
-            (unsigned long long)mix64(o->seed ^ (uint64_t)spec->job_index));
+            (unsigned long long)splitmix64_mix(o->seed ^
+                                               (uint64_t)spec->job_index));
     put_env(r, "TRACKHAMMER_OUTCOME", "%s", spec->outcome_file);
     if (o->simulate) {
         char *text = model_description(faultfs_current_config());
@@ -366,8 +367,8 @@ static void exec_foreign_job(const job_spec *spec, job_record *r)
 int job_run(const job_spec *spec, job_record *r)
 {
     const options *o = spec->opts;
-    uint64_t rng = mix64(o->seed ^ ((uint64_t)spec->round << 40) ^
-                         ((uint64_t)spec->job_index << 8) ^ 0x5a);
+    uint64_t rng = splitmix64_mix(o->seed ^ ((uint64_t)spec->round << 40) ^
+                                  ((uint64_t)spec->job_index << 8) ^ 0x5a);
     r->start_s = monotonic_now();
     if (jobs_use_faultfs(o)) {
         char err[TEXT_MAX];

@@ -9,11 +9,9 @@
  */
 #include "trackhammer.h"
 
-#include <errno.h>
 #include <sqlite3.h>
 #include <getopt.h>
 #include <limits.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -203,29 +201,6 @@ static void print_profiles(FILE *out)
     }
 }
 
-/* Strict numbers: the whole text, in range. */
-static bool parse_long(const char *text, long lo, long hi, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(text, &end, 10);
-    if (errno || end == text || *end || v < lo || v > hi)
-        return false;
-    *out = v;
-    return true;
-}
-
-static bool parse_real(const char *text, double lo, double hi, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (errno || end == text || *end || !isfinite(v) || v < lo || v > hi)
-        return false;
-    *out = v;
-    return true;
-}
-
 static bool add_profile(options *o, const char *spec, char *err,
                         size_t err_size)
 {
@@ -267,7 +242,7 @@ static bool parse_fault_before(options *o, const char *arg, char *err,
     long n = 0;
     char count[32];
     if (sscanf(arg, "%63[^:]:%31[^:]:%31s", op, cls, count) != 3 ||
-        !parse_long(count, 1, 1000000, &n)) {
+        !tracker_parse_whole(count, 1, 1000000, &n)) {
         snprintf(err, err_size, "--fault-before: '%s' is not OP:CLASS:N", arg);
         return false;
     }
@@ -361,7 +336,7 @@ static bool apply(options *o, const struct option_row *row, const char *arg,
         o->plan_options++;
     if (row->kind == ARG_INT) {
         long hi = (name == 's') ? LONG_MAX : 1000000;
-        if (!parse_long(arg, name == 's' ? 0 : 1, hi, &n)) {
+        if (!tracker_parse_whole(arg, name == 's' ? 0 : 1, hi, &n)) {
             snprintf(err, err_size, "--%s: '%s' is not a whole number%s",
                      row->name, arg, name == 's' ? " >= 0" : " from 1 to 1000000");
             return false;
@@ -369,7 +344,7 @@ static bool apply(options *o, const struct option_row *row, const char *arg,
     } else if (row->kind == ARG_SECONDS || row->kind == ARG_REAL) {
         double hi = (name == 'k') ? 1 : 1e7;
         double lo = (name == 't') ? 1e-6 : 0;
-        if (!parse_real(arg, lo, hi, &x)) {
+        if (!tracker_parse_real(arg, lo, hi, &x)) {
             snprintf(err, err_size, "--%s: '%s' is not a number from %g to %g",
                      row->name, arg, lo, hi);
             return false;
@@ -443,7 +418,7 @@ static bool apply(options *o, const struct option_row *row, const char *arg,
          * without starting MPI. */
         if (!set_mode(o, MODE_SINGLE_JOB, err, err_size))
             return false;
-        if (!parse_long(arg, 0, 1000000, &n)) {
+        if (!tracker_parse_whole(arg, 0, 1000000, &n)) {
             snprintf(err, err_size, "--single-job: '%s' is not a job index "
                      "from 0", arg);
             return false;

@@ -22,6 +22,7 @@
 #define TRACKHAMMER_H
 
 #include "faultfs.h"
+#include "shared_inline.h"
 #include "tracker.h"
 
 #include <sqlite3.h>
@@ -403,9 +404,78 @@ round_end run_round(const run_context *ctx, const tracker_profile *profile,
 /* The longest one round may take on `size` ranks: its set-up, its jobs
  * (in waves, at worst), the meetings' margins. */
 double round_time_bound(const options *o, int size);
-/* A barrier that sleeps instead of spinning, bounded by timeout_s;
- * returns the stop signal of any rank (0 none). */
+/* How many of the round's jobs rank `rank` plays: jobs rank, rank+size... */
+int jobs_of_rank(int jobs, int rank, int size);
+
+/* meet.c: meetings that sleep instead of spinning, each bounded by
+ * timeout_s; each returns the stop signal of any rank (0 none). */
+/* The longest pause of a rank other than 0: while jobs run (the end of a
+ * round), and between rounds, when no job runs and rank 0 alone works. */
+#define PAUSE_DURING_JOBS_S 0.02
+#define PAUSE_BETWEEN_ROUNDS_S 0.005
+/* A barrier after which every rank holds rank 0's values[0..n-1], filled
+ * by `fill` on rank 0 once every rank has arrived (NULL: none; n at most
+ * 4). Each rank's arrival carries its stop signal, and rank 0's answer the
+ * first of them: returned on every rank, so all stop together. */
+int polite_meet(double timeout_s, const char *where, double *values,
+                int n, void (*fill)(double *values, void *arg),
+                void *arg, double longest_pause);
+/* A barrier and nothing more. */
 int polite_barrier(double timeout_s, const char *where);
+/* The start barrier, then every rank sleeps until the release time. */
+int release_together(double timeout_s);
+/* Rank 0 collects every rank's stop signal and records, in job order (a
+ * rank sends once its jobs have ended). Point to point and polite, as the
+ * barriers are: rank 0 sleeps while the others' jobs run, rather than
+ * spinning in MPI_Gatherv; the end-of-round meeting then holds the other
+ * ranks until it is done. *stop: on rank 0 the first rank's stop signal
+ * (its own included), so an interrupted round is never verified or
+ * recorded. Rank 0's records (malloc'd), NULL on the other ranks. */
+job_record *gather_records(const run_context *ctx, const job_record *mine,
+                           int count, double timeout_s, int *stop);
+
+/*
+ * Where a round's wall time goes (make bench): with the
+ * environment variable TRACKHAMMER_PHASE_LOG naming a file, rank 0 appends
+ * one CSV row per round with the seconds (rank 0's monotonic clock, to the
+ * microsecond) of each step of the round, and when the jobs' children
+ * started and ended relative to the release. Off unless asked: nothing is
+ * measured or written otherwise.
+ */
+enum round_phase {
+    PHASE_SETUP,           /* the batch driver: a fresh database, tasks */
+    PHASE_SETUP_BARRIER,   /* every rank meets it, the verdict sent */
+    PHASE_SPECS,           /* the jobs' specs, shared memory */
+    PHASE_RELEASE,         /* every rank meets, then the release time */
+    PHASE_MONITOR_START,   /* the monitor's fork */
+    PHASE_JOBS,            /* rank 0's jobs, fork to the last reap */
+    PHASE_END_GATHER,      /* the other ranks' jobs, their records, the
+                            * end-of-round meeting */
+    PHASE_MONITOR_STOP,    /* the monitor told to stop, reaped */
+    PHASE_VERIFY,          /* the database checked against the records */
+    PHASE_RESULTS,         /* the round's rows written */
+    PHASE_COUNT
+};
+
+/* Each phase's seconds of one round, on rank 0 when the log is on. */
+typedef struct phase_clock {
+    bool on;
+    double last, seconds[PHASE_COUNT];
+} phase_clock;
+/* Starts the round's clock (on only on rank 0 with the log asked for). */
+void phase_clock_start(phase_clock *c, int rank);
+/* The time since the last mark counted to `phase`. */
+void phase_mark(phase_clock *c, enum round_phase phase);
+/* The round's row appended to the log: the phases, then the jobs'
+ * children against the release. */
+void phase_log_write(const phase_clock *c, const round_result *r,
+                     const job_record *all, int jobs, double released);
+
+/* setup.c */
+/* The longest a set-up may take before it counts as hung: a small
+ * database's creation takes milliseconds, and a file system that stalls
+ * it longer is the finding. */
+#define SETUP_TIMEOUT_S 120.0
 /* The batch driver's part, in a child process (a crash in SQLite ends the
  * set-up, not the caller): a fresh database at db_path (everything beside
  * it removed: the caller holds the directory) with every task and a PBS
@@ -530,11 +600,10 @@ int merge_main(const options *step);
 
 double monotonic_now(void);
 double epoch_now(void);
-/* Sleep `seconds` of real time, resumed after signals. */
-void sleep_seconds(double seconds);
-/* splitmix64 step: deterministic per-seed streams for the harness's own
- * choices (start jitter, kills). */
-uint64_t mix64(uint64_t x);
+/* (Sleeping and seeded mixing: sleep_resuming and splitmix64_mix, in
+ * shared_inline.h.) The next value in [0, 1) of a stream whose state is
+ * its last mixed value: deterministic per-seed streams for the harness's
+ * own choices (start jitter, kills). */
 double uniform01(uint64_t *state);
 /* --during-round's command for one round, started by rank 0 as the jobs
  * are released. */

@@ -1,5 +1,6 @@
 /*
- * util.c: clocks, sleeping and the harness's own random streams.
+ * util.c: clocks, the harness's own random streams, directories, children
+ * forked and reaped.
  */
 #include "trackhammer.h"
 
@@ -28,29 +29,10 @@ double epoch_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-void sleep_seconds(double seconds)
-{
-    if (!(seconds > 0))
-        return;
-    struct timespec ts = { .tv_sec = (time_t)seconds };
-    ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
-/* splitmix64's finaliser: a good 64-bit mix of any input. */
-uint64_t mix64(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ull;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
-
 double uniform01(uint64_t *state)
 {
-    *state = mix64(*state);
-    return (double)(*state >> 11) * 0x1.0p-53;
+    *state = splitmix64_mix(*state);
+    return unit_interval(*state);
 }
 
 bool make_directory(const char *path, const char *what, char *err,

@@ -15,9 +15,7 @@
  * injected (summed over the surviving jobs). Exit status 0, 1 if the jobs
  * could not be started, 2 for a bad command line.
  */
-#include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -263,13 +261,10 @@ static const char usage[] =
 static bool parse_real(const char *option, const char *text, double lo,
                        double hi, double *out)
 {
-    char *end;
-    double v = strtod(text, &end);
-    if (*text == '\0' || *end != '\0' || !isfinite(v) || v < lo || v > hi) {
+    if (!tracker_parse_real(text, lo, hi, out)) {
         return tool_error(TOOL, "%s: '%s' is not a number from %g to %g",
                           option, text, lo, hi);
     }
-    *out = v;
     return true;
 }
 

@@ -2,6 +2,7 @@
  * powerloss.c: one power-loss round (powerloss.h).
  */
 #include "powerloss.h"
+#include "shared_inline.h"
 
 #include <signal.h>
 #include <stdatomic.h>
@@ -231,7 +232,7 @@ int powerloss_round(const powerloss_config *c, powerloss_result *r,
         atomic_store(&shared->slots[i].acked, (int)TRACKER_STATUS_PENDING);
     }
     /* spread small seeds over the generator's 48 bits */
-    uint64_t spread = (c->seed + 1) * 0x9e3779b97f4a7c15ULL;
+    uint64_t spread = (c->seed + 1) * GOLDEN_RATIO_64;
     unsigned short xsubi[3] = {(unsigned short)(spread >> 16),
                                (unsigned short)(spread >> 32),
                                (unsigned short)(spread >> 48)};

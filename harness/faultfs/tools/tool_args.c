@@ -63,14 +63,10 @@ bool tool_option_error(const char *tool, int c, char **argv)
 bool tool_whole(const char *tool, const char *option,
                 const char *text, long lo, long hi, long *out)
 {
-    char *end;
-    errno = 0;
-    long v = strtol(text, &end, 10);
-    if (*text == '\0' || *end != '\0' || errno != 0 || v < lo || v > hi) {
+    if (!tracker_parse_whole(text, lo, hi, out)) {
         return tool_error(tool, "%s: '%s' is not a whole number from %ld "
                           "to %ld", option, text, lo, hi);
     }
-    *out = v;
     return true;
 }
 
