@@ -51,7 +51,7 @@ static void test_wilson_edges(void **state)
 static void test_fisher_known_values(void **state)
 {
     (void)state;
-    /* The README's values: 0.028 and 0.50 to the digits it gives. */
+    /* analysis/README.md's values: 0.028 and 0.50 to the digits it gives. */
     assert_close(fisher_exact_p(6, 71, 0, 71), 0.027997108447734745);
     assert_close(round(fisher_exact_p(6, 71, 0, 71) * 1000) / 1000, 0.028);
     assert_close(fisher_exact_p(2, 71, 0, 71), 0.49645390070921985);

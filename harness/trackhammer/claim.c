@@ -36,7 +36,8 @@
 #define HOLDER_MAGIC "trackhammer-holder 1"
 
 /* The files kept beside the database: SQLite's rollback journal, WAL and
- * WAL index, and the fault model's storm state (faultfs.h). */
+ * WAL index, and the fault model's storm state (see "The storm" in
+ * harness/faultfs/README.md). */
 static const char *const side_suffixes[] = { "-journal", "-wal", "-shm",
                                              "-faultfs-storm" };
 #define SIDE_COUNT (sizeof side_suffixes / sizeof *side_suffixes)
