@@ -1,5 +1,6 @@
 # trackhammer: one top-level Makefile. Each component adds its own rules in
-# a fragment beside its code (tracker/tracker.mk, harness/*.mk); this file
+# a fragment beside its code (tracker/tracker.mk, harness/faultfs/faultfs.mk,
+# ...; fuzz.mk for the fuzz targets of every component); this file
 # holds the flags, the shared targets and nothing component-specific.
 #
 #   make                  build everything
@@ -56,9 +57,17 @@ INSTALL_TARGETS :=
 .PHONY: all check clean install deps-check
 all:
 
+# Each component's fragment, beside its code, in dependency order: a
+# fragment may use the variables of those above it.
 include tracker/tracker.mk
--include harness/*.mk
--include analysis/*.mk
+include harness/faultfs/faultfs.mk
+include harness/trackhammer/trackhammer.mk
+include analysis/analysis.mk
+include harness/jobs/jobs.mk
+include harness/realfs/realfs.mk
+include pbs/pbs.mk
+include harness/bench/bench.mk
+include fuzz.mk
 
 all: deps-check $(LIBRARIES) $(PROGRAMS)
 

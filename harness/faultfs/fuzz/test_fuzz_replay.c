@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
-/* The targets, renamed at compile time (harness/fuzz.mk). */
+/* The targets, renamed at compile time (fuzz.mk). */
 int fuzz_faultfs_config(const uint8_t *data, size_t size);
 int fuzz_profile(const uint8_t *data, size_t size);
 int fuzz_options(const uint8_t *data, size_t size);

@@ -1,4 +1,4 @@
-# harness/faultfs.mk: the faultfs VFS: a Lustre fault model as an
+# harness/faultfs/faultfs.mk: the faultfs VFS: a Lustre fault model as an
 # SQLite VFS. Included by the top-level Makefile.
 #
 # Expects: BUILD, CC, CFLAGS, CPPFLAGS, LDFLAGS, LDLIBS, CMOCKA_CFLAGS,

@@ -1,18 +1,17 @@
-# harness/jobs.mk: the foreign jobs of harness/jobs/CONTRACT.md (the Python
-# job, harness/jobs/python_job.py) and their tests. Included by the top-level
-# Makefile; harness/*.mk are read in name order, so harness/faultfs.mk (and
-# its FAULTFS_EXT) comes before this fragment.
+# harness/jobs/jobs.mk: the foreign jobs of harness/jobs/CONTRACT.md (the
+# Python job, harness/jobs/python_job.py) and their tests. Included by the
+# top-level Makefile after harness/faultfs/faultfs.mk (its FAULTFS_EXT).
 #
 # Expects: BUILD, CC, CFLAGS, CPPFLAGS, LDFLAGS, LDLIBS, CMOCKA_CFLAGS,
 #          CMOCKA_LIBS, TRACKER_LIB (tracker/tracker.mk); FAULTFS_EXT
-#          (harness/faultfs.mk) when that fragment is present.
+#          (harness/faultfs/faultfs.mk).
 # Defines: JOBS_TESTS; appends to TESTS.
 
 JOBS_DIR   := harness/jobs
 JOBS_TESTS := $(BUILD)/$(JOBS_DIR)/tests/test_python_job
 TESTS      += $(JOBS_TESTS)
 
-# The fault model the test loads into the job: harness/faultfs.mk's, or
+# The fault model the test loads into the job: harness/faultfs/faultfs.mk's, or
 # where that fragment builds it. The test fails, saying so, if it is absent.
 JOBS_FAULTFS_EXT := $(if $(FAULTFS_EXT),$(FAULTFS_EXT),$(BUILD)/faultfs.so)
 

@@ -1,7 +1,6 @@
-# harness/pbs.mk: the batch scripts of pbs/ and their test.
-# Included by the top-level Makefile with harness/*.mk (the pbs/ scripts
-# themselves need no build); read after harness/faultfs.mk and before
-# harness/trackhammer.mk, so it names the programs by path.
+# pbs/pbs.mk: the batch scripts of pbs/ and their test (the scripts
+# themselves need no build). Included by the top-level Makefile after the
+# fragments of the programs the test runs.
 #
 # The test runs pbs/submit-jobs.sh, pbs/trackhammer.pbs and their Slurm
 # twins through the PBS stand-in (pbs/standin) and a local one-node Slurm

@@ -1,8 +1,7 @@
-# harness/realfs.mk: th-realfs, trackhammer on real distributed file systems
-# brought up on this machine (GlusterFS, sshfs), its test, and
-# make reproduce-realfs (read before trackhammer.mk, so programs are named
-# by path). The launcher is bash (harness/realfs/); the build
-# puts it beside trackhammer, where it looks for the program.
+# harness/realfs/realfs.mk: th-realfs, trackhammer on real distributed file
+# systems brought up on this machine (GlusterFS, sshfs, CephFS), its test,
+# and make reproduce-realfs. The launcher is bash (harness/realfs/); the
+# build puts it beside trackhammer, where it looks for the program.
 
 REALFS_DIR     := harness/realfs
 REALFS_SCRIPTS := $(filter-out $(REALFS_DIR)/th-realfs,$(wildcard $(REALFS_DIR)/*.sh))

@@ -1,4 +1,4 @@
-# harness/trackhammer.mk: the MPI program trackhammer.
+# harness/trackhammer/trackhammer.mk: the MPI program trackhammer.
 #
 # MPI flags come from the MPI compiler wrapper (Open MPI's --showme, MPICH's
 # -compile_info/-link_info), so the cluster's module MPI builds it as is;
@@ -108,6 +108,7 @@ TESTS += $(BAD_INPUT_TEST)
 $(BUILD)/$(TRACKHAMMER_DIR)/tests/test_bad_input.o: CPPFLAGS += \
     -DBUILD_DIR='"$(abspath $(BUILD))"' \
     -DBAD_INPUT_PATH='"$(abspath $(TRACKHAMMER_DIR)/tests/BAD_INPUT.md)"'
-# Every program a row may name (analysis/*.mk is read after this file).
-$(BAD_INPUT_TEST): $(BUILD)/$(TRACKHAMMER_DIR)/tests/test_bad_input.o $(TEST_SUPPORT) | $(PROGRAMS) $(BUILD)/th-report $(BUILD)/th-calibrate $(BUILD)/gadi-71-job-matrix.csv
+# Every program a row may name: all of them (`all` has every fragment's
+# programs, whichever is read later).
+$(BAD_INPUT_TEST): $(BUILD)/$(TRACKHAMMER_DIR)/tests/test_bad_input.o $(TEST_SUPPORT) | all $(BUILD)/gadi-71-job-matrix.csv
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)

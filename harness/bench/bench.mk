@@ -1,8 +1,7 @@
-# harness/bench.mk: make bench: what the tracker and the harness
+# harness/bench/bench.mk: make bench: what the tracker and the harness
 # cost, how they scale, and what DELETE costs against WAL under readers.
-# Included by the top-level Makefile (harness/*.mk, in name order: before
-# faultfs.mk and trackhammer.mk, so their variables are used in recipes
-# only, which are expanded when they run).
+# Included by the top-level Makefile after every fragment whose programs it
+# runs.
 #
 #   make bench                  the full run, about 9 to 10 minutes on 2 cores (556 s measured)
 #   make bench BENCH_QUICK=1    a short run, to try it (under a minute)
@@ -16,7 +15,7 @@
 # summary on stdout. harness/bench/README.md says what each part measures.
 #
 # Expects: BUILD, CC, CFLAGS, LDFLAGS, LDLIBS, TRACKER_LIB; MPIRUN,
-#          MPIRUN_ENV (harness/trackhammer.mk, in recipes only).
+#          MPIRUN_ENV (harness/trackhammer/trackhammer.mk).
 # Defines: BENCH_PROGRAMS (appended to PROGRAMS); the targets bench,
 #          bench-smoke and bench-programs.
 
@@ -46,11 +45,8 @@ bench-programs: $(BENCH_PROGRAMS)
 BENCH_RUN = $(MPIRUN_ENV) python3 $(BENCH_DIR)/bench.py --build $(BUILD) \
 	    --local-dir $(BENCH_LOCAL_DIR) --tmpfs-dir $(BENCH_TMPFS_DIR) \
 	    --mpirun "$(MPIRUN)" --make "$(MAKE)" $(1)
-# faultfs.mk and trackhammer.mk are read after this file (harness/*.mk in
-# name order), so their programs are named here, not by their variables
-# (a prerequisite is expanded when the rule is read).
-BENCH_NEEDS = deps-check $(BENCH_PROGRAMS) $(BUILD)/trackhammer \
-              $(BUILD)/faultfs.so $(BUILD)/lustre-fitted.conf
+BENCH_NEEDS = deps-check $(BENCH_PROGRAMS) $(TRACKHAMMER) $(FAULTFS_EXT) \
+              $(FAULTFS_FIT)
 
 bench: $(BENCH_NEEDS)
 	$(call BENCH_RUN,--out $(BENCH_OUT) $(if $(BENCH_QUICK),--quick) \

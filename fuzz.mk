@@ -1,4 +1,4 @@
-# harness/fuzz.mk: libFuzzer targets for every parser of outside
+# fuzz.mk: libFuzzer targets for every parser of outside
 # input, and the replay of their regression inputs in make check.
 #
 #   make fuzz [FUZZ_SECONDS=N] [FUZZ_SEED=S]
@@ -84,8 +84,7 @@ fuzz: fuzz-deps-check $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz-%)
 .PHONY: fuzz
 
 # The replay test: the targets with their entry points renamed, linked with
-# the normal build's code (analysis/*.mk is read after this file, so its
-# object list is spelled out here).
+# the normal build's code.
 FUZZ_REPLAY      := $(BUILD)/$(FAULTFS_DIR)/fuzz/test_fuzz_replay
 FUZZ_REPLAY_OBJS := $(foreach n,$(FUZZ_NAMES),$(BUILD)/fuzz-replay/$(n).o)
 TESTS += $(FUZZ_REPLAY)
