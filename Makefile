@@ -48,6 +48,17 @@ TEST_SUPPORT := $(BUILD)/testsupport/scratch.o $(BUILD)/testsupport/command.o \
                 $(BUILD)/testsupport/environment.o
 TEST_SUPPORT_CFLAGS := -Itestsupport
 
+# The one way a fragment registers a cmocka test program:
+#   $(eval $(call cmocka_test,PROGRAM,OBJECTS,LIBRARIES,RUNS,LIBS))
+# links PROGRAM from PROGRAM.o, OBJECTS, the shared test support and
+# LIBRARIES, with cmocka and LIBS (default: $(LDLIBS)); RUNS, the programs
+# and files it runs, are built first but not linked; make check runs it.
+define cmocka_test
+TESTS += $(1)
+$(1): $(1).o $(2) $$(TEST_SUPPORT) $(3)$(if $(strip $(4)), | $(4))
+	$$(CC) $$(LDFLAGS) -o $$@ $$(filter %.o %.a,$$^) $$(CMOCKA_LIBS) $(if $(strip $(5)),$(5),$$(LDLIBS))
+endef
+
 # Filled in by the fragments.
 LIBRARIES :=
 PROGRAMS  :=

@@ -87,7 +87,6 @@ fuzz: fuzz-deps-check $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz-%)
 # the normal build's code.
 FUZZ_REPLAY      := $(BUILD)/$(FAULTFS_DIR)/fuzz/test_fuzz_replay
 FUZZ_REPLAY_OBJS := $(foreach n,$(FUZZ_NAMES),$(BUILD)/fuzz-replay/$(n).o)
-TESTS += $(FUZZ_REPLAY)
 
 define fuzz_replay_object
 $(BUILD)/fuzz-replay/$(1).o: $(fuzz_source_$(1))
@@ -102,7 +101,7 @@ $(BUILD)/$(FAULTFS_DIR)/fuzz/test_fuzz_replay.o: CPPFLAGS += \
     -DFUZZ_DIR_PROFILE='"$(abspath $(call fuzz_regressions,profile))"' \
     -DFUZZ_DIR_OPTIONS='"$(abspath $(call fuzz_regressions,options))"' \
     -DFUZZ_DIR_RESULTS='"$(abspath $(call fuzz_regressions,results))"'
-$(FUZZ_REPLAY): $(BUILD)/$(FAULTFS_DIR)/fuzz/test_fuzz_replay.o $(FUZZ_REPLAY_OBJS) \
-                $(patsubst %.c,$(BUILD)/%.o,$(filter harness/trackhammer/%,$(fuzz_code_options))) \
-                $(patsubst %.c,$(BUILD)/%.o,$(fuzz_code_results)) $(FAULTFS_LIB) $(TRACKER_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(FAULTFS_LDLIBS)
+FUZZ_REPLAY_CODE := $(FUZZ_REPLAY_OBJS) \
+    $(patsubst %.c,$(BUILD)/%.o,$(filter harness/trackhammer/%,$(fuzz_code_options))) \
+    $(patsubst %.c,$(BUILD)/%.o,$(fuzz_code_results))
+$(eval $(call cmocka_test,$(FUZZ_REPLAY),$(FUZZ_REPLAY_CODE),$(FAULTFS_LIB) $(TRACKER_LIB),,$(FAULTFS_LDLIBS)))

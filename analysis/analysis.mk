@@ -35,15 +35,13 @@ $(BUILD)/$(ANALYSIS_DIR)/%.o: CFLAGS += -Itracker -I$(FAULTFS_DIR)
 
 # Each tests/test_*.c is one cmocka program over the core objects.
 ANALYSIS_TESTS := $(patsubst $(ANALYSIS_DIR)/tests/%.c,$(BUILD)/$(ANALYSIS_DIR)/tests/%,$(wildcard $(ANALYSIS_DIR)/tests/test_*.c))
-TESTS += $(ANALYSIS_TESTS)
+$(foreach t,$(ANALYSIS_TESTS),$(eval $(call cmocka_test,$(t),$(ANALYSIS_CORE),,$(TH_REPORT))))
 
 $(BUILD)/$(ANALYSIS_DIR)/tests/%.o: CFLAGS += $(CMOCKA_CFLAGS) $(TEST_SUPPORT_CFLAGS) -I$(ANALYSIS_DIR)
 $(BUILD)/$(ANALYSIS_DIR)/tests/%.o: CPPFLAGS += \
     -DTH_REPORT_BIN='"$(abspath $(TH_REPORT))"' \
     -DANALYSIS_DATA='"$(abspath $(ANALYSIS_DIR)/tests/data)"' \
     -DREFERENCE_CSV='"$(abspath results/reference/gadi-71-job-matrix.csv)"'
-$(BUILD)/$(ANALYSIS_DIR)/tests/test_%: $(BUILD)/$(ANALYSIS_DIR)/tests/test_%.o $(ANALYSIS_CORE) $(TEST_SUPPORT) | $(TH_REPORT)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
 
 # The calibration's test runs th-calibrate and trackhammer (its default fit)
 # and loads the fit files with faultfs.

@@ -8,7 +8,6 @@
 
 PBS_DIR  := pbs
 PBS_TEST := $(BUILD)/$(PBS_DIR)/tests/test_pbs
-TESTS    += $(PBS_TEST)
 
 $(BUILD)/$(PBS_DIR)/tests/%.o: CFLAGS += $(CMOCKA_CFLAGS) $(TEST_SUPPORT_CFLAGS)
 $(BUILD)/$(PBS_DIR)/tests/%.o: CPPFLAGS += \
@@ -16,5 +15,4 @@ $(BUILD)/$(PBS_DIR)/tests/%.o: CPPFLAGS += \
     -DTH_BIN='"$(abspath $(BUILD)/trackhammer)"' \
     -DTH_REPORT='"$(abspath $(BUILD)/th-report)"' \
     -DLSAN_SUPPRESSIONS='"$(abspath harness/trackhammer/tests/lsan-mpi.supp)"'
-$(PBS_TEST): $(BUILD)/$(PBS_DIR)/tests/test_pbs.o $(TEST_SUPPORT) | $(BUILD)/trackhammer $(BUILD)/th-report
-	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
+$(eval $(call cmocka_test,$(PBS_TEST),,,$(TRACKHAMMER) $(TH_REPORT)))

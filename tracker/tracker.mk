@@ -13,11 +13,9 @@ $(TRACKER_LIB): $(TRACKER_OBJECTS)
 # Each tests/test_*.c is one cmocka program; tests/support_*.c are shared by them.
 TRACKER_TEST_SUPPORT := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tracker/tests/support_*.c))
 TRACKER_TESTS := $(patsubst tracker/tests/%.c,$(BUILD)/tracker/tests/%,$(wildcard tracker/tests/test_*.c))
-TESTS += $(TRACKER_TESTS)
+$(foreach t,$(TRACKER_TESTS),$(eval $(call cmocka_test,$(t),$(TRACKER_TEST_SUPPORT),$(TRACKER_LIB))))
 
 $(BUILD)/tracker/tests/%.o: CFLAGS += $(CMOCKA_CFLAGS) $(TEST_SUPPORT_CFLAGS) -Itracker
-$(BUILD)/tracker/tests/test_%: $(BUILD)/tracker/tests/test_%.o $(TRACKER_TEST_SUPPORT) $(TEST_SUPPORT) $(TRACKER_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
 
 install-tracker: $(TRACKER_LIB)
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include

@@ -59,21 +59,16 @@ $(FAULTFS_POWERLOSS): $(BUILD)/$(FAULTFS_DIR)/tools/faultfs_powerloss.o $(FAULTF
 # Each tests/test_*.c is one cmocka program; tests/support.c is shared.
 FAULTFS_TEST_SUPPORT := $(BUILD)/$(FAULTFS_DIR)/tests/support.o
 FAULTFS_TESTS := $(patsubst $(FAULTFS_DIR)/tests/%.c,$(BUILD)/$(FAULTFS_DIR)/tests/%,$(wildcard $(FAULTFS_DIR)/tests/test_*.c))
-TESTS += $(FAULTFS_TESTS)
+# The crash test runs power-loss rounds too; the shell test loads the
+# extension (run, not linked).
+faultfs_test_objects = $(if $(filter %/test_faultfs_crash,$(1)),$(FAULTFS_POWERLOSS_ROUND)) $(FAULTFS_TEST_SUPPORT)
+faultfs_test_runs    = $(if $(filter %/test_faultfs_extension,$(1)),$(FAULTFS_EXT))
+$(foreach t,$(FAULTFS_TESTS),$(eval $(call cmocka_test,$(t),$(call faultfs_test_objects,$(t)),$(FAULTFS_LIB) $(TRACKER_LIB),$(call faultfs_test_runs,$(t)),$(FAULTFS_LDLIBS))))
 
 $(BUILD)/$(FAULTFS_DIR)/tests/%.o: CFLAGS += $(CMOCKA_CFLAGS) $(TEST_SUPPORT_CFLAGS) -I$(FAULTFS_DIR) -Itracker
 $(BUILD)/$(FAULTFS_DIR)/tests/%.o: CPPFLAGS += -DFAULTFS_EXTENSION_PATH='"$(abspath $(BUILD))/faultfs"' \
     -DPROJECT_FIT='"$(abspath $(FAULTFS_DIR)/lustre-fitted.conf)"'
-$(BUILD)/$(FAULTFS_DIR)/tests/test_%: $(BUILD)/$(FAULTFS_DIR)/tests/test_%.o $(FAULTFS_TEST_SUPPORT) $(TEST_SUPPORT) $(FAULTFS_LIB) $(TRACKER_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(FAULTFS_LDLIBS)
-
-# The crash test runs power-loss rounds too.
 $(BUILD)/$(FAULTFS_DIR)/tests/test_faultfs_crash.o: CFLAGS += -I$(FAULTFS_DIR)/tools
-$(BUILD)/$(FAULTFS_DIR)/tests/test_faultfs_crash: $(BUILD)/$(FAULTFS_DIR)/tests/test_faultfs_crash.o $(FAULTFS_POWERLOSS_ROUND) $(FAULTFS_TEST_SUPPORT) $(TEST_SUPPORT) $(FAULTFS_LIB) $(TRACKER_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(FAULTFS_LDLIBS)
-
-# The shell test loads the extension (order-only: not linked in).
-$(BUILD)/$(FAULTFS_DIR)/tests/test_faultfs_extension: | $(FAULTFS_EXT)
 
 # The lustre model's fitted parameters (FIDELITY.md), copied beside the
 # programs, where trackhammer looks for them first.

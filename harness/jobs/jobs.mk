@@ -9,7 +9,6 @@
 
 JOBS_DIR   := harness/jobs
 JOBS_TESTS := $(BUILD)/$(JOBS_DIR)/tests/test_python_job
-TESTS      += $(JOBS_TESTS)
 
 # The fault model the test loads into the job: harness/faultfs/faultfs.mk's, or
 # where that fragment builds it. The test fails, saying so, if it is absent.
@@ -19,10 +18,5 @@ JOBS_FAULTFS_EXT := $(if $(FAULTFS_EXT),$(FAULTFS_EXT),$(BUILD)/faultfs.so)
 # root, as `make check` does.
 $(BUILD)/$(JOBS_DIR)/tests/%.o: CFLAGS += $(CMOCKA_CFLAGS) $(TEST_SUPPORT_CFLAGS) -Itracker
 $(BUILD)/$(JOBS_DIR)/tests/%.o: CPPFLAGS += -DJOBS_FAULTFS_EXT='"$(abspath $(JOBS_FAULTFS_EXT))"'
-$(BUILD)/$(JOBS_DIR)/tests/test_%: $(BUILD)/$(JOBS_DIR)/tests/test_%.o $(TEST_SUPPORT) $(TRACKER_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
-
-# The extension is loaded by the job at run time (order-only: not linked).
-ifneq ($(FAULTFS_EXT),)
-$(JOBS_TESTS): | $(FAULTFS_EXT)
-endif
+# The extension is loaded by the job at run time (run, not linked).
+$(foreach t,$(JOBS_TESTS),$(eval $(call cmocka_test,$(t),,$(TRACKER_LIB),$(FAULTFS_EXT))))

@@ -26,13 +26,11 @@ INSTALL_TARGETS += install-realfs
 # The measured behaviours of each file system, at low counts; a test skips
 # only where root, FUSE or a package is missing, saying which.
 REALFS_TEST := $(BUILD)/$(REALFS_DIR)/tests/test_realfs
-TESTS += $(REALFS_TEST)
 $(BUILD)/$(REALFS_DIR)/tests/%.o: CFLAGS += $(CMOCKA_CFLAGS) $(TEST_SUPPORT_CFLAGS)
 $(BUILD)/$(REALFS_DIR)/tests/%.o: CPPFLAGS += \
     -DTH_REALFS_BIN='"$(abspath $(TH_REALFS))"' \
     -DLSAN_SUPPRESSIONS='"$(abspath harness/trackhammer/tests/lsan-mpi.supp)"'
-$(REALFS_TEST): $(BUILD)/$(REALFS_DIR)/tests/test_realfs.o $(TEST_SUPPORT) | $(TH_REALFS) $(REALFS_LIB) $(BUILD)/trackhammer
-	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
+$(eval $(call cmocka_test,$(REALFS_TEST),,,$(TH_REALFS) $(REALFS_LIB) $(TRACKHAMMER)))
 
 # make reproduce-realfs: the gadi71 matrix on real file systems brought up
 # here, nothing simulated (GlusterFS, sshfs and CephFS, each cached and

@@ -33,29 +33,23 @@ INSTALL_TARGETS += install-trackhammer
 
 # The end-to-end test runs mpirun on the built program and the Python job.
 TRACKHAMMER_TEST := $(BUILD)/$(TRACKHAMMER_DIR)/tests/test_trackhammer
-TESTS += $(TRACKHAMMER_TEST)
 $(BUILD)/$(TRACKHAMMER_DIR)/tests/%.o: CFLAGS += $(CMOCKA_CFLAGS) $(TEST_SUPPORT_CFLAGS)
 $(BUILD)/$(TRACKHAMMER_DIR)/tests/%.o: CPPFLAGS += \
     -DTRACKHAMMER_BIN='"$(abspath $(TRACKHAMMER))"' \
     -DPYTHON_JOB='"$(abspath harness/jobs/python_job.py)"' \
     -DLSAN_SUPPRESSIONS='"$(abspath $(TRACKHAMMER_DIR)/tests/lsan-mpi.supp)"'
-$(TRACKHAMMER_TEST): $(BUILD)/$(TRACKHAMMER_DIR)/tests/test_trackhammer.o $(TEST_SUPPORT) | $(TRACKHAMMER)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
+$(eval $(call cmocka_test,$(TRACKHAMMER_TEST),,,$(TRACKHAMMER)))
 
 # The single-job topology's steps, run directly (no MPI, no scheduler).
 SINGLE_JOB_TEST := $(BUILD)/$(TRACKHAMMER_DIR)/tests/test_single_job
-TESTS += $(SINGLE_JOB_TEST)
-$(SINGLE_JOB_TEST): $(BUILD)/$(TRACKHAMMER_DIR)/tests/test_single_job.o $(TEST_SUPPORT) | $(TRACKHAMMER)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
+$(eval $(call cmocka_test,$(SINGLE_JOB_TEST),,,$(TRACKHAMMER)))
 
 # What the harness survives: set-up failures, foreign files, a held
 # directory, signals and SIGKILLs, fork limits (runs th-report too).
 HARDENING_TEST := $(BUILD)/$(TRACKHAMMER_DIR)/tests/test_hardening
-TESTS += $(HARDENING_TEST)
 $(BUILD)/$(TRACKHAMMER_DIR)/tests/test_hardening.o: CPPFLAGS += \
     -DTH_REPORT_BIN='"$(abspath $(BUILD)/th-report)"'
-$(HARDENING_TEST): $(BUILD)/$(TRACKHAMMER_DIR)/tests/test_hardening.o $(TEST_SUPPORT) | $(TRACKHAMMER) $(BUILD)/th-report $(BUILD)/gadi-71-job-matrix.csv
-	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
+$(eval $(call cmocka_test,$(HARDENING_TEST),,,$(TRACKHAMMER) $(BUILD)/th-report $(BUILD)/gadi-71-job-matrix.csv))
 
 # make reproduce: the published 71-job matrix, locally, under the lustre
 # model: 71 ranks (oversubscribed), the five published configurations,
@@ -104,11 +98,9 @@ scale-check: deps-check $(TRACKHAMMER) $(FAULTFS_EXT) $(BUILD)/th-report
 # row's command in a scratch directory, the build directory first on PATH
 # (LSAN_SUPPRESSIONS comes with the tests' pattern rule above).
 BAD_INPUT_TEST := $(BUILD)/$(TRACKHAMMER_DIR)/tests/test_bad_input
-TESTS += $(BAD_INPUT_TEST)
 $(BUILD)/$(TRACKHAMMER_DIR)/tests/test_bad_input.o: CPPFLAGS += \
     -DBUILD_DIR='"$(abspath $(BUILD))"' \
     -DBAD_INPUT_PATH='"$(abspath $(TRACKHAMMER_DIR)/tests/BAD_INPUT.md)"'
 # Every program a row may name: all of them (`all` has every fragment's
 # programs, whichever is read later).
-$(BAD_INPUT_TEST): $(BUILD)/$(TRACKHAMMER_DIR)/tests/test_bad_input.o $(TEST_SUPPORT) | all $(BUILD)/gadi-71-job-matrix.csv
-	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
+$(eval $(call cmocka_test,$(BAD_INPUT_TEST),,,all $(BUILD)/gadi-71-job-matrix.csv))
