@@ -35,7 +35,13 @@ $(BUILD)/$(ANALYSIS_DIR)/%.o: CFLAGS += -Itracker -I$(FAULTFS_DIR)
 
 # Each tests/test_*.c is one cmocka program over the core objects.
 ANALYSIS_TESTS := $(patsubst $(ANALYSIS_DIR)/tests/%.c,$(BUILD)/$(ANALYSIS_DIR)/tests/%,$(wildcard $(ANALYSIS_DIR)/tests/test_*.c))
-$(foreach t,$(ANALYSIS_TESTS),$(eval $(call cmocka_test,$(t),$(ANALYSIS_CORE),,$(TH_REPORT))))
+# The calibration's test runs th-calibrate and trackhammer (its default fit)
+# and loads the fit files with faultfs.
+analysis_test_is_calibrate = $(filter %/test_calibrate,$(1))
+$(foreach t,$(ANALYSIS_TESTS),$(eval $(call cmocka_test,$(t),$(ANALYSIS_CORE),\
+    $(if $(call analysis_test_is_calibrate,$(t)),$(FAULTFS_LIB)),\
+    $(TH_REPORT) $(if $(call analysis_test_is_calibrate,$(t)),$(TH_CALIBRATE) $(TRACKHAMMER) $(FAULTFS_FIT)),\
+    $(if $(call analysis_test_is_calibrate,$(t)),$(FAULTFS_LDLIBS)))))
 
 $(BUILD)/$(ANALYSIS_DIR)/tests/%.o: CFLAGS += $(CMOCKA_CFLAGS) $(TEST_SUPPORT_CFLAGS) -I$(ANALYSIS_DIR)
 $(BUILD)/$(ANALYSIS_DIR)/tests/%.o: CPPFLAGS += \
@@ -43,14 +49,10 @@ $(BUILD)/$(ANALYSIS_DIR)/tests/%.o: CPPFLAGS += \
     -DANALYSIS_DATA='"$(abspath $(ANALYSIS_DIR)/tests/data)"' \
     -DREFERENCE_CSV='"$(abspath results/reference/gadi-71-job-matrix.csv)"'
 
-# The calibration's test runs th-calibrate and trackhammer (its default fit)
-# and loads the fit files with faultfs.
 $(BUILD)/$(ANALYSIS_DIR)/tests/test_calibrate.o: CPPFLAGS += \
     -DTH_CALIBRATE_BIN='"$(abspath $(TH_CALIBRATE))"' \
     -DTRACKHAMMER_BIN='"$(abspath $(TRACKHAMMER))"' \
     -DDEFAULT_FIT='"$(abspath $(FAULTFS_FIT))"'
-$(BUILD)/$(ANALYSIS_DIR)/tests/test_calibrate: $(BUILD)/$(ANALYSIS_DIR)/tests/test_calibrate.o $(ANALYSIS_CORE) $(TEST_SUPPORT) $(FAULTFS_LIB) | $(TH_CALIBRATE) $(TRACKHAMMER) $(FAULTFS_FIT)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(FAULTFS_LDLIBS)
 
 install-analysis: $(TH_REPORT) $(TH_CALIBRATE)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(TH_DATADIR)
