@@ -4,8 +4,10 @@
  */
 #include "analysis.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "faultfs.h"
 
@@ -18,20 +20,22 @@
 #define ASCENT_TOLERANCE 1e-11
 #define BISECTIONS 200
 
+/* faultfs's fault classes (FAULTFS_CLASSES in faultfs.h) as data: each
+ * class's fit group and the codes SQLite reports its faults with. Expanded
+ * here, not linked: th-report has this file without libfaultfs. */
+static const faultfs_class_info fault_classes[FAULTFS_CLASS_COUNT] = {
+    FAULTFS_CLASSES(FAULTFS_CLASS_INFO)
+};
+
 int fault_group_of_class(int faultfs_class_id)
 {
-    switch (faultfs_class_id) {
-    case FAULTFS_SYNC: return FAULT_GROUP_SYNC;
-    case FAULTFS_OPEN:
-    case FAULTFS_DELETE:
-    case FAULTFS_ACCESS:
-    case FAULTFS_TRUNCATE:
-    case FAULTFS_LOCK:
-    case FAULTFS_SHM_OPEN: return FAULT_GROUP_META;
-    case FAULTFS_READ:
-    case FAULTFS_WRITE: return FAULT_GROUP_DATA;
-    default: return -1;
-    }
+    bool known = faultfs_class_id >= 0 &&
+                 faultfs_class_id < FAULTFS_CLASS_COUNT;
+    const char *group = known ? fault_classes[faultfs_class_id].group : NULL;
+    for (int g = 0; group && g < FAULT_GROUP_COUNT; g++)
+        if (strcmp(fault_group_name(g), group) == 0)
+            return g;
+    return -1;
 }
 
 const char *fault_group_name(int group)
@@ -43,26 +47,11 @@ const char *fault_group_name(int group)
 
 int fault_class_of_code(int extended_code)
 {
-    switch (extended_code) {
-    case SQLITE_CANTOPEN: return FAULTFS_OPEN;
-    case SQLITE_IOERR_DELETE: return FAULTFS_DELETE;
-    case SQLITE_IOERR_ACCESS:
-    case SQLITE_IOERR_FSTAT: return FAULTFS_ACCESS;
-    case SQLITE_IOERR_FSYNC: return FAULTFS_SYNC;
-    /* EIO from pread(): CORRUPTFS, or CORRUPT once a statement runs;
-     * read.errno=etimedout: IOERR_READ. */
-    case SQLITE_IOERR_CORRUPTFS:
-    case SQLITE_CORRUPT:
-    case SQLITE_IOERR_READ: return FAULTFS_READ;
-    case SQLITE_IOERR_WRITE: return FAULTFS_WRITE;
-    case SQLITE_IOERR_TRUNCATE: return FAULTFS_TRUNCATE;
-    case SQLITE_IOERR_LOCK:
-    case SQLITE_IOERR_RDLOCK:
-    case SQLITE_IOERR_CHECKRESERVEDLOCK: return FAULTFS_LOCK;
-    case SQLITE_IOERR_SHMOPEN: return FAULTFS_SHM_OPEN;
-    case SQLITE_IOERR_SHMMAP: return FAULTFS_SHM_MAP;
-    default: return -1;
-    }
+    for (int c = 0; c < FAULTFS_CLASS_COUNT; c++)
+        for (const int *code = fault_classes[c].codes; *code; code++)
+            if (*code == extended_code)
+                return c;
+    return -1;
 }
 
 /* A row's design hazard by group (h_g) and unexplained (h_0, returned):

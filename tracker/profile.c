@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,51 +231,182 @@ static bool parse_yes_no(const char *value, bool *out)
     return false;
 }
 
-/* Apply one knob to a copy; says which values the key accepts on failure. */
-static const char *apply_knob(tracker_profile *p, const char *key,
-                              const char *value)
+/* The shortest text that strtod reads back to exactly v. */
+static void format_seconds(double v, char *buf, size_t size)
 {
-    int index;
-    if (strcmp(key, "journal") == 0) {
-        index = lookup_name(journal_names, COUNT_OF(journal_names), value);
-        if (index < 0)
-            return "delete, truncate, persist or wal";
-        p->journal_mode = (tracker_journal_mode)index;
-    } else if (strcmp(key, "sync") == 0) {
-        index = lookup_name(sync_names, COUNT_OF(sync_names), value);
-        if (index < 0)
-            return "off, normal, full or extra";
-        p->synchronous = (tracker_sync_mode)index;
-    } else if (strcmp(key, "busy_timeout") == 0) {
-        if (!parse_int(value, 0, 86400000, &p->busy_timeout_ms))
-            return "milliseconds from 0 to 86400000";
-    } else if (strcmp(key, "checkpoint") == 0) {
-        if (!parse_yes_no(value, &p->checkpoint_before_switch))
-            return "yes or no";
-    } else if (strcmp(key, "attempts") == 0) {
-        if (!parse_int(value, 1, 100, &p->max_attempts))
-            return "a whole number from 1 to 100";
-    } else if (strcmp(key, "backoff") == 0) {
-        if (!tracker_parse_real(value, 0, 3600, &p->backoff_base_s))
-            return "seconds from 0 to 3600";
-    } else if (strcmp(key, "jitter") == 0) {
-        if (!tracker_parse_real(value, 0, 3600, &p->jitter_s))
-            return "seconds from 0 to 3600";
-    } else if (strcmp(key, "retry") == 0) {
-        if (!parse_flags(retry_flags, COUNT_OF(retry_flags), value,
-                         &p->retry_errors))
-            return "'none' or busy, ioerr, corrupt joined by '+'";
-    } else if (strcmp(key, "scope") == 0) {
-        if (strcmp(value, "all") == 0)
-            p->retry_scope = TRACKER_SCOPE_ALL;
-        else if (!parse_flags(scope_flags, COUNT_OF(scope_flags), value,
-                              &p->retry_scope))
-            return "'all', 'none' or writes, reads, take_monitor, open "
-                   "joined by '+'";
-    } else {
-        return NULL;
+    for (int digits = 1; digits <= 17; digits++) {
+        snprintf(buf, size, "%.*g", digits, v);
+        if (strtod(buf, NULL) == v)
+            return;
     }
-    return "";
+}
+
+/* ------------------------------------------------------------- key table */
+
+/* How a knob's text maps to its field. */
+typedef enum knob_type {
+    KNOB_CHOICE, /* an enum stored as an int, by name */
+    KNOB_WHOLE,  /* an int from lo to hi */
+    KNOB_REAL,   /* a double from lo to hi, printed so it reads back exactly */
+    KNOB_YES_NO, /* a bool: yes|no (1|0, true|false accepted) */
+    KNOB_FLAGS   /* unsigned bits: "a+b", "none", and "all" when all_bits */
+} knob_type;
+
+/* One knob: its key, where it lives, what it takes, and its foreign job's
+ * environment variable. */
+typedef struct knob {
+    const char *key;
+    const char *variable;    /* harness/jobs/CONTRACT.md */
+    knob_type type;
+    size_t offset;           /* into tracker_profile */
+    const char *expected;    /* the values a bad one is told to use */
+    int known_rank;          /* place in the unknown-knob message's list */
+    const char *const *choices;      /* KNOB_CHOICE, with choice_count */
+    size_t choice_count;
+    const struct flag_name *flags;   /* KNOB_FLAGS, with flag_count */
+    size_t flag_count;
+    unsigned all_bits;               /* KNOB_FLAGS: "all"; 0: no "all" */
+    double lo, hi;                   /* KNOB_WHOLE, KNOB_REAL */
+} knob;
+
+/* KNOB_CHOICE fields are enums stored through an int. */
+_Static_assert(sizeof(tracker_journal_mode) == sizeof(int), "enum size");
+_Static_assert(sizeof(tracker_sync_mode) == sizeof(int), "enum size");
+
+#define FIELD(name) offsetof(tracker_profile, name)
+/* Every knob, the one place to add one, in the order describe prints them
+ * and a foreign job's environment carries them. known_rank keeps the
+ * documented order (tracker.h) of the list an unknown knob is told. */
+static const knob knobs[] = {
+    { .key = "journal", .variable = "TRACKHAMMER_JOURNAL",
+      .type = KNOB_CHOICE, .offset = FIELD(journal_mode),
+      .expected = "delete, truncate, persist or wal", .known_rank = 0,
+      .choices = journal_names, .choice_count = COUNT_OF(journal_names) },
+    { .key = "sync", .variable = "TRACKHAMMER_SYNC",
+      .type = KNOB_CHOICE, .offset = FIELD(synchronous),
+      .expected = "off, normal, full or extra", .known_rank = 1,
+      .choices = sync_names, .choice_count = COUNT_OF(sync_names) },
+    { .key = "busy_timeout", .variable = "TRACKHAMMER_BUSY_TIMEOUT_MS",
+      .type = KNOB_WHOLE, .offset = FIELD(busy_timeout_ms),
+      .expected = "milliseconds from 0 to 86400000", .known_rank = 2,
+      .lo = 0, .hi = 86400000 },
+    { .key = "checkpoint", .variable = "TRACKHAMMER_CHECKPOINT",
+      .type = KNOB_YES_NO, .offset = FIELD(checkpoint_before_switch),
+      .expected = "yes or no", .known_rank = 3 },
+    { .key = "retry", .variable = "TRACKHAMMER_RETRY",
+      .type = KNOB_FLAGS, .offset = FIELD(retry_errors),
+      .expected = "'none' or busy, ioerr, corrupt joined by '+'",
+      .known_rank = 7, .flags = retry_flags,
+      .flag_count = COUNT_OF(retry_flags) },
+    { .key = "scope", .variable = "TRACKHAMMER_SCOPE",
+      .type = KNOB_FLAGS, .offset = FIELD(retry_scope),
+      .expected = "'all', 'none' or writes, reads, take_monitor, open "
+                  "joined by '+'",
+      .known_rank = 8, .flags = scope_flags,
+      .flag_count = COUNT_OF(scope_flags), .all_bits = TRACKER_SCOPE_ALL },
+    { .key = "attempts", .variable = "TRACKHAMMER_ATTEMPTS",
+      .type = KNOB_WHOLE, .offset = FIELD(max_attempts),
+      .expected = "a whole number from 1 to 100", .known_rank = 4,
+      .lo = 1, .hi = 100 },
+    { .key = "backoff", .variable = "TRACKHAMMER_BACKOFF",
+      .type = KNOB_REAL, .offset = FIELD(backoff_base_s),
+      .expected = "seconds from 0 to 3600", .known_rank = 5,
+      .lo = 0, .hi = 3600 },
+    { .key = "jitter", .variable = "TRACKHAMMER_JITTER",
+      .type = KNOB_REAL, .offset = FIELD(jitter_s),
+      .expected = "seconds from 0 to 3600", .known_rank = 6,
+      .lo = 0, .hi = 3600 },
+};
+#undef FIELD
+
+/* The knob called `key`, or NULL. */
+static const knob *find_knob(const char *key)
+{
+    for (size_t i = 0; i < COUNT_OF(knobs); i++)
+        if (strcmp(knobs[i].key, key) == 0)
+            return &knobs[i];
+    return NULL;
+}
+
+/* Parse `value` into the knob's field of p; false if the knob refuses it. */
+static bool parse_knob(const knob *k, const char *value, tracker_profile *p)
+{
+    void *field = (char *)p + k->offset;
+    int index;
+    switch (k->type) {
+    case KNOB_CHOICE:
+        index = lookup_name(k->choices, k->choice_count, value);
+        if (index >= 0)
+            *(int *)field = index;
+        return index >= 0;
+    case KNOB_WHOLE:
+        return parse_int(value, (long)k->lo, (long)k->hi, field);
+    case KNOB_REAL:
+        return tracker_parse_real(value, k->lo, k->hi, field);
+    case KNOB_YES_NO:
+        return parse_yes_no(value, field);
+    case KNOB_FLAGS:
+        if (k->all_bits && strcmp(value, "all") == 0) {
+            *(unsigned *)field = k->all_bits;
+            return true;
+        }
+        return parse_flags(k->flags, k->flag_count, value, field);
+    }
+    return false;
+}
+
+/* The knob's value in p as text that parse_knob reads back to it. */
+static void format_knob(const knob *k, const tracker_profile *p, char *buf,
+                        size_t size)
+{
+    const void *field = (const char *)p + k->offset;
+    int index;
+    switch (k->type) {
+    case KNOB_CHOICE:
+        index = *(const int *)field;
+        snprintf(buf, size, "%s",
+                 (unsigned)index < k->choice_count ? k->choices[index]
+                                                   : "invalid");
+        break;
+    case KNOB_WHOLE:
+        snprintf(buf, size, "%d", *(const int *)field);
+        break;
+    case KNOB_REAL:
+        format_seconds(*(const double *)field, buf, size);
+        break;
+    case KNOB_YES_NO:
+        snprintf(buf, size, "%s", *(const bool *)field ? "yes" : "no");
+        break;
+    case KNOB_FLAGS:
+        format_flags(k->flags, k->flag_count, *(const unsigned *)field, buf,
+                     size);
+        break;
+    }
+}
+
+/* "unknown profile knob 'KEY' (known: ...)", the keys in known_rank order. */
+static void unknown_knob_message(const char *key, char *err, size_t err_size)
+{
+    int used = snprintf(err, err_size, "unknown profile knob '%s' (known: ",
+                        key);
+    for (int rank = 0; rank < (int)COUNT_OF(knobs); rank++)
+        for (size_t i = 0; i < COUNT_OF(knobs); i++)
+            if (knobs[i].known_rank == rank && used >= 0 &&
+                (size_t)used < err_size)
+                used += snprintf(err + used, err_size - (size_t)used, "%s%s",
+                                 rank ? ", " : "", knobs[i].key);
+    if (used >= 0 && (size_t)used < err_size)
+        snprintf(err + used, err_size - (size_t)used, ")");
+}
+
+const char *tracker_profile_knob(size_t index)
+{
+    return index < COUNT_OF(knobs) ? knobs[index].key : NULL;
+}
+
+const char *tracker_profile_knob_variable(size_t index)
+{
+    return index < COUNT_OF(knobs) ? knobs[index].variable : NULL;
 }
 
 int tracker_profile_set(tracker_profile *profile, const char *key,
@@ -284,18 +416,15 @@ int tracker_profile_set(tracker_profile *profile, const char *key,
         snprintf(err, err_size, "profile knob: missing profile, key or value");
         return SQLITE_MISUSE;
     }
-    tracker_profile changed = *profile;
-    const char *expected = apply_knob(&changed, key, value);
-    if (expected == NULL) {
-        snprintf(err, err_size,
-                 "unknown profile knob '%s' (known: journal, sync, "
-                 "busy_timeout, checkpoint, attempts, backoff, jitter, retry, "
-                 "scope)", key);
+    const knob *k = find_knob(key);
+    if (k == NULL) {
+        unknown_knob_message(key, err, err_size);
         return SQLITE_MISUSE;
     }
-    if (*expected) {
+    tracker_profile changed = *profile;
+    if (!parse_knob(k, value, &changed)) {
         snprintf(err, err_size, "profile knob %s: bad value '%s' (expected %s)",
-                 key, value, expected);
+                 key, value, k->expected);
         return SQLITE_MISUSE;
     }
     /* A changed profile is no longer the published one it started from. */
@@ -361,61 +490,25 @@ int tracker_profile_parse(const char *spec, tracker_profile *out, char *err,
     return rc;
 }
 
-/* The shortest text that strtod reads back to exactly v. */
-static void format_seconds(double v, char *buf, size_t size)
-{
-    for (int digits = 1; digits <= 17; digits++) {
-        snprintf(buf, size, "%.*g", digits, v);
-        if (strtod(buf, NULL) == v)
-            return;
-    }
-}
-
 int tracker_profile_get(const tracker_profile *p, const char *key, char *buf,
                         size_t buf_size)
 {
-    if (strcmp(key, "journal") == 0)
-        snprintf(buf, buf_size, "%s",
-                 tracker_journal_mode_name(p->journal_mode));
-    else if (strcmp(key, "sync") == 0)
-        snprintf(buf, buf_size, "%s", tracker_sync_mode_name(p->synchronous));
-    else if (strcmp(key, "busy_timeout") == 0)
-        snprintf(buf, buf_size, "%d", p->busy_timeout_ms);
-    else if (strcmp(key, "checkpoint") == 0)
-        snprintf(buf, buf_size, "%s", p->checkpoint_before_switch ? "yes"
-                                                                   : "no");
-    else if (strcmp(key, "attempts") == 0)
-        snprintf(buf, buf_size, "%d", p->max_attempts);
-    else if (strcmp(key, "backoff") == 0)
-        format_seconds(p->backoff_base_s, buf, buf_size);
-    else if (strcmp(key, "jitter") == 0)
-        format_seconds(p->jitter_s, buf, buf_size);
-    else if (strcmp(key, "retry") == 0)
-        format_flags(retry_flags, COUNT_OF(retry_flags), p->retry_errors, buf,
-                     buf_size);
-    else if (strcmp(key, "scope") == 0)
-        format_flags(scope_flags, COUNT_OF(scope_flags), p->retry_scope, buf,
-                     buf_size);
-    else
+    const knob *k = find_knob(key);
+    if (k == NULL)
         return SQLITE_MISUSE;
+    format_knob(k, p, buf, buf_size);
     return SQLITE_OK;
 }
-
-/* Every knob, in the order describe prints them. */
-static const char *const knob_keys[] = {
-    "journal", "sync", "busy_timeout", "checkpoint", "retry", "scope",
-    "attempts", "backoff", "jitter",
-};
 
 void tracker_profile_describe(const tracker_profile *p, char *buf,
                               size_t buf_size)
 {
     int used = snprintf(buf, buf_size, "%s:", p->name);
-    for (size_t i = 0; i < COUNT_OF(knob_keys) && used >= 0 &&
+    for (size_t i = 0; i < COUNT_OF(knobs) && used >= 0 &&
                        (size_t)used < buf_size; i++) {
         char value[64];
-        tracker_profile_get(p, knob_keys[i], value, sizeof value);
+        format_knob(&knobs[i], p, value, sizeof value);
         used += snprintf(buf + used, buf_size - (size_t)used, " %s=%s",
-                         knob_keys[i], value);
+                         knobs[i].key, value);
     }
 }

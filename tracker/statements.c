@@ -2,68 +2,18 @@
  * statements.c: the tracker's SQL, prepared once per connection, and the
  * transaction shape every write shares.
  *
- * The statements are upstream's, so the same pages, locks and journal
- * writes happen here as there. Parameters are ?1 = variable, ?2 =
- * experiment_id, ?3 = the value being set, except list_unfinished and the
- * monitor queue's experiment-wide statements, where ?1 = experiment_id.
+ * The statements themselves are TRACKER_STATEMENTS in tracker_internal.h.
  */
 #include "tracker_internal.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#define WHERE_TASK " WHERE variable=?1 AND experiment_id=?2"
-/* A JSON column read back only if it still holds a JSON object; CASE, not
- * AND, so json_type never sees malformed text. */
-#define JSON_OBJECT_OR_NULL(col)                                             \
-    "SELECT CASE WHEN json_valid(" col ") THEN CASE WHEN json_type(" col     \
-    ")='object' THEN " col " END END FROM cmor_tasks" WHERE_TASK
-
+/* The SQL of each statement, indexed by statement_id. */
 static const char *const statement_sql[STMT_COUNT] = {
-    [STMT_BEGIN] = "BEGIN",
-    [STMT_COMMIT] = "COMMIT",
-    [STMT_ROLLBACK] = "ROLLBACK",
-    [STMT_ADD_TASK] =
-        "INSERT OR IGNORE INTO cmor_tasks (variable, experiment_id) "
-        "VALUES (?1, ?2)",
-    [STMT_MARK_RUNNING] =
-        "UPDATE cmor_tasks SET status='running', start_time=datetime('now'), "
-        "end_time=NULL, error_message=NULL, worker_memory_json=NULL, "
-        "output_summary_json=NULL" WHERE_TASK,
-    [STMT_MARK_COMPLETED] =
-        "UPDATE cmor_tasks SET status='completed', end_time=datetime('now'), "
-        "error_message=NULL" WHERE_TASK,
-    [STMT_MARK_FAILED] =
-        "UPDATE cmor_tasks SET status='failed', end_time=datetime('now'), "
-        "error_message=?3" WHERE_TASK,
-    [STMT_GET_STATUS] = "SELECT status FROM cmor_tasks" WHERE_TASK,
-    [STMT_RESET_TO_PENDING] =
-        "UPDATE cmor_tasks SET status='pending', start_time=NULL, "
-        "end_time=NULL, error_message=NULL, pbs_job_id=NULL, "
-        "pbs_info_json=NULL" WHERE_TASK,
-    [STMT_SET_PBS_JOB_ID] =
-        "UPDATE cmor_tasks SET pbs_job_id=?3, pbs_info_json=NULL" WHERE_TASK,
-    [STMT_GET_PBS_JOB_ID] = "SELECT pbs_job_id FROM cmor_tasks" WHERE_TASK,
-    [STMT_SET_PBS_INFO] =
-        "UPDATE cmor_tasks SET pbs_info_json=?3" WHERE_TASK,
-    [STMT_GET_PBS_INFO] = JSON_OBJECT_OR_NULL("pbs_info_json"),
-    [STMT_SET_WORKER_MEMORY] =
-        "UPDATE cmor_tasks SET worker_memory_json=?3" WHERE_TASK,
-    [STMT_GET_WORKER_MEMORY] = JSON_OBJECT_OR_NULL("worker_memory_json"),
-    [STMT_SET_OUTPUT_SUMMARY] =
-        "UPDATE cmor_tasks SET output_summary_json=?3" WHERE_TASK,
-    [STMT_GET_OUTPUT_SUMMARY] = JSON_OBJECT_OR_NULL("output_summary_json"),
-    [STMT_LIST_UNFINISHED] =
-        "SELECT variable, status, pbs_job_id FROM cmor_tasks "
-        "WHERE experiment_id=?1 AND status NOT IN ('completed','failed')",
-    [STMT_ENQUEUE_MONITOR_REQUEST] =
-        "INSERT OR IGNORE INTO monitor_requests (variable, experiment_id) "
-        "VALUES (?1, ?2)",
-    [STMT_SELECT_MONITOR_REQUESTS] =
-        "SELECT variable FROM monitor_requests WHERE experiment_id=?1 "
-        "ORDER BY requested_at, variable",
-    [STMT_DELETE_MONITOR_REQUESTS] =
-        "DELETE FROM monitor_requests WHERE experiment_id=?1",
+#define STATEMENT_SQL(id, sql) [STMT_##id] = sql,
+    TRACKER_STATEMENTS(STATEMENT_SQL)
+#undef STATEMENT_SQL
 };
 
 /* Prepared lazily and kept, as Python's statement cache keeps them. */
@@ -158,5 +108,5 @@ int tracker_write(tracker *t, tracker_op op, statement_id id, int n,
                   const char *const *texts)
 {
     struct write_call c = { id, n, texts };
-    return tracker_call(t, op, TRACKER_SCOPE_WRITES, write_attempt, &c);
+    return tracker_call(t, op, tracker_op_scope(op), write_attempt, &c);
 }

@@ -12,31 +12,44 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *const op_names[TRACKER_OP_COUNT] = {
-    [TRACKER_OP_OPEN] = "open",
-    [TRACKER_OP_ADD_TASK] = "add_task",
-    [TRACKER_OP_MARK_RUNNING] = "mark_running",
-    [TRACKER_OP_MARK_COMPLETED] = "mark_completed",
-    [TRACKER_OP_MARK_FAILED] = "mark_failed",
-    [TRACKER_OP_GET_STATUS] = "get_status",
-    [TRACKER_OP_RESET_TO_PENDING] = "reset_to_pending",
-    [TRACKER_OP_SET_PBS_JOB_ID] = "set_pbs_job_id",
-    [TRACKER_OP_GET_PBS_JOB_ID] = "get_pbs_job_id",
-    [TRACKER_OP_SET_PBS_INFO] = "set_pbs_info",
-    [TRACKER_OP_GET_PBS_INFO] = "get_pbs_info",
-    [TRACKER_OP_SET_WORKER_MEMORY] = "set_worker_memory",
-    [TRACKER_OP_GET_WORKER_MEMORY] = "get_worker_memory",
-    [TRACKER_OP_SET_OUTPUT_SUMMARY] = "set_output_summary",
-    [TRACKER_OP_GET_OUTPUT_SUMMARY] = "get_output_summary",
-    [TRACKER_OP_LIST_UNFINISHED] = "list_unfinished",
-    [TRACKER_OP_ENQUEUE_MONITOR_REQUEST] = "enqueue_monitor_request",
-    [TRACKER_OP_TAKE_MONITOR_REQUESTS] = "take_monitor_requests",
-    [TRACKER_OP_CLOSE] = "close",
+/* One row of TRACKER_OPERATIONS, indexed by tracker_op. */
+struct operation {
+    const char *name;
+    unsigned scope;
+    tracker_status sets_status;
+};
+
+static const struct operation operations[TRACKER_OP_COUNT] = {
+#define OPERATION_ROW(id, name, scope, status)                                \
+    [TRACKER_OP_##id] = { name, scope, status },
+    TRACKER_OPERATIONS(OPERATION_ROW)
+#undef OPERATION_ROW
 };
 
 const char *tracker_op_name(tracker_op op)
 {
-    return (unsigned)op < TRACKER_OP_COUNT ? op_names[op] : "invalid";
+    return (unsigned)op < TRACKER_OP_COUNT ? operations[op].name : "invalid";
+}
+
+bool tracker_op_find(const char *name, tracker_op *op)
+{
+    for (int k = 0; name && k < TRACKER_OP_COUNT; k++)
+        if (strcmp(operations[k].name, name) == 0) {
+            *op = (tracker_op)k;
+            return true;
+        }
+    return false;
+}
+
+unsigned tracker_op_scope(tracker_op op)
+{
+    return (unsigned)op < TRACKER_OP_COUNT ? operations[op].scope : 0u;
+}
+
+tracker_status tracker_op_sets_status(tracker_op op)
+{
+    return (unsigned)op < TRACKER_OP_COUNT ? operations[op].sets_status
+                                           : TRACKER_STATUS_NONE;
 }
 
 /* The default sleep: nanosleep, resumed after signals. */
@@ -144,8 +157,8 @@ int tracker_open(const char *path, const tracker_options *options,
         return open_failed(error, SQLITE_NOMEM, "out of memory");
     }
     t->options.vfs = t->vfs_name;
-    rc = tracker_call(t, TRACKER_OP_OPEN, TRACKER_SCOPE_OPEN, tracker_connect,
-                      NULL);
+    rc = tracker_call(t, TRACKER_OP_OPEN, tracker_op_scope(TRACKER_OP_OPEN),
+                      tracker_connect, NULL);
     if (rc != SQLITE_OK) {
         if (error)
             *error = t->last_error;

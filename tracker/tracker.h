@@ -109,6 +109,12 @@ int tracker_profile_set(tracker_profile *profile, const char *key,
 int tracker_profile_get(const tracker_profile *profile, const char *key,
                         char *buf, size_t buf_size);
 
+/* The knobs, one table in profile.c, in the order describe prints them:
+ * the key of knob `index`, and the environment variable that carries it to
+ * a foreign job (harness/jobs/CONTRACT.md); NULL past the last. */
+const char *tracker_profile_knob(size_t index);
+const char *tracker_profile_knob_variable(size_t index);
+
 /* "NAME[,key=value...]": a built-in profile with knob overrides. */
 int tracker_profile_parse(const char *spec, tracker_profile *out,
                           char *err, size_t err_size);
@@ -129,31 +135,64 @@ const char *tracker_error_class_name(tracker_error_class cls);
 
 /* ------------------------------------------------------------------ errors */
 
-/* Which call failed. Aliases (mark_done, is_done) count as what they call. */
+/*
+ * The tracker's operations, the one place to add one:
+ *   X(ID, name, retry scope, status it writes into the task's row)
+ * The name is what results, outcome records and foreign jobs say
+ * (harness/jobs/CONTRACT.md); the scope is the TRACKER_SCOPE_* bit that puts
+ * the call under the retry policy (0: never retried); the status is
+ * TRACKER_STATUS_NONE for a call that leaves the row's status alone. An
+ * operation with a statement of its own finds it under the same ID in
+ * tracker_internal.h's TRACKER_STATEMENTS. Aliases (mark_done, is_done)
+ * count as what they call.
+ */
+#define TRACKER_OPERATIONS(X)                                                 \
+    X(OPEN, "open", TRACKER_SCOPE_OPEN, TRACKER_STATUS_NONE)                  \
+    X(ADD_TASK, "add_task", TRACKER_SCOPE_WRITES, TRACKER_STATUS_NONE)        \
+    X(MARK_RUNNING, "mark_running", TRACKER_SCOPE_WRITES,                     \
+      TRACKER_STATUS_RUNNING)                                                 \
+    X(MARK_COMPLETED, "mark_completed", TRACKER_SCOPE_WRITES,                 \
+      TRACKER_STATUS_COMPLETED)                                               \
+    X(MARK_FAILED, "mark_failed", TRACKER_SCOPE_WRITES,                       \
+      TRACKER_STATUS_FAILED)                                                  \
+    X(GET_STATUS, "get_status", TRACKER_SCOPE_READS, TRACKER_STATUS_NONE)     \
+    X(RESET_TO_PENDING, "reset_to_pending", TRACKER_SCOPE_WRITES,             \
+      TRACKER_STATUS_NONE)                                                    \
+    X(SET_PBS_JOB_ID, "set_pbs_job_id", TRACKER_SCOPE_WRITES,                 \
+      TRACKER_STATUS_NONE)                                                    \
+    X(GET_PBS_JOB_ID, "get_pbs_job_id", TRACKER_SCOPE_READS,                  \
+      TRACKER_STATUS_NONE)                                                    \
+    X(SET_PBS_INFO, "set_pbs_info", TRACKER_SCOPE_WRITES, TRACKER_STATUS_NONE)\
+    X(GET_PBS_INFO, "get_pbs_info", TRACKER_SCOPE_READS, TRACKER_STATUS_NONE) \
+    X(SET_WORKER_MEMORY, "set_worker_memory", TRACKER_SCOPE_WRITES,           \
+      TRACKER_STATUS_NONE)                                                    \
+    X(GET_WORKER_MEMORY, "get_worker_memory", TRACKER_SCOPE_READS,            \
+      TRACKER_STATUS_NONE)                                                    \
+    X(SET_OUTPUT_SUMMARY, "set_output_summary", TRACKER_SCOPE_WRITES,         \
+      TRACKER_STATUS_NONE)                                                    \
+    X(GET_OUTPUT_SUMMARY, "get_output_summary", TRACKER_SCOPE_READS,          \
+      TRACKER_STATUS_NONE)                                                    \
+    X(LIST_UNFINISHED, "list_unfinished", TRACKER_SCOPE_READS,                \
+      TRACKER_STATUS_NONE)                                                    \
+    X(ENQUEUE_MONITOR_REQUEST, "enqueue_monitor_request",                     \
+      TRACKER_SCOPE_WRITES, TRACKER_STATUS_NONE)                              \
+    X(TAKE_MONITOR_REQUESTS, "take_monitor_requests",                         \
+      TRACKER_SCOPE_TAKE_MONITOR, TRACKER_STATUS_NONE)                        \
+    X(CLOSE, "close", 0u, TRACKER_STATUS_NONE)
+
+/* Which call failed: TRACKER_OP_<ID> for each row above. */
 typedef enum tracker_op {
-    TRACKER_OP_OPEN,
-    TRACKER_OP_ADD_TASK,
-    TRACKER_OP_MARK_RUNNING,
-    TRACKER_OP_MARK_COMPLETED,
-    TRACKER_OP_MARK_FAILED,
-    TRACKER_OP_GET_STATUS,
-    TRACKER_OP_RESET_TO_PENDING,
-    TRACKER_OP_SET_PBS_JOB_ID,
-    TRACKER_OP_GET_PBS_JOB_ID,
-    TRACKER_OP_SET_PBS_INFO,
-    TRACKER_OP_GET_PBS_INFO,
-    TRACKER_OP_SET_WORKER_MEMORY,
-    TRACKER_OP_GET_WORKER_MEMORY,
-    TRACKER_OP_SET_OUTPUT_SUMMARY,
-    TRACKER_OP_GET_OUTPUT_SUMMARY,
-    TRACKER_OP_LIST_UNFINISHED,
-    TRACKER_OP_ENQUEUE_MONITOR_REQUEST,
-    TRACKER_OP_TAKE_MONITOR_REQUESTS,
-    TRACKER_OP_CLOSE,
+#define TRACKER_OP_ENUM(id, name, scope, status) TRACKER_OP_##id,
+    TRACKER_OPERATIONS(TRACKER_OP_ENUM)
+#undef TRACKER_OP_ENUM
     TRACKER_OP_COUNT
 } tracker_op;
 
 const char *tracker_op_name(tracker_op op);
+/* The operation called `name`; false when there is none. */
+bool tracker_op_find(const char *name, tracker_op *op);
+/* The TRACKER_SCOPE_* bit under which the operation is retried (0: never). */
+unsigned tracker_op_scope(tracker_op op);
 
 typedef struct tracker_error {
     tracker_op op;
@@ -223,6 +262,9 @@ typedef enum tracker_status {
 } tracker_status;
 
 const char *tracker_status_name(tracker_status status);
+/* The status the operation writes into the task's row; TRACKER_STATUS_NONE
+ * for one that leaves it. */
+tracker_status tracker_op_sets_status(tracker_op op);
 
 int tracker_add_task(tracker *t, const char *variable, const char *experiment);
 int tracker_mark_running(tracker *t, const char *variable,

@@ -8,29 +8,72 @@
 
 #include <sqlite3.h>
 
-/* Every SQL statement the tracker prepares; index into tracker.statements. */
+/*
+ * Every SQL statement the tracker prepares, the one place to edit one:
+ *   X(ID, SQL)   gives STMT_<ID>, an index into tracker.statements
+ * An operation's own statement has the operation's ID (TRACKER_OPERATIONS
+ * in tracker.h). The statements are upstream's, so the same pages, locks
+ * and journal writes happen here as there. Parameters are ?1 = variable,
+ * ?2 = experiment_id, ?3 = the value being set, except list_unfinished and
+ * the monitor queue's experiment-wide statements, where ?1 = experiment_id.
+ */
+#define SQL_WHERE_TASK " WHERE variable=?1 AND experiment_id=?2"
+/* A JSON column read back only if it still holds a JSON object; CASE, not
+ * AND, so json_type never sees malformed text. */
+#define SQL_JSON_OBJECT_OR_NULL(col)                                         \
+    "SELECT CASE WHEN json_valid(" col ") THEN CASE WHEN json_type(" col     \
+    ")='object' THEN " col " END END FROM cmor_tasks" SQL_WHERE_TASK
+
+#define TRACKER_STATEMENTS(X)                                                \
+    X(BEGIN, "BEGIN")                                                        \
+    X(COMMIT, "COMMIT")                                                      \
+    X(ROLLBACK, "ROLLBACK")                                                  \
+    X(ADD_TASK,                                                              \
+      "INSERT OR IGNORE INTO cmor_tasks (variable, experiment_id) "          \
+      "VALUES (?1, ?2)")                                                     \
+    X(MARK_RUNNING,                                                          \
+      "UPDATE cmor_tasks SET status='running', start_time=datetime('now'), " \
+      "end_time=NULL, error_message=NULL, worker_memory_json=NULL, "         \
+      "output_summary_json=NULL" SQL_WHERE_TASK)                             \
+    X(MARK_COMPLETED,                                                        \
+      "UPDATE cmor_tasks SET status='completed', end_time=datetime('now'), " \
+      "error_message=NULL" SQL_WHERE_TASK)                                   \
+    X(MARK_FAILED,                                                           \
+      "UPDATE cmor_tasks SET status='failed', end_time=datetime('now'), "    \
+      "error_message=?3" SQL_WHERE_TASK)                                     \
+    X(GET_STATUS, "SELECT status FROM cmor_tasks" SQL_WHERE_TASK)            \
+    X(RESET_TO_PENDING,                                                      \
+      "UPDATE cmor_tasks SET status='pending', start_time=NULL, "            \
+      "end_time=NULL, error_message=NULL, pbs_job_id=NULL, "                 \
+      "pbs_info_json=NULL" SQL_WHERE_TASK)                                   \
+    X(SET_PBS_JOB_ID,                                                        \
+      "UPDATE cmor_tasks SET pbs_job_id=?3, pbs_info_json=NULL"              \
+      SQL_WHERE_TASK)                                                        \
+    X(GET_PBS_JOB_ID, "SELECT pbs_job_id FROM cmor_tasks" SQL_WHERE_TASK)    \
+    X(SET_PBS_INFO, "UPDATE cmor_tasks SET pbs_info_json=?3" SQL_WHERE_TASK) \
+    X(GET_PBS_INFO, SQL_JSON_OBJECT_OR_NULL("pbs_info_json"))                \
+    X(SET_WORKER_MEMORY,                                                     \
+      "UPDATE cmor_tasks SET worker_memory_json=?3" SQL_WHERE_TASK)          \
+    X(GET_WORKER_MEMORY, SQL_JSON_OBJECT_OR_NULL("worker_memory_json"))      \
+    X(SET_OUTPUT_SUMMARY,                                                    \
+      "UPDATE cmor_tasks SET output_summary_json=?3" SQL_WHERE_TASK)         \
+    X(GET_OUTPUT_SUMMARY, SQL_JSON_OBJECT_OR_NULL("output_summary_json"))    \
+    X(LIST_UNFINISHED,                                                       \
+      "SELECT variable, status, pbs_job_id FROM cmor_tasks "                 \
+      "WHERE experiment_id=?1 AND status NOT IN ('completed','failed')")     \
+    X(ENQUEUE_MONITOR_REQUEST,                                               \
+      "INSERT OR IGNORE INTO monitor_requests (variable, experiment_id) "    \
+      "VALUES (?1, ?2)")                                                     \
+    X(SELECT_MONITOR_REQUESTS,                                               \
+      "SELECT variable FROM monitor_requests WHERE experiment_id=?1 "        \
+      "ORDER BY requested_at, variable")                                     \
+    X(DELETE_MONITOR_REQUESTS,                                               \
+      "DELETE FROM monitor_requests WHERE experiment_id=?1")
+
 typedef enum statement_id {
-    STMT_BEGIN,
-    STMT_COMMIT,
-    STMT_ROLLBACK,
-    STMT_ADD_TASK,
-    STMT_MARK_RUNNING,
-    STMT_MARK_COMPLETED,
-    STMT_MARK_FAILED,
-    STMT_GET_STATUS,
-    STMT_RESET_TO_PENDING,
-    STMT_SET_PBS_JOB_ID,
-    STMT_GET_PBS_JOB_ID,
-    STMT_SET_PBS_INFO,
-    STMT_GET_PBS_INFO,
-    STMT_SET_WORKER_MEMORY,
-    STMT_GET_WORKER_MEMORY,
-    STMT_SET_OUTPUT_SUMMARY,
-    STMT_GET_OUTPUT_SUMMARY,
-    STMT_LIST_UNFINISHED,
-    STMT_ENQUEUE_MONITOR_REQUEST,
-    STMT_SELECT_MONITOR_REQUESTS,
-    STMT_DELETE_MONITOR_REQUESTS,
+#define STATEMENT_ENUM(id, sql) STMT_##id,
+    TRACKER_STATEMENTS(STATEMENT_ENUM)
+#undef STATEMENT_ENUM
     STMT_COUNT
 } statement_id;
 

@@ -23,15 +23,9 @@ import sys
 import tempfile
 import time
 
-GADI71 = ["wal-normal", "delete-normal", "delete-off",
-          "delete-off-retry-writes", "delete-off-retry-all"]
-# Every built-in profile: the five published ones, upstream and hardened.
-ALL_PROFILES = GADI71 + ["upstream", "hardened"]
-
 FULL = {
     "overhead": {"local": (21, 20), "tmpfs": (21, 50)},  # (pairs, batch)
     "scaling_ranks": [1, 2, 4, 8, 16, 32, 64],
-    "scaling_profiles": ALL_PROFILES,
     "scaling_repeats": 3,
     "readload": {"seconds": 2.0, "repeats": 5, "writers": 2, "readers": 3},
     # (jobs per round = ranks), rounds per run, pairs of runs
@@ -44,7 +38,6 @@ FULL = {
 QUICK = {
     "overhead": {"local": (5, 10), "tmpfs": (5, 20)},
     "scaling_ranks": [1, 4],
-    "scaling_profiles": ALL_PROFILES,
     "scaling_repeats": 1,
     "readload": {"seconds": 0.5, "repeats": 1, "writers": 2, "readers": 3},
     "harness_sizes": [8, 1],
@@ -53,6 +46,22 @@ QUICK = {
     "reproduce_ranks": 16,
     "reproduce_repeat": 1,
 }
+
+
+def builtin_profiles(build):
+    """The built-in profiles as `trackhammer --list-profiles` prints them,
+    in order: (name, published run or None). A profile's line starts at the
+    margin (NAME RUN DESCRIPTION, RUN "-" when none); its knobs follow,
+    indented."""
+    listing = subprocess.run([os.path.join(build, "trackhammer"),
+                              "--list-profiles"], check=True,
+                             capture_output=True, text=True).stdout
+    rows = []
+    for line in listing.splitlines():
+        if line and not line[0].isspace():
+            name, run = line.split()[:2]
+            rows.append((name, None if run == "-" else run))
+    return rows
 
 
 def log(message):
@@ -106,6 +115,11 @@ class Bench:
         self.args = args
         self.plan = QUICK if args.quick else FULL
         self.build = args.build
+        profiles = builtin_profiles(self.build)
+        # Every built-in profile, and the gadi71 matrix: those with a
+        # published run, as trackhammer --matrix gadi71 runs them.
+        self.all_profiles = [name for name, _ in profiles]
+        self.gadi71 = [name for name, run in profiles if run]
         stamp = time.strftime("%Y%m%d-%H%M%S")
         self.out = os.path.join(args.out, stamp)
         os.makedirs(self.out)
@@ -199,7 +213,7 @@ class Bench:
                 read_csv(os.path.join(run_dir, "jobs.csv")))
 
     def scaling(self):
-        profiles = self.plan["scaling_profiles"]
+        profiles = self.all_profiles
         repeats = self.plan["scaling_repeats"]
         # Profiles interleaved: A,B,...,A,B,... one round each.
         interleaved = ",".join(profiles * repeats)
@@ -554,7 +568,7 @@ class Bench:
         for k in ("monitor_stop", "verify", "results"):
             row("harness: " + k.replace("_", " "), total(k + "_s"))
         row("harness in rounds (rounds - jobs' span)", in_rounds - span)
-        for p in self.plan["scaling_profiles"]:
+        for p in self.gadi71:
             mine = [float(x["last_child_end_s"]) for x in phases
                     if x["profile"] == p]
             if mine:

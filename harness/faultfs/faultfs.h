@@ -36,19 +36,51 @@ extern "C" {
 /* fail_count meaning "every call from the first one on". */
 #define FAULTFS_FOREVER UINT64_MAX
 
+/*
+ * The fault classes, the one place to add one:
+ *   X(ID, name, fit group, errno, code, other codes...)
+ * ID gives FAULTFS_<ID>. A fault of the class is the system call under it
+ * failing with errno; code is what SQLite 3.40's unix VFS then returns from
+ * the class's VFS method, and so what an injected fault returns; the other
+ * codes are how SQLite reports the same fault elsewhere (README.md's table
+ * says where). The fit group is the multiplier th-calibrate fits for the
+ * class ("sync", "meta" or "data"; NULL: not fitted). Expanding the codes
+ * needs <errno.h> and <sqlite3.h>.
+ */
+#define FAULTFS_CLASSES(X)                                                   \
+    X(OPEN, "open", "meta", EIO, SQLITE_CANTOPEN)                            \
+    X(DELETE, "delete", "meta", EIO, SQLITE_IOERR_DELETE)                    \
+    X(ACCESS, "access", "meta", EIO, SQLITE_IOERR_ACCESS,                    \
+      SQLITE_IOERR_FSTAT)                                                    \
+    X(SYNC, "sync", "sync", EIO, SQLITE_IOERR_FSYNC)                         \
+    X(READ, "read", "data", EIO, SQLITE_IOERR_CORRUPTFS, SQLITE_CORRUPT,     \
+      SQLITE_IOERR_READ)                                                     \
+    X(WRITE, "write", "data", EIO, SQLITE_IOERR_WRITE)                       \
+    X(TRUNCATE, "truncate", "meta", EIO, SQLITE_IOERR_TRUNCATE)              \
+    X(LOCK, "lock", "meta", EIO, SQLITE_IOERR_LOCK, SQLITE_IOERR_RDLOCK,     \
+      SQLITE_IOERR_CHECKRESERVEDLOCK)                                        \
+    X(SHM_OPEN, "shm_open", "meta", EIO, SQLITE_IOERR_SHMOPEN)               \
+    X(SHM_MAP, "shm_map", NULL, EIO, SQLITE_IOERR_SHMMAP)
+
 typedef enum faultfs_class {
-    FAULTFS_OPEN,
-    FAULTFS_DELETE,
-    FAULTFS_ACCESS,
-    FAULTFS_SYNC,
-    FAULTFS_READ,
-    FAULTFS_WRITE,
-    FAULTFS_TRUNCATE,
-    FAULTFS_LOCK,
-    FAULTFS_SHM_OPEN,
-    FAULTFS_SHM_MAP,
+#define FAULTFS_CLASS_ENUM(id, ...) FAULTFS_##id,
+    FAULTFS_CLASSES(FAULTFS_CLASS_ENUM)
+#undef FAULTFS_CLASS_ENUM
     FAULTFS_CLASS_COUNT
 } faultfs_class;
+
+/* One row of FAULTFS_CLASSES as data; codes end at the first 0. */
+typedef struct faultfs_class_info {
+    const char *name;
+    const char *group;
+    int error_number;
+    int codes[4];
+} faultfs_class_info;
+
+/* The initializer of a faultfs_class_info array indexed by class:
+ *   { FAULTFS_CLASSES(FAULTFS_CLASS_INFO) } */
+#define FAULTFS_CLASS_INFO(id, name, group, error_number, ...)               \
+    [FAULTFS_##id] = { name, group, error_number, { __VA_ARGS__ } },
 
 typedef enum faultfs_file_kind {
     FAULTFS_FILE_MAIN,
@@ -222,6 +254,8 @@ void faultfs_counters_reset(void);
 double faultfs_storm_factor(const char *db_path);
 
 const char *faultfs_class_name(faultfs_class cls);
+/* The class called `name`; false when there is none. */
+bool faultfs_class_find(const char *name, faultfs_class *cls);
 const char *faultfs_file_kind_name(faultfs_file_kind kind);
 
 /* -------------------------------------------------------------- power loss */

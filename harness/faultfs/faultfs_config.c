@@ -385,25 +385,36 @@ static int set_value(const key_spec *spec, void *base, const char *key,
 
 /* ------------------------------------------------------------------ keys */
 
-static const char *const class_names[FAULTFS_CLASS_COUNT] = {
-    "open", "delete", "access", "sync", "read",
-    "write", "truncate", "lock", "shm_open", "shm_map",
+const faultfs_class_info faultfs_classes[FAULTFS_CLASS_COUNT] = {
+    FAULTFS_CLASSES(FAULTFS_CLASS_INFO)
 };
 
 const char *faultfs_class_name(faultfs_class cls)
 {
-    return (unsigned)cls < FAULTFS_CLASS_COUNT ? class_names[cls] : "?";
+    return (unsigned)cls < FAULTFS_CLASS_COUNT ? faultfs_classes[cls].name
+                                               : "?";
 }
 
 /* The class named by the first len bytes of text, or -1. */
 static int class_of_prefix(const char *text, size_t len)
 {
     for (int c = 0; c < FAULTFS_CLASS_COUNT; c++) {
-        if (strlen(class_names[c]) == len && strncmp(class_names[c], text, len) == 0) {
+        const char *name = faultfs_classes[c].name;
+        if (strlen(name) == len && strncmp(name, text, len) == 0) {
             return c;
         }
     }
     return -1;
+}
+
+bool faultfs_class_find(const char *name, faultfs_class *cls)
+{
+    int found = name ? class_of_prefix(name, strlen(name)) : -1;
+    if (found < 0) {
+        return false;
+    }
+    *cls = (faultfs_class)found;
+    return true;
 }
 
 int faultfs_config_set(faultfs_config *config, const char *key,
@@ -731,7 +742,7 @@ void faultfs_config_describe(const faultfs_config *config, char *buf,
     for (int c = 0; c < FAULTFS_CLASS_COUNT; c++) {
         for (size_t i = 0; i < COUNT_OF(class_keys); i++) {
             char key[64];
-            snprintf(key, sizeof key, "%s.%s", class_names[c],
+            snprintf(key, sizeof key, "%s.%s", faultfs_classes[c].name,
                      class_keys[i].name);
             append_item(buf, buf_size, key, &class_keys[i], &config->cls[c]);
         }

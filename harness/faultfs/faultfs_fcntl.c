@@ -83,7 +83,7 @@ static int faultfs_fcntl(int fd, int cmd, ...)
                       ? FAULTFS_FILE_SHM
                       : FAULTFS_FILE_MAIN;
     if (lock->l_type != F_UNLCK && lock_call_fails(&target)) {
-        errno = EIO;
+        errno = faultfs_classes[FAULTFS_LOCK].error_number;
         return -1;
     }
     int64_t shift = faultfs_node_lock_shift(target.kind);

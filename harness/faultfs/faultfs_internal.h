@@ -21,6 +21,15 @@ SQLITE_EXTENSION_INIT3
 /* The seeded mix and the resumed sleep, the tracker's to the bit. */
 #include "../../tracker/shared_inline.h"
 
+/* faultfs_config.c: FAULTFS_CLASSES as data, indexed by class. */
+extern const faultfs_class_info faultfs_classes[FAULTFS_CLASS_COUNT];
+
+/* The result code an injected fault of the class returns. */
+static inline int faultfs_class_code(faultfs_class cls)
+{
+    return faultfs_classes[cls].codes[0];
+}
+
 /* SQLite locks database files only at and above PENDING_BYTE (1 GiB) and
  * -shm files only at bytes 120..128, so an fcntl() lock range tells which
  * kind of file it is on. */

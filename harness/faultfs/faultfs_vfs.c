@@ -48,13 +48,14 @@ static int ffClose(sqlite3_file *f)
 
 /* The unix VFS answers EIO from pread() with SQLITE_IOERR_CORRUPTFS (which
  * a running statement turns into SQLITE_CORRUPT, "database disk image is
- * malformed") and any other errno with SQLITE_IOERR_READ; so does a faulted
- * read, for the errno the model says it stands for. */
+ * malformed") and any other errno with SQLITE_IOERR_READ (the class's
+ * other codes); so does a faulted read, for the errno the model says it
+ * stands for. */
 static int ffRead(sqlite3_file *f, void *buf, int amt, sqlite3_int64 offset)
 {
     faultfs_file *p = (faultfs_file *)f;
     int code = faultfs_g.config.read_errno == FAULTFS_READ_EIO
-                   ? SQLITE_IOERR_CORRUPTFS
+                   ? faultfs_class_code(FAULTFS_READ)
                    : SQLITE_IOERR_READ;
     int rc = faultfs_check(FAULTFS_READ, &p->target, code);
     return rc ? rc : CALL_REAL(p, xRead, buf, amt, offset);
@@ -66,7 +67,8 @@ static int ffWrite(sqlite3_file *f, const void *buf, int amt,
                    sqlite3_int64 offset)
 {
     faultfs_file *p = (faultfs_file *)f;
-    int rc = faultfs_check(FAULTFS_WRITE, &p->target, SQLITE_IOERR_WRITE);
+    int rc = faultfs_check(FAULTFS_WRITE, &p->target,
+                           faultfs_class_code(FAULTFS_WRITE));
     if (rc) {
         return rc;
     }
@@ -83,7 +85,8 @@ static int ffWrite(sqlite3_file *f, const void *buf, int amt,
 static int ffTruncate(sqlite3_file *f, sqlite3_int64 size)
 {
     faultfs_file *p = (faultfs_file *)f;
-    int rc = faultfs_check(FAULTFS_TRUNCATE, &p->target, SQLITE_IOERR_TRUNCATE);
+    int rc = faultfs_check(FAULTFS_TRUNCATE, &p->target,
+                           faultfs_class_code(FAULTFS_TRUNCATE));
     if (rc) {
         return rc;
     }
@@ -101,7 +104,8 @@ static int ffTruncate(sqlite3_file *f, sqlite3_int64 size)
 static int ffSync(sqlite3_file *f, int flags)
 {
     faultfs_file *p = (faultfs_file *)f;
-    int rc = faultfs_check(FAULTFS_SYNC, &p->target, SQLITE_IOERR_FSYNC);
+    int rc = faultfs_check(FAULTFS_SYNC, &p->target,
+                           faultfs_class_code(FAULTFS_SYNC));
     rc = rc ? rc : CALL_REAL(p, xSync, flags);
     if (rc == SQLITE_OK) {
         if (!faultfs_crash_synced(p->target.path, p->target.kind,
@@ -113,11 +117,13 @@ static int ffSync(sqlite3_file *f, int flags)
     return rc;
 }
 
-/* fstat() is a stat: the access class, failing as unixFileSize does. */
+/* fstat() is a stat: the access class, failing as unixFileSize does (the
+ * class's second code). */
 static int ffFileSize(sqlite3_file *f, sqlite3_int64 *size)
 {
     faultfs_file *p = (faultfs_file *)f;
-    int rc = faultfs_check(FAULTFS_ACCESS, &p->target, SQLITE_IOERR_FSTAT);
+    int rc = faultfs_check(FAULTFS_ACCESS, &p->target,
+                           faultfs_classes[FAULTFS_ACCESS].codes[1]);
     return rc ? rc : CALL_REAL(p, xFileSize, size);
 }
 
@@ -183,7 +189,8 @@ static int ffShmMap(sqlite3_file *f, int region, int size, int extend,
     faultfs_fault fault;
     int rc = SQLITE_OK;
     if (!p->shm_open) {
-        rc = faultfs_check(FAULTFS_SHM_OPEN, &shm, SQLITE_IOERR_SHMOPEN);
+        rc = faultfs_check(FAULTFS_SHM_OPEN, &shm,
+                           faultfs_class_code(FAULTFS_SHM_OPEN));
     }
     if (rc) {
         return rc;
@@ -191,7 +198,8 @@ static int ffShmMap(sqlite3_file *f, int region, int size, int extend,
     bool fails = faultfs_decide(FAULTFS_SHM_MAP, &shm, &fault);
     bool unback = faultfs_g.config.shm_map_effect == FAULTFS_SHM_MAP_UNBACK;
     if (fails && !unback) {
-        return faultfs_record(&fault, "error", SQLITE_IOERR_SHMMAP);
+        return faultfs_record(&fault, "error",
+                              faultfs_class_code(FAULTFS_SHM_MAP));
     }
     rc = CALL_REAL(p, xShmMap, region, size, extend, pp);
     p->shm_open = p->shm_open || rc == SQLITE_OK;
@@ -202,7 +210,8 @@ static int ffShmMap(sqlite3_file *f, int region, int size, int extend,
         return faultfs_record(&fault, "unbacked", SQLITE_OK);
     }
     /* nothing mapped to take away: the page-in failure is an error */
-    return faultfs_record(&fault, "error", rc ? rc : SQLITE_IOERR_SHMMAP);
+    return faultfs_record(&fault, "error",
+                          rc ? rc : faultfs_class_code(FAULTFS_SHM_MAP));
 }
 
 static int ffShmLock(sqlite3_file *f, int offset, int n, int flags)
@@ -342,7 +351,8 @@ static int ffOpen(sqlite3_vfs *vfs, const char *name, sqlite3_file *f,
     if (p->target.kind != FAULTFS_FILE_TEMP) {
         p->target.storm = faultfs_storm_for(name);
     }
-    int rc = faultfs_check(FAULTFS_OPEN, &p->target, SQLITE_CANTOPEN);
+    int rc = faultfs_check(FAULTFS_OPEN, &p->target,
+                           faultfs_class_code(FAULTFS_OPEN));
     if (rc) {
         return rc;
     }
@@ -373,7 +383,8 @@ static int ffDelete(sqlite3_vfs *vfs, const char *path, int dir_sync)
 {
     faultfs_target t = path_target(path);
     (void)vfs;
-    int rc = faultfs_check(FAULTFS_DELETE, &t, SQLITE_IOERR_DELETE);
+    int rc = faultfs_check(FAULTFS_DELETE, &t,
+                           faultfs_class_code(FAULTFS_DELETE));
     if (rc) {
         return rc;
     }
@@ -393,7 +404,8 @@ static int ffAccess(sqlite3_vfs *vfs, const char *path, int flags, int *out)
 {
     faultfs_target t = path_target(path);
     (void)vfs;
-    int rc = faultfs_check(FAULTFS_ACCESS, &t, SQLITE_IOERR_ACCESS);
+    int rc = faultfs_check(FAULTFS_ACCESS, &t,
+                           faultfs_class_code(FAULTFS_ACCESS));
     return rc ? rc : UNIX_VFS->xAccess(UNIX_VFS, path, flags, out);
 }
 

@@ -70,6 +70,20 @@ ENQUEUE_MONITOR_REQUEST_SQL = (
     "INSERT OR IGNORE INTO monitor_requests (variable, experiment_id) "
     "VALUES (?1, ?2)")
 
+# The tracker operations this job makes: the rows of TRACKER_OPERATIONS
+# (tracker/tracker.h) its life uses, by the same names, each with its retry
+# scope (None: never retried). test_python_job checks them against the C
+# table.
+OPERATIONS = {
+    "open": "open",
+    "get_status": "reads",
+    "mark_running": "writes",
+    "mark_completed": "writes",
+    "mark_failed": "writes",
+    "enqueue_monitor_request": "writes",
+    "close": None,
+}
+
 # ----------------------------------------------------------------- errors
 
 # Primary result codes (extended code & 0xff) and the class each falls in.
@@ -311,11 +325,13 @@ class Tracker:
 
     # -- the retry loop
 
-    def _call(self, op: str, scope: str, attempt):
+    def _call(self, op: str, attempt):
         """Run attempt() until it succeeds or the policy says stop: a
-        failure is retried only if the call is in scope, its class is
-        retried and attempts remain; a corrupt database reconnects first.
+        failure is retried only if the call is in the scope OPERATIONS
+        gives it, its class is retried and attempts remain; a corrupt
+        database reconnects first.
         Raises TrackerError with the last failure."""
+        scope = OPERATIONS[op]
         k = 0
         while True:
             try:
@@ -333,7 +349,8 @@ class Tracker:
                 time.sleep(self._backoff_seconds(k))
                 k += 1
 
-    def _should_retry(self, scope: str, cls: str, attempt: int) -> bool:
+    def _should_retry(self, scope: str | None, cls: str,
+                      attempt: int) -> bool:
         """Is a failure of class `cls` on attempt `attempt` (0-based) of a
         call in `scope` to be tried again?"""
         s = self.settings
@@ -410,13 +427,13 @@ class Tracker:
 
     def _write(self, op: str, sql: str, params: tuple) -> None:
         """A data-changing call, retried under the 'writes' scope."""
-        self._call(op, "writes", lambda: self._write_attempt(sql, params))
+        self._call(op, lambda: self._write_attempt(sql, params))
 
     # -- the calls
 
     def open(self) -> None:
         """Open the database with the configured pragmas and schema."""
-        self._call("open", "open", self._connect)
+        self._call("open", self._connect)
 
     def close(self) -> None:
         """Close the connection; idempotent."""
@@ -428,7 +445,7 @@ class Tracker:
             row = self.conn.execute(GET_STATUS_SQL,
                                     (variable, experiment)).fetchone()
             return row[0] if row else None
-        return self._call("get_status", "reads", attempt)
+        return self._call("get_status", attempt)
 
     def is_done(self, variable: str, experiment: str) -> bool:
         """Is the task completed? (A get_status call, as upstream.)"""
@@ -499,8 +516,8 @@ class Outcome:
 
 
 # The calls whose success is recorded as `ack OP` (acknowledged writes).
-WRITE_OPS = frozenset({"mark_running", "mark_completed", "mark_failed",
-                       "enqueue_monitor_request"})
+WRITE_OPS = frozenset(op for op, scope in OPERATIONS.items()
+                      if scope == "writes")
 
 
 class Job:

@@ -33,12 +33,8 @@ void job_record_init(job_record *r)
 
 const char *status_set_by(int op)
 {
-    switch (op) {
-    case TRACKER_OP_MARK_RUNNING: return "running";
-    case TRACKER_OP_MARK_COMPLETED: return "completed";
-    case TRACKER_OP_MARK_FAILED: return "failed";
-    default: return NULL;
-    }
+    tracker_status status = tracker_op_sets_status((tracker_op)op);
+    return status == TRACKER_STATUS_NONE ? NULL : tracker_status_name(status);
 }
 
 /* The --fault-before placement, if it names this call. */
@@ -260,24 +256,11 @@ static void put_env(job_record *r, const char *name, const char *fmt, ...)
 /* The profile's knobs as the contract names them. */
 static void put_profile_env(job_record *r, const tracker_profile *p)
 {
-    static const struct {
-        const char *knob, *variable;
-    } knobs[] = {
-        { "journal", "TRACKHAMMER_JOURNAL" },
-        { "sync", "TRACKHAMMER_SYNC" },
-        { "busy_timeout", "TRACKHAMMER_BUSY_TIMEOUT_MS" },
-        { "checkpoint", "TRACKHAMMER_CHECKPOINT" },
-        { "retry", "TRACKHAMMER_RETRY" },
-        { "scope", "TRACKHAMMER_SCOPE" },
-        { "attempts", "TRACKHAMMER_ATTEMPTS" },
-        { "backoff", "TRACKHAMMER_BACKOFF" },
-        { "jitter", "TRACKHAMMER_JITTER" },
-    };
     put_env(r, "TRACKHAMMER_PROFILE", "%s", p->name);
-    for (size_t i = 0; i < sizeof knobs / sizeof *knobs; i++) {
+    for (size_t i = 0; tracker_profile_knob(i); i++) {
         char value[64];
-        tracker_profile_get(p, knobs[i].knob, value, sizeof value);
-        put_env(r, knobs[i].variable, "%s", value);
+        tracker_profile_get(p, tracker_profile_knob(i), value, sizeof value);
+        put_env(r, tracker_profile_knob_variable(i), "%s", value);
     }
 }
 
@@ -396,12 +379,12 @@ int job_run(const job_spec *spec, job_record *r)
 
 /* ------------------------------------------------ a foreign job's report */
 
+/* The tracker call an outcome line names, -1 for a name the tracker does
+ * not know. */
 static int op_from_name(const char *name)
 {
-    for (int op = 0; op < TRACKER_OP_COUNT; op++)
-        if (strcmp(tracker_op_name((tracker_op)op), name) == 0)
-            return op;
-    return -1;
+    tracker_op op;
+    return tracker_op_find(name, &op) ? (int)op : -1;
 }
 
 /* Read the contract's outcome lines into the record. Missing file or lines

@@ -41,7 +41,8 @@ static const struct option_row rows[] = {
     { "jobs", 'n', ARG_INT, "N", "one per rank",
       "batch jobs per round; more jobs than ranks is fine" },
     { "matrix", 'm', ARG_TEXT, "NAME", "-",
-      "run a published matrix: gadi71 (the five published configurations)" },
+      "run a published matrix: gadi71 (every profile with a published "
+      "run, test_1..test_5, as --list-profiles marks them)" },
     { "profiles", 'p', ARG_TEXT, "A,B,...", "gadi71's five",
       "tracker profiles to run, in order (see --list-profiles)" },
     { "profile", 'P', ARG_TEXT, "NAME,KEY=V,...", "-",
@@ -129,18 +130,14 @@ static const struct option_row rows[] = {
       "step 3, after every job (afterany): verify the database against "
       "every job's record and write the usual results into RUN_DIR" },
     { "list-profiles", 'L', ARG_NONE, NULL, "-",
-      "print the profiles and exit" },
+      "print the profiles and exit: per profile, a line NAME RUN "
+      "DESCRIPTION (RUN its published run, or -) and an indented line "
+      "with every knob" },
     { "quiet", 'q', ARG_NONE, NULL, "-", "no progress lines on stderr" },
     { "version", 'V', ARG_NONE, NULL, "-", "print the version and exit" },
     { "help", 'h', ARG_NONE, NULL, "-", "print this help and exit" },
 };
 #define ROW_COUNT (sizeof rows / sizeof rows[0])
-
-/* The published matrix: test_1..test_5 in order. */
-static const char *const gadi71_profiles[] = {
-    "wal-normal", "delete-normal", "delete-off", "delete-off-retry-writes",
-    "delete-off-retry-all",
-};
 
 static void print_help(FILE *out)
 {
@@ -246,14 +243,10 @@ static bool parse_fault_before(options *o, const char *arg, char *err,
         snprintf(err, err_size, "--fault-before: '%s' is not OP:CLASS:N", arg);
         return false;
     }
-    o->fault_before_op = -1;
-    for (int k = 0; k < TRACKER_OP_COUNT; k++)
-        if (strcmp(tracker_op_name((tracker_op)k), op) == 0)
-            o->fault_before_op = k;
-    int found = -1;
-    for (int k = 0; k < FAULTFS_CLASS_COUNT; k++)
-        if (strcmp(faultfs_class_name((faultfs_class)k), cls) == 0)
-            found = k;
+    tracker_op placed_op;
+    o->fault_before_op = tracker_op_find(op, &placed_op) ? (int)placed_op : -1;
+    faultfs_class placed_class;
+    int found = faultfs_class_find(cls, &placed_class) ? (int)placed_class : -1;
     if (o->fault_before_op < 0 || found < 0) {
         snprintf(err, err_size, "--fault-before: unknown %s in '%s'",
                  o->fault_before_op < 0 ? "tracker call" : "fault class", arg);
@@ -606,6 +599,18 @@ static bool check_kill_at(const options *o, char *err, size_t err_size)
     return true;
 }
 
+/* The gadi71 matrix: every built-in profile with a published run, in the
+ * table's order (test_1..test_5). */
+static bool add_published_profiles(options *o, char *err, size_t err_size)
+{
+    for (size_t i = 0; i < tracker_profile_count(); i++) {
+        const tracker_profile *p = tracker_profile_at(i);
+        if (p->published_run[0] && !add_profile(o, p->name, err, err_size))
+            return false;
+    }
+    return true;
+}
+
 /* Decisions that depend on several options at once. */
 static bool finish(options *o, char *err, size_t err_size)
 {
@@ -617,10 +622,8 @@ static bool finish(options *o, char *err, size_t err_size)
                      "alternatives: give one");
             return false;
         }
-        for (size_t i = 0; i < sizeof gadi71_profiles / sizeof *gadi71_profiles;
-             i++)
-            if (!add_profile(o, gadi71_profiles[i], err, err_size))
-                return false;
+        if (!add_published_profiles(o, err, err_size))
+            return false;
     }
     if (o->experiment[0] == '\0') {
         snprintf(err, err_size, "--experiment: the experiment_id must not be "

@@ -18,9 +18,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const char *const knobs[] = {"journal", "sync", "busy_timeout",
-                                        "checkpoint", "attempts", "backoff",
-                                        "jitter", "retry", "scope"};
     char *spec = malloc(size + 1);
     if (!spec) {
         return 0;
@@ -35,17 +32,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (rc == SQLITE_OK) {
         tracker_profile_describe(&profile, line, sizeof line);
-        for (size_t i = 0; i < sizeof knobs / sizeof knobs[0]; i++) {
+        for (size_t i = 0; tracker_profile_knob(i); i++) {
+            const char *knob = tracker_profile_knob(i);
             /* a fresh name: a long spec may have filled the copy's with
              * overrides, and set refuses to record one more */
             tracker_profile copy = profile;
             char again[512];
             snprintf(copy.name, sizeof copy.name, "fuzz");
-            if (tracker_profile_get(&profile, knobs[i], value, sizeof value) !=
+            if (tracker_profile_get(&profile, knob, value, sizeof value) !=
                     SQLITE_OK ||
-                tracker_profile_set(&copy, knobs[i], value, err, sizeof err) !=
+                tracker_profile_set(&copy, knob, value, err, sizeof err) !=
                     SQLITE_OK ||
-                tracker_profile_get(&copy, knobs[i], again, sizeof again) !=
+                tracker_profile_get(&copy, knob, again, sizeof again) !=
                     SQLITE_OK ||
                 strcmp(value, again) != 0) {
                 abort(); /* a knob that does not read back */

@@ -294,6 +294,67 @@ static void test_code_names_and_classes(void **state)
     assert_string_equal(tracker_op_name(TRACKER_OP_COUNT), "invalid");
 }
 
+/* Every operation is found by its name, with the retry scope and the
+ * status its calls use; unknown names are not operations. */
+static void test_operation_table(void **state)
+{
+    (void)state;
+    for (int k = 0; k < TRACKER_OP_COUNT; k++) {
+        tracker_op found = TRACKER_OP_COUNT;
+        assert_true(tracker_op_find(tracker_op_name((tracker_op)k), &found));
+        assert_int_equal(found, k);
+    }
+    tracker_op untouched = TRACKER_OP_OPEN;
+    assert_false(tracker_op_find("is_done", &untouched));
+    assert_false(tracker_op_find(NULL, &untouched));
+    assert_int_equal(untouched, TRACKER_OP_OPEN);
+    assert_int_equal(tracker_op_scope(TRACKER_OP_GET_STATUS),
+                     TRACKER_SCOPE_READS);
+    assert_int_equal(tracker_op_scope(TRACKER_OP_TAKE_MONITOR_REQUESTS),
+                     TRACKER_SCOPE_TAKE_MONITOR);
+    assert_int_equal(tracker_op_scope(TRACKER_OP_CLOSE), 0);
+    assert_int_equal(tracker_op_sets_status(TRACKER_OP_MARK_FAILED),
+                     TRACKER_STATUS_FAILED);
+    assert_int_equal(tracker_op_sets_status(TRACKER_OP_SET_PBS_INFO),
+                     TRACKER_STATUS_NONE);
+    assert_int_equal(tracker_op_sets_status(TRACKER_OP_COUNT),
+                     TRACKER_STATUS_NONE);
+}
+
+/* The profiles with a published run are the gadi71 matrix, in the table's
+ * order: test_1 to test_5, one each. */
+static void test_published_runs_in_matrix_order(void **state)
+{
+    (void)state;
+    int next = 1;
+    for (size_t i = 0; i < tracker_profile_count(); i++) {
+        const char *run = tracker_profile_at(i)->published_run;
+        if (run[0] == '\0')
+            continue;
+        char expected[16];
+        snprintf(expected, sizeof expected, "test_%d", next++);
+        assert_string_equal(run, expected);
+    }
+    assert_int_equal(next, 6);
+}
+
+/* An unknown knob is told every known one, each once. */
+static void test_unknown_knob_lists_every_knob(void **state)
+{
+    (void)state;
+    tracker_profile p;
+    char err[512] = "";
+    assert_int_equal(tracker_profile_parse("upstream,colour=red", &p, err,
+                                           sizeof err), SQLITE_MISUSE);
+    for (size_t i = 0; tracker_profile_knob(i); i++) {
+        char listed[64];
+        snprintf(listed, sizeof listed, " %s", tracker_profile_knob(i));
+        const char *at = strstr(err, listed);
+        assert_non_null(at);
+        assert_true(at[strlen(listed)] == ',' || at[strlen(listed)] == ')');
+    }
+}
+
 int main(void)
 {
 #define T(name) \
@@ -307,6 +368,9 @@ int main(void)
         T(test_profile_lookup_and_knobs),
         T(test_profile_knobs_read_back),
         T(test_code_names_and_classes),
+        T(test_operation_table),
+        T(test_published_runs_in_matrix_order),
+        T(test_unknown_knob_lists_every_knob),
     };
     return cmocka_run_group_tests_name("tracker bad input", tests, NULL, NULL);
 }

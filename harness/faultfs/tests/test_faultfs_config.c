@@ -223,6 +223,23 @@ static void test_installing_a_bad_config_keeps_the_old_one(void **state)
     assert_string_equal(faultfs_current_config()->model, "none");
 }
 
+/* Every fault class is found by its name, and nothing else is a class. */
+static void test_class_names_find_their_class(void **state)
+{
+    (void)state;
+    for (int k = 0; k < FAULTFS_CLASS_COUNT; k++) {
+        faultfs_class found = FAULTFS_CLASS_COUNT;
+        assert_true(faultfs_class_find(faultfs_class_name((faultfs_class)k),
+                                       &found));
+        assert_int_equal(found, k);
+    }
+    faultfs_class untouched = FAULTFS_SYNC;
+    assert_false(faultfs_class_find("fsync", &untouched));
+    assert_false(faultfs_class_find("", &untouched));
+    assert_false(faultfs_class_find(NULL, &untouched));
+    assert_int_equal(untouched, FAULTFS_SYNC);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -238,6 +255,7 @@ int main(void)
         cmocka_unit_test(test_malformed_schedules_and_choices_are_rejected),
         cmocka_unit_test(test_bad_structure_is_rejected),
         cmocka_unit_test(test_installing_a_bad_config_keeps_the_old_one),
+        cmocka_unit_test(test_class_names_find_their_class),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

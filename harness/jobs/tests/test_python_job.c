@@ -603,6 +603,64 @@ static void test_help_lists_the_contract(void **state)
     assert_non_null(strstr(r.output, "FAULTFS_CONFIG"));
 }
 
+/* The scope word python_job.py's OPERATIONS gives a C operation: its
+ * TRACKER_SCOPE_* bit in format_scope's words, quoted, or None. */
+static void python_scope_of(tracker_op op, char *buf, size_t size)
+{
+    char word[64];
+    format_scope(tracker_op_scope(op), word, sizeof word);
+    if (strcmp(word, "none") == 0)
+        snprintf(buf, size, "None");
+    else
+        snprintf(buf, size, "\"%s\"", word);
+}
+
+/* Every row of the Python job's OPERATIONS table names an operation of the
+ * C table (TRACKER_OPERATIONS) with the same retry scope: the job's outcome
+ * record names its calls as the C tracker does. */
+static void test_operations_match_the_c_table(void **state)
+{
+    (void)state;
+    static char script[1 << 17];
+    read_text(JOB_SCRIPT, script, sizeof script);
+    const char *table = strstr(script, "\nOPERATIONS = {\n");
+    assert_non_null(table);
+    const char *end = strstr(table, "\n}\n");
+    assert_non_null(end);
+    const char *line = strchr(table + 1, '\n') + 1;
+    int rows = 0;
+    for (; line < end; line = strchr(line, '\n') + 1) {
+        char name[64], scope[80], expected[80];
+        assert_int_equal(sscanf(line, " \"%63[^\"]\": %79[^,\n],", name,
+                                scope), 2);
+        tracker_op op;
+        if (!tracker_op_find(name, &op))
+            fail_msg("python_job.py: '%s' is not a tracker operation", name);
+        python_scope_of(op, expected, sizeof expected);
+        assert_string_equal(scope, expected);
+        rows++;
+    }
+    assert_true(rows > 0);
+}
+
+/* The Python job reads every knob's environment variable the harness sets
+ * (tracker_profile_knob_variable: the tracker's one knob table). */
+static void test_every_knob_variable_is_read(void **state)
+{
+    (void)state;
+    static char script[1 << 17];
+    read_text(JOB_SCRIPT, script, sizeof script);
+    size_t i = 0;
+    for (; tracker_profile_knob_variable(i); i++) {
+        char quoted[96];
+        snprintf(quoted, sizeof quoted, "\"%s\"",
+                 tracker_profile_knob_variable(i));
+        if (strstr(script, quoted) == NULL)
+            fail_msg("python_job.py does not read %s", quoted);
+    }
+    assert_true(i > 0);
+}
+
 #define FIXTURE_TEST(fn) \
     cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
 
@@ -617,6 +675,8 @@ int main(void)
         FIXTURE_TEST(test_missing_variable_exits_2_naming_it),
         FIXTURE_TEST(test_bad_value_exits_2_naming_it),
         FIXTURE_TEST(test_help_lists_the_contract),
+        cmocka_unit_test(test_operations_match_the_c_table),
+        cmocka_unit_test(test_every_knob_variable_is_read),
     };
     return cmocka_run_group_tests(tests, choose_python, NULL);
 }
