@@ -1,5 +1,5 @@
 /*
- * faultfs_crash.c: power loss, across processes (crash=on; faultfs.h,
+ * faultfs_crash.c: power loss, across processes (crash=on; README.md,
  * "Power loss", says what is modelled and what is left out).
  *
  * The state of one database lives in "<database>-faultfs-crash/", shared

@@ -1,5 +1,5 @@
 /*
- * faultfs_sigbus.c: the two SIGBUS models' mechanisms (see faultfs.h).
+ * faultfs_sigbus.c: the two SIGBUS models' mechanisms (see README.md).
  *
  * Neither raises a signal. Model (a) takes the backing away from a region
  * the unix VFS has mapped; model (b) makes -shm locks node-local so the unix

@@ -2,7 +2,7 @@
  * faultfs_storm.c: load-dependent fault rates, shared across processes.
  *
  * Load is the rate of file-system calls that every process using the same
- * state file makes through faultfs (see "The storm" in faultfs.h for why
+ * state file makes through faultfs (see "The storm" in README.md for why
  * calls and not open connections). The state file holds a ring of time
  * buckets; each bucket is one 64-bit word, the bucket's tick number in the
  * high 40 bits and its call count in the low 24, so one compare-and-swap

@@ -36,7 +36,7 @@
 #include "tracker.h"
 
 #ifndef JOBS_FAULTFS_EXT
-#error "harness/jobs.mk defines JOBS_FAULTFS_EXT (the path of faultfs.so)"
+#error "harness/jobs/jobs.mk defines JOBS_FAULTFS_EXT (the path of faultfs.so)"
 #endif
 
 #define JOB_SCRIPT "harness/jobs/python_job.py"
@@ -239,7 +239,7 @@ static void require_fault_model(void)
                  "(Debian's /usr/bin/python3 can)", python);
     if (access(JOBS_FAULTFS_EXT, R_OK) != 0)
         fail_msg("fault model %s is missing: build it with `make %s` "
-                 "(harness/faultfs.mk)", JOBS_FAULTFS_EXT, JOBS_FAULTFS_EXT);
+                 "(harness/faultfs/faultfs.mk)", JOBS_FAULTFS_EXT, JOBS_FAULTFS_EXT);
 }
 
 /* -------------------------------------------------- the job's environment */
