@@ -655,7 +655,8 @@ static bool finish(options *o, char *err, size_t err_size)
         return false;
     /* 0.1, not less: at 0.01 the jobs' CPU time, which no scale
      * compresses, stretched their model lives on 2 cores, and failure
-     * rates no longer agreed with scale 1 (README, "time scale"). */
+     * rates no longer agreed with scale 1 (harness/faultfs/FIDELITY.md,
+     * "Time is compressed, and checked"). */
     if (o->time_scale < 0)
         o->time_scale = o->simulate ? 0.1 : 1.0;
     return true;
