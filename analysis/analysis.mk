@@ -40,7 +40,7 @@ ANALYSIS_TESTS := $(patsubst $(ANALYSIS_DIR)/tests/%.c,$(BUILD)/$(ANALYSIS_DIR)/
 analysis_test_is_calibrate = $(filter %/test_calibrate,$(1))
 $(foreach t,$(ANALYSIS_TESTS),$(eval $(call cmocka_test,$(t),$(ANALYSIS_CORE),\
     $(if $(call analysis_test_is_calibrate,$(t)),$(FAULTFS_LIB)),\
-    $(TH_REPORT) $(if $(call analysis_test_is_calibrate,$(t)),$(TH_CALIBRATE) $(TRACKHAMMER) $(FAULTFS_FIT)),\
+    $(TH_REPORT) $(TH_REFERENCE) $(if $(call analysis_test_is_calibrate,$(t)),$(TH_CALIBRATE) $(TRACKHAMMER) $(FAULTFS_FIT)),\
     $(if $(call analysis_test_is_calibrate,$(t)),$(FAULTFS_LDLIBS)))))
 
 $(BUILD)/$(ANALYSIS_DIR)/tests/%.o: CFLAGS += $(CMOCKA_CFLAGS) $(TEST_SUPPORT_CFLAGS) -I$(ANALYSIS_DIR)
