@@ -2,16 +2,17 @@
  * load.c: results directories and the reference table into the results
  * database.
  *
- * Tables keep trackhammer's column names (harness/trackhammer/results.c),
- * so a user who knows jobs.csv knows the jobs table; run_id tells apart the
- * directories of a merged report. A CSV column is found by its header name,
- * so added columns do not break an older report; a missing column, a row
- * with the wrong number of fields or a number that does not parse stops the
- * load with the file and the line. ops.csv (per-operation statistics) is
- * optional: results directories older than it lack it, and the report says
- * so.
+ * Tables have trackhammer's columns, from the lists it writes them by
+ * (tracker/results_schema.h), so a user who knows jobs.csv knows the jobs
+ * table; run_id tells apart the directories of a merged report. A CSV
+ * column is found by its header name, so added columns do not break an
+ * older report; a missing column, a row with the wrong number of fields or
+ * a number that does not parse stops the load with the file and the line.
+ * ops.csv (per-operation statistics) is optional: results directories
+ * older than it lack it, and the report says so.
  */
 #include "analysis.h"
+#include "results_schema.h"
 #include "tracker.h" /* TRACKER_LATENCY_BUCKETS: ops.csv's histogram */
 
 #include <dirent.h>
@@ -27,16 +28,17 @@
 #define TEXT_OF(x) #x
 #define NUMBER_TEXT(x) TEXT_OF(x)
 
+/* A fault log's key and its type, as a results column's. */
 typedef struct column {
     const char *name;
-    /* 'i' integer, 'r' real, 't' text, 'h' latency histogram (text) */
     char type;
 } column;
 
 /* Columns added to a file after it was first written, and their value
  * where an older file's header lacks them: a round's set-up (its database
  * and tasks; a failed set-up ran no job) was always ok before rounds.csv
- * said. */
+ * said; nothing ran beside a round, nor in waves, before rounds.csv said.
+ * jobs.csv's class is derived where absent (class_of_row). */
 typedef struct column_default {
     const char *name, *value;
 } column_default;
@@ -44,70 +46,36 @@ typedef struct column_default {
 static const column_default absent_columns[] = {
     { "setup", "ok" }, { "setup_op", "" }, { "setup_code", "0" },
     { "setup_code_name", "" }, { "setup_message", "" },
+    { "late_starts", "0" }, { "during_round", "" },
 };
 
 typedef struct csv_table {
     const char *table;
     const char *file; /* inside a results directory */
-    const column *columns;
+    const results_column *columns;
     int count;
     bool optional;    /* older results directories lack the file */
 } csv_table;
 
-static const column jobs_columns[] = {
-    { "round", 'i' }, { "repeat", 'i' }, { "profile", 't' }, { "job", 'i' },
-    { "variable", 't' }, { "outcome", 't' }, { "signal", 'i' },
-    { "failed_op", 't' }, { "code", 'i' }, { "code_name", 't' },
-    { "attempts", 'i' }, { "message", 't' }, { "db_time_s", 'r' },
-    { "wall_s", 'r' }, { "last_ack", 't' }, { "in_flight", 't' },
-    { "unknown_op", 't' }, { "verdict", 't' }, { "retries_locked", 'i' },
-    { "retries_ioerr", 'i' }, { "retries_corrupt", 'i' },
-    { "faults_injected", 'i' },
-};
-
-static const column rounds_columns[] = {
-    { "round", 'i' }, { "repeat", 'i' }, { "profile", 't' },
-    { "published_run", 't' }, { "jobs", 'i' }, { "ok", 'i' },
-    { "skipped", 'i' }, { "failed", 'i' }, { "crashed", 'i' },
-    { "killed", 'i' }, { "hung", 'i' }, { "ioerr_jobs", 'i' },
-    { "sigbus_jobs", 'i' }, { "locked_jobs", 'i' }, { "malformed_jobs", 'i' },
-    { "other_jobs", 'i' }, { "lost_updates", 'i' },
-    { "unknown_committed", 'i' }, { "unknown_lost", 'i' },
-    { "integrity", 't' }, { "hot_journal", 'i' }, { "wal_left", 'i' },
-    { "shm_left", 'i' }, { "db_time_p50_s", 'r' }, { "db_time_p99_s", 'r' },
-    { "wall_s", 'r' }, { "monitor_polls", 'i' },
-    { "monitor_failed_polls", 'i' }, { "setup", 't' }, { "setup_op", 't' },
-    { "setup_code", 'i' }, { "setup_code_name", 't' },
-    { "setup_message", 't' },
-};
-
-static const column faults_columns[] = {
-    { "round", 'i' }, { "repeat", 'i' }, { "profile", 't' },
-    { "class", 't' }, { "calls", 'i' }, { "faults", 'i' },
-};
-
-/* Per round and tracker operation, summed over the round's jobs. */
-static const column ops_columns[] = {
-    { "round", 'i' }, { "repeat", 'i' }, { "profile", 't' }, { "op", 't' },
-    { "calls", 'i' }, { "attempts", 'i' }, { "retries_locked", 'i' },
-    { "retries_ioerr", 'i' }, { "retries_corrupt", 'i' },
-    { "failures", 'i' }, { "backoff_s", 'r' }, { "latency_total_s", 'r' },
-    { "latency_max_s", 'r' }, { "latency_hist", 'h' },
-};
-
-static const column reference_columns[] = {
-    { "run", 't' }, { "profile", 't' }, { "journal_mode", 't' },
-    { "synchronous", 't' }, { "retry_on_ioerr", 't' },
-    { "retry_scope", 't' }, { "jobs", 'i' },
-    { "jobs_with_disk_io_error", 'i' }, { "sigbus", 't' },
+/* results/reference/gadi-71-job-matrix.csv, the published table. */
+static const results_column reference_columns[] = {
+    { "run", 't', "the published run, test_1 to test_5" },
+    { "profile", 't', "the tracker profile that reproduces it" },
+    { "journal_mode", 't', "its journal mode" },
+    { "synchronous", 't', "its synchronous setting" },
+    { "retry_on_ioerr", 't', "whether it retried I/O errors" },
+    { "retry_scope", 't', "which calls it retried" },
+    { "jobs", 'i', "jobs in the run" },
+    { "jobs_with_disk_io_error", 'i', "of them failed with disk I/O error" },
+    { "sigbus", 't', "present or eliminated" },
 };
 
 #define TABLE(t, f, c, o) { t, f, c, (int)(sizeof c / sizeof c[0]), o }
 static const csv_table results_tables[] = {
-    TABLE("jobs", "jobs.csv", jobs_columns, false),
-    TABLE("rounds", "rounds.csv", rounds_columns, false),
-    TABLE("faults", "faults.csv", faults_columns, false),
-    TABLE("ops", "ops.csv", ops_columns, true),
+    TABLE("jobs", "jobs.csv", results_jobs_columns, false),
+    TABLE("rounds", "rounds.csv", results_rounds_columns, false),
+    TABLE("faults", "faults.csv", results_faults_columns, false),
+    TABLE("ops", "ops.csv", results_ops_columns, true),
 };
 static const csv_table reference_table =
     TABLE("reference", NULL, reference_columns, false);
@@ -311,6 +279,43 @@ static const char *absent_value(const char *name)
     return NULL;
 }
 
+/* Whether column c is jobs.csv's class, which runs older than it lack. */
+static bool is_job_class(const csv_table *t, int c)
+{
+    return t->columns == results_jobs_columns &&
+           strcmp(t->columns[c].name, "class") == 0;
+}
+
+/* The row's field of a column the header has. */
+static const char *field_of(const csv_table *t, char **fields,
+                            const int *where, const char *name)
+{
+    for (int c = 0; c < t->count; c++)
+        if (strcmp(t->columns[c].name, name) == 0 && where[c] >= 0)
+            return fields[where[c]];
+    return "";
+}
+
+/* jobs.csv's class of a row of a run older than the column: the one
+ * classification trackhammer writes it by, from outcome, signal and code
+ * (required columns, bound and checked before class, the last). */
+static const char *class_of_row(const csv_table *t, char **fields,
+                                const int *where)
+{
+    int signal = (int)strtol(field_of(t, fields, where, "signal"), NULL, 10);
+    int code = (int)strtol(field_of(t, fields, where, "code"), NULL, 10);
+    return results_job_class_name(results_job_class_of(
+        field_of(t, fields, where, "outcome"), signal, code));
+}
+
+/* Column c's value where the header lacks it, or NULL: required. */
+static const char *value_where_absent(const csv_table *t, int c,
+                                      char **fields, const int *where)
+{
+    return is_job_class(t, c) ? class_of_row(t, fields, where)
+                              : absent_value(t->columns[c].name);
+}
+
 /* Which header field holds each of the table's columns; -1 for a column
  * the header lacks and older files did not have. */
 static int map_header(const csv_table *t, char **fields, int count,
@@ -322,7 +327,8 @@ static int map_header(const csv_table *t, char **fields, int count,
         for (int f = 0; f < count; f++)
             if (strcmp(fields[f], t->columns[c].name) == 0)
                 where[c] = f;
-        if (where[c] < 0 && absent_value(t->columns[c].name) == NULL)
+        if (where[c] < 0 && !is_job_class(t, c) &&
+            absent_value(t->columns[c].name) == NULL)
             return fail(err, err_size, "%s:1: no column '%s' in the header",
                         path, t->columns[c].name);
     }
@@ -338,8 +344,9 @@ static int insert_row(sqlite3 *db, sqlite3_stmt *stmt, const csv_table *t,
     if (run_id > 0)
         sqlite3_bind_int64(stmt, first++, run_id);
     for (int c = 0; c < t->count; c++) {
-        const char *value =
-            where[c] < 0 ? absent_value(t->columns[c].name) : fields[where[c]];
+        const char *value = where[c] < 0
+                                ? value_where_absent(t, c, fields, where)
+                                : fields[where[c]];
         if (bind_value(stmt, first + c, t->columns[c].type, value) !=
             SQLITE_OK)
             return fail(err, err_size, "%s:%ld: column '%s': '%s' is not %s",

@@ -2,12 +2,12 @@
  * report.c: the derived tables, each one SQL statement a user can rerun,
  * and the markdown, each section one SELECT over those tables.
  *
- * A job's failure class follows trackhammer's table (results.c): SIGBUS the
- * jobs a SIGBUS ended, then by the failing call's extended code as
- * tracker_classify() does (IOERR, BUSY/LOCKED, CORRUPT/NOTADB), and
- * everything else that did not end ok or skipped is "other".
+ * A job's failure class is jobs.csv's class column, trackhammer's own
+ * classification (tracker/results_schema.h; the loader derives it the same
+ * way for runs older than the column), 'none' here for ok and skipped.
  */
 #include "analysis.h"
+#include "results_schema.h"
 
 #include <string.h>
 
@@ -25,6 +25,10 @@
     "CASE WHEN " j "failure_class = 'sigbus' THEN 'SIGBUS'\n"                \
     "      WHEN " j "outcome = 'failed' THEN " j "code_name ELSE " j         \
     "outcome END"
+
+/* A jobs column as " j.name,": job_classes lists the jobs table's columns
+ * (run_id, then jobs.csv's) but class, which it states as failure_class. */
+#define JOB_COLUMN(name, type, meaning) " j." #name ","
 
 const report_query report_queries[] = {
     { "run_configs",
@@ -87,17 +91,9 @@ const report_query report_queries[] = {
       "GROUP BY c.config ORDER BY c.config;" },
     { "job_classes", "Every job with its configuration and failure class",
       "CREATE VIEW job_classes AS\n"
-      "SELECT j.*, r.published_run, c.config, c.fault_model, c.file_system,\n"
-      "  CASE\n"
-      "    WHEN j.outcome IN ('ok', 'skipped') THEN 'none'\n"
-      "    WHEN j.outcome = 'crashed' AND j.signal = 7 THEN 'sigbus' -- Linux\n"
-      "    WHEN j.outcome = 'failed' AND (j.code & 255) = 10 THEN 'ioerr'\n"
-      "    WHEN j.outcome = 'failed' AND (j.code & 255) IN (5, 6) "
-      "THEN 'locked'\n"
-      "    WHEN j.outcome = 'failed' AND (j.code & 255) IN (11, 26) "
-      "THEN 'malformed'\n"
-      "    ELSE 'other'\n"
-      "  END AS failure_class\n"
+      "SELECT j.run_id," RESULTS_JOBS_RECORD_COLUMNS(JOB_COLUMN) "\n"
+      "  r.published_run, c.config, c.fault_model, c.file_system,\n"
+      "  coalesce(nullif(j.class, ''), 'none') AS failure_class\n"
       "FROM jobs j JOIN rounds r USING (run_id, round)\n"
       "JOIN run_configs c ON c.run_id = j.run_id AND c.profile = j.profile;" },
     { "matrix",

@@ -6,6 +6,7 @@
  * and only the code says which system call failed.
  */
 #include "tracker_internal.h"
+#include "results_schema.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -84,27 +85,11 @@ const char *tracker_code_name(int extended_code)
     return "SQLITE_UNKNOWN";
 }
 
-/* Busy and locked are one class because upstream retried both on the one
- * message "database is locked"; NOTADB counts as corrupt because SQLite
- * reports a damaged header with it. */
+/* The class is results_code_class()'s: inline in results_schema.h, so
+ * th-report classifies old runs' jobs by the same switch. */
 tracker_error_class tracker_classify(int extended_code)
 {
-    switch (extended_code & 0xff) {
-    case SQLITE_OK:
-    case SQLITE_ROW:
-    case SQLITE_DONE:
-        return TRACKER_CLASS_NONE;
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-        return TRACKER_CLASS_BUSY;
-    case SQLITE_IOERR:
-        return TRACKER_CLASS_IOERR;
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-        return TRACKER_CLASS_CORRUPT;
-    default:
-        return TRACKER_CLASS_OTHER;
-    }
+    return results_code_class(extended_code);
 }
 
 const char *tracker_error_class_name(tracker_error_class cls)

@@ -417,6 +417,71 @@ static void test_setup_columns(void **state)
     sqlite3_close(db);
 }
 
+/* A run older than jobs.csv's class column gets each job's class from
+ * its outcome, signal and code: round by round the counts rounds.csv
+ * states, empty exactly for the jobs that ended ok or skipped. */
+static void test_class_derived_for_old_runs(void **state)
+{
+    (void)state;
+    sqlite3 *db;
+    char err[ERR_MAX] = "";
+    assert_int_equal(db_open(NULL, &db, err, sizeof err), 0);
+    assert_int_equal(load_results_dir(db, RUN_SMALL, err, sizeof err), 0);
+    assert_true(query_int(db, "SELECT count(*) FROM jobs WHERE class = "
+                              "'ioerr'") > 0);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM rounds o JOIN ("
+                                   "SELECT round, sum(class = 'ioerr') AS i, "
+                                   "sum(class = 'sigbus') AS s, "
+                                   "sum(class = 'locked') AS l, "
+                                   "sum(class = 'malformed') AS m, "
+                                   "sum(class = 'other') AS x "
+                                   "FROM jobs GROUP BY round) j "
+                                   "USING (round) WHERE o.ioerr_jobs = j.i "
+                                   "AND o.sigbus_jobs = j.s AND "
+                                   "o.locked_jobs = j.l AND "
+                                   "o.malformed_jobs = j.m AND "
+                                   "o.other_jobs = j.x"),
+                     query_int(db, "SELECT count(*) FROM rounds"));
+    assert_int_equal(query_int(db, "SELECT count(*) FROM jobs WHERE "
+                                   "(class = '') <> (outcome IN ('ok', "
+                                   "'skipped'))"),
+                     0);
+    sqlite3_close(db);
+}
+
+/* jobs.csv's class, where the file has it, is loaded as written: the
+ * loader derives it only for runs older than the column. */
+static void test_class_column_taken_as_written(void **state)
+{
+    const char *dir = *state;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/jobs.csv", dir);
+    char *text = read_text(path);
+    char *with_class = malloc(strlen(text) * 2 + 16);
+    assert_non_null(with_class);
+    char *out = with_class;
+    long rows = -1;
+    for (char *line = text; *line; rows++) {
+        char *end = strchr(line, '\n');
+        assert_non_null(end);
+        out += sprintf(out, "%.*s,%s\n", (int)(end - line), line,
+                       rows < 0 ? "class" : "other");
+        line = end + 1;
+    }
+    write_text(path, with_class);
+    free(with_class);
+    free(text);
+    sqlite3 *db;
+    char err[ERR_MAX] = "";
+    assert_int_equal(db_open(NULL, &db, err, sizeof err), 0);
+    if (load_results_dir(db, dir, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM jobs WHERE class = "
+                                   "'other'"),
+                     rows);
+    sqlite3_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -449,6 +514,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_jobs_disagree_with_rounds,
                                         make_copy, remove_copy),
         cmocka_unit_test(test_setup_columns),
+        cmocka_unit_test(test_class_derived_for_old_runs),
+        cmocka_unit_test_setup_teardown(test_class_column_taken_as_written,
+                                        make_copy, remove_copy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

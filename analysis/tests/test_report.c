@@ -1123,8 +1123,8 @@ static void test_file_system_info(void **state)
  * the comparison beside run-small's lustre runs, item by item. */
 static const char real_copy_tweak[] =
     "UPDATE jobs SET outcome = 'failed', code = 522, code_name = "
-    "'SQLITE_IOERR_SHORT_READ', failed_op = 'get_status' WHERE run_id = 2 "
-    "AND profile = 'delete-off';"
+    "'SQLITE_IOERR_SHORT_READ', failed_op = 'get_status', class = 'ioerr' "
+    "WHERE run_id = 2 AND profile = 'delete-off';"
     "UPDATE rounds SET lost_updates = 0 WHERE run_id = 2;"
     "DELETE FROM jobs WHERE run_id = 2 AND profile = 'delete-normal';"
     "UPDATE rounds SET setup = 'failed', setup_code_name = "

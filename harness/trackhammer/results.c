@@ -5,14 +5,17 @@
  * failing call returned an SQLITE_IOERR_* code (the published table's
  * column), SIGBUS the jobs a SIGBUS ended, locked and malformed their own
  * classes, and everything else that did not end ok or skipped is "other".
+ * The class is results_job_class_of()'s (tracker/results_schema.h), the
+ * one classification: jobs.csv states it, and th-report reads it there.
  * Files: jobs.csv (a row per job per round), rounds.csv (a row per round),
- * faults.csv (injected faults per class per round) and summary.json.
+ * faults.csv (injected faults per class per round), ops.csv, each with the
+ * columns of tracker/results_schema.h, and summary.json.
  */
 #include "trackhammer.h"
+#include "results_schema.h"
 
 #include <errno.h>
 #include <math.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -53,6 +56,26 @@ static void add_faults(faultfs_counters *sum, const faultfs_counters *c)
         sum->faults_by_kind[k] += c->faults_by_kind[k];
 }
 
+/* The job's failure class, as jobs.csv states it. */
+static results_job_class job_class(const job_record *j)
+{
+    return results_job_class_of(outcome_name(j->outcome), j->signal,
+                                j->failed_code);
+}
+
+/* One job more in the round's count of its class. */
+static void count_class(round_result *r, results_job_class cls)
+{
+    switch (cls) {
+    case RESULTS_CLASS_NONE: break;
+    case RESULTS_CLASS_IOERR: r->ioerr_jobs++; break;
+    case RESULTS_CLASS_SIGBUS: r->sigbus_jobs++; break;
+    case RESULTS_CLASS_LOCKED: r->locked_jobs++; break;
+    case RESULTS_CLASS_MALFORMED: r->corrupt_jobs++; break;
+    default: r->other_jobs++; break;
+    }
+}
+
 void round_summarize(const job_record *records, int count, round_result *r)
 {
     double *times = malloc(sizeof(double) * (size_t)(count ? count : 1));
@@ -62,17 +85,7 @@ void round_summarize(const job_record *records, int count, round_result *r)
         const job_record *j = &records[i];
         r->by_outcome[j->outcome]++;
         add_faults(&r->faults, &j->faults);
-        if (j->outcome == OUTCOME_CRASHED && j->signal == SIGBUS)
-            r->sigbus_jobs++;
-        else if (j->outcome == OUTCOME_FAILED) {
-            switch (tracker_classify(j->failed_code)) {
-            case TRACKER_CLASS_IOERR: r->ioerr_jobs++; break;
-            case TRACKER_CLASS_BUSY: r->locked_jobs++; break;
-            case TRACKER_CLASS_CORRUPT: r->corrupt_jobs++; break;
-            default: r->other_jobs++; break;
-            }
-        } else if (j->outcome != OUTCOME_OK && j->outcome != OUTCOME_SKIPPED)
-            r->other_jobs++;
+        count_class(r, job_class(j));
         /* A crashed or killed job's time stops mid-call: only jobs that
          * lived their whole life count in the percentiles. */
         bool whole_life = j->outcome == OUTCOME_OK ||
@@ -99,6 +112,134 @@ static void csv_text(FILE *f, const char *text)
         fputc(*p == '\n' ? ' ' : *p, f);
     }
     fputc('"', f);
+}
+
+/* Each file's columns by name, as indexes into its row: JOBS_round... */
+#define COLUMN_INDEX(prefix, name) prefix##_##name,
+#define JOBS_INDEX(name, type, meaning) COLUMN_INDEX(JOBS, name)
+#define ROUNDS_INDEX(name, type, meaning) COLUMN_INDEX(ROUNDS, name)
+#define FAULTS_INDEX(name, type, meaning) COLUMN_INDEX(FAULTS, name)
+#define OPS_INDEX(name, type, meaning) COLUMN_INDEX(OPS, name)
+enum { RESULTS_JOBS_COLUMNS(JOBS_INDEX) JOBS_COLUMN_COUNT };
+enum { RESULTS_ROUNDS_COLUMNS(ROUNDS_INDEX) ROUNDS_COLUMN_COUNT };
+enum { RESULTS_FAULTS_COLUMNS(FAULTS_INDEX) FAULTS_COLUMN_COUNT };
+enum { RESULTS_OPS_COLUMNS(OPS_INDEX) OPS_COLUMN_COUNT };
+
+/* Room for the widest file's row. */
+#define ROW_MAX_COLUMNS ROUNDS_COLUMN_COUNT
+_Static_assert((int)JOBS_COLUMN_COUNT <= ROW_MAX_COLUMNS &&
+                   (int)FAULTS_COLUMN_COUNT <= ROW_MAX_COLUMNS &&
+                   (int)OPS_COLUMN_COUNT <= ROW_MAX_COLUMNS,
+               "rounds.csv is no longer the widest file");
+
+/* How a cell is written: a number, a name (no comma, written as it is) or
+ * free text (quoted). */
+typedef enum cell_kind {
+    CELL_UNSET = 0, CELL_INT, CELL_COUNT, CELL_REAL, CELL_NAME, CELL_TEXT
+} cell_kind;
+
+typedef struct csv_cell {
+    cell_kind kind;
+    long long integer;
+    uint64_t count;
+    double real;
+    const char *text; /* owned by the caller until the row is emitted */
+} csv_cell;
+
+/* One row of a results file: a cell per column of its schema. */
+typedef struct csv_row {
+    const results_column *columns;
+    int count;
+    csv_cell cells[ROW_MAX_COLUMNS];
+} csv_row;
+
+/* How many columns a list of the schema has. */
+#define COUNT_OF(list) ((int)(sizeof list / sizeof *list))
+
+/* An empty row of the file whose columns are `list`. */
+#define ROW_OF(list) ((csv_row){ .columns = list, .count = COUNT_OF(list) })
+
+/* Column `column` of the row: a signed integer. */
+static void row_int(csv_row *row, int column, long long value)
+{
+    row->cells[column] = (csv_cell){ .kind = CELL_INT, .integer = value };
+}
+
+/* A count (the tracker's and the model's counters are 64-bit unsigned). */
+static void row_count(csv_row *row, int column, uint64_t value)
+{
+    row->cells[column] = (csv_cell){ .kind = CELL_COUNT, .count = value };
+}
+
+/* A real number, written with 6 decimals. */
+static void row_real(csv_row *row, int column, double value)
+{
+    row->cells[column] = (csv_cell){ .kind = CELL_REAL, .real = value };
+}
+
+/* A name, written as it is: no comma, quote or newline can be in it. */
+static void row_name(csv_row *row, int column, const char *name)
+{
+    row->cells[column] = (csv_cell){ .kind = CELL_NAME, .text = name };
+}
+
+/* Free text (a message, a verdict): quoted. */
+static void row_text(csv_row *row, int column, const char *text)
+{
+    row->cells[column] = (csv_cell){ .kind = CELL_TEXT, .text = text };
+}
+
+/* Whether a cell's kind is what its column's type says: a row filled
+ * against the schema, never beside it. */
+static bool cell_fits(const csv_cell *c, char type)
+{
+    switch (c->kind) {
+    case CELL_INT:
+    case CELL_COUNT: return type == 'i';
+    case CELL_REAL: return type == 'r';
+    case CELL_NAME: return type == 't' || type == 'h';
+    case CELL_TEXT: return type == 't';
+    default: return false;
+    }
+}
+
+/* The header line: the schema's names in its order. */
+static void emit_header(FILE *f, const results_column *columns, int count)
+{
+    for (int c = 0; c < count; c++)
+        fprintf(f, "%s%s", c ? "," : "", columns[c].name);
+    fputc('\n', f);
+}
+
+/* The header of the file whose columns are `list`. */
+#define EMIT_HEADER(f, list) emit_header(f, list, COUNT_OF(list))
+
+/* The one CSV emitter: the row's cells in the schema's order. A column
+ * left unfilled or filled with another type is a bug here: it stops the
+ * program rather than write a file th-report would refuse. */
+static void emit_row(FILE *f, const csv_row *row)
+{
+    for (int c = 0; c < row->count; c++) {
+        const csv_cell *v = &row->cells[c];
+        if (!cell_fits(v, row->columns[c].type)) {
+            fprintf(stderr, "trackhammer: bug: column %s written as "
+                            "another type, or not at all\n",
+                    row->columns[c].name);
+            abort();
+        }
+        if (c)
+            fputc(',', f);
+        switch (v->kind) {
+        case CELL_INT: fprintf(f, "%lld", v->integer); break;
+        case CELL_COUNT:
+            fprintf(f, "%llu", (unsigned long long)v->count);
+            break;
+        case CELL_REAL: fprintf(f, "%.6f", v->real); break;
+        case CELL_NAME: fputs(v->text, f); break;
+        default: csv_text(f, v->text); break;
+        }
+    }
+    fputc('\n', f);
 }
 
 void results_json_text(FILE *f, const char *text)
@@ -179,24 +320,10 @@ int results_open_in(results *res, const char *dir, char *err,
             return -1;
         }
     }
-    fprintf(res->jobs_csv,
-            "round,repeat,profile,job,variable,outcome,signal,failed_op,"
-            "code,code_name,attempts,message,db_time_s,wall_s,last_ack,"
-            "in_flight,unknown_op,verdict,retries_locked,retries_ioerr,"
-            "retries_corrupt,faults_injected\n");
-    fprintf(res->rounds_csv,
-            "round,repeat,profile,published_run,jobs,ok,skipped,failed,"
-            "crashed,killed,hung,ioerr_jobs,sigbus_jobs,locked_jobs,"
-            "malformed_jobs,other_jobs,lost_updates,unknown_committed,"
-            "unknown_lost,integrity,hot_journal,wal_left,shm_left,"
-            "db_time_p50_s,db_time_p99_s,wall_s,monitor_polls,"
-            "monitor_failed_polls,setup,setup_op,setup_code,setup_code_name,"
-            "setup_message,late_starts,during_round\n");
-    fprintf(res->faults_csv, "round,repeat,profile,class,calls,faults\n");
-    fprintf(res->ops_csv,
-            "round,repeat,profile,op,calls,attempts,retries_locked,"
-            "retries_ioerr,retries_corrupt,failures,backoff_s,"
-            "latency_total_s,latency_max_s,latency_hist\n");
+    EMIT_HEADER(res->jobs_csv, results_jobs_columns);
+    EMIT_HEADER(res->rounds_csv, results_rounds_columns);
+    EMIT_HEADER(res->faults_csv, results_faults_columns);
+    EMIT_HEADER(res->ops_csv, results_ops_columns);
     return 0;
 }
 
@@ -237,6 +364,14 @@ static uint64_t retries_of(const tracker_stats *s, tracker_error_class cls)
     return n;
 }
 
+/* The three columns every file starts with. */
+#define ROUND_KEY(row, prefix, r)                                           \
+    do {                                                                    \
+        row_int(row, prefix##_round, (r)->round);                           \
+        row_int(row, prefix##_repeat, (r)->repeat);                         \
+        row_name(row, prefix##_profile, (r)->profile->name);                \
+    } while (0)
+
 /* ops.csv: the round's tracker statistics, summed over its jobs, a row per
  * operation called: counts, backoff, and the latency histogram (bucket b:
  * [2^b, 2^(b+1)) us) so percentiles can be pooled over rounds. */
@@ -253,23 +388,31 @@ static void write_ops(FILE *f, const round_result *r, const job_record *records)
         uint64_t failures = 0;
         for (int c = 0; c < TRACKER_CLASS_COUNT; c++)
             failures += s->failures[c];
-        fprintf(f, "%d,%d,%s,%s,%llu,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f,",
-                r->round, r->repeat, r->profile->name,
-                tracker_op_name((tracker_op)op),
-                (unsigned long long)s->calls, (unsigned long long)s->attempts,
-                (unsigned long long)s->retries[TRACKER_CLASS_BUSY],
-                (unsigned long long)s->retries[TRACKER_CLASS_IOERR],
-                (unsigned long long)s->retries[TRACKER_CLASS_CORRUPT],
-                (unsigned long long)failures, s->backoff_s,
-                s->latency_total_s, s->latency_max_s);
+        char hist[TRACKER_LATENCY_BUCKETS * 21];
+        size_t used = 0;
         for (int b = 0; b < TRACKER_LATENCY_BUCKETS; b++)
-            fprintf(f, "%s%llu", b ? " " : "",
-                    (unsigned long long)s->latency_hist[b]);
-        fputc('\n', f);
+            used += (size_t)snprintf(hist + used, sizeof hist - used,
+                                     "%s%llu", b ? " " : "",
+                                     (unsigned long long)s->latency_hist[b]);
+        csv_row row = ROW_OF(results_ops_columns);
+        ROUND_KEY(&row, OPS, r);
+        row_name(&row, OPS_op, tracker_op_name((tracker_op)op));
+        row_count(&row, OPS_calls, s->calls);
+        row_count(&row, OPS_attempts, s->attempts);
+        row_count(&row, OPS_retries_locked, s->retries[TRACKER_CLASS_BUSY]);
+        row_count(&row, OPS_retries_ioerr, s->retries[TRACKER_CLASS_IOERR]);
+        row_count(&row, OPS_retries_corrupt,
+                  s->retries[TRACKER_CLASS_CORRUPT]);
+        row_count(&row, OPS_failures, failures);
+        row_real(&row, OPS_backoff_s, s->backoff_s);
+        row_real(&row, OPS_latency_total_s, s->latency_total_s);
+        row_real(&row, OPS_latency_max_s, s->latency_max_s);
+        row_name(&row, OPS_latency_hist, hist);
+        emit_row(f, &row);
     }
 }
 
-/* jobs.csv: a row per job of the round. */
+/* jobs.csv: a row per job of the round, its failure class last. */
 static void write_jobs(FILE *f, const round_result *r,
                        const job_record *records, const job_verdict *verdicts)
 {
@@ -280,53 +423,97 @@ static void write_jobs(FILE *f, const round_result *r,
             injected += j->faults.faults[k];
         char variable[64];
         variable_name(i, variable, sizeof variable);
-        fprintf(f, "%d,%d,%s,%d,%s,%s,%d,%s,%d,%s,%d,", r->round,
-                r->repeat, r->profile->name, i, variable,
-                outcome_name(j->outcome), j->signal, op_or_dash(j->failed_op),
-                j->failed_code,
-                j->failed_op >= 0 ? tracker_code_name(j->failed_code) : "",
-                j->failed_attempts);
-        csv_text(f, j->failed_message);
-        fprintf(f, ",%.6f,%.6f,%s,%s,%s,%s,%llu,%llu,%llu,%llu\n",
-                j->db_time_s, j->end_s - j->start_s,
-                op_or_dash(j->last_ack_op), op_or_dash(j->current_op),
-                op_or_dash(j->unknown_op), verdict_name(verdicts[i]),
-                (unsigned long long)retries_of(&j->stats, TRACKER_CLASS_BUSY),
-                (unsigned long long)retries_of(&j->stats, TRACKER_CLASS_IOERR),
-                (unsigned long long)retries_of(&j->stats,
-                                               TRACKER_CLASS_CORRUPT),
-                (unsigned long long)injected);
+        csv_row row = ROW_OF(results_jobs_columns);
+        ROUND_KEY(&row, JOBS, r);
+        row_int(&row, JOBS_job, i);
+        row_name(&row, JOBS_variable, variable);
+        row_name(&row, JOBS_outcome, outcome_name(j->outcome));
+        row_int(&row, JOBS_signal, j->signal);
+        row_name(&row, JOBS_failed_op, op_or_dash(j->failed_op));
+        row_int(&row, JOBS_code, j->failed_code);
+        row_name(&row, JOBS_code_name,
+                 j->failed_op >= 0 ? tracker_code_name(j->failed_code) : "");
+        row_int(&row, JOBS_attempts, j->failed_attempts);
+        row_text(&row, JOBS_message, j->failed_message);
+        row_real(&row, JOBS_db_time_s, j->db_time_s);
+        row_real(&row, JOBS_wall_s, j->end_s - j->start_s);
+        row_name(&row, JOBS_last_ack, op_or_dash(j->last_ack_op));
+        row_name(&row, JOBS_in_flight, op_or_dash(j->current_op));
+        row_name(&row, JOBS_unknown_op, op_or_dash(j->unknown_op));
+        row_name(&row, JOBS_verdict, verdict_name(verdicts[i]));
+        row_count(&row, JOBS_retries_locked,
+                  retries_of(&j->stats, TRACKER_CLASS_BUSY));
+        row_count(&row, JOBS_retries_ioerr,
+                  retries_of(&j->stats, TRACKER_CLASS_IOERR));
+        row_count(&row, JOBS_retries_corrupt,
+                  retries_of(&j->stats, TRACKER_CLASS_CORRUPT));
+        row_count(&row, JOBS_faults_injected, injected);
+        row_name(&row, JOBS_class, results_job_class_name(job_class(j)));
+        emit_row(f, &row);
     }
 }
 
-/* rounds.csv: the round's row, its set-up's outcome last. */
+/* faults.csv: the round's calls and injected faults, a row per class. */
+static void write_faults(FILE *f, const round_result *r)
+{
+    for (int k = 0; k < FAULTFS_CLASS_COUNT; k++) {
+        csv_row row = ROW_OF(results_faults_columns);
+        ROUND_KEY(&row, FAULTS, r);
+        row_name(&row, FAULTS_class, faultfs_class_name((faultfs_class)k));
+        row_count(&row, FAULTS_calls, r->faults.calls[k]);
+        row_count(&row, FAULTS_faults, r->faults.faults[k]);
+        emit_row(f, &row);
+    }
+}
+
+/* rounds.csv's set-up columns: ok, or the failing call. */
+static void fill_setup(csv_row *row, const round_result *r)
+{
+    const tracker_error *e = &r->setup_error;
+    row_name(row, ROUNDS_setup, r->setup_failed ? "failed" : "ok");
+    row_name(row, ROUNDS_setup_op, r->setup_failed ? tracker_op_name(e->op)
+                                                   : "");
+    row_int(row, ROUNDS_setup_code, r->setup_failed ? e->code : 0);
+    row_name(row, ROUNDS_setup_code_name,
+             r->setup_failed ? tracker_code_name(e->code) : "");
+    row_text(row, ROUNDS_setup_message, r->setup_failed ? e->message : "");
+}
+
+/* rounds.csv: the round's row, its set-up's outcome last but two. */
 static void write_round(FILE *f, const round_result *r)
 {
     const round_verdict *v = &r->verdict;
-    fprintf(f, "%d,%d,%s,%s,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,",
-            r->round, r->repeat, r->profile->name, r->profile->published_run,
-            r->jobs, r->by_outcome[OUTCOME_OK], r->by_outcome[OUTCOME_SKIPPED],
-            r->by_outcome[OUTCOME_FAILED], r->by_outcome[OUTCOME_CRASHED],
-            r->by_outcome[OUTCOME_KILLED], r->by_outcome[OUTCOME_HUNG],
-            r->ioerr_jobs, r->sigbus_jobs, r->locked_jobs, r->corrupt_jobs,
-            r->other_jobs, v->lost_updates, v->unknown_committed,
-            v->unknown_lost);
-    csv_text(f, v->integrity);
-    fprintf(f, ",%d,%d,%d,%.6f,%.6f,%.6f,%llu,%llu,", v->hot_journal,
-            v->wal_left, v->shm_left, r->db_time_p50_s, r->db_time_p99_s,
-            r->wall_s, (unsigned long long)r->monitor.polls,
-            (unsigned long long)r->monitor.failed_polls);
-    const tracker_error *e = &r->setup_error;
-    if (r->setup_failed) {
-        fprintf(f, "failed,%s,%d,%s,", tracker_op_name(e->op), e->code,
-                tracker_code_name(e->code));
-        csv_text(f, e->message);
-    } else {
-        fprintf(f, "ok,,0,,\"\"");
-    }
-    fprintf(f, ",%d,", r->late_starts);
-    csv_text(f, r->during_round);
-    fputc('\n', f);
+    csv_row row = ROW_OF(results_rounds_columns);
+    ROUND_KEY(&row, ROUNDS, r);
+    row_name(&row, ROUNDS_published_run, r->profile->published_run);
+    row_int(&row, ROUNDS_jobs, r->jobs);
+    row_int(&row, ROUNDS_ok, r->by_outcome[OUTCOME_OK]);
+    row_int(&row, ROUNDS_skipped, r->by_outcome[OUTCOME_SKIPPED]);
+    row_int(&row, ROUNDS_failed, r->by_outcome[OUTCOME_FAILED]);
+    row_int(&row, ROUNDS_crashed, r->by_outcome[OUTCOME_CRASHED]);
+    row_int(&row, ROUNDS_killed, r->by_outcome[OUTCOME_KILLED]);
+    row_int(&row, ROUNDS_hung, r->by_outcome[OUTCOME_HUNG]);
+    row_int(&row, ROUNDS_ioerr_jobs, r->ioerr_jobs);
+    row_int(&row, ROUNDS_sigbus_jobs, r->sigbus_jobs);
+    row_int(&row, ROUNDS_locked_jobs, r->locked_jobs);
+    row_int(&row, ROUNDS_malformed_jobs, r->corrupt_jobs);
+    row_int(&row, ROUNDS_other_jobs, r->other_jobs);
+    row_int(&row, ROUNDS_lost_updates, v->lost_updates);
+    row_int(&row, ROUNDS_unknown_committed, v->unknown_committed);
+    row_int(&row, ROUNDS_unknown_lost, v->unknown_lost);
+    row_text(&row, ROUNDS_integrity, v->integrity);
+    row_int(&row, ROUNDS_hot_journal, v->hot_journal);
+    row_int(&row, ROUNDS_wal_left, v->wal_left);
+    row_int(&row, ROUNDS_shm_left, v->shm_left);
+    row_real(&row, ROUNDS_db_time_p50_s, r->db_time_p50_s);
+    row_real(&row, ROUNDS_db_time_p99_s, r->db_time_p99_s);
+    row_real(&row, ROUNDS_wall_s, r->wall_s);
+    row_count(&row, ROUNDS_monitor_polls, r->monitor.polls);
+    row_count(&row, ROUNDS_monitor_failed_polls, r->monitor.failed_polls);
+    fill_setup(&row, r);
+    row_int(&row, ROUNDS_late_starts, r->late_starts);
+    row_text(&row, ROUNDS_during_round, r->during_round);
+    emit_row(f, &row);
 }
 
 void results_add_round(results *res, const round_result *r,
@@ -334,12 +521,7 @@ void results_add_round(results *res, const round_result *r,
 {
     if (!r->setup_failed) {
         write_jobs(res->jobs_csv, r, records, verdicts);
-        for (int k = 0; k < FAULTFS_CLASS_COUNT; k++)
-            fprintf(res->faults_csv, "%d,%d,%s,%s,%llu,%llu\n", r->round,
-                    r->repeat, r->profile->name,
-                    faultfs_class_name((faultfs_class)k),
-                    (unsigned long long)r->faults.calls[k],
-                    (unsigned long long)r->faults.faults[k]);
+        write_faults(res->faults_csv, r);
         write_ops(res->ops_csv, r, records);
     }
     /* The jobs' rows reach the file before the round's row is written: a

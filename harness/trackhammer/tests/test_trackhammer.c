@@ -193,6 +193,32 @@ static long long csv_query(const run *r, const char *file, const char *sql)
     return value;
 }
 
+/* jobs.csv's class, round by round, is what rounds.csv counts in each
+ * class's column, and empty exactly for the jobs that ended ok or
+ * skipped: the table's counts and the jobs' classes are one. */
+static void assert_classes_match_rounds(const run *r)
+{
+    static const char *const classes[] = { "ioerr", "sigbus", "locked",
+                                           "malformed", "other" };
+    long long rounds = csv_query(r, "rounds.csv", "SELECT count(*) FROM t");
+    for (long long round = 0; round < rounds; round++)
+        for (size_t k = 0; k < sizeof classes / sizeof *classes; k++) {
+            char *sql = NULL;
+            assert_true(asprintf(&sql, "SELECT %s_jobs FROM t WHERE round="
+                                 "%lld", classes[k], round) > 0);
+            long long stated = csv_query(r, "rounds.csv", sql);
+            free(sql);
+            assert_true(asprintf(&sql, "SELECT count(*) FROM t WHERE round="
+                                 "%lld AND class='%s'", round,
+                                 classes[k]) > 0);
+            assert_int_equal(csv_query(r, "jobs.csv", sql), stated);
+            free(sql);
+        }
+    assert_int_equal(csv_query(r, "jobs.csv", "SELECT count(*) FROM t WHERE "
+                               "(class='') <> (outcome IN ('ok', "
+                               "'skipped'))"), 0);
+}
+
 static void test_fsync_faults_fail_delete_normal_only(void **state)
 {
     (void)state;
@@ -290,6 +316,7 @@ static void test_sigbus_crashes_wal_jobs_only(void **state)
     assert_non_null(strstr(r.out_text, "| wal-normal |"));
     assert_non_null(strstr(strstr(r.out_text, "| wal-normal |"), cell));
     assert_non_null(strstr(r.out_text, "| delete-off | 0/48 | none (0/2 rounds, 0/48 jobs)"));
+    assert_classes_match_rounds(&r);
     run_free(&r);
 }
 
@@ -387,6 +414,7 @@ static void test_result_files_agree_with_the_table(void **state)
         "SELECT count(*) FROM t WHERE code_name LIKE 'SQLITE_IOERR%' AND "
         "outcome='failed'"));
     assert_true(ioerr >= 1); /* each job's first fsync fails */
+    assert_classes_match_rounds(&r);
     char row[128];
     snprintf(row, sizeof row, "| test_2 | delete-normal | %lld/6 |", ioerr);
     assert_non_null(strstr(r.out_text, row));
