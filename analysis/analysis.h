@@ -154,7 +154,7 @@ typedef enum fault_group {
 int fault_group_of_class(int faultfs_class_id);
 const char *fault_group_name(int group);
 /* The faultfs class whose injected fault SQLite reports with this extended
- * code (faultfs.h, "what an injected fault returns"), or -1. */
+ * code (FAULTFS_CLASSES in faultfs.h), or -1. */
 int fault_class_of_code(int extended_code);
 
 typedef struct fit_row {

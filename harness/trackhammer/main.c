@@ -112,6 +112,16 @@ static void nodes_line(const struct rank_place *all, int size, char *line,
         line[0] = '\0';
 }
 
+/* A host or node name as it may stand inside a JSON string unescaped:
+ * quotes, backslashes and control characters (a TRACKHAMMER_NODE is the
+ * user's text) become '_'. */
+static void plain_name(char *name)
+{
+    for (char *c = name; *c; c++)
+        if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20)
+            *c = '_';
+}
+
 /* The ranks' hosts and nodes as JSON, the nodes' line for the header,
  * and how many distinct hosts there are. */
 static int rank_map(int rank, int size, char **json, char **nodes)
@@ -122,6 +132,8 @@ static int rank_map(int rank, int size, char **json, char **nodes)
     const char *node = getenv("TRACKHAMMER_NODE");
     text_format(mine.node, sizeof mine.node, "%s",
                 node && node[0] ? node : mine.host);
+    plain_name(mine.host);
+    plain_name(mine.node);
     struct rank_place *all =
         rank == 0 ? calloc((size_t)size, sizeof *all) : NULL;
     MPI_Gather(&mine, sizeof mine, MPI_CHAR, all, sizeof mine, MPI_CHAR, 0,
