@@ -81,8 +81,7 @@ int csv_split(char *line, char **fields, int max_fields, const char **err);
 /* load.c: the results database. Each returns 0, or -1 with `err` naming
  * the file and, for bad content, the line. */
 int db_open(const char *path, sqlite3 **db, char *err, size_t err_size);
-int load_results_dir(sqlite3 *db, const char *dir, char *err,
-                     size_t err_size);
+int load_results_dir(sqlite3 *db, const char *dir, char *err, size_t err_size);
 int load_reference(sqlite3 *db, const char *path, char *err, size_t err_size);
 /* A whole file as a string to free(), or NULL with errno set. */
 char *file_contents(const char *path);
@@ -95,9 +94,9 @@ int fit_roles_load(sqlite3 *db, char *err, size_t err_size);
 
 /* report.c: the derived tables and the markdown. */
 typedef struct report_query {
-    const char *table;  /* the table it creates */
+    const char *table; /* the table it creates */
     const char *title;
-    const char *sql;    /* CREATE TABLE table AS SELECT ... */
+    const char *sql; /* CREATE TABLE table AS SELECT ... */
 } report_query;
 
 extern const report_query report_queries[];
@@ -105,8 +104,8 @@ extern const int report_query_count;
 
 int report_build(sqlite3 *db, char *err, size_t err_size);
 /* The markdown; the model-against-reality section only with compare. */
-int report_markdown(sqlite3 *db, FILE *out, const char *db_name,
-                    bool compare, char *err, size_t err_size);
+int report_markdown(sqlite3 *db, FILE *out, const char *db_name, bool compare,
+                    char *err, size_t err_size);
 /* 0 when some profile ran under a fault model and with none (a real file
  * system), so --compare has something to compare; -1 with err. */
 int report_check_compare(sqlite3 *db, char *err, size_t err_size);
@@ -158,7 +157,7 @@ const char *fault_group_name(int group);
 int fault_class_of_code(int extended_code);
 
 typedef struct fit_row {
-    char run[32];      /* published run, e.g. test_2 */
+    char run[32]; /* published run, e.g. test_2 */
     char profile[64];
     long design_jobs;
     long design_failures[FAULT_GROUP_COUNT]; /* disk I/O errors by group */
@@ -168,14 +167,14 @@ typedef struct fit_row {
 } fit_row;
 
 typedef struct fit_result {
-    double scale[FAULT_GROUP_COUNT];  /* the multipliers, at the maximum */
-    double low[FAULT_GROUP_COUNT];    /* 95% profile-likelihood interval */
-    double high[FAULT_GROUP_COUNT];   /* INFINITY when unbounded */
+    double scale[FAULT_GROUP_COUNT];    /* the multipliers, at the maximum */
+    double low[FAULT_GROUP_COUNT];      /* 95% profile-likelihood interval */
+    double high[FAULT_GROUP_COUNT];     /* INFINITY when unbounded */
     bool identified[FAULT_GROUP_COUNT]; /* false: no fitted row sees it */
-    bool fixed[FAULT_GROUP_COUNT];    /* held at the design (1) as asked */
-    int free_parameters;              /* identified and not fixed */
-    double log_likelihood;            /* at the maximum */
-    double saturated_log_likelihood;  /* every row at its own rate */
+    bool fixed[FAULT_GROUP_COUNT];      /* held at the design (1) as asked */
+    int free_parameters;                /* identified and not fixed */
+    double log_likelihood;              /* at the maximum */
+    double saturated_log_likelihood;    /* every row at its own rate */
 } fit_result;
 
 /* P(s) of one row. */

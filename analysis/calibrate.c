@@ -29,8 +29,8 @@ static const faultfs_class_info fault_classes[FAULTFS_CLASS_COUNT] = {
 
 int fault_group_of_class(int faultfs_class_id)
 {
-    bool known = faultfs_class_id >= 0 &&
-                 faultfs_class_id < FAULTFS_CLASS_COUNT;
+    bool known =
+        faultfs_class_id >= 0 && faultfs_class_id < FAULTFS_CLASS_COUNT;
     const char *group = known ? fault_classes[faultfs_class_id].group : NULL;
     for (int g = 0; group && g < FAULT_GROUP_COUNT; g++)
         if (strcmp(fault_group_name(g), group) == 0)
@@ -40,8 +40,8 @@ int fault_group_of_class(int faultfs_class_id)
 
 const char *fault_group_name(int group)
 {
-    static const char *const names[FAULT_GROUP_COUNT] = {"sync", "meta",
-                                                         "data"};
+    static const char *const names[FAULT_GROUP_COUNT] = { "sync", "meta",
+                                                          "data" };
     return group >= 0 && group < FAULT_GROUP_COUNT ? names[group] : "none";
 }
 
@@ -61,8 +61,7 @@ static double design_hazards(const fit_row *row, double *h)
     long failures = row->design_unattributed;
     for (int g = 0; g < FAULT_GROUP_COUNT; g++)
         failures += row->design_failures[g];
-    double total = failures ? -log1p(-(double)failures / row->design_jobs)
-                            : 0;
+    double total = failures ? -log1p(-(double)failures / row->design_jobs) : 0;
     for (int g = 0; g < FAULT_GROUP_COUNT; g++)
         h[g] = failures ? total * row->design_failures[g] / failures : 0;
     return failures ? total * row->design_unattributed / failures : 0;
@@ -104,8 +103,7 @@ double fit_log_likelihood(const fit_row *rows, int count, const double *scale)
 
 /* The derivative of the log-likelihood along multiplier g: over the rows,
  * h_g (k / (e^x - 1) - (n - k)). Decreasing in the multiplier. */
-static double slope(const fit_row *rows, int count, const double *scale,
-                    int g)
+static double slope(const fit_row *rows, int count, const double *scale, int g)
 {
     double sum = 0;
     for (int j = 0; j < count; j++) {
@@ -191,8 +189,8 @@ static double profile(const fit_row *rows, int count, const bool *free_group,
 /* Bisect for the value between inside (profile above target) and outside
  * (below it) where the profile crosses the target. */
 static double crossing(const fit_row *rows, int count, const bool *free_group,
-                       const double *best, int g, double target,
-                       double inside, double outside)
+                       const double *best, int g, double target, double inside,
+                       double outside)
 {
     for (int i = 0; i < 80 && fabs(outside - inside) > 1e-9 * fabs(inside);
          i++) {
@@ -215,8 +213,7 @@ static void interval(const fit_row *rows, int count, const bool *free_group,
         profile(rows, count, free_group, fit->scale, g, 0) >= target)
         *low = 0;
     else
-        *low = crossing(rows, count, free_group, fit->scale, g, target, at,
-                        0);
+        *low = crossing(rows, count, free_group, fit->scale, g, target, at, 0);
     double outside = at > 0 ? 2 * at : 1;
     while (outside < SCALE_CEILING &&
            profile(rows, count, free_group, fit->scale, g, outside) >= target)
@@ -242,10 +239,9 @@ static int check_rows(const fit_row *rows, int count, char *err,
         for (int g = 0; g < FAULT_GROUP_COUNT; g++)
             failed += rows[j].design_failures[g];
         const char *problem =
-            rows[j].design_jobs <= 0 ? "no design jobs"
+            rows[j].design_jobs <= 0        ? "no design jobs"
             : failed >= rows[j].design_jobs ? "every design job failed"
-            : rows[j].published_jobs <= 0 ||
-                    rows[j].published_failures < 0 ||
+            : rows[j].published_jobs <= 0 || rows[j].published_failures < 0 ||
                     rows[j].published_failures > rows[j].published_jobs
                 ? "published count out of range"
                 : NULL;
@@ -284,11 +280,10 @@ int fit_scales(const fit_row *rows, int count, const bool *fixed,
     }
     out->saturated_log_likelihood = 0;
     for (int j = 0; j < count; j++) {
-        double rate = (double)rows[j].published_failures /
-                      rows[j].published_jobs;
+        double rate =
+            (double)rows[j].published_failures / rows[j].published_jobs;
         out->saturated_log_likelihood +=
-            rate > 0 && rate < 1 ? row_log_likelihood(&rows[j],
-                                                      -log1p(-rate))
+            rate > 0 && rate < 1 ? row_log_likelihood(&rows[j], -log1p(-rate))
                                  : 0;
     }
     return 0;

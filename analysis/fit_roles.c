@@ -38,7 +38,8 @@ static int insert_runs(sqlite3 *db, const char *path, const char *line,
     for (char *run = strtok_r(copy, " \t\r\n", &save); run && rc == SQLITE_OK;
          run = strtok_r(NULL, " \t\r\n", &save)) {
         char *sql = sqlite3_mprintf("INSERT INTO fit_roles VALUES "
-                                    "(%Q, %Q, %Q)", run, role, path);
+                                    "(%Q, %Q, %Q)",
+                                    run, role, path);
         rc = sql ? sqlite3_exec(db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
         sqlite3_free(sql);
     }
@@ -66,9 +67,11 @@ static int read_fit_file(sqlite3 *db, const char *path)
 
 int fit_roles_load(sqlite3 *db, char *err, size_t err_size)
 {
-    int rc = sqlite3_exec(db, "DROP TABLE IF EXISTS fit_roles; CREATE TABLE "
-                              "fit_roles (run TEXT, role TEXT, fit_file "
-                              "TEXT)", NULL, NULL, NULL);
+    int rc = sqlite3_exec(db,
+                          "DROP TABLE IF EXISTS fit_roles; CREATE TABLE "
+                          "fit_roles (run TEXT, role TEXT, fit_file "
+                          "TEXT)",
+                          NULL, NULL, NULL);
     sqlite3_stmt *stmt = NULL;
     if (rc == SQLITE_OK)
         rc = sqlite3_prepare_v2(db, "SELECT DISTINCT fault_model FROM runs",

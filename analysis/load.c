@@ -44,9 +44,9 @@ typedef struct column_default {
 } column_default;
 
 static const column_default absent_columns[] = {
-    { "setup", "ok" }, { "setup_op", "" }, { "setup_code", "0" },
-    { "setup_code_name", "" }, { "setup_message", "" },
-    { "late_starts", "0" }, { "during_round", "" },
+    { "setup", "ok" },         { "setup_op", "" },      { "setup_code", "0" },
+    { "setup_code_name", "" }, { "setup_message", "" }, { "late_starts", "0" },
+    { "during_round", "" },
 };
 
 typedef struct csv_table {
@@ -54,7 +54,7 @@ typedef struct csv_table {
     const char *file; /* inside a results directory */
     const results_column *columns;
     int count;
-    bool optional;    /* older results directories lack the file */
+    bool optional; /* older results directories lack the file */
 } csv_table;
 
 /* results/reference/gadi-71-job-matrix.csv, the published table. */
@@ -70,7 +70,10 @@ static const results_column reference_columns[] = {
     { "sigbus", 't', "present or eliminated" },
 };
 
-#define TABLE(t, f, c, o) { t, f, c, (int)(sizeof c / sizeof c[0]), o }
+#define TABLE(t, f, c, o)                                                     \
+    {                                                                         \
+        t, f, c, (int)(sizeof c / sizeof c[0]), o                             \
+    }
 static const csv_table results_tables[] = {
     TABLE("jobs", "jobs.csv", results_jobs_columns, false),
     TABLE("rounds", "rounds.csv", results_rounds_columns, false),
@@ -82,8 +85,8 @@ static const csv_table reference_table =
 
 /* One line of a fault log, in order; path= takes the rest of the line. */
 static const column fault_log_keys[] = {
-    { "pid", 'i' }, { "node", 'i' }, { "rank", 'i' }, { "class", 't' },
-    { "kind", 't' }, { "call", 'i' }, { "by", 't' }, { "effect", 't' },
+    { "pid", 'i' },  { "node", 'i' }, { "rank", 'i' }, { "class", 't' },
+    { "kind", 't' }, { "call", 'i' }, { "by", 't' },   { "effect", 't' },
     { "code", 'i' }, { "name", 't' },
 };
 
@@ -140,10 +143,9 @@ static int create_csv_table(sqlite3 *db, const csv_table *t, bool with_run,
     char *sql = sqlite3_mprintf("CREATE TABLE %s (%s", t->table,
                                 with_run ? "run_id INTEGER" : "");
     for (int i = 0; sql && i < t->count; i++) {
-        char *longer = sqlite3_mprintf("%s%s\"%w\" %s", sql,
-                                       (with_run || i) ? ", " : "",
-                                       t->columns[i].name,
-                                       sql_type(t->columns[i].type));
+        char *longer =
+            sqlite3_mprintf("%s%s\"%w\" %s", sql, (with_run || i) ? ", " : "",
+                            t->columns[i].name, sql_type(t->columns[i].type));
         sqlite3_free(sql);
         sql = longer;
     }
@@ -161,8 +163,9 @@ static int clear_old_report(const char *path, char *err, size_t err_size)
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL)
-        return errno == ENOENT ? 0 : fail(err, err_size, "%s: %s", path,
-                                          strerror(errno));
+        return errno == ENOENT
+                   ? 0
+                   : fail(err, err_size, "%s: %s", path, strerror(errno));
     unsigned char header[72] = { 0 };
     size_t n = fread(header, 1, sizeof header, f);
     fclose(f);
@@ -174,7 +177,8 @@ static int clear_old_report(const char *path, char *err, size_t err_size)
     if (id != REPORT_APPLICATION_ID)
         return fail(err, err_size,
                     "%s: exists and is not a th-report database; "
-                    "remove it or choose another --db", path);
+                    "remove it or choose another --db",
+                    path);
     if (unlink(path) != 0)
         return fail(err, err_size, "%s: %s", path, strerror(errno));
     return 0;
@@ -223,10 +227,11 @@ static bool is_histogram(const char *text)
 /* What a value of the type must be, for the error message. */
 static const char *type_wanted(char type)
 {
-    return type == 'i'   ? "an integer"
-           : type == 'r' ? "a number"
-                         : NUMBER_TEXT(TRACKER_LATENCY_BUCKETS)
-                               " counts separated by single spaces";
+    return type == 'i' ? "an integer"
+           : type == 'r'
+               ? "a number"
+               : NUMBER_TEXT(TRACKER_LATENCY_BUCKETS) " counts separated by "
+                                                      "single spaces";
 }
 
 /* Binds `text` to parameter `index` as the column's type. */
@@ -251,8 +256,7 @@ static int bind_value(sqlite3_stmt *stmt, int index, char type,
     return sqlite3_bind_double(stmt, index, v);
 }
 
-static sqlite3_stmt *prepare_insert(sqlite3 *db, const char *table,
-                                    int params)
+static sqlite3_stmt *prepare_insert(sqlite3 *db, const char *table, int params)
 {
     char *sql = sqlite3_mprintf("INSERT INTO %s VALUES (?", table);
     for (int i = 1; sql && i < params; i++) {
@@ -272,8 +276,7 @@ static sqlite3_stmt *prepare_insert(sqlite3 *db, const char *table,
 /* A column's value where the header lacks it, or NULL: required. */
 static const char *absent_value(const char *name)
 {
-    for (size_t i = 0; i < sizeof absent_columns / sizeof *absent_columns;
-         i++)
+    for (size_t i = 0; i < sizeof absent_columns / sizeof *absent_columns; i++)
         if (strcmp(absent_columns[i].name, name) == 0)
             return absent_columns[i].value;
     return NULL;
@@ -309,8 +312,8 @@ static const char *class_of_row(const csv_table *t, char **fields,
 }
 
 /* Column c's value where the header lacks it, or NULL: required. */
-static const char *value_where_absent(const csv_table *t, int c,
-                                      char **fields, const int *where)
+static const char *value_where_absent(const csv_table *t, int c, char **fields,
+                                      const int *where)
 {
     return is_job_class(t, c) ? class_of_row(t, fields, where)
                               : absent_value(t->columns[c].name);
@@ -318,9 +321,8 @@ static const char *value_where_absent(const csv_table *t, int c,
 
 /* Which header field holds each of the table's columns; -1 for a column
  * the header lacks and older files did not have. */
-static int map_header(const csv_table *t, char **fields, int count,
-                      int *where, const char *path, char *err,
-                      size_t err_size)
+static int map_header(const csv_table *t, char **fields, int count, int *where,
+                      const char *path, char *err, size_t err_size)
 {
     for (int c = 0; c < t->count; c++) {
         where[c] = -1;
@@ -366,8 +368,7 @@ static int load_csv(sqlite3 *db, const csv_table *t, const char *path,
     FILE *f = fopen(path, "r");
     if (f == NULL)
         return fail(err, err_size, "%s: %s", path, strerror(errno));
-    sqlite3_stmt *stmt = prepare_insert(db, t->table,
-                                        t->count + (run_id > 0));
+    sqlite3_stmt *stmt = prepare_insert(db, t->table, t->count + (run_id > 0));
     char *line = NULL, *fields[MAX_FIELDS];
     size_t capacity = 0;
     int where[MAX_FIELDS], header_count = 0, rc = 0;
@@ -440,11 +441,11 @@ static int load_fault_log(sqlite3 *db, sqlite3_stmt *stmt, const char *path,
         sqlite3_bind_int(stmt, 2, round);
         sqlite3_bind_double(stmt, 3, when);
         if (rest == line || bind_fault_fields(stmt, rest, &why) < 0)
-            rc = fail(err, err_size, "%s:%ld: bad or missing %s", path, n,
-                      why);
+            rc =
+                fail(err, err_size, "%s:%ld: bad or missing %s", path, n, why);
         else if (sqlite3_step(stmt) != SQLITE_DONE)
-            rc = fail(err, err_size, "%s:%ld: %s", path, n,
-                      sqlite3_errmsg(db));
+            rc =
+                fail(err, err_size, "%s:%ld: %s", path, n, sqlite3_errmsg(db));
     }
     free(line);
     fclose(f);
@@ -534,10 +535,8 @@ static bool summary_value_ok(const summary_key *k, const char *type,
         return false;
     if (strcmp(k->path, "run_id") == 0)
         return *value != '\0';
-    return strcmp(k->path, "status") != 0 ||
-           strcmp(value, "completed") == 0 ||
-           strcmp(value, "interrupted") == 0 ||
-           strcmp(value, "stopped") == 0;
+    return strcmp(k->path, "status") != 0 || strcmp(value, "completed") == 0 ||
+           strcmp(value, "interrupted") == 0 || strcmp(value, "stopped") == 0;
 }
 
 /* "PATH: missing keys: a, b; wrong values: c (wants ...)", the parts
@@ -562,8 +561,9 @@ static int check_summary(sqlite3 *db, const char *json, const char *path,
                          char *err, size_t err_size)
 {
     sqlite3_stmt *stmt = NULL;
-    sqlite3_prepare_v2(db, "SELECT json_type(?1, '$.' || ?2), "
-                           "json_extract(?1, '$.' || ?2)",
+    sqlite3_prepare_v2(db,
+                       "SELECT json_type(?1, '$.' || ?2), "
+                       "json_extract(?1, '$.' || ?2)",
                        -1, &stmt, NULL);
     sqlite3_bind_text(stmt, 1, json, -1, SQLITE_STATIC);
     sqlite3_str *missing = sqlite3_str_new(db), *wrong = sqlite3_str_new(db);
@@ -589,8 +589,8 @@ static int check_summary(sqlite3 *db, const char *json, const char *path,
                                 k->path);
         else if (type && !ok)
             sqlite3_str_appendf(wrong, "%s%s (wants %s)",
-                                sqlite3_str_length(wrong) ? ", " : "",
-                                k->path, k->wanted);
+                                sqlite3_str_length(wrong) ? ", " : "", k->path,
+                                k->wanted);
     }
     sqlite3_finalize(stmt);
     char *missing_text = sqlite3_str_finish(missing);
@@ -606,7 +606,8 @@ static int check_summary(sqlite3 *db, const char *json, const char *path,
  * (the fitted rates are the model's). */
 static bool is_run_item(const char *item, size_t length)
 {
-    static const char *const keys[] = { "seed", "rank", "node", "log",
+    static const char *const keys[] = { "seed",       "rank",
+                                        "node",       "log",
                                         "time_scale", "storm.state",
                                         "storm.start" };
     size_t key_length = strcspn(item, "=");
@@ -629,9 +630,9 @@ static void model_key_of(const char *model, char *key, size_t size)
     for (const char *item = model; *item;) {
         size_t length = strcspn(item, ",");
         if ((item == model || !is_run_item(item, length)) && used < size)
-            used += (size_t)snprintf(key + used, size - used, "%s%.*s",
-                                     item == model ? "" : ",", (int)length,
-                                     item);
+            used +=
+                (size_t)snprintf(key + used, size - used, "%s%.*s",
+                                 item == model ? "" : ",", (int)length, item);
         item += length + (item[length] == ',');
     }
 }
@@ -697,9 +698,8 @@ static void json_text_of(sqlite3 *db, const char *json, const char *key,
     sqlite3_prepare_v2(db, "SELECT json_extract(?1, ?2)", -1, &stmt, NULL);
     sqlite3_bind_text(stmt, 1, json, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 2, key, -1, SQLITE_STATIC);
-    const unsigned char *text = sqlite3_step(stmt) == SQLITE_ROW
-                                    ? sqlite3_column_text(stmt, 0)
-                                    : NULL;
+    const unsigned char *text =
+        sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_text(stmt, 0) : NULL;
     snprintf(buf, size, "%s", text ? (const char *)text : "");
     sqlite3_finalize(stmt);
 }
@@ -749,11 +749,13 @@ static int insert_run(sqlite3 *db, const char *dir, const char *json,
 static bool is_json_object(sqlite3 *db, const char *json)
 {
     sqlite3_stmt *stmt = NULL;
-    sqlite3_prepare_v2(db, "SELECT json_valid(?1) AND json_type(?1) = "
-                           "'object'", -1, &stmt, NULL);
+    sqlite3_prepare_v2(db,
+                       "SELECT json_valid(?1) AND json_type(?1) = "
+                       "'object'",
+                       -1, &stmt, NULL);
     sqlite3_bind_text(stmt, 1, json, -1, SQLITE_STATIC);
-    bool object = sqlite3_step(stmt) == SQLITE_ROW &&
-                  sqlite3_column_int(stmt, 0);
+    bool object =
+        sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_int(stmt, 0);
     sqlite3_finalize(stmt);
     return object;
 }
@@ -780,18 +782,17 @@ static int load_summary(sqlite3 *db, const char *dir, long long *run_id,
     if (rc == 0)
         rc = refuse_same_run(db, dir, name, from_summary, err, err_size);
     if (rc == 0)
-        rc = insert_run(db, dir, json, name, key, path, run_id, err,
-                        err_size);
+        rc = insert_run(db, dir, json, name, key, path, run_id, err, err_size);
     free(json);
     return rc;
 }
 
 /* A round's jobs as "N jobs (ok a, skipped b, ...)": counted from
  * jobs.csv's rows, or as rounds.csv states them. */
-#define OUTCOME_COUNTS(n, ok, skipped, failed, crashed, killed, hung)        \
-    "printf('%d jobs (ok %d, skipped %d, failed %d, crashed %d, killed %d, " \
-    "hung %d)', " n ", " ok ", " skipped ", " failed ", " crashed ", "       \
-    killed ", " hung ")"
+#define OUTCOME_COUNTS(n, ok, skipped, failed, crashed, killed, hung)         \
+    "printf('%d jobs (ok %d, skipped %d, failed %d, crashed %d, killed %d, "  \
+    "hung %d)', " n ", " ok ", " skipped ", " failed ", " crashed ", " killed \
+    ", " hung ")"
 #define COUNTED(o) "sum(outcome = '" o "')"
 
 /* jobs.csv against rounds.csv, round by round: as many rows as the round's
@@ -800,36 +801,54 @@ static int load_summary(sqlite3 *db, const char *dir, long long *run_id,
  * failed ran none. The first round that disagrees, and how. */
 static const char rounds_agreement_sql[] =
     "WITH counted AS (\n"
-    "  SELECT round, " OUTCOME_COUNTS("count(*)", COUNTED("ok"),
-                                      COUNTED("skipped"), COUNTED("failed"),
-                                      COUNTED("crashed"), COUNTED("killed"),
-                                      COUNTED("hung")) " AS jobs_csv\n"
-    "  FROM jobs WHERE run_id = ?1 GROUP BY round),\n"
-    "stated AS (\n"
-    "  SELECT round, setup, jobs, " OUTCOME_COUNTS("jobs", "ok", "skipped",
-                                                   "failed", "crashed",
-                                                   "killed", "hung")
-    " AS rounds_csv\n"
-    "  FROM rounds WHERE run_id = ?1),\n"
-    "sides AS (\n"
-    "  SELECT s.round, s.setup, s.jobs, coalesce(c.jobs_csv, "
-    OUTCOME_COUNTS("0", "0", "0", "0", "0", "0", "0") ") AS jobs_csv,\n"
-    "    s.rounds_csv FROM stated s LEFT JOIN counted c USING (round)\n"
-    "  UNION ALL\n"
-    "  SELECT round, 'ok', NULL, jobs_csv, 'no such round' FROM counted\n"
-    "  WHERE round NOT IN (SELECT round FROM stated))\n"
-    "SELECT round, CASE\n"
-    "    WHEN setup NOT IN ('ok', 'failed') THEN 'rounds.csv: setup is ' ||\n"
-    "      quote(setup) || ', not ''ok'' or ''failed'''\n"
-    "    WHEN setup = 'failed' AND jobs <> 0 THEN\n"
-    "      'rounds.csv: its set-up failed, yet it states ' || rounds_csv\n"
-    "    ELSE 'jobs.csv has ' || jobs_csv || ', rounds.csv states ' ||\n"
-    "      rounds_csv\n"
-    "  END\n"
-    "FROM sides\n"
-    "WHERE setup NOT IN ('ok', 'failed') OR jobs_csv <> rounds_csv\n"
-    "  OR (setup = 'failed' AND jobs <> 0)\n"
-    "ORDER BY round LIMIT 1";
+    "  SELECT round, " OUTCOME_COUNTS(
+        "count(*)", COUNTED("ok"), COUNTED("skipped"), COUNTED("failed"),
+        COUNTED("crashed"), COUNTED("killed"),
+        COUNTED(
+            "hung")) " AS jobs_csv\n"
+                     "  FROM jobs WHERE run_id = ?1 GROUP BY round),\n"
+                     "stated AS (\n"
+                     "  SELECT round, setup, jobs, " OUTCOME_COUNTS(
+                         "jobs", "ok", "skipped", "failed", "crashed",
+                         "killed",
+                         "hung") " AS rounds_csv\n"
+                                 "  FROM rounds WHERE run_id = ?1),\n"
+                                 "sides AS (\n"
+                                 "  SELECT s.round, s.setup, s.jobs, "
+                                 "coalesce(c.jobs_csv, " OUTCOME_COUNTS(
+                                     "0", "0", "0", "0", "0", "0",
+                                     "0") ") AS jobs_csv,\n"
+                                          "    s.rounds_csv FROM stated s "
+                                          "LEFT JOIN counted c USING (round)\n"
+                                          "  UNION ALL\n"
+                                          "  SELECT round, 'ok', NULL, "
+                                          "jobs_csv, 'no such round' FROM "
+                                          "counted\n"
+                                          "  WHERE round NOT IN (SELECT round "
+                                          "FROM stated))\n"
+                                          "SELECT round, CASE\n"
+                                          "    WHEN setup NOT IN ('ok', "
+                                          "'failed') THEN 'rounds.csv: setup "
+                                          "is ' ||\n"
+                                          "      quote(setup) || ', not "
+                                          "''ok'' or ''failed'''\n"
+                                          "    WHEN setup = 'failed' AND jobs "
+                                          "<> 0 THEN\n"
+                                          "      'rounds.csv: its set-up "
+                                          "failed, yet it states ' || "
+                                          "rounds_csv\n"
+                                          "    ELSE 'jobs.csv has ' || "
+                                          "jobs_csv || ', rounds.csv states ' "
+                                          "||\n"
+                                          "      rounds_csv\n"
+                                          "  END\n"
+                                          "FROM sides\n"
+                                          "WHERE setup NOT IN ('ok', "
+                                          "'failed') OR jobs_csv <> "
+                                          "rounds_csv\n"
+                                          "  OR (setup = 'failed' AND jobs <> "
+                                          "0)\n"
+                                          "ORDER BY round LIMIT 1";
 
 static int check_jobs_against_rounds(sqlite3 *db, const char *dir,
                                      long long run_id, char *err,

@@ -49,7 +49,8 @@ static const char usage[] =
     "                       write every table as CSV, report.json,\n"
     "                       queries.sql, report.md and, with gnuplot, the\n"
     "                       plots rates.png/.svg (I/O-error rates, published\n"
-    "                       overlaid) and db_time.png/.svg (job database time)\n"
+    "                       overlaid) and db_time.png/.svg (job database "
+    "time)\n"
     "  -c, --compare        also put each profile run under a fault model\n"
     "                       beside the same profile run with none (a real\n"
     "                       file system, e.g. th-realfs's runs), failure by\n"
@@ -138,8 +139,7 @@ static int parse_args(int argc, char **argv, settings *s)
     return -1;
 }
 
-static int load_all(sqlite3 *db, const settings *s, char *err,
-                    size_t err_size)
+static int load_all(sqlite3 *db, const settings *s, char *err, size_t err_size)
 {
     if (load_reference(db, s->reference, err, err_size) < 0)
         return -1;
@@ -185,16 +185,20 @@ static int make_out_dir(const char *dir)
     if (stat(dir, &st) == 0) {
         if (S_ISDIR(st.st_mode))
             return 0;
-        fprintf(stderr, "th-report: --out %s: exists and is not a "
-                        "directory\n", dir);
+        fprintf(stderr,
+                "th-report: --out %s: exists and is not a "
+                "directory\n",
+                dir);
         return EXIT_INPUT;
     }
     if (mkdir(dir, 0777) == 0)
         return 0;
     if (errno == ENOENT || errno == ENOTDIR) {
-        fprintf(stderr, "th-report: --out %s: its parent directory does "
-                        "not exist (th-report makes only the last "
-                        "directory)\n", dir);
+        fprintf(stderr,
+                "th-report: --out %s: its parent directory does "
+                "not exist (th-report makes only the last "
+                "directory)\n",
+                dir);
         return EXIT_INPUT;
     }
     fprintf(stderr, "th-report: --out %s: %s\n", dir, strerror(errno));
@@ -223,7 +227,8 @@ static int run(const settings *s)
         status = EXIT_INPUT;
     else if (report_markdown(db, stdout, db_name, s->compare, err,
                              sizeof err) < 0 ||
-             (s->out_dir && write_outputs(db, s, db_name, err, sizeof err) < 0))
+             (s->out_dir &&
+              write_outputs(db, s, db_name, err, sizeof err) < 0))
         status = EXIT_OUTPUT;
     if (status != EXIT_SUCCESS)
         fprintf(stderr, "th-report: %s\n", err);

@@ -23,16 +23,14 @@ static void csv_string(FILE *f, const unsigned char *text)
 static void write_csv_value(FILE *f, sqlite3_stmt *stmt, int c)
 {
     switch (sqlite3_column_type(stmt, c)) {
-    case SQLITE_NULL:
-        return;
+    case SQLITE_NULL: return;
     case SQLITE_INTEGER:
         fprintf(f, "%lld", sqlite3_column_int64(stmt, c));
         return;
     case SQLITE_FLOAT:
         fprintf(f, "%.10g", sqlite3_column_double(stmt, c));
         return;
-    default:
-        csv_string(f, sqlite3_column_text(stmt, c));
+    default: csv_string(f, sqlite3_column_text(stmt, c));
     }
 }
 
@@ -115,8 +113,8 @@ static FILE *open_in(const char *dir, const char *name, char *err,
     return f;
 }
 
-static int close_checked(FILE *f, const char *dir, const char *name,
-                         char *err, size_t err_size)
+static int close_checked(FILE *f, const char *dir, const char *name, char *err,
+                         size_t err_size)
 {
     if (fclose(f) == 0)
         return 0;

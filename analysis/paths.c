@@ -50,8 +50,8 @@ const char *default_reference(void)
         return REFERENCE_IN_TREE; /* no /proc: the usual place */
     exe[n] = '\0';
     char *slash = strrchr(exe, '/');
-    snprintf(path, sizeof path, "%.*s/%s", (int)(slash ? slash - exe : 0),
-             exe, REFERENCE_NAME);
+    snprintf(path, sizeof path, "%.*s/%s", (int)(slash ? slash - exe : 0), exe,
+             REFERENCE_NAME);
     if (readable(path))
         return path;
     under_prefix(exe, REFERENCE_INSTALLED, path, sizeof path);

@@ -78,7 +78,7 @@ typedef struct plot {
 } plot;
 
 static const plot plots[] = {
-    { "rates", rates_sql, rates_script, 0 },     /* x = row number */
+    { "rates", rates_sql, rates_script, 0 },       /* x = row number */
     { "db_time", db_time_sql, db_time_script, 1 }, /* boxplot factors */
 };
 

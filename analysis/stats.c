@@ -26,8 +26,8 @@ static void wilson_of_rate(double p, double nn, double *low, double *high)
     }
     double z2 = Z_975 * Z_975;
     double centre = (p + z2 / (2 * nn)) / (1 + z2 / nn);
-    double half = Z_975 / (1 + z2 / nn) *
-                  sqrt(p * (1 - p) / nn + z2 / (4 * nn * nn));
+    double half =
+        Z_975 / (1 + z2 / nn) * sqrt(p * (1 - p) / nn + z2 / (4 * nn * nn));
     *low = fmax(0, centre - half);
     *high = fmin(1, centre + half);
 }
@@ -81,8 +81,7 @@ static double log_choose(long n, long k)
  * margins (rows n1, n2; successes m). */
 static double log_hypergeometric(long x, long n1, long n2, long m)
 {
-    return log_choose(n1, x) + log_choose(n2, m - x) -
-           log_choose(n1 + n2, m);
+    return log_choose(n1, x) + log_choose(n2, m - x) - log_choose(n1 + n2, m);
 }
 
 double fisher_exact_p(long k1, long n1, long k2, long n2)
@@ -127,7 +126,8 @@ static void sql_wilson(sqlite3_context *ctx, int argc, sqlite3_value **argv,
     sqlite3_result_double(ctx, high ? hi : lo);
 }
 
-static void sql_wilson_low(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+static void sql_wilson_low(sqlite3_context *ctx, int argc,
+                           sqlite3_value **argv)
 {
     sql_wilson(ctx, argc, argv, false);
 }
@@ -176,11 +176,10 @@ static void sql_repeats_needed(sqlite3_context *ctx, int argc,
                                sqlite3_value **argv)
 {
     (void)argc;
-    long r = repeats_needed(sqlite3_value_int64(argv[0]),
-                            sqlite3_value_int64(argv[1]),
-                            sqlite3_value_int64(argv[2]),
-                            sqlite3_value_int64(argv[3]),
-                            sqlite3_value_int64(argv[4]));
+    long r = repeats_needed(
+        sqlite3_value_int64(argv[0]), sqlite3_value_int64(argv[1]),
+        sqlite3_value_int64(argv[2]), sqlite3_value_int64(argv[3]),
+        sqlite3_value_int64(argv[4]));
     if (r > 0)
         sqlite3_result_int64(ctx, r);
     else
@@ -202,15 +201,14 @@ int stats_register_sql(sqlite3 *db)
         { "repeats_needed", 5, sql_repeats_needed },
     };
     for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++) {
-        int rc = sqlite3_create_function(
-            db, functions[i].name, functions[i].args,
-            SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, functions[i].fn, NULL,
-            NULL);
+        int rc =
+            sqlite3_create_function(db, functions[i].name, functions[i].args,
+                                    SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                                    functions[i].fn, NULL, NULL);
         if (rc != SQLITE_OK)
             return rc;
     }
-    return sqlite3_create_function(db, "design_effect", 2,
-                                   SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
-                                   NULL, sql_design_effect_step,
-                                   sql_design_effect_final);
+    return sqlite3_create_function(
+        db, "design_effect", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL,
+        sql_design_effect_step, sql_design_effect_final);
 }

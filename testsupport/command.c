@@ -74,8 +74,7 @@ static char *read_output(const char *dir)
     return text ? text : strdup("");
 }
 
-int command_finish(pid_t pid, const char *dir, double timeout_s,
-                   char **output)
+int command_finish(pid_t pid, const char *dir, double timeout_s, char **output)
 {
     if (pid < 0)
         return -1;
@@ -112,8 +111,8 @@ int command_run(const char *dir, double timeout_s, char **output,
     va_end(ap);
     if (n < 0)
         return -1;
-    int status = command_finish(command_start(dir, command), dir, timeout_s,
-                                output);
+    int status =
+        command_finish(command_start(dir, command), dir, timeout_s, output);
     free(command);
     return status;
 }
@@ -121,8 +120,10 @@ int command_run(const char *dir, double timeout_s, char **output,
 int csv_file_query(const char *csv_path, const char *sql, long long *value)
 {
     char *command = NULL;
-    if (asprintf(&command, "sqlite3 :memory: -cmd '.import --csv %s t' "
-                           "\"%s\"", csv_path, sql) < 0)
+    if (asprintf(&command,
+                 "sqlite3 :memory: -cmd '.import --csv %s t' "
+                 "\"%s\"",
+                 csv_path, sql) < 0)
         return -1;
     FILE *p = popen(command, "r");
     free(command);

@@ -12,8 +12,8 @@ char *scratch_dir_make(const char *prefix)
 {
     const char *base = getenv("TMPDIR");
     char *dir = NULL;
-    if (asprintf(&dir, "%s/%s-XXXXXX", base && *base ? base : "/tmp",
-                 prefix) < 0)
+    if (asprintf(&dir, "%s/%s-XXXXXX", base && *base ? base : "/tmp", prefix) <
+        0)
         return NULL;
     if (mkdtemp(dir) == NULL) {
         free(dir);

@@ -42,7 +42,10 @@ static const char create_monitor_sql[] =
 
 /* Columns added after the first release; older databases lack them. */
 static const char *const later_columns[] = {
-    "pbs_job_id", "pbs_info_json", "worker_memory_json", "output_summary_json",
+    "pbs_job_id",
+    "pbs_info_json",
+    "worker_memory_json",
+    "output_summary_json",
 };
 #define LATER_COLUMN_COUNT (sizeof later_columns / sizeof later_columns[0])
 

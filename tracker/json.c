@@ -29,9 +29,18 @@ static int append_value(tracker *t, sqlite3_str *out, const char *text,
 /* Length of the UTF-8 sequence led by byte c, and its payload bits. */
 static int utf8_length(unsigned char c, unsigned *bits)
 {
-    if (c >= 0xf0) { *bits = c & 0x07; return 4; }
-    if (c >= 0xe0) { *bits = c & 0x0f; return 3; }
-    if (c >= 0xc0) { *bits = c & 0x1f; return 2; }
+    if (c >= 0xf0) {
+        *bits = c & 0x07;
+        return 4;
+    }
+    if (c >= 0xe0) {
+        *bits = c & 0x0f;
+        return 3;
+    }
+    if (c >= 0xc0) {
+        *bits = c & 0x1f;
+        return 2;
+    }
     *bits = c;
     return 1;
 }

@@ -42,8 +42,8 @@ static int select_requests(tracker *t, struct taken *r)
         return rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         const char *variable = (const char *)sqlite3_column_text(stmt, 0);
-        char **grown = realloc(r->variables,
-                               (r->count + 1) * sizeof *r->variables);
+        char **grown =
+            realloc(r->variables, (r->count + 1) * sizeof *r->variables);
         if (grown == NULL) {
             rc = SQLITE_NOMEM;
             break;

@@ -22,14 +22,16 @@
 #define UPSTREAM_JITTER_S 1.0
 #define UPSTREAM_BUSY_TIMEOUT_MS 30000
 
-#define PROFILE(NAME, RUN, DESC, JOURNAL, SYNC, CKPT, ERRORS, SCOPE)        \
-    { .name = NAME, .published_run = RUN, .description = DESC,              \
-      .journal_mode = TRACKER_JOURNAL_##JOURNAL,                            \
-      .synchronous = TRACKER_SYNC_##SYNC,                                   \
-      .busy_timeout_ms = UPSTREAM_BUSY_TIMEOUT_MS,                          \
-      .checkpoint_before_switch = CKPT, .retry_errors = ERRORS,             \
-      .retry_scope = SCOPE, .max_attempts = UPSTREAM_ATTEMPTS,              \
-      .backoff_base_s = UPSTREAM_BACKOFF_S, .jitter_s = UPSTREAM_JITTER_S }
+#define PROFILE(NAME, RUN, DESC, JOURNAL, SYNC, CKPT, ERRORS, SCOPE)          \
+    {                                                                         \
+        .name = NAME, .published_run = RUN, .description = DESC,              \
+        .journal_mode = TRACKER_JOURNAL_##JOURNAL,                            \
+        .synchronous = TRACKER_SYNC_##SYNC,                                   \
+        .busy_timeout_ms = UPSTREAM_BUSY_TIMEOUT_MS,                          \
+        .checkpoint_before_switch = CKPT, .retry_errors = ERRORS,             \
+        .retry_scope = SCOPE, .max_attempts = UPSTREAM_ATTEMPTS,              \
+        .backoff_base_s = UPSTREAM_BACKOFF_S, .jitter_s = UPSTREAM_JITTER_S   \
+    }
 
 static const tracker_profile builtin_profiles[] = {
     PROFILE("wal-normal", "test_1",
@@ -38,15 +40,15 @@ static const tracker_profile builtin_profiles[] = {
             TRACKER_SCOPE_WRITES),
     PROFILE("delete-normal", "test_2", "DELETE journal + synchronous NORMAL",
             DELETE, NORMAL, true, TRACKER_RETRY_BUSY, TRACKER_SCOPE_WRITES),
-    PROFILE("delete-off", "test_3", "DELETE journal + synchronous OFF",
-            DELETE, OFF, true, TRACKER_RETRY_BUSY, TRACKER_SCOPE_WRITES),
+    PROFILE("delete-off", "test_3", "DELETE journal + synchronous OFF", DELETE,
+            OFF, true, TRACKER_RETRY_BUSY, TRACKER_SCOPE_WRITES),
     PROFILE("delete-off-retry-writes", "test_4",
             "DELETE + OFF, I/O errors retried on writes; reads unprotected",
             DELETE, OFF, true, TRACKER_RETRY_BUSY | TRACKER_RETRY_IOERR,
             TRACKER_SCOPE_WRITES),
     PROFILE("delete-off-retry-all", "test_5",
-            "DELETE + OFF, I/O errors retried on every read and write",
-            DELETE, OFF, true, TRACKER_RETRY_BUSY | TRACKER_RETRY_IOERR,
+            "DELETE + OFF, I/O errors retried on every read and write", DELETE,
+            OFF, true, TRACKER_RETRY_BUSY | TRACKER_RETRY_IOERR,
             TRACKER_SCOPE_WRITES | TRACKER_SCOPE_READS),
     PROFILE("upstream", "",
             "newest upstream: all but take_monitor_requests retried, open too",
@@ -85,12 +87,16 @@ const tracker_profile *tracker_profile_find(const char *name)
 
 /* Names of enum values, indexed by the value; shared by parse and print. */
 static const char *const journal_names[] = {
-    [TRACKER_JOURNAL_DELETE] = "delete", [TRACKER_JOURNAL_TRUNCATE] = "truncate",
-    [TRACKER_JOURNAL_PERSIST] = "persist", [TRACKER_JOURNAL_WAL] = "wal",
+    [TRACKER_JOURNAL_DELETE] = "delete",
+    [TRACKER_JOURNAL_TRUNCATE] = "truncate",
+    [TRACKER_JOURNAL_PERSIST] = "persist",
+    [TRACKER_JOURNAL_WAL] = "wal",
 };
 static const char *const sync_names[] = {
-    [TRACKER_SYNC_OFF] = "off", [TRACKER_SYNC_NORMAL] = "normal",
-    [TRACKER_SYNC_FULL] = "full", [TRACKER_SYNC_EXTRA] = "extra",
+    [TRACKER_SYNC_OFF] = "off",
+    [TRACKER_SYNC_NORMAL] = "normal",
+    [TRACKER_SYNC_FULL] = "full",
+    [TRACKER_SYNC_EXTRA] = "extra",
 };
 
 #define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
@@ -98,13 +104,13 @@ static const char *const sync_names[] = {
 const char *tracker_journal_mode_name(tracker_journal_mode mode)
 {
     return (unsigned)mode < COUNT_OF(journal_names) ? journal_names[mode]
-                                                     : "invalid";
+                                                    : "invalid";
 }
 
 const char *tracker_sync_mode_name(tracker_sync_mode mode)
 {
     return (unsigned)mode < COUNT_OF(sync_names) ? sync_names[mode]
-                                                  : "invalid";
+                                                 : "invalid";
 }
 
 /* Names of the bits of retry_errors and retry_scope, for "a+b" lists. */
@@ -256,17 +262,17 @@ typedef enum knob_type {
  * environment variable. */
 typedef struct knob {
     const char *key;
-    const char *variable;    /* harness/jobs/CONTRACT.md */
+    const char *variable; /* harness/jobs/CONTRACT.md */
     knob_type type;
-    size_t offset;           /* into tracker_profile */
-    const char *expected;    /* the values a bad one is told to use */
-    int known_rank;          /* place in the unknown-knob message's list */
-    const char *const *choices;      /* KNOB_CHOICE, with choice_count */
+    size_t offset;              /* into tracker_profile */
+    const char *expected;       /* the values a bad one is told to use */
+    int known_rank;             /* place in the unknown-knob message's list */
+    const char *const *choices; /* KNOB_CHOICE, with choice_count */
     size_t choice_count;
-    const struct flag_name *flags;   /* KNOB_FLAGS, with flag_count */
+    const struct flag_name *flags; /* KNOB_FLAGS, with flag_count */
     size_t flag_count;
-    unsigned all_bits;               /* KNOB_FLAGS: "all"; 0: no "all" */
-    double lo, hi;                   /* KNOB_WHOLE, KNOB_REAL */
+    unsigned all_bits; /* KNOB_FLAGS: "all"; 0: no "all" */
+    double lo, hi;     /* KNOB_WHOLE, KNOB_REAL */
 } knob;
 
 /* KNOB_CHOICE fields are enums stored through an int. */
@@ -278,44 +284,78 @@ _Static_assert(sizeof(tracker_sync_mode) == sizeof(int), "enum size");
  * and a foreign job's environment carries them. known_rank keeps the
  * documented order (tracker.h) of the list an unknown knob is told. */
 static const knob knobs[] = {
-    { .key = "journal", .variable = "TRACKHAMMER_JOURNAL",
-      .type = KNOB_CHOICE, .offset = FIELD(journal_mode),
-      .expected = "delete, truncate, persist or wal", .known_rank = 0,
-      .choices = journal_names, .choice_count = COUNT_OF(journal_names) },
-    { .key = "sync", .variable = "TRACKHAMMER_SYNC",
-      .type = KNOB_CHOICE, .offset = FIELD(synchronous),
-      .expected = "off, normal, full or extra", .known_rank = 1,
-      .choices = sync_names, .choice_count = COUNT_OF(sync_names) },
-    { .key = "busy_timeout", .variable = "TRACKHAMMER_BUSY_TIMEOUT_MS",
-      .type = KNOB_WHOLE, .offset = FIELD(busy_timeout_ms),
-      .expected = "milliseconds from 0 to 86400000", .known_rank = 2,
-      .lo = 0, .hi = 86400000 },
-    { .key = "checkpoint", .variable = "TRACKHAMMER_CHECKPOINT",
-      .type = KNOB_YES_NO, .offset = FIELD(checkpoint_before_switch),
-      .expected = "yes or no", .known_rank = 3 },
-    { .key = "retry", .variable = "TRACKHAMMER_RETRY",
-      .type = KNOB_FLAGS, .offset = FIELD(retry_errors),
+    { .key = "journal",
+      .variable = "TRACKHAMMER_JOURNAL",
+      .type = KNOB_CHOICE,
+      .offset = FIELD(journal_mode),
+      .expected = "delete, truncate, persist or wal",
+      .known_rank = 0,
+      .choices = journal_names,
+      .choice_count = COUNT_OF(journal_names) },
+    { .key = "sync",
+      .variable = "TRACKHAMMER_SYNC",
+      .type = KNOB_CHOICE,
+      .offset = FIELD(synchronous),
+      .expected = "off, normal, full or extra",
+      .known_rank = 1,
+      .choices = sync_names,
+      .choice_count = COUNT_OF(sync_names) },
+    { .key = "busy_timeout",
+      .variable = "TRACKHAMMER_BUSY_TIMEOUT_MS",
+      .type = KNOB_WHOLE,
+      .offset = FIELD(busy_timeout_ms),
+      .expected = "milliseconds from 0 to 86400000",
+      .known_rank = 2,
+      .lo = 0,
+      .hi = 86400000 },
+    { .key = "checkpoint",
+      .variable = "TRACKHAMMER_CHECKPOINT",
+      .type = KNOB_YES_NO,
+      .offset = FIELD(checkpoint_before_switch),
+      .expected = "yes or no",
+      .known_rank = 3 },
+    { .key = "retry",
+      .variable = "TRACKHAMMER_RETRY",
+      .type = KNOB_FLAGS,
+      .offset = FIELD(retry_errors),
       .expected = "'none' or busy, ioerr, corrupt joined by '+'",
-      .known_rank = 7, .flags = retry_flags,
+      .known_rank = 7,
+      .flags = retry_flags,
       .flag_count = COUNT_OF(retry_flags) },
-    { .key = "scope", .variable = "TRACKHAMMER_SCOPE",
-      .type = KNOB_FLAGS, .offset = FIELD(retry_scope),
+    { .key = "scope",
+      .variable = "TRACKHAMMER_SCOPE",
+      .type = KNOB_FLAGS,
+      .offset = FIELD(retry_scope),
       .expected = "'all', 'none' or writes, reads, take_monitor, open "
                   "joined by '+'",
-      .known_rank = 8, .flags = scope_flags,
-      .flag_count = COUNT_OF(scope_flags), .all_bits = TRACKER_SCOPE_ALL },
-    { .key = "attempts", .variable = "TRACKHAMMER_ATTEMPTS",
-      .type = KNOB_WHOLE, .offset = FIELD(max_attempts),
-      .expected = "a whole number from 1 to 100", .known_rank = 4,
-      .lo = 1, .hi = 100 },
-    { .key = "backoff", .variable = "TRACKHAMMER_BACKOFF",
-      .type = KNOB_REAL, .offset = FIELD(backoff_base_s),
-      .expected = "seconds from 0 to 3600", .known_rank = 5,
-      .lo = 0, .hi = 3600 },
-    { .key = "jitter", .variable = "TRACKHAMMER_JITTER",
-      .type = KNOB_REAL, .offset = FIELD(jitter_s),
-      .expected = "seconds from 0 to 3600", .known_rank = 6,
-      .lo = 0, .hi = 3600 },
+      .known_rank = 8,
+      .flags = scope_flags,
+      .flag_count = COUNT_OF(scope_flags),
+      .all_bits = TRACKER_SCOPE_ALL },
+    { .key = "attempts",
+      .variable = "TRACKHAMMER_ATTEMPTS",
+      .type = KNOB_WHOLE,
+      .offset = FIELD(max_attempts),
+      .expected = "a whole number from 1 to 100",
+      .known_rank = 4,
+      .lo = 1,
+      .hi = 100 },
+    { .key = "backoff",
+      .variable = "TRACKHAMMER_BACKOFF",
+      .type = KNOB_REAL,
+      .offset = FIELD(backoff_base_s),
+      .expected = "seconds from 0 to 3600",
+      .known_rank = 5,
+      .lo = 0,
+      .hi = 3600 },
+    { .key = "jitter",
+      .variable = "TRACKHAMMER_JITTER",
+      .type = KNOB_REAL,
+      .offset = FIELD(jitter_s),
+      .expected = "seconds from 0 to 3600",
+      .known_rank = 6,
+      .lo = 0,
+      .hi = 3600 },
 };
 #undef FIELD
 
@@ -339,12 +379,9 @@ static bool parse_knob(const knob *k, const char *value, tracker_profile *p)
         if (index >= 0)
             *(int *)field = index;
         return index >= 0;
-    case KNOB_WHOLE:
-        return parse_int(value, (long)k->lo, (long)k->hi, field);
-    case KNOB_REAL:
-        return tracker_parse_real(value, k->lo, k->hi, field);
-    case KNOB_YES_NO:
-        return parse_yes_no(value, field);
+    case KNOB_WHOLE: return parse_int(value, (long)k->lo, (long)k->hi, field);
+    case KNOB_REAL: return tracker_parse_real(value, k->lo, k->hi, field);
+    case KNOB_YES_NO: return parse_yes_no(value, field);
     case KNOB_FLAGS:
         if (k->all_bits && strcmp(value, "all") == 0) {
             *(unsigned *)field = k->all_bits;
@@ -368,12 +405,8 @@ static void format_knob(const knob *k, const tracker_profile *p, char *buf,
                  (unsigned)index < k->choice_count ? k->choices[index]
                                                    : "invalid");
         break;
-    case KNOB_WHOLE:
-        snprintf(buf, size, "%d", *(const int *)field);
-        break;
-    case KNOB_REAL:
-        format_seconds(*(const double *)field, buf, size);
-        break;
+    case KNOB_WHOLE: snprintf(buf, size, "%d", *(const int *)field); break;
+    case KNOB_REAL: format_seconds(*(const double *)field, buf, size); break;
     case KNOB_YES_NO:
         snprintf(buf, size, "%s", *(const bool *)field ? "yes" : "no");
         break;
@@ -387,8 +420,8 @@ static void format_knob(const knob *k, const tracker_profile *p, char *buf,
 /* "unknown profile knob 'KEY' (known: ...)", the keys in known_rank order. */
 static void unknown_knob_message(const char *key, char *err, size_t err_size)
 {
-    int used = snprintf(err, err_size, "unknown profile knob '%s' (known: ",
-                        key);
+    int used =
+        snprintf(err, err_size, "unknown profile knob '%s' (known: ", key);
     for (int rank = 0; rank < (int)COUNT_OF(knobs); rank++)
         for (size_t i = 0; i < COUNT_OF(knobs); i++)
             if (knobs[i].known_rank == rank && used >= 0 &&
@@ -423,16 +456,19 @@ int tracker_profile_set(tracker_profile *profile, const char *key,
     }
     tracker_profile changed = *profile;
     if (!parse_knob(k, value, &changed)) {
-        snprintf(err, err_size, "profile knob %s: bad value '%s' (expected %s)",
-                 key, value, k->expected);
+        snprintf(err, err_size,
+                 "profile knob %s: bad value '%s' (expected %s)", key, value,
+                 k->expected);
         return SQLITE_MISUSE;
     }
     /* A changed profile is no longer the published one it started from. */
     char name[sizeof changed.name];
     int n = snprintf(name, sizeof name, "%s+%s=%s", profile->name, key, value);
     if (n < 0 || (size_t)n >= sizeof name) {
-        snprintf(err, err_size, "profile knob %s=%s: too many overrides for "
-                 "one profile name", key, value);
+        snprintf(err, err_size,
+                 "profile knob %s=%s: too many overrides for "
+                 "one profile name",
+                 key, value);
         return SQLITE_MISUSE;
     }
     memcpy(changed.name, name, sizeof name);
@@ -466,8 +502,10 @@ int tracker_profile_parse(const char *spec, tracker_profile *out, char *err,
     char *name = strtok_r(copy, ",", &save);
     const tracker_profile *base = tracker_profile_find(name);
     if (base == NULL) {
-        snprintf(err, err_size, "unknown profile '%s' (list them with "
-                 "--list-profiles)", name ? name : "");
+        snprintf(err, err_size,
+                 "unknown profile '%s' (list them with "
+                 "--list-profiles)",
+                 name ? name : "");
         rc = SQLITE_MISUSE;
     } else {
         tracker_profile p = *base;
@@ -504,8 +542,8 @@ void tracker_profile_describe(const tracker_profile *p, char *buf,
                               size_t buf_size)
 {
     int used = snprintf(buf, buf_size, "%s:", p->name);
-    for (size_t i = 0; i < COUNT_OF(knobs) && used >= 0 &&
-                       (size_t)used < buf_size; i++) {
+    for (size_t i = 0;
+         i < COUNT_OF(knobs) && used >= 0 && (size_t)used < buf_size; i++) {
         char value[64];
         format_knob(&knobs[i], p, value, sizeof value);
         used += snprintf(buf + used, buf_size - (size_t)used, " %s=%s",

@@ -94,8 +94,7 @@ int tracker_mark_completed(tracker *t, const char *variable,
                       variable, experiment, false, NULL);
 }
 
-int tracker_mark_done(tracker *t, const char *variable,
-                      const char *experiment)
+int tracker_mark_done(tracker *t, const char *variable, const char *experiment)
 {
     return tracker_mark_completed(t, variable, experiment);
 }
@@ -131,8 +130,10 @@ int tracker_get_pbs_job_id(tracker *t, const char *variable,
 static tracker_status status_from_text(const char *text)
 {
     static const tracker_status all[] = {
-        TRACKER_STATUS_PENDING, TRACKER_STATUS_RUNNING,
-        TRACKER_STATUS_COMPLETED, TRACKER_STATUS_FAILED,
+        TRACKER_STATUS_PENDING,
+        TRACKER_STATUS_RUNNING,
+        TRACKER_STATUS_COMPLETED,
+        TRACKER_STATUS_FAILED,
     };
     for (size_t i = 0; text && i < sizeof all / sizeof all[0]; i++)
         if (strcmp(text, tracker_status_name(all[i])) == 0)
@@ -174,16 +175,22 @@ struct json_column {
     statement_id set_stmt, get_stmt;
 };
 static const struct json_column pbs_info = {
-    TRACKER_OP_SET_PBS_INFO, TRACKER_OP_GET_PBS_INFO,
-    STMT_SET_PBS_INFO, STMT_GET_PBS_INFO,
+    TRACKER_OP_SET_PBS_INFO,
+    TRACKER_OP_GET_PBS_INFO,
+    STMT_SET_PBS_INFO,
+    STMT_GET_PBS_INFO,
 };
 static const struct json_column worker_memory = {
-    TRACKER_OP_SET_WORKER_MEMORY, TRACKER_OP_GET_WORKER_MEMORY,
-    STMT_SET_WORKER_MEMORY, STMT_GET_WORKER_MEMORY,
+    TRACKER_OP_SET_WORKER_MEMORY,
+    TRACKER_OP_GET_WORKER_MEMORY,
+    STMT_SET_WORKER_MEMORY,
+    STMT_GET_WORKER_MEMORY,
 };
 static const struct json_column output_summary = {
-    TRACKER_OP_SET_OUTPUT_SUMMARY, TRACKER_OP_GET_OUTPUT_SUMMARY,
-    STMT_SET_OUTPUT_SUMMARY, STMT_GET_OUTPUT_SUMMARY,
+    TRACKER_OP_SET_OUTPUT_SUMMARY,
+    TRACKER_OP_GET_OUTPUT_SUMMARY,
+    STMT_SET_OUTPUT_SUMMARY,
+    STMT_GET_OUTPUT_SUMMARY,
 };
 
 /* A JSON write: the text is brought to canonical form once, on the first
@@ -215,7 +222,10 @@ static int json_set(tracker *t, const struct json_column *col,
     if (rc != SQLITE_OK)
         return rc;
     struct json_write w = {
-        col->set_stmt, { variable, experiment, NULL }, json_object, NULL,
+        col->set_stmt,
+        { variable, experiment, NULL },
+        json_object,
+        NULL,
     };
     rc = tracker_call(t, col->set_op, tracker_op_scope(col->set_op),
                       json_write_attempt, &w);
@@ -250,8 +260,7 @@ int tracker_get_worker_memory(tracker *t, const char *variable,
 }
 
 int tracker_set_output_summary(tracker *t, const char *variable,
-                               const char *experiment,
-                               const char *json_object)
+                               const char *experiment, const char *json_object)
 {
     return json_set(t, &output_summary, variable, experiment, json_object);
 }
@@ -325,10 +334,11 @@ static int unfinished_attempt(tracker *t, void *ctx)
 int tracker_list_unfinished(tracker *t, const char *experiment,
                             tracker_task_row **rows, size_t *count)
 {
-    int rc = tracker_check_experiment(t, TRACKER_OP_LIST_UNFINISHED,
-                                      experiment);
+    int rc =
+        tracker_check_experiment(t, TRACKER_OP_LIST_UNFINISHED, experiment);
     if (rc == SQLITE_OK)
-        rc = tracker_check_result(t, TRACKER_OP_LIST_UNFINISHED, rows && count);
+        rc =
+            tracker_check_result(t, TRACKER_OP_LIST_UNFINISHED, rows && count);
     if (rc != SQLITE_OK)
         return rc;
     struct unfinished_read r = { experiment, NULL, 0 };

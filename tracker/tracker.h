@@ -44,7 +44,7 @@ typedef enum tracker_sync_mode {
 /* How a failed SQLite call is classified: by result code, never by message. */
 typedef enum tracker_error_class {
     TRACKER_CLASS_NONE = 0,
-    TRACKER_CLASS_BUSY,    /* SQLITE_BUSY*, SQLITE_LOCKED*: "database is locked" */
+    TRACKER_CLASS_BUSY, /* SQLITE_BUSY*, SQLITE_LOCKED*: "database is locked" */
     TRACKER_CLASS_IOERR,   /* SQLITE_IOERR and every SQLITE_IOERR_* */
     TRACKER_CLASS_CORRUPT, /* SQLITE_CORRUPT*, SQLITE_NOTADB: "malformed" */
     TRACKER_CLASS_OTHER,   /* everything else, including misuse of this API */
@@ -52,26 +52,26 @@ typedef enum tracker_error_class {
 } tracker_error_class;
 
 /* Bits of tracker_profile.retry_errors: which classes are retried. */
-#define TRACKER_RETRY_BUSY    (1u << TRACKER_CLASS_BUSY)
-#define TRACKER_RETRY_IOERR   (1u << TRACKER_CLASS_IOERR)
+#define TRACKER_RETRY_BUSY (1u << TRACKER_CLASS_BUSY)
+#define TRACKER_RETRY_IOERR (1u << TRACKER_CLASS_IOERR)
 /* A corrupt result closes and reopens the connection before the retry. */
 #define TRACKER_RETRY_CORRUPT (1u << TRACKER_CLASS_CORRUPT)
 
 /* Bits of tracker_profile.retry_scope: which calls go through the retry
  * wrapper. A call outside the scope is made once, as upstream's unwrapped
  * reads were. */
-#define TRACKER_SCOPE_WRITES        (1u << 0) /* every data-changing call */
-#define TRACKER_SCOPE_READS         (1u << 1) /* get_*, is_done, list_unfinished */
-#define TRACKER_SCOPE_TAKE_MONITOR  (1u << 2) /* take_monitor_requests */
-#define TRACKER_SCOPE_OPEN          (1u << 3) /* the whole pragma+schema sequence */
-#define TRACKER_SCOPE_ALL           (0xFu)
+#define TRACKER_SCOPE_WRITES (1u << 0) /* every data-changing call */
+#define TRACKER_SCOPE_READS (1u << 1)  /* get_*, is_done, list_unfinished */
+#define TRACKER_SCOPE_TAKE_MONITOR (1u << 2) /* take_monitor_requests */
+#define TRACKER_SCOPE_OPEN (1u << 3) /* the whole pragma+schema sequence */
+#define TRACKER_SCOPE_ALL (0xFu)
 
 /* A named configuration of the tracker. Every field is a knob that can be
  * set on its own (tracker_profile_set). */
 typedef struct tracker_profile {
-    char name[256];                /* "wal-normal", or with overrides */
-    char published_run[16];        /* "test_1".."test_5", or "" */
-    const char *description;       /* one line, static */
+    char name[256];          /* "wal-normal", or with overrides */
+    char published_run[16];  /* "test_1".."test_5", or "" */
+    const char *description; /* one line, static */
     tracker_journal_mode journal_mode;
     tracker_sync_mode synchronous;
     int busy_timeout_ms;           /* upstream: 30000 */
@@ -116,8 +116,8 @@ const char *tracker_profile_knob(size_t index);
 const char *tracker_profile_knob_variable(size_t index);
 
 /* "NAME[,key=value...]": a built-in profile with knob overrides. */
-int tracker_profile_parse(const char *spec, tracker_profile *out,
-                          char *err, size_t err_size);
+int tracker_profile_parse(const char *spec, tracker_profile *out, char *err,
+                          size_t err_size);
 
 /* One line with every knob, for logs and result files. */
 void tracker_profile_describe(const tracker_profile *profile, char *buf,
@@ -162,7 +162,8 @@ const char *tracker_error_class_name(tracker_error_class cls);
       TRACKER_STATUS_NONE)                                                    \
     X(GET_PBS_JOB_ID, "get_pbs_job_id", TRACKER_SCOPE_READS,                  \
       TRACKER_STATUS_NONE)                                                    \
-    X(SET_PBS_INFO, "set_pbs_info", TRACKER_SCOPE_WRITES, TRACKER_STATUS_NONE)\
+    X(SET_PBS_INFO, "set_pbs_info", TRACKER_SCOPE_WRITES,                     \
+      TRACKER_STATUS_NONE)                                                    \
     X(GET_PBS_INFO, "get_pbs_info", TRACKER_SCOPE_READS, TRACKER_STATUS_NONE) \
     X(SET_WORKER_MEMORY, "set_worker_memory", TRACKER_SCOPE_WRITES,           \
       TRACKER_STATUS_NONE)                                                    \
@@ -185,7 +186,7 @@ typedef enum tracker_op {
 #define TRACKER_OP_ENUM(id, name, scope, status) TRACKER_OP_##id,
     TRACKER_OPERATIONS(TRACKER_OP_ENUM)
 #undef TRACKER_OP_ENUM
-    TRACKER_OP_COUNT
+        TRACKER_OP_COUNT
 } tracker_op;
 
 const char *tracker_op_name(tracker_op op);
@@ -196,10 +197,10 @@ unsigned tracker_op_scope(tracker_op op);
 
 typedef struct tracker_error {
     tracker_op op;
-    int code;                 /* extended SQLite result code */
+    int code; /* extended SQLite result code */
     tracker_error_class cls;
-    int attempts;             /* how many times the call was tried */
-    char message[512];        /* SQLite's message, or ours for bad input */
+    int attempts;      /* how many times the call was tried */
+    char message[512]; /* SQLite's message, or ours for bad input */
 } tracker_error;
 
 /* "SQLITE_IOERR_FSYNC" for SQLITE_IOERR_FSYNC, and so on. */
@@ -218,10 +219,10 @@ typedef double (*tracker_random_fn)(void *ctx);
 
 typedef struct tracker_options {
     tracker_profile profile;
-    const char *vfs;          /* SQLite VFS name; NULL for the default */
-    double time_scale;        /* multiplies every backoff sleep; 1 = real */
-    uint64_t seed;            /* for the built-in jitter source */
-    tracker_sleep_fn sleep;   /* NULL: nanosleep */
+    const char *vfs;        /* SQLite VFS name; NULL for the default */
+    double time_scale;      /* multiplies every backoff sleep; 1 = real */
+    uint64_t seed;          /* for the built-in jitter source */
+    tracker_sleep_fn sleep; /* NULL: nanosleep */
     void *sleep_ctx;
     tracker_random_fn random; /* NULL: a generator seeded with `seed` */
     void *random_ctx;
@@ -338,7 +339,7 @@ void tracker_free_strings(char **strings, size_t count);
 typedef struct tracker_op_stats {
     uint64_t calls;
     uint64_t attempts;
-    uint64_t retries[TRACKER_CLASS_COUNT];  /* by class of the failed attempt */
+    uint64_t retries[TRACKER_CLASS_COUNT]; /* by class of the failed attempt */
     uint64_t failures[TRACKER_CLASS_COUNT]; /* calls that returned an error */
     double backoff_s;                       /* time asked of the sleep hook */
     double latency_total_s;                 /* whole call, retries included */

@@ -80,8 +80,10 @@ static bool parse_fixed(const char *list, bool *fixed)
             if (strcmp(name, fault_group_name(g)) == 0)
                 found = g;
         if (found < 0)
-            fprintf(stderr, "th-calibrate: --fix: unknown group '%s' "
-                            "(known: sync, meta, data)\n", name);
+            fprintf(stderr,
+                    "th-calibrate: --fix: unknown group '%s' "
+                    "(known: sync, meta, data)\n",
+                    name);
         else
             fixed[found] = named = true;
         ok = found >= 0;
@@ -103,19 +105,23 @@ static bool check_out(const char *path)
         return false;
     }
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "th-calibrate: --out '%s': is a directory (give the "
-                        "fit file's path)\n", path);
+        fprintf(stderr,
+                "th-calibrate: --out '%s': is a directory (give the "
+                "fit file's path)\n",
+                path);
         return false;
     }
     const char *slash = strrchr(path, '/');
-    char *dir = slash == NULL ? strdup(".")
-                              : strndup(path, slash == path
-                                                  ? 1
-                                                  : (size_t)(slash - path));
+    char *dir =
+        slash == NULL
+            ? strdup(".")
+            : strndup(path, slash == path ? 1 : (size_t)(slash - path));
     bool ok = dir && stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
     if (!ok)
-        fprintf(stderr, "th-calibrate: --out '%s': no directory '%s' (it is "
-                        "not created)\n", path, dir ? dir : "");
+        fprintf(stderr,
+                "th-calibrate: --out '%s': no directory '%s' (it is "
+                "not created)\n",
+                path, dir ? dir : "");
     free(dir);
     return ok;
 }
@@ -126,8 +132,10 @@ static void option_error(int c, char **argv)
 {
     char letter[3] = { '-', (char)optopt, '\0' };
     if (c == ':')
-        fprintf(stderr, "th-calibrate: missing value for option '%s' (see "
-                        "--help)\n", argv[optind - 1]);
+        fprintf(stderr,
+                "th-calibrate: missing value for option '%s' (see "
+                "--help)\n",
+                argv[optind - 1]);
     else
         fprintf(stderr, "th-calibrate: unknown option '%s' (see --help)\n",
                 optopt ? letter : argv[optind - 1]);
@@ -162,9 +170,7 @@ static int parse_args(int argc, char **argv, settings *s)
             s->out = optarg;
             break;
         case 'h': fputs(usage, stdout); return EXIT_SUCCESS;
-        default:
-            option_error(c, argv);
-            return EXIT_INPUT;
+        default: option_error(c, argv); return EXIT_INPUT;
         }
     }
     s->dirs = argv + optind;
@@ -213,8 +219,10 @@ static int parse_design_model(const char *text, faultfs_config *config,
         return -1;
     }
     if (strcmp(config->model, "lustre") != 0) {
-        snprintf(err, err_size, "a design run ran without the lustre model "
-                 "(fault model '%s')", config->model);
+        snprintf(err, err_size,
+                 "a design run ran without the lustre model "
+                 "(fault model '%s')",
+                 config->model);
         return -1;
     }
     return 0;
@@ -226,8 +234,10 @@ static int read_design_model(sqlite3 *db, design *d, char *err,
                              size_t err_size)
 {
     sqlite3_stmt *stmt = NULL;
-    sqlite3_prepare_v2(db, "SELECT dir, fault_model FROM runs ORDER BY "
-                           "run_id", -1, &stmt, NULL);
+    sqlite3_prepare_v2(db,
+                       "SELECT dir, fault_model FROM runs ORDER BY "
+                       "run_id",
+                       -1, &stmt, NULL);
     int rc = 0, runs = 0;
     while (rc == 0 && sqlite3_step(stmt) == SQLITE_ROW) {
         faultfs_config config;
@@ -236,7 +246,8 @@ static int read_design_model(sqlite3 *db, design *d, char *err,
                                 &config, err, err_size);
         for (int c = 0; rc == 0 && runs > 0 && c < FAULTFS_CLASS_COUNT; c++)
             if (config.cls[c].probability != d->config.cls[c].probability) {
-                snprintf(err, err_size, "%s ran with %s.p=%g, the first "
+                snprintf(err, err_size,
+                         "%s ran with %s.p=%g, the first "
                          "design run with %g: one design, one set of rates",
                          dir, faultfs_class_name((faultfs_class)c),
                          config.cls[c].probability,
@@ -272,12 +283,14 @@ static int build_row(sqlite3 *db, const char *run, fit_row *row, long *rounds,
 {
     sqlite3_stmt *stmt = NULL;
     memset(row, 0, sizeof *row);
-    sqlite3_prepare_v2(db, "SELECT profile, jobs, jobs_with_disk_io_error "
-                           "FROM reference WHERE run = ?1", -1, &stmt, NULL);
+    sqlite3_prepare_v2(db,
+                       "SELECT profile, jobs, jobs_with_disk_io_error "
+                       "FROM reference WHERE run = ?1",
+                       -1, &stmt, NULL);
     sqlite3_bind_text(stmt, 1, run, -1, SQLITE_STATIC);
     bool found = sqlite3_step(stmt) == SQLITE_ROW;
-    const char *profile = found ? (const char *)sqlite3_column_text(stmt, 0)
-                                : NULL;
+    const char *profile =
+        found ? (const char *)sqlite3_column_text(stmt, 0) : NULL;
     bool fits = found && strlen(run) < sizeof row->run && profile &&
                 strlen(profile) < sizeof row->profile;
     if (fits) {
@@ -292,23 +305,32 @@ static int build_row(sqlite3 *db, const char *run, fit_row *row, long *rounds,
         return -1;
     }
     if (!fits) {
-        snprintf(err, err_size, "--fit: published run '%s': its name or its "
+        snprintf(err, err_size,
+                 "--fit: published run '%s': its name or its "
                  "profile's is too long (at most %zu and %zu characters)",
                  run, sizeof row->run - 1, sizeof row->profile - 1);
         return -1;
     }
-    row->design_jobs = query_long(db, "SELECT count(*) FROM jobs WHERE "
-                                      "profile = ?1", row->profile);
-    *rounds = query_long(db, "SELECT count(DISTINCT run_id || '/' || round) "
-                             "FROM jobs WHERE profile = ?1", row->profile);
+    row->design_jobs = query_long(db,
+                                  "SELECT count(*) FROM jobs WHERE "
+                                  "profile = ?1",
+                                  row->profile);
+    *rounds = query_long(db,
+                         "SELECT count(DISTINCT run_id || '/' || round) "
+                         "FROM jobs WHERE profile = ?1",
+                         row->profile);
     if (row->design_jobs == 0) {
-        snprintf(err, err_size, "no design run has jobs of %s (%s): run the "
-                 "design with that profile", row->profile, run);
+        snprintf(err, err_size,
+                 "no design run has jobs of %s (%s): run the "
+                 "design with that profile",
+                 row->profile, run);
         return -1;
     }
-    sqlite3_prepare_v2(db, "SELECT code, count(*) FROM jobs WHERE profile = "
-                           "?1 AND outcome = 'failed' AND (code & 255) = 10 "
-                           "GROUP BY code", -1, &stmt, NULL);
+    sqlite3_prepare_v2(db,
+                       "SELECT code, count(*) FROM jobs WHERE profile = "
+                       "?1 AND outcome = 'failed' AND (code & 255) = 10 "
+                       "GROUP BY code",
+                       -1, &stmt, NULL);
     sqlite3_bind_text(stmt, 1, row->profile, -1, SQLITE_STATIC);
     while (sqlite3_step(stmt) == SQLITE_ROW) {
         int group = fault_group_of_class(
@@ -342,8 +364,8 @@ static int build_rows(sqlite3 *db, const char *list, design *d, char *err,
     if (copy == NULL)
         snprintf(err, err_size, "out of memory");
     d->row_count = 0;
-    for (char *run = copy ? strtok_r(copy, ",", &save) : NULL;
-         run && rc == 0; run = strtok_r(NULL, ",", &save)) {
+    for (char *run = copy ? strtok_r(copy, ",", &save) : NULL; run && rc == 0;
+         run = strtok_r(NULL, ",", &save)) {
         if (d->row_count == FIT_MAX_ROWS) {
             snprintf(err, err_size, "--fit: at most %d runs", FIT_MAX_ROWS);
             rc = -1;
@@ -389,15 +411,18 @@ static const char *group_status(const fit_result *fit, int g)
 static void print_fit(FILE *out, const char *prefix, const design *d,
                       const fit_result *fit, const fit_result *full)
 {
-    fprintf(out, "%s| run | profile | design rounds | design jobs "
+    fprintf(out,
+            "%s| run | profile | design rounds | design jobs "
             "| design I/O errors: sync | meta | data | unattributed "
-            "| published | fitted expectation |\n", prefix);
+            "| published | fitted expectation |\n",
+            prefix);
     fprintf(out, "%s|---|---|---|---|---|---|---|---|---|---|\n", prefix);
     for (int j = 0; j < d->row_count; j++) {
         const fit_row *r = &d->rows[j];
-        fprintf(out, "%s| %s | %s | %ld | %ld | %ld | %ld | %ld | %ld "
-                "| %ld/%ld | %.2f/%ld |\n", prefix, r->run, r->profile,
-                d->rounds[j], r->design_jobs,
+        fprintf(out,
+                "%s| %s | %s | %ld | %ld | %ld | %ld | %ld | %ld "
+                "| %ld/%ld | %.2f/%ld |\n",
+                prefix, r->run, r->profile, d->rounds[j], r->design_jobs,
                 r->design_failures[FAULT_GROUP_SYNC],
                 r->design_failures[FAULT_GROUP_META],
                 r->design_failures[FAULT_GROUP_DATA], r->design_unattributed,
@@ -405,7 +430,8 @@ static void print_fit(FILE *out, const char *prefix, const design *d,
                 fit_row_probability(r, fit->scale) * r->published_jobs,
                 r->published_jobs);
     }
-    fprintf(out, "%s\n%s| group | multiplier of the design | 95%% "
+    fprintf(out,
+            "%s\n%s| group | multiplier of the design | 95%% "
             "profile-likelihood interval | fitted |\n%s|---|---|---|---|\n",
             prefix, prefix, prefix);
     for (int g = 0; g < FAULT_GROUP_COUNT; g++) {
@@ -417,22 +443,26 @@ static void print_fit(FILE *out, const char *prefix, const design *d,
                 group_status(fit, g));
     }
     int df = d->row_count - fit->free_parameters;
-    fprintf(out, "%s\n%slog-likelihood %.4f (saturated %.4f, deviance %.4f "
-            "on %d degree(s) of freedom)\n", prefix, prefix,
-            fit->log_likelihood, fit->saturated_log_likelihood,
+    fprintf(out,
+            "%s\n%slog-likelihood %.4f (saturated %.4f, deviance %.4f "
+            "on %d degree(s) of freedom)\n",
+            prefix, prefix, fit->log_likelihood, fit->saturated_log_likelihood,
             2 * (fit->saturated_log_likelihood - fit->log_likelihood),
             df > 0 ? df : 0);
     int held = full->free_parameters - fit->free_parameters;
     if (held > 0) {
         double statistic = 2 * (full->log_likelihood - fit->log_likelihood);
-        fprintf(out, "%sagainst fitting every group (log-likelihood %.4f, "
-                "multipliers", prefix, full->log_likelihood);
+        fprintf(out,
+                "%sagainst fitting every group (log-likelihood %.4f, "
+                "multipliers",
+                prefix, full->log_likelihood);
         for (int g = 0; g < FAULT_GROUP_COUNT; g++)
             fprintf(out, " %s %.4g", fault_group_name(g), full->scale[g]);
-        fprintf(out, "): likelihood ratio %.4f on %d degree(s) of freedom, "
+        fprintf(out,
+                "): likelihood ratio %.4f on %d degree(s) of freedom, "
                 "p = %.3f (p >= 0.05: the rows do not need the held "
-                "group(s) fitted)\n", statistic, held,
-                chi_square_tail(statistic, held));
+                "group(s) fitted)\n",
+                statistic, held, chi_square_tail(statistic, held));
     }
 }
 
@@ -449,8 +479,8 @@ static void put_comment_text(FILE *f, const char *text)
 static void put_held_out(FILE *f, sqlite3 *db, const design *d)
 {
     sqlite3_stmt *stmt = NULL;
-    sqlite3_prepare_v2(db, "SELECT run FROM reference ORDER BY run", -1,
-                       &stmt, NULL);
+    sqlite3_prepare_v2(db, "SELECT run FROM reference ORDER BY run", -1, &stmt,
+                       NULL);
     while (sqlite3_step(stmt) == SQLITE_ROW) {
         const char *run = (const char *)sqlite3_column_text(stmt, 0);
         if (run && !has_row(d, run)) {
@@ -469,9 +499,11 @@ static void write_provenance(FILE *f, sqlite3 *db, const settings *s,
     char when[64];
     time_t now = time(NULL);
     strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime(&now));
-    fprintf(f, "# The lustre model's fault rates, fitted to the published "
-               "matrix by th-calibrate\n# on %s (method: "
-               "harness/faultfs/FIDELITY.md).\n# command:", when);
+    fprintf(f,
+            "# The lustre model's fault rates, fitted to the published "
+            "matrix by th-calibrate\n# on %s (method: "
+            "harness/faultfs/FIDELITY.md).\n# command:",
+            when);
     for (int i = 0; i < s->argc; i++) {
         fputc(' ', f);
         put_comment_text(f, s->argv[i]);
@@ -486,8 +518,10 @@ static void write_provenance(FILE *f, sqlite3 *db, const settings *s,
     fprintf(f, "\n# published column: jobs_with_disk_io_error (a job whose "
                "failing call returned SQLITE_IOERR_*)\n");
     sqlite3_stmt *stmt = NULL;
-    sqlite3_prepare_v2(db, "SELECT dir, seed, time_scale, jobs_per_round "
-                           "FROM runs ORDER BY run_id", -1, &stmt, NULL);
+    sqlite3_prepare_v2(db,
+                       "SELECT dir, seed, time_scale, jobs_per_round "
+                       "FROM runs ORDER BY run_id",
+                       -1, &stmt, NULL);
     while (sqlite3_step(stmt) == SQLITE_ROW) {
         const char *dir = (const char *)sqlite3_column_text(stmt, 0);
         fputs("# design run: ", f);
@@ -522,7 +556,8 @@ static int write_rates(FILE *f, const design *d, const fit_result *fit,
             char text[32];
             snprintf(text, sizeof text, "%.6g", p);
             if (strtod(text, NULL) > 1) {
-                snprintf(err, err_size, "the fit asks %s.p = %s, above 1: "
+                snprintf(err, err_size,
+                         "the fit asks %s.p = %s, above 1: "
                          "the design is too far from the data (run it "
                          "again at the fitted rates)",
                          faultfs_class_name((faultfs_class)c), text);
@@ -550,10 +585,9 @@ static int check_written(const char *path, const faultfs_config *expected,
     for (int c = 0; c < FAULTFS_CLASS_COUNT; c++)
         if (fault_group_of_class(c) >= 0 &&
             loaded.cls[c].probability != expected->cls[c].probability) {
-            snprintf(err, err_size, "%s: %s.p reads back as %g, not %g",
-                     path, faultfs_class_name((faultfs_class)c),
-                     loaded.cls[c].probability,
-                     expected->cls[c].probability);
+            snprintf(err, err_size, "%s: %s.p reads back as %g, not %g", path,
+                     faultfs_class_name((faultfs_class)c),
+                     loaded.cls[c].probability, expected->cls[c].probability);
             return -1;
         }
     return 0;
@@ -592,10 +626,10 @@ static int run(const settings *s)
             loaded = load_results_dir(db, s->dirs[i], err, sizeof err);
         if (loaded == 0 && read_design_model(db, &d, err, sizeof err) == 0 &&
             build_rows(db, s->rows, &d, err, sizeof err) == 0 &&
-            fit_scales(d.rows, d.row_count, s->fixed, &fit, err,
-                       sizeof err) == 0 &&
-            fit_scales(d.rows, d.row_count, NULL, &full, err,
-                       sizeof err) == 0) {
+            fit_scales(d.rows, d.row_count, s->fixed, &fit, err, sizeof err) ==
+                0 &&
+            fit_scales(d.rows, d.row_count, NULL, &full, err, sizeof err) ==
+                0) {
             print_fit(stdout, "", &d, &fit, &full);
             status = s->out && write_fit_file(db, s, &d, &fit, &full, err,
                                               sizeof err) < 0

@@ -27,9 +27,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const char *const files[] = {"jobs.csv",           "rounds.csv",
-                                    "faults.csv",         "ops.csv",
-                                    "faults-round-1.log", "summary.json"};
+static const char *const files[] = { "jobs.csv",           "rounds.csv",
+                                     "faults.csv",         "ops.csv",
+                                     "faults-round-1.log", "summary.json" };
 #define FILE_COUNT (sizeof files / sizeof files[0])
 
 static char scratch[] = "/tmp/fuzz-results-XXXXXX";

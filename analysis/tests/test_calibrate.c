@@ -94,7 +94,7 @@ static int synthetic_counts(fit_row *rows,
 static void test_fit_recovers_known_multipliers(void **state)
 {
     (void)state;
-    static const double truth[FAULT_GROUP_COUNT] = {2.0, 0.5, 1.5};
+    static const double truth[FAULT_GROUP_COUNT] = { 2.0, 0.5, 1.5 };
     fit_row rows[FIT_MAX_ROWS];
     int count = synthetic_counts(rows, truth, 20261125);
     fit_result fit;
@@ -125,8 +125,8 @@ static void test_counts_from_other_multipliers_are_not_recovered(void **state)
     (void)state;
     /* Drawn at (0.5, 2, 1), fitted: the intervals must exclude (2, 0.5,
      * 1.5), which a fitter blind to the counts could still report. */
-    static const double drawn[FAULT_GROUP_COUNT] = {0.5, 2.0, 1.0};
-    static const double other[FAULT_GROUP_COUNT] = {2.0, 0.5, 1.5};
+    static const double drawn[FAULT_GROUP_COUNT] = { 0.5, 2.0, 1.0 };
+    static const double other[FAULT_GROUP_COUNT] = { 2.0, 0.5, 1.5 };
     fit_row rows[FIT_MAX_ROWS];
     int count = synthetic_counts(rows, drawn, 7);
     fit_result fit;
@@ -155,9 +155,9 @@ static void test_interval_bounds_drop_the_likelihood_by_chi2_half(void **state)
     assert_true(fabs(fit_row_probability(&row, fit.scale) - 3.0 / 71) < 1e-9);
     double drop = 3.841458820694124 / 2;
     for (int side = 0; side < 2; side++) {
-        double scale[FAULT_GROUP_COUNT] = {1, 1, 1};
-        scale[FAULT_GROUP_META] = side ? fit.high[FAULT_GROUP_META]
-                                       : fit.low[FAULT_GROUP_META];
+        double scale[FAULT_GROUP_COUNT] = { 1, 1, 1 };
+        scale[FAULT_GROUP_META] =
+            side ? fit.high[FAULT_GROUP_META] : fit.low[FAULT_GROUP_META];
         double at = fit_log_likelihood(&row, 1, scale);
         assert_true(fabs(at - (fit.log_likelihood - drop)) < 1e-6);
     }
@@ -166,7 +166,8 @@ static void test_interval_bounds_drop_the_likelihood_by_chi2_half(void **state)
     assert_true(isinf(fit.high[FAULT_GROUP_DATA]));
 }
 
-static void test_zero_published_failures_give_a_lower_bound_of_zero(void **state)
+static void test_zero_published_failures_give_a_lower_bound_of_zero(
+    void **state)
 {
     (void)state;
     fit_row row = design_row("zero", 710, 0, 0, 20);
@@ -184,7 +185,7 @@ static void test_zero_published_failures_give_a_lower_bound_of_zero(void **state
 static void test_a_fixed_group_stays_at_the_design(void **state)
 {
     (void)state;
-    static const double truth[FAULT_GROUP_COUNT] = {2.0, 0.5, 1.5};
+    static const double truth[FAULT_GROUP_COUNT] = { 2.0, 0.5, 1.5 };
     fit_row rows[FIT_MAX_ROWS];
     int count = synthetic_rows(rows);
     uint64_t seed = 11;
@@ -196,10 +197,10 @@ static void test_a_fixed_group_stays_at_the_design(void **state)
     }
     fit_result full, held;
     char err[256] = "";
-    const bool fix_data[FAULT_GROUP_COUNT] = {false, false, true};
+    const bool fix_data[FAULT_GROUP_COUNT] = { false, false, true };
     assert_int_equal(fit_scales(rows, count, NULL, &full, err, sizeof err), 0);
-    assert_int_equal(fit_scales(rows, count, fix_data, &held, err,
-                                sizeof err), 0);
+    assert_int_equal(fit_scales(rows, count, fix_data, &held, err, sizeof err),
+                     0);
     assert_int_equal(full.free_parameters, 3);
     assert_int_equal(held.free_parameters, 2);
     assert_true(held.fixed[FAULT_GROUP_DATA] && !full.fixed[FAULT_GROUP_DATA]);
@@ -243,29 +244,29 @@ static void test_codes_map_to_the_classes_that_produce_them(void **state)
     static const struct {
         int code, cls, group;
     } cases[] = {
-        {SQLITE_IOERR_FSYNC, FAULTFS_SYNC, FAULT_GROUP_SYNC},
-        {SQLITE_CANTOPEN, FAULTFS_OPEN, FAULT_GROUP_META},
-        {SQLITE_IOERR_DELETE, FAULTFS_DELETE, FAULT_GROUP_META},
-        {SQLITE_IOERR_ACCESS, FAULTFS_ACCESS, FAULT_GROUP_META},
-        {SQLITE_IOERR_FSTAT, FAULTFS_ACCESS, FAULT_GROUP_META},
-        {SQLITE_IOERR_TRUNCATE, FAULTFS_TRUNCATE, FAULT_GROUP_META},
-        {SQLITE_IOERR_LOCK, FAULTFS_LOCK, FAULT_GROUP_META},
-        {SQLITE_IOERR_RDLOCK, FAULTFS_LOCK, FAULT_GROUP_META},
-        {SQLITE_IOERR_CHECKRESERVEDLOCK, FAULTFS_LOCK, FAULT_GROUP_META},
-        {SQLITE_IOERR_SHMOPEN, FAULTFS_SHM_OPEN, FAULT_GROUP_META},
-        {SQLITE_IOERR_CORRUPTFS, FAULTFS_READ, FAULT_GROUP_DATA},
-        {SQLITE_CORRUPT, FAULTFS_READ, FAULT_GROUP_DATA},
-        {SQLITE_IOERR_READ, FAULTFS_READ, FAULT_GROUP_DATA},
-        {SQLITE_IOERR_WRITE, FAULTFS_WRITE, FAULT_GROUP_DATA},
-        {SQLITE_IOERR_SHMMAP, FAULTFS_SHM_MAP, -1},
-        {SQLITE_IOERR_NOMEM, -1, -1},
-        {SQLITE_BUSY, -1, -1},
+        { SQLITE_IOERR_FSYNC, FAULTFS_SYNC, FAULT_GROUP_SYNC },
+        { SQLITE_CANTOPEN, FAULTFS_OPEN, FAULT_GROUP_META },
+        { SQLITE_IOERR_DELETE, FAULTFS_DELETE, FAULT_GROUP_META },
+        { SQLITE_IOERR_ACCESS, FAULTFS_ACCESS, FAULT_GROUP_META },
+        { SQLITE_IOERR_FSTAT, FAULTFS_ACCESS, FAULT_GROUP_META },
+        { SQLITE_IOERR_TRUNCATE, FAULTFS_TRUNCATE, FAULT_GROUP_META },
+        { SQLITE_IOERR_LOCK, FAULTFS_LOCK, FAULT_GROUP_META },
+        { SQLITE_IOERR_RDLOCK, FAULTFS_LOCK, FAULT_GROUP_META },
+        { SQLITE_IOERR_CHECKRESERVEDLOCK, FAULTFS_LOCK, FAULT_GROUP_META },
+        { SQLITE_IOERR_SHMOPEN, FAULTFS_SHM_OPEN, FAULT_GROUP_META },
+        { SQLITE_IOERR_CORRUPTFS, FAULTFS_READ, FAULT_GROUP_DATA },
+        { SQLITE_CORRUPT, FAULTFS_READ, FAULT_GROUP_DATA },
+        { SQLITE_IOERR_READ, FAULTFS_READ, FAULT_GROUP_DATA },
+        { SQLITE_IOERR_WRITE, FAULTFS_WRITE, FAULT_GROUP_DATA },
+        { SQLITE_IOERR_SHMMAP, FAULTFS_SHM_MAP, -1 },
+        { SQLITE_IOERR_NOMEM, -1, -1 },
+        { SQLITE_BUSY, -1, -1 },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         assert_int_equal(fault_class_of_code(cases[i].code), cases[i].cls);
-        assert_int_equal(fault_group_of_class(fault_class_of_code(
-                             cases[i].code)),
-                         cases[i].group);
+        assert_int_equal(
+            fault_group_of_class(fault_class_of_code(cases[i].code)),
+            cases[i].group);
     }
 }
 
@@ -282,9 +283,10 @@ static int run_in(const char *dir, char **out, const char *command)
 static char *one_job_run(const char *dir, const char *model, int seed)
 {
     char *command = NULL, *run_dir = NULL;
-    assert_true(asprintf(&command, "'%s' --prepare -n 1 -p delete-off -f '%s' "
-                         "-d db -o out -s %d -W 0 -j 0 -q", TRACKHAMMER_BIN,
-                         model, seed) > 0);
+    assert_true(asprintf(&command,
+                         "'%s' --prepare -n 1 -p delete-off -f '%s' "
+                         "-d db -o out -s %d -W 0 -j 0 -q",
+                         TRACKHAMMER_BIN, model, seed) > 0);
     assert_int_equal(run_in(dir, &run_dir, command), 0);
     free(command);
     run_dir[strcspn(run_dir, "\n")] = '\0';
@@ -353,9 +355,9 @@ static void check_fit_file(const char *path)
 {
     faultfs_config design, fitted;
     char err[1024] = "";
-    assert_int_equal(faultfs_config_parse("lustre,sync.p=0.3", &design, NULL,
-                                          0),
-                     SQLITE_OK);
+    assert_int_equal(
+        faultfs_config_parse("lustre,sync.p=0.3", &design, NULL, 0),
+        SQLITE_OK);
     fitted = design;
     int rc = faultfs_config_apply_fit(&fitted, path, err, sizeof err);
     if (rc != SQLITE_OK)
@@ -382,9 +384,10 @@ static void test_th_calibrate_writes_a_fit_the_model_loads(void **state)
     assert_non_null(dir);
     char *command = NULL, *out = NULL, *fit = NULL;
     assert_true(asprintf(&fit, "%s/fit.conf", dir) > 0);
-    assert_true(asprintf(&command, "'%s' --reference '%s' --fit test_2,test_3 "
-                         "--out '%s' '%s'", TH_CALIBRATE_BIN, REFERENCE_CSV,
-                         fit, RUN_SMALL) > 0);
+    assert_true(asprintf(&command,
+                         "'%s' --reference '%s' --fit test_2,test_3 "
+                         "--out '%s' '%s'",
+                         TH_CALIBRATE_BIN, REFERENCE_CSV, fit, RUN_SMALL) > 0);
     assert_int_equal(run_in(dir, &out, command), 0);
     assert_non_null(strstr(out, "| test_2 | delete-normal |"));
     free(out);
@@ -408,18 +411,20 @@ static void test_th_calibrate_writes_a_fit_the_model_loads(void **state)
     sqlite3_stmt *stmt = NULL;
     /* run-small ran without a fit: its configurations stay apart, with no
      * role */
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM agreement "
-                                            "WHERE fault_model = 'lustre' "
-                                            "AND fit_role IS NULL",
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT count(*) FROM agreement "
+                                        "WHERE fault_model = 'lustre' "
+                                        "AND fit_role IS NULL",
                                         -1, &stmt, NULL),
                      SQLITE_OK);
     assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
     assert_int_equal(sqlite3_column_int(stmt, 0), 3);
     sqlite3_finalize(stmt);
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT profile, fit_role FROM "
-                                            "agreement WHERE fault_model = "
-                                            "'lustre (fitted)' ORDER BY "
-                                            "profile",
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT profile, fit_role FROM "
+                                        "agreement WHERE fault_model = "
+                                        "'lustre (fitted)' ORDER BY "
+                                        "profile",
                                         -1, &stmt, NULL),
                      SQLITE_OK);
     int rows = 0;
@@ -432,14 +437,15 @@ static void test_th_calibrate_writes_a_fit_the_model_loads(void **state)
     assert_int_equal(rows, 1); /* the fitted run's one profile */
     sqlite3_finalize(stmt);
     /* the rows the fit held out, from its provenance */
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT group_concat(run) FROM "
-                                            "fit_roles WHERE role = "
-                                            "'held out'",
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT group_concat(run) FROM "
+                                        "fit_roles WHERE role = "
+                                        "'held out'",
                                         -1, &stmt, NULL),
                      SQLITE_OK);
     assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
-    assert_non_null(strstr((const char *)sqlite3_column_text(stmt, 0),
-                           "test_1"));
+    assert_non_null(
+        strstr((const char *)sqlite3_column_text(stmt, 0), "test_1"));
     sqlite3_finalize(stmt);
     sqlite3_close(db);
 
@@ -461,7 +467,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fit_recovers_known_multipliers),
         cmocka_unit_test(test_counts_from_other_multipliers_are_not_recovered),
-        cmocka_unit_test(test_interval_bounds_drop_the_likelihood_by_chi2_half),
+        cmocka_unit_test(
+            test_interval_bounds_drop_the_likelihood_by_chi2_half),
         cmocka_unit_test(
             test_zero_published_failures_give_a_lower_bound_of_zero),
         cmocka_unit_test(test_a_fixed_group_stays_at_the_design),

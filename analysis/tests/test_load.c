@@ -239,9 +239,8 @@ static void test_ops_csv(void **state)
     sqlite3 *db;
     char err[ERR_MAX] = "";
     assert_int_equal(db_open(NULL, &db, err, sizeof err), 0);
-    assert_int_equal(load_results_dir(db, ANALYSIS_DATA "/run-ops", err,
-                                      sizeof err),
-                     0);
+    assert_int_equal(
+        load_results_dir(db, ANALYSIS_DATA "/run-ops", err, sizeof err), 0);
     assert_int_equal(query_int(db, "SELECT count(*) FROM ops"),
                      count_lines(ANALYSIS_DATA "/run-ops/ops.csv") - 1);
     assert_int_equal(query_int(db, "SELECT sum(calls) FROM ops"), 112);
@@ -251,13 +250,13 @@ static void test_ops_csv(void **state)
 static void test_bad_histogram(void **state)
 {
     static const char *const bad[] = {
-        "1 2 3",                                      /* too few */
+        "1 2 3", /* too few */
         "1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 "
-        "0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0",  /* 41 */
+        "0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0", /* 41 */
         "1  0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 "
-        "0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0",    /* two spaces */
+        "0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0", /* two spaces */
         "-1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 "
-        "0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0",    /* negative */
+        "0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0", /* negative */
     };
     char path[4096];
     snprintf(path, sizeof path, "%s/ops.csv", (char *)*state);
@@ -324,7 +323,6 @@ static void test_db_file_replaced_only_if_ours(void **state)
     }
 }
 
-
 /* `{}` names every key the report reads in one message; a summary that
  * lacks only what is under environment, or has a bad status, says so. */
 static void test_summary_missing_keys(void **state)
@@ -368,10 +366,10 @@ static void test_jobs_disagree_with_rounds(void **state)
                  "0,0,wal-normal,1,Amon.pr,failed,0,open,10,SQLITE_IOERR,1,"
                  "\"disk I/O error\",0.01,0.1,,,,ok,0,0,0,0");
     assert_dir_fails(*state, "round 0: jobs.csv has 6 jobs (ok 4, "
-                              "skipped 0, failed 1, crashed 0, killed 0, "
-                              "hung 1), rounds.csv states 6 jobs (ok 5, "
-                              "skipped 0, failed 0, crashed 0, killed 0, "
-                              "hung 1)");
+                             "skipped 0, failed 1, crashed 0, killed 0, "
+                             "hung 1), rounds.csv states 6 jobs (ok 5, "
+                             "skipped 0, failed 0, crashed 0, killed 0, "
+                             "hung 1)");
     replace_line(*state, "jobs.csv", 3,
                  "0,0,wal-normal,1,Amon.pr,ok,0,,0,,0,\"\",0.014373,"
                  "0.117999,mark_completed,,,ok,0,0,0,0");
@@ -394,9 +392,8 @@ static void test_setup_columns(void **state)
     char err[ERR_MAX] = "";
     assert_int_equal(db_open(NULL, &db, err, sizeof err), 0);
     assert_int_equal(load_results_dir(db, RUN_SMALL, err, sizeof err), 0);
-    assert_int_equal(load_results_dir(db, ANALYSIS_DATA "/run-setup", err,
-                                      sizeof err),
-                     0);
+    assert_int_equal(
+        load_results_dir(db, ANALYSIS_DATA "/run-setup", err, sizeof err), 0);
     assert_int_equal(query_int(db, "SELECT count(*) FROM rounds WHERE "
                                    "run_id = 1 AND setup = 'ok' AND "
                                    "setup_code = 0"),

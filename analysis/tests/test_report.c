@@ -35,8 +35,7 @@
 #define PROFILES 3
 #define CLASSES 5
 
-static const char *const profiles[PROFILES] = { "wal-normal",
-                                                "delete-normal",
+static const char *const profiles[PROFILES] = { "wal-normal", "delete-normal",
                                                 "delete-off" };
 /* rounds.csv's columns for the matrix classes, in its order. */
 static const char *const classes[CLASSES] = { "ioerr", "sigbus", "locked",
@@ -61,8 +60,7 @@ static sqlite3 *report_db_tweaked(const char *dir, const char *second,
     if (second)
         assert_int_equal(load_results_dir(db, second, err, sizeof err), 0);
     if (tweak)
-        assert_int_equal(sqlite3_exec(db, tweak, NULL, NULL, NULL),
-                         SQLITE_OK);
+        assert_int_equal(sqlite3_exec(db, tweak, NULL, NULL, NULL), SQLITE_OK);
     if (report_build(db, err, sizeof err) != 0)
         fail_msg("%s", err);
     return db;
@@ -103,8 +101,8 @@ static int tally_rounds_csv(tally *by_round, int max_rounds, tally *by_profile)
             field[i] = strtok(NULL, ",");
         int round = atoi(field[0]);
         assert_in_range(round, 0, max_rounds - 1);
-        tally *r = &by_round[round], *p =
-            &by_profile[profile_index(field[ROUNDS_PROFILE])];
+        tally *r = &by_round[round],
+              *p = &by_profile[profile_index(field[ROUNDS_PROFILE])];
         r->jobs = atol(field[ROUNDS_JOBS]);
         p->jobs += r->jobs;
         for (int c = 0; c < CLASSES; c++) {
@@ -250,7 +248,8 @@ static char *markdown_of(sqlite3 *db)
     char *text = NULL, err[ERR_MAX] = "";
     size_t size = 0;
     FILE *out = open_memstream(&text, &size);
-    assert_int_equal(report_markdown(db, out, NULL, false, err, sizeof err), 0);
+    assert_int_equal(report_markdown(db, out, NULL, false, err, sizeof err),
+                     0);
     fclose(out);
     return text;
 }
@@ -272,23 +271,39 @@ static void test_round_aware_interval(void **state)
 {
     (void)state;
     sqlite3 *db = report_db(RUN_SMALL);
-    assert_value(db, "SELECT rounds FROM agreement WHERE profile = "
-                     "'delete-normal'", 2);
-    assert_value(db, "SELECT deff FROM agreement WHERE profile = "
-                     "'delete-normal'", 4.0 / 3);
-    assert_value(db, "SELECT round_low FROM agreement WHERE profile = "
-                     "'delete-normal'", 0.2265292298893975);
-    assert_value(db, "SELECT round_high FROM agreement WHERE profile = "
-                     "'delete-normal'", 0.7734707701106025);
-    assert_value(db, "SELECT rate_low FROM agreement WHERE profile = "
-                     "'delete-normal'", 0.2537815976337061);
-    assert_value(db, "SELECT published_in_interval FROM agreement WHERE "
-                     "profile = 'delete-normal'", 0);
-    assert_value(db, "SELECT deff FROM agreement WHERE profile = "
-                     "'delete-off'", 1);
-    assert_value(db, "SELECT round_low = rate_low AND round_high = "
-                     "rate_high AND published_in_interval FROM agreement "
-                     "WHERE profile = 'delete-off'", 1);
+    assert_value(db,
+                 "SELECT rounds FROM agreement WHERE profile = "
+                 "'delete-normal'",
+                 2);
+    assert_value(db,
+                 "SELECT deff FROM agreement WHERE profile = "
+                 "'delete-normal'",
+                 4.0 / 3);
+    assert_value(db,
+                 "SELECT round_low FROM agreement WHERE profile = "
+                 "'delete-normal'",
+                 0.2265292298893975);
+    assert_value(db,
+                 "SELECT round_high FROM agreement WHERE profile = "
+                 "'delete-normal'",
+                 0.7734707701106025);
+    assert_value(db,
+                 "SELECT rate_low FROM agreement WHERE profile = "
+                 "'delete-normal'",
+                 0.2537815976337061);
+    assert_value(db,
+                 "SELECT published_in_interval FROM agreement WHERE "
+                 "profile = 'delete-normal'",
+                 0);
+    assert_value(db,
+                 "SELECT deff FROM agreement WHERE profile = "
+                 "'delete-off'",
+                 1);
+    assert_value(db,
+                 "SELECT round_low = rate_low AND round_high = "
+                 "rate_high AND published_in_interval FROM agreement "
+                 "WHERE profile = 'delete-off'",
+                 1);
     sqlite3_close(db);
 }
 
@@ -300,23 +315,39 @@ static void test_sigbus_per_round(void **state)
 {
     (void)state;
     sqlite3 *db = report_db_of(RUN_SMALL, RUN_OPS);
-    assert_value(db, "SELECT sigbus_rounds * 100 + rounds FROM agreement "
-                     "WHERE profile = 'wal-normal'", 204);
-    assert_value(db, "SELECT sigbus_rounds_low FROM agreement WHERE "
-                     "profile = 'wal-normal'", 0.15003898915214958);
-    assert_value(db, "SELECT sigbus_rounds_high FROM agreement WHERE "
-                     "profile = 'wal-normal'", 0.8499610108478504);
-    assert_value(db, "SELECT sigbus FROM agreement WHERE profile = "
-                     "'wal-normal'", 2);
-    assert_value(db, "SELECT sigbus_verdict = 'agrees' FROM agreement "
-                     "WHERE profile = 'wal-normal'", 1);
-    assert_value(db, "SELECT sigbus_rounds FROM agreement WHERE profile = "
-                     "'delete-off'", 0);
-    assert_value(db, "SELECT deff FROM agreement WHERE profile = "
-                     "'delete-normal'", 1);
-    assert_value(db, "SELECT round_low = rate_low AND round_high = "
-                     "rate_high FROM agreement WHERE profile = "
-                     "'delete-normal'", 1);
+    assert_value(db,
+                 "SELECT sigbus_rounds * 100 + rounds FROM agreement "
+                 "WHERE profile = 'wal-normal'",
+                 204);
+    assert_value(db,
+                 "SELECT sigbus_rounds_low FROM agreement WHERE "
+                 "profile = 'wal-normal'",
+                 0.15003898915214958);
+    assert_value(db,
+                 "SELECT sigbus_rounds_high FROM agreement WHERE "
+                 "profile = 'wal-normal'",
+                 0.8499610108478504);
+    assert_value(db,
+                 "SELECT sigbus FROM agreement WHERE profile = "
+                 "'wal-normal'",
+                 2);
+    assert_value(db,
+                 "SELECT sigbus_verdict = 'agrees' FROM agreement "
+                 "WHERE profile = 'wal-normal'",
+                 1);
+    assert_value(db,
+                 "SELECT sigbus_rounds FROM agreement WHERE profile = "
+                 "'delete-off'",
+                 0);
+    assert_value(db,
+                 "SELECT deff FROM agreement WHERE profile = "
+                 "'delete-normal'",
+                 1);
+    assert_value(db,
+                 "SELECT round_low = rate_low AND round_high = "
+                 "rate_high FROM agreement WHERE profile = "
+                 "'delete-normal'",
+                 1);
     char *md = markdown_of(db);
     assert_non_null(strstr(md, "| 2/4 rounds = 50.0% [15.0, 85.0] "
                                "| 2/24 jobs | present | agrees |"));
@@ -334,12 +365,18 @@ static void test_sigbus_verdicts_differ(void **state)
                                     "'eliminated' WHERE run = 'test_1';"
                                     "UPDATE reference SET sigbus = "
                                     "'present' WHERE run = 'test_3'");
-    assert_value(db, "SELECT count(*) FROM agreement WHERE sigbus_verdict "
-                     "= 'differs'", 2);
-    assert_value(db, "SELECT sigbus_rounds FROM agreement WHERE profile = "
-                     "'wal-normal'", 2);
-    assert_value(db, "SELECT sigbus_verdict = 'agrees' FROM agreement "
-                     "WHERE profile = 'delete-normal'", 1);
+    assert_value(db,
+                 "SELECT count(*) FROM agreement WHERE sigbus_verdict "
+                 "= 'differs'",
+                 2);
+    assert_value(db,
+                 "SELECT sigbus_rounds FROM agreement WHERE profile = "
+                 "'wal-normal'",
+                 2);
+    assert_value(db,
+                 "SELECT sigbus_verdict = 'agrees' FROM agreement "
+                 "WHERE profile = 'delete-normal'",
+                 1);
     sqlite3_close(db);
 }
 
@@ -393,14 +430,15 @@ static void test_kills(void **state)
 {
     (void)state;
     sqlite3 *db = report_db_tweaked(RUN_SMALL, NULL, kills_tweak);
-    assert_int_equal(query_double(db, "SELECT count(*) FROM kills WHERE "
-                                      "profile = 'delete-off' AND jobs = 12 "
-                                      "AND killed = 5 AND killed_in_write = 3 "
-                                      "AND killed_elsewhere = 2 AND rounds = 2 "
-                                      "AND integrity_failures = 1 AND "
-                                      "lost_updates = 2 AND unknown_committed "
-                                      "= 1 AND unknown_lost = 2 AND "
-                                      "committed_after_failed_call = 1"),
+    assert_int_equal(query_double(db,
+                                  "SELECT count(*) FROM kills WHERE "
+                                  "profile = 'delete-off' AND jobs = 12 "
+                                  "AND killed = 5 AND killed_in_write = 3 "
+                                  "AND killed_elsewhere = 2 AND rounds = 2 "
+                                  "AND integrity_failures = 1 AND "
+                                  "lost_updates = 2 AND unknown_committed "
+                                  "= 1 AND unknown_lost = 2 AND "
+                                  "committed_after_failed_call = 1"),
                      1);
     assert_int_equal(query_double(db, "SELECT killed FROM kills WHERE "
                                       "profile = 'wal-normal'"),
@@ -658,7 +696,7 @@ static void test_output_files(void **state)
 
 /* A message no JSON writer may copy as it is: a quote, a backslash, a
  * newline, a tab and a control character. */
-#define HOSTILE_MESSAGE_SQL                                                  \
+#define HOSTILE_MESSAGE_SQL                                                   \
     "'say \"no\" to C:\\x' || char(10) || 'then' || char(9) || char(1)"
 
 /* report.json's strings read back as they were, whatever they hold. */
@@ -666,17 +704,22 @@ static void test_output_json_quoting(void **state)
 {
     const char *dir = *state;
     sqlite3 *db = report_db(RUN_SMALL);
-    assert_int_equal(sqlite3_exec(db, "UPDATE jobs SET message = "
-                                  HOSTILE_MESSAGE_SQL " WHERE rowid = "
-                                  "(SELECT min(rowid) FROM jobs)", NULL, NULL,
-                                  NULL), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(db,
+                     "UPDATE jobs SET message = " HOSTILE_MESSAGE_SQL
+                     " WHERE rowid = "
+                     "(SELECT min(rowid) FROM jobs)",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
     char err[ERR_MAX] = "";
     assert_int_equal(output_write(db, dir, err, sizeof err), 0);
     char *json = file_text(dir, "report.json");
     assert_int_equal(count_rows(db, "SELECT json_valid(?)", json), 1);
-    assert_int_equal(count_rows(db, "SELECT count(*) FROM json_each(?, "
+    assert_int_equal(count_rows(db,
+                                "SELECT count(*) FROM json_each(?, "
                                 "'$.job_classes') WHERE json_extract(value, "
-                                "'$.message') = " HOSTILE_MESSAGE_SQL, json),
+                                "'$.message') = " HOSTILE_MESSAGE_SQL,
+                                json),
                      1);
     free(json);
     sqlite3_close(db);
@@ -688,9 +731,11 @@ static char *copy_at_scale_one(const char *from, const char *dir)
 {
     char *to, *command;
     assert_true(asprintf(&to, "%s/scale-one", dir) > 0);
-    assert_true(asprintf(&command, "cp -r '%s' '%s' && sed -i "
+    assert_true(asprintf(&command,
+                         "cp -r '%s' '%s' && sed -i "
                          "'s/\"time_scale\": 0.01/\"time_scale\": 1/' "
-                         "'%s/summary.json'", from, to, to) > 0);
+                         "'%s/summary.json'",
+                         from, to, to) > 0);
     assert_int_equal(system(command), 0);
     free(command);
     return to;
@@ -738,8 +783,10 @@ static void test_scale_agreement(void **state)
         bool per_round = strcmp(class, "sigbus_rounds") == 0;
         assert_true(sqlite3_column_double(stmt, 2) == 0.01);
         assert_true(sqlite3_column_double(stmt, 5) == 1.0);
-        long ka = sqlite3_column_int(stmt, 3), na = sqlite3_column_int(stmt, 4);
-        long kb = sqlite3_column_int(stmt, 6), nb = sqlite3_column_int(stmt, 7);
+        long ka = sqlite3_column_int(stmt, 3),
+             na = sqlite3_column_int(stmt, 4);
+        long kb = sqlite3_column_int(stmt, 6),
+             nb = sqlite3_column_int(stmt, 7);
         assert_string_equal(sqlite3_column_text(stmt, 11),
                             per_round ? "rounds" : "jobs");
         assert_int_equal(na, per_round ? 2 : small[p].jobs);
@@ -888,14 +935,14 @@ static void test_program_out_dir(void **state)
     sqlite3 *db;
     assert_int_equal(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL),
                      SQLITE_OK);
-    assert_int_equal(count_rows(db, "SELECT count(*) FROM matrix WHERE "
-                                    "round IS NULL AND class = ?",
+    assert_int_equal(count_rows(db,
+                                "SELECT count(*) FROM matrix WHERE "
+                                "round IS NULL AND class = ?",
                                 "any"),
                      PROFILES);
     sqlite3_close(db);
     assert_plots(out);
 }
-
 
 /* A copy of a results directory as dir/name, its summary.json edited by
  * the sed script `edit` (NULL: none). */
@@ -904,7 +951,8 @@ static char *copy_run(const char *from, const char *dir, const char *name,
 {
     char *to, *command;
     assert_true(asprintf(&to, "%s/%s", dir, name) > 0);
-    assert_true(asprintf(&command, "mkdir -p \"$(dirname '%s')\" && "
+    assert_true(asprintf(&command,
+                         "mkdir -p \"$(dirname '%s')\" && "
                          "cp -r '%s' '%s' && sed -i '%s' '%s/summary.json'",
                          to, from, to, edit ? edit : "", to) > 0);
     assert_int_equal(system(command), 0);
@@ -940,13 +988,15 @@ static long configurations_with(const char *dir, const char *edit,
 static void test_configurations_kept_apart(void **state)
 {
     const char *dir = *state;
-    assert_int_equal(configurations_with(dir, "s/,seed=0,/,seed=9,/; "
+    assert_int_equal(configurations_with(dir,
+                                         "s/,seed=0,/,seed=9,/; "
                                          "s/,log=,/,log=\\/tmp\\/x.log,/; "
                                          "s/storm.start=0,/storm.start=17,/",
                                          "| test_2 | delete-normal | lustre "
                                          "on ext4 | 0/4 rounds | 4 | 24 |"),
                      PROFILES);
-    assert_int_equal(configurations_with(dir, "s/\"fault_model\": \"[^\"]*\""
+    assert_int_equal(configurations_with(dir,
+                                         "s/\"fault_model\": \"[^\"]*\""
                                          "/\"fault_model\": \"none\"/",
                                          "| test_2 | delete-normal | none on "
                                          "ext4 | 0/2 rounds | 2 | 12 |"),
@@ -954,12 +1004,14 @@ static void test_configurations_kept_apart(void **state)
     assert_int_equal(configurations_with(dir, "s/,sync.p=0.3,/,sync.p=0.2,/",
                                          "| lustre #2 on ext4 |"),
                      2 * PROFILES);
-    assert_int_equal(configurations_with(dir, "s/lustre,seed=0/lustre,"
+    assert_int_equal(configurations_with(dir,
+                                         "s/lustre,seed=0/lustre,"
                                          "fit=\\/x\\/lustre-fitted.conf,"
                                          "seed=0/",
                                          "| lustre (fitted) on ext4 |"),
                      2 * PROFILES);
-    assert_int_equal(configurations_with(dir, "s/\"fs_type\": \"ext4\""
+    assert_int_equal(configurations_with(dir,
+                                         "s/\"fs_type\": \"ext4\""
                                          "/\"fs_type\": \"lustre\"/",
                                          "| lustre on lustre |"),
                      2 * PROFILES);
@@ -976,19 +1028,31 @@ static void test_interrupted_run_with_setup_failures(void **state)
 {
     (void)state;
     sqlite3 *db = report_db(RUN_SETUP);
-    assert_value(db, "SELECT setup_failed * 100 + rounds FROM "
-                     "configurations WHERE profile = 'delete-normal'", 102);
-    assert_value(db, "SELECT setup_failed * 100 + rounds FROM "
-                     "configurations WHERE profile = 'delete-off'", 101);
-    assert_value(db, "SELECT jobs * 100 + repeats FROM matrix WHERE "
-                     "round IS NULL AND class = 'any' AND profile = "
-                     "'delete-normal'", 101);
-    assert_value(db, "SELECT count(*) FROM matrix WHERE profile = "
-                     "'delete-off'", 0);
-    assert_value(db, "SELECT rounds * 100 + sigbus_rounds FROM agreement "
-                     "WHERE profile = 'delete-normal'", 100);
-    assert_value(db, "SELECT rounds * 100 + integrity_failures FROM kills "
-                     "WHERE profile = 'delete-normal'", 100);
+    assert_value(db,
+                 "SELECT setup_failed * 100 + rounds FROM "
+                 "configurations WHERE profile = 'delete-normal'",
+                 102);
+    assert_value(db,
+                 "SELECT setup_failed * 100 + rounds FROM "
+                 "configurations WHERE profile = 'delete-off'",
+                 101);
+    assert_value(db,
+                 "SELECT jobs * 100 + repeats FROM matrix WHERE "
+                 "round IS NULL AND class = 'any' AND profile = "
+                 "'delete-normal'",
+                 101);
+    assert_value(db,
+                 "SELECT count(*) FROM matrix WHERE profile = "
+                 "'delete-off'",
+                 0);
+    assert_value(db,
+                 "SELECT rounds * 100 + sigbus_rounds FROM agreement "
+                 "WHERE profile = 'delete-normal'",
+                 100);
+    assert_value(db,
+                 "SELECT rounds * 100 + integrity_failures FROM kills "
+                 "WHERE profile = 'delete-normal'",
+                 100);
     char *md = markdown_of(db);
     assert_non_null(strstr(md, "(`20261201-101500-7`)"));
     assert_non_null(strstr(md, "  - **interrupted** by SIGTERM: holds 3 of "
@@ -1019,9 +1083,11 @@ static void test_verdicts(void **state)
         "WHERE profile = 'delete-off' AND round = (SELECT max(round) "
         "FROM rounds WHERE profile = 'delete-off')");
     sqlite3_stmt *stmt;
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT verdict, failure_high "
-                                            "FROM verdicts WHERE profile = "
-                                            "?1", -1, &stmt, NULL),
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT verdict, failure_high "
+                                        "FROM verdicts WHERE profile = "
+                                        "?1",
+                                        -1, &stmt, NULL),
                      SQLITE_OK);
     const char *want[PROFILES] = {
         "unsafe: 3 acknowledged updates lost", "safe",
@@ -1056,19 +1122,25 @@ static void test_verdicts(void **state)
                            "unable to open database file' WHERE profile = "
                            "'delete-normal' AND round = (SELECT min(round) "
                            "FROM rounds WHERE profile = 'delete-normal')");
-    assert_value(db, "SELECT verdict = 'unsafe: the verification could not "
-                     "open the database in 1 of 2 rounds' AND "
-                     "integrity_failures = 0 FROM verdicts WHERE profile = "
-                     "'delete-normal'", 1);
+    assert_value(db,
+                 "SELECT verdict = 'unsafe: the verification could not "
+                 "open the database in 1 of 2 rounds' AND "
+                 "integrity_failures = 0 FROM verdicts WHERE profile = "
+                 "'delete-normal'",
+                 1);
     sqlite3_close(db);
 
     db = report_db(RUN_SETUP);
-    assert_value(db, "SELECT verdict = 'unsafe: set-up failed in 1 of 1 "
-                     "rounds (SQLITE_IOERR_WRITE)' FROM verdicts WHERE "
-                     "profile = 'delete-off'", 1);
-    assert_value(db, "SELECT verdict = 'unsafe: set-up failed in 1 of 2 "
-                     "rounds (SQLITE_FULL)' FROM verdicts WHERE "
-                     "profile = 'delete-normal'", 1);
+    assert_value(db,
+                 "SELECT verdict = 'unsafe: set-up failed in 1 of 1 "
+                 "rounds (SQLITE_IOERR_WRITE)' FROM verdicts WHERE "
+                 "profile = 'delete-off'",
+                 1);
+    assert_value(db,
+                 "SELECT verdict = 'unsafe: set-up failed in 1 of 2 "
+                 "rounds (SQLITE_FULL)' FROM verdicts WHERE "
+                 "profile = 'delete-normal'",
+                 1);
     sqlite3_close(db);
 }
 
@@ -1146,51 +1218,67 @@ static void test_compare(void **state)
     db = report_db_tweaked(RUN_SMALL, real, real_copy_tweak);
     assert_int_equal(report_check_compare(db, err, sizeof err), 0);
     /* Every profile has its fixed items: SIGBUS, lost, integrity. */
-    assert_value(db, "SELECT count(*) FROM comparison WHERE item IN "
-                     "('SIGBUS', 'acknowledged updates lost', "
-                     "'integrity_check failed')", 3 * PROFILES);
-    assert_value(db, "SELECT real_failures * 1000 + real_n * 10 + "
-                     "(model_failures = 0) FROM comparison WHERE profile = "
-                     "'delete-off' AND item = 'SQLITE_IOERR_SHORT_READ' "
-                     "AND agreement = 'differs: only the real file system'",
+    assert_value(db,
+                 "SELECT count(*) FROM comparison WHERE item IN "
+                 "('SIGBUS', 'acknowledged updates lost', "
+                 "'integrity_check failed')",
+                 3 * PROFILES);
+    assert_value(db,
+                 "SELECT real_failures * 1000 + real_n * 10 + "
+                 "(model_failures = 0) FROM comparison WHERE profile = "
+                 "'delete-off' AND item = 'SQLITE_IOERR_SHORT_READ' "
+                 "AND agreement = 'differs: only the real file system'",
                  12 * 1000 + 12 * 10 + 1);
     /* What the copy's delete-off jobs failed with before is now the
      * model's alone, or shared no more. */
-    assert_value(db, "SELECT count(*) FROM comparison WHERE profile = "
-                     "'delete-off' AND unit = 'jobs' AND item NOT IN "
-                     "('SIGBUS', 'SQLITE_IOERR_SHORT_READ') AND "
-                     "real_failures > 0", 0);
-    assert_value(db, "SELECT model_failures FROM comparison WHERE profile "
-                     "= 'wal-normal' AND item = 'acknowledged updates lost' "
-                     "AND agreement = 'differs: only the model' AND "
-                     "real_failures = 0 AND real_n IS NULL", 3);
+    assert_value(db,
+                 "SELECT count(*) FROM comparison WHERE profile = "
+                 "'delete-off' AND unit = 'jobs' AND item NOT IN "
+                 "('SIGBUS', 'SQLITE_IOERR_SHORT_READ') AND "
+                 "real_failures > 0",
+                 0);
+    assert_value(db,
+                 "SELECT model_failures FROM comparison WHERE profile "
+                 "= 'wal-normal' AND item = 'acknowledged updates lost' "
+                 "AND agreement = 'differs: only the model' AND "
+                 "real_failures = 0 AND real_n IS NULL",
+                 3);
     /* No real job ran: nothing to compare, but the set-up failures. */
-    assert_value(db, "SELECT count(*) FROM comparison WHERE profile = "
-                     "'delete-normal' AND unit <> 'rounds' AND agreement "
-                     "NOT LIKE 'not comparable: the real file system ran "
-                     "no %'", 0);
-    assert_value(db, "SELECT real_failures * 10 + real_n FROM comparison "
-                     "WHERE profile = 'delete-normal' AND item = 'set-up "
-                     "failed: SQLITE_IOERR_SHMMAP' AND agreement = "
-                     "'only the real file system (not significant)'", 22);
+    assert_value(db,
+                 "SELECT count(*) FROM comparison WHERE profile = "
+                 "'delete-normal' AND unit <> 'rounds' AND agreement "
+                 "NOT LIKE 'not comparable: the real file system ran "
+                 "no %'",
+                 0);
+    assert_value(db,
+                 "SELECT real_failures * 10 + real_n FROM comparison "
+                 "WHERE profile = 'delete-normal' AND item = 'set-up "
+                 "failed: SQLITE_IOERR_SHMMAP' AND agreement = "
+                 "'only the real file system (not significant)'",
+                 22);
     /* Both sides alike where the copy was not changed: agreement, and the
      * model's attribution from its own fault log. */
     assert_true(query_double(db, "SELECT count(*) FROM comparison WHERE "
                                  "profile = 'wal-normal'") >= 3);
-    assert_value(db, "SELECT count(*) FROM comparison WHERE profile = "
-                     "'wal-normal' AND item <> 'acknowledged updates lost' "
-                     "AND (model_failures <> real_failures OR agreement "
-                     "NOT LIKE 'agree%')", 0);
-    assert_value(db, "SELECT count(*) FROM comparison WHERE "
-                     "model_failures > 0 AND unit = 'jobs' AND "
-                     "model_attribution IS NULL", 0);
-    assert_value(db, "SELECT count(*) > 0 FROM comparison WHERE "
-                     "model_attribution LIKE '%(chance)%'", 1);
+    assert_value(db,
+                 "SELECT count(*) FROM comparison WHERE profile = "
+                 "'wal-normal' AND item <> 'acknowledged updates lost' "
+                 "AND (model_failures <> real_failures OR agreement "
+                 "NOT LIKE 'agree%')",
+                 0);
+    assert_value(db,
+                 "SELECT count(*) FROM comparison WHERE "
+                 "model_failures > 0 AND unit = 'jobs' AND "
+                 "model_attribution IS NULL",
+                 0);
+    assert_value(db,
+                 "SELECT count(*) > 0 FROM comparison WHERE "
+                 "model_attribution LIKE '%(chance)%'",
+                 1);
     char *md;
     size_t size;
     FILE *out = open_memstream(&md, &size);
-    assert_int_equal(report_markdown(db, out, NULL, true, err, sizeof err),
-                     0);
+    assert_int_equal(report_markdown(db, out, NULL, true, err, sizeof err), 0);
     fclose(out);
     assert_non_null(strstr(md, "## Model against reality"));
     assert_non_null(strstr(md, "| delete-off | lustre on ext4 | ext4 "
@@ -1252,19 +1340,25 @@ static void test_program_outside_checkout(void **state)
 {
     const char *dir = *state;
     char *command;
-    assert_true(asprintf(&command, "cd '%s' && %s '%s/run-small' >/dev/null "
-                         "2>&1", dir, TH_REPORT_BIN, ANALYSIS_DATA) > 0);
+    assert_true(asprintf(&command,
+                         "cd '%s' && %s '%s/run-small' >/dev/null "
+                         "2>&1",
+                         dir, TH_REPORT_BIN, ANALYSIS_DATA) > 0);
     assert_int_equal(system(command), 0);
     free(command);
-    assert_true(asprintf(&command, "cd '%s' && mkdir -p prefix/bin && cp %s "
+    assert_true(asprintf(&command,
+                         "cd '%s' && mkdir -p prefix/bin && cp %s "
                          "prefix/bin/ && prefix/bin/th-report 2>err.txt "
-                         ">/dev/null; test $? -eq 2", dir, TH_REPORT_BIN) > 0);
+                         ">/dev/null; test $? -eq 2",
+                         dir, TH_REPORT_BIN) > 0);
     assert_int_equal(system(command), 0);
     free(command);
     char *err = file_text(dir, "err.txt"), *want, real[4096];
     assert_non_null(realpath(dir, real));
-    assert_true(asprintf(&want, "th-report: %s/prefix/share/trackhammer/"
-                         "gadi-71-job-matrix.csv: ", real) > 0);
+    assert_true(asprintf(&want,
+                         "th-report: %s/prefix/share/trackhammer/"
+                         "gadi-71-job-matrix.csv: ",
+                         real) > 0);
     if (strncmp(err, want, strlen(want)) != 0 || strstr(err, "/../"))
         fail_msg("'%s' is not '%s...'", err, want);
     free(want);
@@ -1320,8 +1414,10 @@ static void test_program_bad_command_lines(void **state)
     free(err);
     free(args);
     char *command;
-    assert_true(asprintf(&command, "%s --help 2>/dev/null | grep -q "
-                         "'^usage: th-report'", TH_REPORT_BIN) > 0);
+    assert_true(asprintf(&command,
+                         "%s --help 2>/dev/null | grep -q "
+                         "'^usage: th-report'",
+                         TH_REPORT_BIN) > 0);
     assert_int_equal(system(command), 0);
     free(command);
 }
@@ -1346,8 +1442,8 @@ int main(void)
         cmocka_unit_test(test_scale_agreement_needs_two_scales),
         cmocka_unit_test_setup_teardown(test_output_files, make_scratch,
                                         remove_scratch),
-        cmocka_unit_test_setup_teardown(test_output_json_quoting,
-                                        make_scratch, remove_scratch),
+        cmocka_unit_test_setup_teardown(test_output_json_quoting, make_scratch,
+                                        remove_scratch),
         cmocka_unit_test_setup_teardown(test_program_exit_statuses,
                                         make_scratch, remove_scratch),
         cmocka_unit_test_setup_teardown(test_program_out_dir, make_scratch,
@@ -1362,9 +1458,8 @@ int main(void)
                                         remove_scratch),
         cmocka_unit_test_setup_teardown(test_same_run_refused, make_scratch,
                                         remove_scratch),
-        cmocka_unit_test_setup_teardown(
-            test_program_out_dir_one_configuration, make_scratch,
-            remove_scratch),
+        cmocka_unit_test_setup_teardown(test_program_out_dir_one_configuration,
+                                        make_scratch, remove_scratch),
         cmocka_unit_test_setup_teardown(test_program_outside_checkout,
                                         make_scratch, remove_scratch),
         cmocka_unit_test_setup_teardown(test_program_bad_command_lines,

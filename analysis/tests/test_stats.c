@@ -124,8 +124,9 @@ static void test_design_effect_equal_rounds(void **state)
 static void test_design_effect_known_values(void **state)
 {
     (void)state;
-    static const long spread[][2] = { { 0, 71 }, { 3, 71 }, { 6, 71 },
-                                      { 11, 71 } };
+    static const long spread[][2] = {
+        { 0, 71 }, { 3, 71 }, { 6, 71 }, { 11, 71 }
+    };
     double deff = deff_of(spread, 4);
     assert_close(deff, 4.7333333333333325);
     assert_deff_interval(20, 284, deff, 0.028394754909197767,

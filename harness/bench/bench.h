@@ -44,7 +44,7 @@ int bench_job_life(const char *path, const tracker_options *options,
 
 /* One "--name VALUE" option of a bench program's command line. */
 typedef struct bench_option {
-    const char *name;  /* "--dir" */
+    const char *name; /* "--dir" */
     bool required;
     const char *value; /* set by bench_parse_args; NULL when absent */
 } bench_option;

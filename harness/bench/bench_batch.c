@@ -115,8 +115,8 @@ static int run_round(const char *path, const tracker_profile *profile,
     reap_children(pids, jobs, exited_ok);
     int failures = 0;
     for (int k = 0; k < jobs; k++)
-        failures += !exited_ok[k] || b->job[k].rc != SQLITE_OK ||
-                    b->job[k].end == 0;
+        failures +=
+            !exited_ok[k] || b->job[k].rc != SQLITE_OK || b->job[k].end == 0;
     double last_end = b->released, life = 0;
     for (int k = 0; k < jobs; k++) {
         if (b->job[k].end > last_end)

@@ -97,7 +97,8 @@ static int record_trace(const char *path, const tracker_options *options,
     }
     for (int s = 0; rc == SQLITE_OK && s < tr->slots; s++)
         if (tr->slot_params[s] > 2) {
-            snprintf(err, err_size, "statement with %d parameters, the floor "
+            snprintf(err, err_size,
+                     "statement with %d parameters, the floor "
                      "binds only variable and experiment: %s",
                      tr->slot_params[s], tr->slot_sql[s]);
             rc = SQLITE_ERROR;
@@ -117,8 +118,8 @@ static int floor_step(sqlite3 *db, sqlite3_stmt **prepared, const trace *tr,
 {
     if (prepared[slot] == NULL) {
         int rc = sqlite3_prepare_v3(db, tr->slot_sql[slot], -1,
-                                    SQLITE_PREPARE_PERSISTENT,
-                                    &prepared[slot], NULL);
+                                    SQLITE_PREPARE_PERSISTENT, &prepared[slot],
+                                    NULL);
         if (rc != SQLITE_OK)
             return rc;
     }
@@ -171,12 +172,11 @@ static double time_batch(const contender *c, int first, int batch, char *err,
     for (int i = 0; i < batch; i++) {
         char variable[64];
         bench_variable(first + i, variable, sizeof variable);
-        int rc = c->floor
-                     ? floor_job_life(c->path, c->floor,
-                                      c->options->profile.busy_timeout_ms,
-                                      variable, err, err_size)
-                     : bench_job_life(c->path, c->options, variable, err,
-                                      err_size);
+        int rc = c->floor ? floor_job_life(c->path, c->floor,
+                                           c->options->profile.busy_timeout_ms,
+                                           variable, err, err_size)
+                          : bench_job_life(c->path, c->options, variable, err,
+                                           err_size);
         if (rc != SQLITE_OK)
             return -1;
     }
@@ -194,8 +194,8 @@ static int measure_profile(const char *dir, const char *fs,
     for (int k = 0; k < 3; k++) {
         snprintf(paths[k], sizeof paths[k], "%s/%s-%s.db", dir, names[k],
                  profile->name);
-        if (bench_prepare_database(paths[k], profile, tasks, "pending",
-                                   err, sizeof err) != SQLITE_OK) {
+        if (bench_prepare_database(paths[k], profile, tasks, "pending", err,
+                                   sizeof err) != SQLITE_OK) {
             fprintf(stderr, "bench_overhead: %s: %s\n", paths[k], err);
             return 1;
         }
@@ -259,8 +259,8 @@ static const char usage[] =
 int main(int argc, char **argv)
 {
     bench_option options[] = {
-        { "--dir", true, NULL },      { "--fs", true, NULL },
-        { "--pairs", false, NULL },   { "--batch", false, NULL },
+        { "--dir", true, NULL },       { "--fs", true, NULL },
+        { "--pairs", false, NULL },    { "--batch", false, NULL },
         { "--profiles", false, NULL },
     };
     bench_parse_args(argc, argv, usage, options,
@@ -269,7 +269,8 @@ int main(int argc, char **argv)
     const char *fs = options[1].value;
     if (*fs == '\0' || fs[strcspn(fs, ",\"\r\n")] != '\0')
         bench_fail("--fs: '%s': a CSV field needs a label without commas, "
-                   "quotes or line breaks", fs);
+                   "quotes or line breaks",
+                   fs);
     int pairs = bench_int(&options[2], 15, 1, 100000);
     int batch = bench_int(&options[3], 20, 1, 100000);
     if ((long long)pairs * batch >= MAX_TASKS)

@@ -86,7 +86,8 @@ static double parse_seconds(const bench_option *o, double fallback)
     if (*o->value == '\0' || *end != '\0' || !(seconds > 0) ||
         !(seconds <= MAX_SECONDS))
         bench_fail("%s: '%s' is not a number of seconds above 0 and at "
-                   "most %g", o->name, o->value, MAX_SECONDS);
+                   "most %g",
+                   o->name, o->value, MAX_SECONDS);
     return seconds;
 }
 
@@ -210,9 +211,8 @@ static int run_once(const run_plan *plan, shared_run *run, long *jobs_out)
     char path[4096], err[1024];
     snprintf(path, sizeof path, "%s/readload.db", plan->db_dir);
     if (bench_prepare_database(path, plan->profile,
-                               plan->writers * plan->pool_per_writer,
-                               "failed", err,
-                               sizeof err) != SQLITE_OK) {
+                               plan->writers * plan->pool_per_writer, "failed",
+                               err, sizeof err) != SQLITE_OK) {
         fprintf(stderr, "bench_readload: %s\n", err);
         return 1;
     }
@@ -259,10 +259,11 @@ static int run_once(const run_plan *plan, shared_run *run, long *jobs_out)
     for (int k = 0; k < children; k++) {
         if (run->child[k].exhausted) {
             capped++;
-            fprintf(stderr, "bench_readload: run %d (%s, %d readers): writer "
+            fprintf(stderr,
+                    "bench_readload: run %d (%s, %d readers): writer "
                     "%d ran out of its %d tasks before the end: the run's "
-                    "rate is a floor, not a measurement\n", plan->index,
-                    plan->profile->name, plan->readers, k,
+                    "rate is a floor, not a measurement\n",
+                    plan->index, plan->profile->name, plan->readers, k,
                     plan->pool_per_writer);
         }
         bool writer = k < plan->writers;
@@ -290,7 +291,8 @@ static int run_once(const run_plan *plan, shared_run *run, long *jobs_out)
 }
 
 static const char usage[] =
-    "usage: bench_readload --dir DIR --samples DIR [--writers W] [--readers R]\n"
+    "usage: bench_readload --dir DIR --samples DIR [--writers W] [--readers "
+    "R]\n"
     "                      [--seconds S] [--repeats N] [--profiles A,B,...]\n"
     "\n"
     "Writers living job after job while readers poll the same database, run\n"
@@ -328,9 +330,9 @@ int main(int argc, char **argv)
         bench_fail("--writers %d + --readers %d: more than %d processes",
                    plan.writers, readers, MAX_CHILDREN);
     const tracker_profile *profiles[MAX_PROFILES];
-    int count = bench_profiles(&options[6],
-                               "wal-normal,delete-normal,delete-off",
-                               profiles, MAX_PROFILES);
+    int count =
+        bench_profiles(&options[6], "wal-normal,delete-normal,delete-off",
+                       profiles, MAX_PROFILES);
     shared_run *run = mmap(NULL, sizeof *run, PROT_READ | PROT_WRITE,
                            MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (run == MAP_FAILED) {
@@ -355,12 +357,13 @@ int main(int argc, char **argv)
             fastest = rate;
     }
     double sized = fastest * plan.seconds * POOL_HEADROOM;
-    plan.pool_per_writer = sized < POOL_MIN_PER_WRITER  ? POOL_MIN_PER_WRITER
+    plan.pool_per_writer = sized < POOL_MIN_PER_WRITER   ? POOL_MIN_PER_WRITER
                            : sized < MAX_POOL_PER_WRITER ? (int)sized + 1
                                                          : MAX_POOL_PER_WRITER;
-    fprintf(stderr, "bench_readload: calibration: fastest %.0f jobs/s a "
-            "writer; pool %d tasks a writer\n", fastest,
-            plan.pool_per_writer);
+    fprintf(stderr,
+            "bench_readload: calibration: fastest %.0f jobs/s a "
+            "writer; pool %d tasks a writer\n",
+            fastest, plan.pool_per_writer);
     int status = 0;
     for (int r = 0; r < repeats && status == 0; r++)
         for (int level = 0; level < 2 && status == 0; level++)

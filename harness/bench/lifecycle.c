@@ -153,8 +153,7 @@ void bench_parse_args(int argc, char **argv, const char *usage,
         if (o == NULL)
             bench_fail("unknown option '%s' (see --help)", argv[i]);
         if (i + 1 == argc)
-            bench_fail("missing value for option '%s' (see --help)",
-                       argv[i]);
+            bench_fail("missing value for option '%s' (see --help)", argv[i]);
         o->value = argv[i + 1];
     }
     for (size_t k = 0; k < count; k++)
@@ -189,16 +188,15 @@ const char *bench_dir(const bench_option *o)
     if (!S_ISDIR(st.st_mode))
         bench_fail("%s '%s': not a directory", o->name, dir);
     if (access(dir, W_OK | X_OK) != 0)
-        bench_fail("%s '%s': not writable: %s", o->name, dir,
-                   strerror(errno));
+        bench_fail("%s '%s': not writable: %s", o->name, dir, strerror(errno));
     char *cwd = dir[0] == '/' ? NULL : getcwd(NULL, 0);
     size_t length = strlen(dir) + (cwd ? strlen(cwd) + 1 : 0);
     free(cwd);
     int limit = sqlite3_vfs_find(NULL)->mxPathname;
     if (length + NAME_ROOM >= (size_t)limit)
         bench_fail("%s '%s': too long: %zu characters made absolute, at "
-                   "most %d here", o->name, dir, length,
-                   limit - NAME_ROOM - 1);
+                   "most %d here",
+                   o->name, dir, length, limit - NAME_ROOM - 1);
     return dir;
 }
 
@@ -219,8 +217,8 @@ static bool in_list(const char *list, const char *name)
 static _Noreturn void unknown_profile(const bench_option *o, const char *name,
                                       int length)
 {
-    fprintf(stderr, "%s: %s: unknown profile '%.*s' (known:", program,
-            o->name, length, name);
+    fprintf(stderr, "%s: %s: unknown profile '%.*s' (known:", program, o->name,
+            length, name);
     for (size_t i = 0; i < tracker_profile_count(); i++)
         fprintf(stderr, "%s %s", i ? "," : "", tracker_profile_at(i)->name);
     fputs(")\n", stderr);

@@ -47,26 +47,25 @@ extern "C" {
  * class ("sync", "meta" or "data"; NULL: not fitted). Expanding the codes
  * needs <errno.h> and <sqlite3.h>.
  */
-#define FAULTFS_CLASSES(X)                                                   \
-    X(OPEN, "open", "meta", EIO, SQLITE_CANTOPEN)                            \
-    X(DELETE, "delete", "meta", EIO, SQLITE_IOERR_DELETE)                    \
-    X(ACCESS, "access", "meta", EIO, SQLITE_IOERR_ACCESS,                    \
-      SQLITE_IOERR_FSTAT)                                                    \
-    X(SYNC, "sync", "sync", EIO, SQLITE_IOERR_FSYNC)                         \
-    X(READ, "read", "data", EIO, SQLITE_IOERR_CORRUPTFS, SQLITE_CORRUPT,     \
-      SQLITE_IOERR_READ)                                                     \
-    X(WRITE, "write", "data", EIO, SQLITE_IOERR_WRITE)                       \
-    X(TRUNCATE, "truncate", "meta", EIO, SQLITE_IOERR_TRUNCATE)              \
-    X(LOCK, "lock", "meta", EIO, SQLITE_IOERR_LOCK, SQLITE_IOERR_RDLOCK,     \
-      SQLITE_IOERR_CHECKRESERVEDLOCK)                                        \
-    X(SHM_OPEN, "shm_open", "meta", EIO, SQLITE_IOERR_SHMOPEN)               \
+#define FAULTFS_CLASSES(X)                                                    \
+    X(OPEN, "open", "meta", EIO, SQLITE_CANTOPEN)                             \
+    X(DELETE, "delete", "meta", EIO, SQLITE_IOERR_DELETE)                     \
+    X(ACCESS, "access", "meta", EIO, SQLITE_IOERR_ACCESS, SQLITE_IOERR_FSTAT) \
+    X(SYNC, "sync", "sync", EIO, SQLITE_IOERR_FSYNC)                          \
+    X(READ, "read", "data", EIO, SQLITE_IOERR_CORRUPTFS, SQLITE_CORRUPT,      \
+      SQLITE_IOERR_READ)                                                      \
+    X(WRITE, "write", "data", EIO, SQLITE_IOERR_WRITE)                        \
+    X(TRUNCATE, "truncate", "meta", EIO, SQLITE_IOERR_TRUNCATE)               \
+    X(LOCK, "lock", "meta", EIO, SQLITE_IOERR_LOCK, SQLITE_IOERR_RDLOCK,      \
+      SQLITE_IOERR_CHECKRESERVEDLOCK)                                         \
+    X(SHM_OPEN, "shm_open", "meta", EIO, SQLITE_IOERR_SHMOPEN)                \
     X(SHM_MAP, "shm_map", NULL, EIO, SQLITE_IOERR_SHMMAP)
 
 typedef enum faultfs_class {
 #define FAULTFS_CLASS_ENUM(id, ...) FAULTFS_##id,
     FAULTFS_CLASSES(FAULTFS_CLASS_ENUM)
 #undef FAULTFS_CLASS_ENUM
-    FAULTFS_CLASS_COUNT
+        FAULTFS_CLASS_COUNT
 } faultfs_class;
 
 /* One row of FAULTFS_CLASSES as data; codes end at the first 0. */
@@ -79,7 +78,7 @@ typedef struct faultfs_class_info {
 
 /* The initializer of a faultfs_class_info array indexed by class:
  *   { FAULTFS_CLASSES(FAULTFS_CLASS_INFO) } */
-#define FAULTFS_CLASS_INFO(id, name, group, error_number, ...)               \
+#define FAULTFS_CLASS_INFO(id, name, group, error_number, ...)                \
     [FAULTFS_##id] = { name, group, error_number, { __VA_ARGS__ } },
 
 typedef enum faultfs_file_kind {
@@ -92,14 +91,14 @@ typedef enum faultfs_file_kind {
 } faultfs_file_kind;
 
 typedef enum faultfs_shm_map_effect {
-    FAULTFS_SHM_MAP_ERROR,  /* return SQLITE_IOERR_SHMMAP */
-    FAULTFS_SHM_MAP_UNBACK  /* SIGBUS model (a) */
+    FAULTFS_SHM_MAP_ERROR, /* return SQLITE_IOERR_SHMMAP */
+    FAULTFS_SHM_MAP_UNBACK /* SIGBUS model (a) */
 } faultfs_shm_map_effect;
 
 /* The errno a failed read stands for, which decides what SQLite reports. */
 typedef enum faultfs_read_errno {
-    FAULTFS_READ_EIO,      /* SQLITE_IOERR_CORRUPTFS, as the unix VFS maps EIO */
-    FAULTFS_READ_TIMEDOUT  /* SQLITE_IOERR_READ: any other errno, such as
+    FAULTFS_READ_EIO, /* SQLITE_IOERR_CORRUPTFS, as the unix VFS maps EIO */
+    FAULTFS_READ_TIMEDOUT /* SQLITE_IOERR_READ: any other errno, such as
                               ETIMEDOUT after a Lustre RPC timed out */
 } faultfs_read_errno;
 
@@ -117,12 +116,12 @@ typedef struct faultfs_class_config {
 
 typedef struct faultfs_storm_config {
     bool enabled;
-    double capacity;       /* calls per model second at which p applies */
-    double horizon_s;      /* load is measured over this long */
-    double max_factor;     /* cap on the multiplier */
-    double start_epoch_s;  /* synchronized start (Unix time), 0 = none */
-    double window_s;       /* background load lasts this long after start */
-    double background;     /* calls per model second during the window */
+    double capacity;      /* calls per model second at which p applies */
+    double horizon_s;     /* load is measured over this long */
+    double max_factor;    /* cap on the multiplier */
+    double start_epoch_s; /* synchronized start (Unix time), 0 = none */
+    double window_s;      /* background load lasts this long after start */
+    double background;    /* calls per model second during the window */
     char state_path[FAULTFS_PATH_MAX]; /* "" = next to the database */
 } faultfs_storm_config;
 
@@ -134,10 +133,10 @@ typedef enum faultfs_crash_names {
 } faultfs_crash_names;
 
 typedef struct faultfs_crash_config {
-    bool enabled;              /* hold writes back until a sync */
-    double drop;               /* a pending write is lost at the crash */
-    double torn;               /* ... or keeps only a prefix of its sectors */
-    uint64_t sector;           /* bytes; tears fall on multiples of this */
+    bool enabled;    /* hold writes back until a sync */
+    double drop;     /* a pending write is lost at the crash */
+    double torn;     /* ... or keeps only a prefix of its sectors */
+    uint64_t sector; /* bytes; tears fall on multiples of this */
     faultfs_crash_names names;
 } faultfs_crash_config;
 
@@ -162,8 +161,8 @@ typedef struct faultfs_counters {
     uint64_t calls[FAULTFS_CLASS_COUNT];  /* calls the model saw */
     uint64_t faults[FAULTFS_CLASS_COUNT]; /* faults it injected */
     uint64_t faults_by_kind[FAULTFS_FILE_KIND_COUNT];
-    double delay_s[FAULTFS_CLASS_COUNT];  /* latency added, real seconds */
-    uint64_t log_errors;                  /* event-log writes that failed */
+    double delay_s[FAULTFS_CLASS_COUNT]; /* latency added, real seconds */
+    uint64_t log_errors;                 /* event-log writes that failed */
 } faultfs_counters;
 
 /* -------------------------------------------------------------- configure */
@@ -173,8 +172,8 @@ typedef struct faultfs_counters {
 int faultfs_config_model(const char *name, faultfs_config *out);
 
 /* Parse "MODEL[,key=value...]" (NULL or "" means "none"). */
-int faultfs_config_parse(const char *text, faultfs_config *out,
-                         char *err, size_t err_size);
+int faultfs_config_parse(const char *text, faultfs_config *out, char *err,
+                         size_t err_size);
 
 /* Set one key on a configuration, as the parser does. */
 int faultfs_config_set(faultfs_config *config, const char *key,
@@ -200,8 +199,8 @@ void faultfs_config_describe(const faultfs_config *config, char *buf,
 int faultfs_register(const char *config, bool make_default, char *err,
                      size_t err_size);
 /* The same with a parsed configuration. */
-int faultfs_install(const faultfs_config *config, bool make_default,
-                    char *err, size_t err_size);
+int faultfs_install(const faultfs_config *config, bool make_default, char *err,
+                    size_t err_size);
 /* Unregister the VFS and restore the unix VFS's system calls. Only when no
  * faultfs connection is open. */
 void faultfs_unregister(void);
@@ -232,8 +231,8 @@ int faultfs_fail_calls(faultfs_class cls, uint64_t nth, uint64_t count);
 #define FAULTFS_CLASS_BIT(cls) (1u << (unsigned)(cls))
 typedef void (*faultfs_trigger_fn)(void *ctx, faultfs_class cls,
                                    faultfs_file_kind kind);
-int faultfs_set_trigger(unsigned classes, uint64_t nth,
-                        faultfs_trigger_fn fn, void *ctx);
+int faultfs_set_trigger(unsigned classes, uint64_t nth, faultfs_trigger_fn fn,
+                        void *ctx);
 
 /* The caller has just waited `real_seconds` for a model duration compressed
  * by time_scale (a job's work, its start jitter, a retry's backoff): the
@@ -291,8 +290,8 @@ int faultfs_crash_apply(const char *db_path, faultfs_crash_report *report,
 
 /* "writes=N kept=N dropped=N torn=N truncates=N truncates_dropped=N
  * rebuilt=N resurrected=N removed=N": a report on one line. */
-void faultfs_crash_report_format(const faultfs_crash_report *report,
-                                 char *buf, size_t buf_size);
+void faultfs_crash_report_format(const faultfs_crash_report *report, char *buf,
+                                 size_t buf_size);
 
 /* ------------------------------------------------------------- extension */
 

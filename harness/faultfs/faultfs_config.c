@@ -37,57 +37,58 @@ static const struct model_setting {
     const char *value;
     const char *why;
 } lustre_model[] = {
-    {"open.p", "0.002",
-     "open/create is an intent RPC to the metadata server (MDS), the first "
-     "thing to time out under a storm"},
-    {"delete.p", "0.002", "unlink is a pure MDS operation, as costly as create"},
-    {"access.p", "0.0005",
-     "stat/getattr is usually answered from the client's cached attributes"},
-    {"sync.p", "0.01",
-     "fsync waits for OST commit and the MDS; the published runs lose most "
-     "I/O errors when synchronous=OFF removes it (8/71 -> 3/71)"},
-    {"read.p", "0.0005",
-     "reads hit the OSTs, which the storm loads less than the MDS; upstream "
-     "still needed to retry reads to reach 0/71"},
-    {"read.errno", "eio",
-     "a Lustre client reports a failed page read as EIO (an RPC timeout "
-     "can surface as ETIMEDOUT: read.errno=etimedout)"},
-    {"write.p", "0.0005", "writes are cached and flushed later, like reads"},
-    {"truncate.p", "0.002", "truncate is an MDS setattr plus an OST punch"},
-    {"lock.p", "0.0005",
-     "an fcntl lock is an LDLM round trip with flock, rarely refused"},
-    {"shm_open.p", "0.002", "opening the -shm file is an open, like open.p"},
-    {"shm_map.p", "0",
-     "SIGBUS comes from model (b), nodes, by placement; model (a) adds "
-     "a rate nobody measured"},
-    {"shm_map.effect", "unback",
-     "when shm_map.p is raised, a failed page-in is a SIGBUS, not an error"},
-    {"open.latency", "1ms", "one MDS round trip under load"},
-    {"delete.latency", "1ms", "one MDS round trip"},
-    {"access.latency", "200us", "mostly answered from the attribute cache"},
-    {"sync.latency", "5ms", "OST commit plus an MDS round trip"},
-    {"read.latency", "200us", "a 4 KiB page from an OST, often cached"},
-    {"write.latency", "300us", "a 4 KiB page into the client's cache"},
-    {"truncate.latency", "2ms", "MDS setattr plus OST punch"},
-    {"lock.latency", "500us",
-     "an LDLM lock enqueue; makes lock hold times span round trips"},
-    {"shm_open.latency", "1ms", "an open"},
-    {"shm_map.latency", "0", "mmap is local to the client"},
-    {"node", "0", "the harness assigns each rank its node"},
-    {"node.locks", "shm",
-     "localflock-like -shm locks; database locks stay coherent, as the "
-     "DELETE runs (no corruption, no SIGBUS) imply"},
-    {"time_scale", "1", "real time; the harness passes its --time-scale"},
-    {"storm", "on", "fault rates follow the load on the metadata server"},
-    {"storm.capacity", "2000",
-     "calls/s at which the base rates apply: 71 jobs opening the database "
-     "at once make roughly this many"},
-    {"storm.horizon", "1s", "the MDS queue drains in about a second"},
-    {"storm.max", "10", "even a saturated MDS answers most requests"},
-    {"storm.window", "60s",
-     "other start-up traffic (Python, conda, inputs) lasts about a minute"},
-    {"storm.background", "1000",
-     "that traffic, in calls/s, while the window lasts (needs storm.start)"},
+    { "open.p", "0.002",
+      "open/create is an intent RPC to the metadata server (MDS), the first "
+      "thing to time out under a storm" },
+    { "delete.p", "0.002",
+      "unlink is a pure MDS operation, as costly as create" },
+    { "access.p", "0.0005",
+      "stat/getattr is usually answered from the client's cached attributes" },
+    { "sync.p", "0.01",
+      "fsync waits for OST commit and the MDS; the published runs lose most "
+      "I/O errors when synchronous=OFF removes it (8/71 -> 3/71)" },
+    { "read.p", "0.0005",
+      "reads hit the OSTs, which the storm loads less than the MDS; upstream "
+      "still needed to retry reads to reach 0/71" },
+    { "read.errno", "eio",
+      "a Lustre client reports a failed page read as EIO (an RPC timeout "
+      "can surface as ETIMEDOUT: read.errno=etimedout)" },
+    { "write.p", "0.0005", "writes are cached and flushed later, like reads" },
+    { "truncate.p", "0.002", "truncate is an MDS setattr plus an OST punch" },
+    { "lock.p", "0.0005",
+      "an fcntl lock is an LDLM round trip with flock, rarely refused" },
+    { "shm_open.p", "0.002", "opening the -shm file is an open, like open.p" },
+    { "shm_map.p", "0",
+      "SIGBUS comes from model (b), nodes, by placement; model (a) adds "
+      "a rate nobody measured" },
+    { "shm_map.effect", "unback",
+      "when shm_map.p is raised, a failed page-in is a SIGBUS, not an error" },
+    { "open.latency", "1ms", "one MDS round trip under load" },
+    { "delete.latency", "1ms", "one MDS round trip" },
+    { "access.latency", "200us", "mostly answered from the attribute cache" },
+    { "sync.latency", "5ms", "OST commit plus an MDS round trip" },
+    { "read.latency", "200us", "a 4 KiB page from an OST, often cached" },
+    { "write.latency", "300us", "a 4 KiB page into the client's cache" },
+    { "truncate.latency", "2ms", "MDS setattr plus OST punch" },
+    { "lock.latency", "500us",
+      "an LDLM lock enqueue; makes lock hold times span round trips" },
+    { "shm_open.latency", "1ms", "an open" },
+    { "shm_map.latency", "0", "mmap is local to the client" },
+    { "node", "0", "the harness assigns each rank its node" },
+    { "node.locks", "shm",
+      "localflock-like -shm locks; database locks stay coherent, as the "
+      "DELETE runs (no corruption, no SIGBUS) imply" },
+    { "time_scale", "1", "real time; the harness passes its --time-scale" },
+    { "storm", "on", "fault rates follow the load on the metadata server" },
+    { "storm.capacity", "2000",
+      "calls/s at which the base rates apply: 71 jobs opening the database "
+      "at once make roughly this many" },
+    { "storm.horizon", "1s", "the MDS queue drains in about a second" },
+    { "storm.max", "10", "even a saturated MDS answers most requests" },
+    { "storm.window", "60s",
+      "other start-up traffic (Python, conda, inputs) lasts about a minute" },
+    { "storm.background", "1000",
+      "that traffic, in calls/s, while the window lasts (needs storm.start)" },
 };
 
 /* The `none` model: pass-through, counting only. */
@@ -127,9 +128,9 @@ typedef enum value_type {
 typedef struct key_spec {
     const char *name;
     value_type type;
-    size_t offset;               /* into faultfs_config or a class entry */
-    bool nonzero;                /* numbers and durations must be > 0 */
-    const char *const *choices;  /* VALUE_CHOICE: names in enum order */
+    size_t offset;              /* into faultfs_config or a class entry */
+    bool nonzero;               /* numbers and durations must be > 0 */
+    const char *const *choices; /* VALUE_CHOICE: names in enum order */
 } key_spec;
 
 /* VALUE_CHOICE fields are enums stored through an int. */
@@ -137,48 +138,51 @@ _Static_assert(sizeof(faultfs_shm_map_effect) == sizeof(int), "enum size");
 _Static_assert(sizeof(faultfs_node_locks) == sizeof(int), "enum size");
 _Static_assert(sizeof(faultfs_read_errno) == sizeof(int), "enum size");
 _Static_assert(sizeof(faultfs_crash_names) == sizeof(int), "enum size");
-static const char *const read_errno_names[] = {"eio", "etimedout", NULL};
-static const char *const shm_map_effect_names[] = {"error", "unback", NULL};
-static const char *const node_locks_names[] = {"shm", "all", NULL};
-static const char *const crash_names_names[] = {"immediate", "dirsync", NULL};
+static const char *const read_errno_names[] = { "eio", "etimedout", NULL };
+static const char *const shm_map_effect_names[] = { "error", "unback", NULL };
+static const char *const node_locks_names[] = { "shm", "all", NULL };
+static const char *const crash_names_names[] = { "immediate", "dirsync",
+                                                 NULL };
 
 #define GLOBAL(field) offsetof(faultfs_config, field)
 static const key_spec global_keys[] = {
-    {"seed", VALUE_COUNT, GLOBAL(seed), false, NULL},
-    {"rank", VALUE_COUNT, GLOBAL(rank), false, NULL},
-    {"node", VALUE_NODE, GLOBAL(node), false, NULL},
-    {"node.locks", VALUE_CHOICE, GLOBAL(node_locks), false, node_locks_names},
-    {"time_scale", VALUE_NUMBER, GLOBAL(time_scale), true, NULL},
-    {"log", VALUE_PATH, GLOBAL(log_path), false, NULL},
-    {"shm_map.effect", VALUE_CHOICE, GLOBAL(shm_map_effect), false,
-     shm_map_effect_names},
-    {"read.errno", VALUE_CHOICE, GLOBAL(read_errno), false,
-     read_errno_names},
-    {"storm", VALUE_SWITCH, GLOBAL(storm.enabled), false, NULL},
-    {"storm.capacity", VALUE_NUMBER, GLOBAL(storm.capacity), true, NULL},
-    {"storm.horizon", VALUE_DURATION, GLOBAL(storm.horizon_s), true, NULL},
-    {"storm.max", VALUE_NUMBER, GLOBAL(storm.max_factor), true, NULL},
-    {"storm.state", VALUE_PATH, GLOBAL(storm.state_path), false, NULL},
-    {"storm.start", VALUE_NUMBER, GLOBAL(storm.start_epoch_s), false, NULL},
-    {"storm.window", VALUE_DURATION, GLOBAL(storm.window_s), false, NULL},
-    {"storm.background", VALUE_NUMBER, GLOBAL(storm.background), false, NULL},
-    {"crash", VALUE_SWITCH, GLOBAL(crash.enabled), false, NULL},
-    {"crash.drop", VALUE_PROBABILITY, GLOBAL(crash.drop), false, NULL},
-    {"crash.torn", VALUE_PROBABILITY, GLOBAL(crash.torn), false, NULL},
-    {"crash.sector", VALUE_COUNT, GLOBAL(crash.sector), true, NULL},
-    {"crash.names", VALUE_CHOICE, GLOBAL(crash.names), false,
-     crash_names_names},
+    { "seed", VALUE_COUNT, GLOBAL(seed), false, NULL },
+    { "rank", VALUE_COUNT, GLOBAL(rank), false, NULL },
+    { "node", VALUE_NODE, GLOBAL(node), false, NULL },
+    { "node.locks", VALUE_CHOICE, GLOBAL(node_locks), false,
+      node_locks_names },
+    { "time_scale", VALUE_NUMBER, GLOBAL(time_scale), true, NULL },
+    { "log", VALUE_PATH, GLOBAL(log_path), false, NULL },
+    { "shm_map.effect", VALUE_CHOICE, GLOBAL(shm_map_effect), false,
+      shm_map_effect_names },
+    { "read.errno", VALUE_CHOICE, GLOBAL(read_errno), false,
+      read_errno_names },
+    { "storm", VALUE_SWITCH, GLOBAL(storm.enabled), false, NULL },
+    { "storm.capacity", VALUE_NUMBER, GLOBAL(storm.capacity), true, NULL },
+    { "storm.horizon", VALUE_DURATION, GLOBAL(storm.horizon_s), true, NULL },
+    { "storm.max", VALUE_NUMBER, GLOBAL(storm.max_factor), true, NULL },
+    { "storm.state", VALUE_PATH, GLOBAL(storm.state_path), false, NULL },
+    { "storm.start", VALUE_NUMBER, GLOBAL(storm.start_epoch_s), false, NULL },
+    { "storm.window", VALUE_DURATION, GLOBAL(storm.window_s), false, NULL },
+    { "storm.background", VALUE_NUMBER, GLOBAL(storm.background), false,
+      NULL },
+    { "crash", VALUE_SWITCH, GLOBAL(crash.enabled), false, NULL },
+    { "crash.drop", VALUE_PROBABILITY, GLOBAL(crash.drop), false, NULL },
+    { "crash.torn", VALUE_PROBABILITY, GLOBAL(crash.torn), false, NULL },
+    { "crash.sector", VALUE_COUNT, GLOBAL(crash.sector), true, NULL },
+    { "crash.names", VALUE_CHOICE, GLOBAL(crash.names), false,
+      crash_names_names },
 };
 #undef GLOBAL
 
 /* Keys "CLASS.name", offsets into faultfs_class_config. */
 static const key_spec class_keys[] = {
-    {"p", VALUE_PROBABILITY, offsetof(faultfs_class_config, probability),
-     false, NULL},
-    {"latency", VALUE_DURATION, offsetof(faultfs_class_config, latency_s),
-     false, NULL},
-    {"fail", VALUE_SCHEDULE, offsetof(faultfs_class_config, fail_first),
-     false, NULL},
+    { "p", VALUE_PROBABILITY, offsetof(faultfs_class_config, probability),
+      false, NULL },
+    { "latency", VALUE_DURATION, offsetof(faultfs_class_config, latency_s),
+      false, NULL },
+    { "fail", VALUE_SCHEDULE, offsetof(faultfs_class_config, fail_first),
+      false, NULL },
 };
 
 #define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
@@ -237,8 +241,8 @@ static bool parse_duration(const char *text, double *seconds)
     static const struct {
         const char *suffix;
         double multiplier, divisor;
-    } units[] = {{"ns", 1, 1e9}, {"us", 1, 1e6}, {"ms", 1, 1e3}, {"s", 1, 1},
-                 {"min", 60, 1}, {"h", 3600, 1}};
+    } units[] = { { "ns", 1, 1e9 }, { "us", 1, 1e6 }, { "ms", 1, 1e3 },
+                  { "s", 1, 1 },    { "min", 60, 1 }, { "h", 3600, 1 } };
     const char *unit;
     double v;
     if (strcmp(text, "0") == 0) {
@@ -365,7 +369,8 @@ static int set_value(const key_spec *spec, void *base, const char *key,
         snprintf((char *)field, FAULTFS_PATH_MAX, "%s", value);
         return SQLITE_OK;
     case VALUE_SWITCH:
-        choice = choice_index((const char *const[]){"off", "on", NULL}, value);
+        choice =
+            choice_index((const char *const[]){ "off", "on", NULL }, value);
         if (choice < 0) {
             return config_error(err, err_size, key, value, "want on or off");
         }
@@ -462,8 +467,8 @@ int faultfs_config_model(const char *name, faultfs_config *out)
 /* Keys that belong to one run or one process, not to the model: a fit file
  * may not set them (nor nest a model or another fit). */
 static const char *const run_setting_keys[] = {
-    "model", "fit", "seed", "rank", "node", "log", "time_scale",
-    "storm.state", "storm.start", NULL,
+    "model", "fit",        "seed",        "rank",        "node",
+    "log",   "time_scale", "storm.state", "storm.start", NULL,
 };
 
 /* "faultfs: fit file 'PATH' line N: problem"; returns SQLITE_ERROR. */
@@ -472,8 +477,8 @@ static int fit_error(char *err, size_t err_size, const char *path,
 {
     if (err && err_size) {
         if (line) {
-            snprintf(err, err_size, "faultfs: fit file '%s' line %u: %s",
-                     path, line, problem);
+            snprintf(err, err_size, "faultfs: fit file '%s' line %u: %s", path,
+                     line, problem);
         } else {
             snprintf(err, err_size, "faultfs: fit file '%s': %s", path,
                      problem);
@@ -518,15 +523,17 @@ static int apply_fit_line(faultfs_config *config, const char *path,
         return fit_error(err, err_size, path, number, problem);
     }
     if (choice_index(run_setting_keys, key) >= 0) {
-        snprintf(problem, sizeof problem, "%s: a run setting, not a model "
-                 "parameter (give it on the command line)", key);
+        snprintf(problem, sizeof problem,
+                 "%s: a run setting, not a model "
+                 "parameter (give it on the command line)",
+                 key);
         return fit_error(err, err_size, path, number, problem);
     }
     char inner[512] = "";
     if (faultfs_config_set(config, key, value, inner, sizeof inner) !=
         SQLITE_OK) {
-        const char *said = strncmp(inner, "faultfs: ", 9) == 0 ? inner + 9
-                                                              : inner;
+        const char *said =
+            strncmp(inner, "faultfs: ", 9) == 0 ? inner + 9 : inner;
         return fit_error(err, err_size, path, number, said);
     }
     (*applied)++;
@@ -576,7 +583,8 @@ int faultfs_config_apply_fit(faultfs_config *config, const char *path,
     }
     fclose(f);
     if (rc == SQLITE_OK && applied == 0) {
-        rc = fit_error(err, err_size, path, 0, "no key=value line (for the "
+        rc = fit_error(err, err_size, path, 0,
+                       "no key=value line (for the "
                        "unfitted model say fit=none)");
     }
     return rc;
@@ -642,8 +650,7 @@ int faultfs_config_parse(const char *text, faultfs_config *out, char *err,
         rest = comma ? comma + 1 : NULL;
         if (*item == '\0') {
             if (comma || index > 0) {
-                rc = config_error(err, err_size, "config", text,
-                                  "empty item");
+                rc = config_error(err, err_size, "config", text, "empty item");
             }
             continue;
         }
@@ -694,15 +701,14 @@ static void format_value(const key_spec *spec, const void *base, char *buf,
         if (schedule[0] == 0) {
             snprintf(buf, size, "none");
         } else if (schedule[1] == FAULTFS_FOREVER) {
-            snprintf(buf, size, "%llu:forever", (unsigned long long)schedule[0]);
+            snprintf(buf, size, "%llu:forever",
+                     (unsigned long long)schedule[0]);
         } else {
             snprintf(buf, size, "%llu:%llu", (unsigned long long)schedule[0],
                      (unsigned long long)schedule[1]);
         }
         return;
-    case VALUE_PATH:
-        snprintf(buf, size, "%s", (const char *)field);
-        return;
+    case VALUE_PATH: snprintf(buf, size, "%s", (const char *)field); return;
     case VALUE_SWITCH:
         snprintf(buf, size, "%s", *(const bool *)field ? "on" : "off");
         return;

@@ -33,10 +33,10 @@ typedef enum record_type { RECORD_WRITE = 1, RECORD_TRUNCATE = 2 } record_type;
 
 typedef struct record_header {
     uint32_t magic;
-    uint32_t type;   /* record_type */
-    int64_t offset;  /* write: where; truncate: the new size */
-    int64_t length;  /* write: bytes that follow; truncate: 0 */
-    uint64_t check;  /* record_check() of the fields above and the bytes */
+    uint32_t type;  /* record_type */
+    int64_t offset; /* write: where; truncate: the new size */
+    int64_t length; /* write: bytes that follow; truncate: 0 */
+    uint64_t check; /* record_check() of the fields above and the bytes */
 } record_header;
 
 /* No padding: record_check() hashes the fields as bytes. */
@@ -49,8 +49,9 @@ typedef struct buffer {
 } buffer;
 
 /* The three files the crash rewrites, by kind. */
-static const faultfs_file_kind crash_kinds[] = {
-    FAULTFS_FILE_MAIN, FAULTFS_FILE_JOURNAL, FAULTFS_FILE_WAL};
+static const faultfs_file_kind crash_kinds[] = { FAULTFS_FILE_MAIN,
+                                                 FAULTFS_FILE_JOURNAL,
+                                                 FAULTFS_FILE_WAL };
 
 /* ----------------------------------------------------------------- paths */
 
@@ -115,7 +116,8 @@ static bool read_file(const char *path, buffer *b)
         b->data = malloc((size_t)st.st_size);
         ok = b->data != NULL;
         while (ok && b->size < (size_t)st.st_size) {
-            ssize_t n = read(fd, b->data + b->size, (size_t)st.st_size - b->size);
+            ssize_t n =
+                read(fd, b->data + b->size, (size_t)st.st_size - b->size);
             ok = n > 0;
             b->size += ok ? (size_t)n : 0;
         }
@@ -269,9 +271,9 @@ static bool save_image(const char *path, faultfs_file_kind kind,
     char image[FAULTFS_PATH_MAX + 64], tmp[FAULTFS_PATH_MAX + 128];
     buffer contents;
     state_path(path, kind, "image", image, sizeof image);
-    bool saved = read_handle(real, path, &contents) &&
-                 write_temp(image, contents.data, contents.size, tmp,
-                            sizeof tmp);
+    bool saved =
+        read_handle(real, path, &contents) &&
+        write_temp(image, contents.data, contents.size, tmp, sizeof tmp);
     free(contents.data);
     if (saved) {
         remove_state(path, kind, "pending");
@@ -298,9 +300,9 @@ bool faultfs_crash_opened(const char *path, faultfs_file_kind kind,
     } else if (recorded && !known) {
         /* created by this open: durable and empty at once, or only a
          * pending name until a directory sync */
-        bool named = faultfs_g.config.crash.names ==
-                         FAULTFS_CRASH_NAMES_IMMEDIATE ||
-                     kind == FAULTFS_FILE_MAIN;
+        bool named =
+            faultfs_g.config.crash.names == FAULTFS_CRASH_NAMES_IMMEDIATE ||
+            kind == FAULTFS_FILE_MAIN;
         int fd = open(named ? image : pending,
                       O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         recorded = fd >= 0 && close(fd) == 0;
@@ -315,9 +317,10 @@ bool faultfs_crash_opened(const char *path, faultfs_file_kind kind,
 /* FNV-1a over a record's fields and bytes. */
 static uint64_t record_check(const record_header *h, const void *data)
 {
-    const record_header fields = {h->magic, h->type, h->offset, h->length, 0};
-    const unsigned char *parts[2] = {(const unsigned char *)&fields, data};
-    size_t sizes[2] = {sizeof fields, data ? (size_t)h->length : 0};
+    const record_header fields = { h->magic, h->type, h->offset, h->length,
+                                   0 };
+    const unsigned char *parts[2] = { (const unsigned char *)&fields, data };
+    size_t sizes[2] = { sizeof fields, data ? (size_t)h->length : 0 };
     uint64_t x = 0xcbf29ce484222325ULL;
     for (int part = 0; part < 2; part++) {
         for (size_t i = 0; i < sizes[part]; i++) {
@@ -359,7 +362,7 @@ void faultfs_crash_note_write(const char *path, faultfs_file_kind kind,
     if (!followed(kind) || amt <= 0) {
         return;
     }
-    record_header h = {RECORD_MAGIC, RECORD_WRITE, offset, amt, 0};
+    record_header h = { RECORD_MAGIC, RECORD_WRITE, offset, amt, 0 };
     h.check = record_check(&h, buf);
     append_record(path, kind, &h, buf);
 }
@@ -370,7 +373,7 @@ void faultfs_crash_note_truncate(const char *path, faultfs_file_kind kind,
     if (!followed(kind)) {
         return;
     }
-    record_header h = {RECORD_MAGIC, RECORD_TRUNCATE, size, 0, 0};
+    record_header h = { RECORD_MAGIC, RECORD_TRUNCATE, size, 0, 0 };
     h.check = record_check(&h, NULL);
     append_record(path, kind, &h, NULL);
 }
@@ -416,9 +419,8 @@ void faultfs_crash_deleted(const char *path, faultfs_file_kind kind,
     if (!followed(kind)) {
         return;
     }
-    bool keep_ghost = !dir_synced &&
-                      faultfs_g.config.crash.names ==
-                          FAULTFS_CRASH_NAMES_DIRSYNC;
+    bool keep_ghost = !dir_synced && faultfs_g.config.crash.names ==
+                                         FAULTFS_CRASH_NAMES_DIRSYNC;
     if (dir_synced) {
         forget_ghosts(path);
     }
@@ -608,7 +610,7 @@ static int crash_file(const char *db_path, faultfs_file_kind kind,
                       faultfs_crash_report *r, char *err, size_t err_size)
 {
     char path[FAULTFS_PATH_MAX + 16];
-    buffer contents = {NULL, 0};
+    buffer contents = { NULL, 0 };
     file_path(db_path, kind, path, sizeof path);
     bool present = exists(path);
     bool ghost = state_has(db_path, kind, "ghost-image");
@@ -626,8 +628,8 @@ static int crash_file(const char *db_path, faultfs_file_kind kind,
             rc = crash_error(err, err_size, SQLITE_IOERR, "cannot rebuild",
                              path);
         } else if (!write_file(path, contents.data, contents.size)) {
-            rc = crash_error(err, err_size, SQLITE_IOERR, "cannot write",
-                             path);
+            rc =
+                crash_error(err, err_size, SQLITE_IOERR, "cannot write", path);
         } else {
             r->files_rebuilt++;
             /* back in place of whatever file now has its name */
@@ -654,8 +656,9 @@ int faultfs_crash_apply(const char *db_path, faultfs_crash_report *report,
     memset(r, 0, sizeof *r);
     if (!faultfs_g.config.crash.enabled) {
         if (err && err_size) {
-            snprintf(err, err_size, "faultfs: crash: crash mode is off "
-                                    "(install a configuration with crash=on)");
+            snprintf(err, err_size,
+                     "faultfs: crash: crash mode is off "
+                     "(install a configuration with crash=on)");
         }
         return SQLITE_MISUSE;
     }
@@ -674,8 +677,8 @@ int faultfs_crash_apply(const char *db_path, faultfs_crash_report *report,
         char shm[FAULTFS_PATH_MAX + 16];
         file_path(db_path, FAULTFS_FILE_SHM, shm, sizeof shm);
         if (unlink(shm) != 0 && errno != ENOENT) {
-            rc = crash_error(err, err_size, SQLITE_IOERR, "cannot remove",
-                             shm);
+            rc =
+                crash_error(err, err_size, SQLITE_IOERR, "cannot remove", shm);
         }
     }
     faultfs_crash_unlock(lock);

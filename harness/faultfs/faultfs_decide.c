@@ -11,7 +11,7 @@
  */
 #include "faultfs_internal.h"
 
-faultfs_globals faultfs_g = {.log_fd = -1};
+faultfs_globals faultfs_g = { .log_fd = -1 };
 
 /* Uniform in [0, 1) for call `call` of class cls under the current seed. */
 static double draw(faultfs_class cls, uint64_t call)
@@ -29,7 +29,8 @@ static bool scheduled(const faultfs_class_config *c, uint64_t call)
     if (c->fail_first == 0 || call < c->fail_first) {
         return false;
     }
-    return c->fail_count == FAULTFS_FOREVER || call - c->fail_first < c->fail_count;
+    return c->fail_count == FAULTFS_FOREVER ||
+           call - c->fail_first < c->fail_count;
 }
 
 /* Sleep `seconds` of real time, through the hook when one is set. */
@@ -79,11 +80,11 @@ bool faultfs_decide(faultfs_class cls, const faultfs_target *target,
     if (!by_schedule && !(draw(cls, call) < c->probability * factor)) {
         return false;
     }
-    *fault = (faultfs_fault){.cls = cls,
-                             .kind = target->kind,
-                             .call = call,
-                             .by_schedule = by_schedule,
-                             .path = target->path};
+    *fault = (faultfs_fault){ .cls = cls,
+                              .kind = target->kind,
+                              .call = call,
+                              .by_schedule = by_schedule,
+                              .path = target->path };
     return true;
 }
 
@@ -122,8 +123,8 @@ int faultfs_fail_calls(faultfs_class cls, uint64_t nth, uint64_t count)
     return SQLITE_OK;
 }
 
-int faultfs_set_trigger(unsigned classes, uint64_t nth,
-                        faultfs_trigger_fn fn, void *ctx)
+int faultfs_set_trigger(unsigned classes, uint64_t nth, faultfs_trigger_fn fn,
+                        void *ctx)
 {
     if (classes >> FAULTFS_CLASS_COUNT) {
         return SQLITE_MISUSE;

@@ -19,8 +19,8 @@ int sqlite3_faultfs_init(sqlite3 *db, char **err_msg,
     char err[512];
     (void)db;
     SQLITE_EXTENSION_INIT2(api);
-    int rc = faultfs_register(getenv(FAULTFS_CONFIG_ENV), true, err,
-                              sizeof err);
+    int rc =
+        faultfs_register(getenv(FAULTFS_CONFIG_ENV), true, err, sizeof err);
     if (rc != SQLITE_OK) {
         *err_msg = sqlite3_mprintf("%s", err);
         return rc;

@@ -152,8 +152,8 @@ static int faultfs_ftruncate(int fd, off_t length)
         }
     }
     /* Grow only: another process may have extended it meanwhile. */
-    off_t size = before.st_size > WAL_INDEX_REGION ? before.st_size
-                                                   : WAL_INDEX_REGION;
+    off_t size =
+        before.st_size > WAL_INDEX_REGION ? before.st_size : WAL_INDEX_REGION;
     struct stat after;
     if (rc == 0 && fstat(fd, &after) == 0 && after.st_size < size &&
         previous_ftruncate(fd, size) != 0)

@@ -48,7 +48,7 @@ typedef struct faultfs_target {
 typedef struct faultfs_fault {
     faultfs_class cls;
     faultfs_file_kind kind;
-    uint64_t call;        /* which call of its class (1-based) */
+    uint64_t call; /* which call of its class (1-based) */
     bool by_schedule;
     const char *path;
 } faultfs_fault;

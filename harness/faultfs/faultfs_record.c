@@ -60,7 +60,8 @@ void faultfs_counters_reset(void)
 const char *faultfs_file_kind_name(faultfs_file_kind kind)
 {
     static const char *const names[FAULTFS_FILE_KIND_COUNT] = {
-        "main", "journal", "wal", "shm", "temp"};
+        "main", "journal", "wal", "shm", "temp"
+    };
     return (unsigned)kind < FAULTFS_FILE_KIND_COUNT ? names[kind] : "?";
 }
 
@@ -71,26 +72,26 @@ static const char *code_name(int rc)
         int code;
         const char *name;
     } names[] = {
-        {SQLITE_OK, "SQLITE_OK"},
-        {SQLITE_BUSY, "SQLITE_BUSY"},
-        {SQLITE_PROTOCOL, "SQLITE_PROTOCOL"},
-        {SQLITE_CANTOPEN, "SQLITE_CANTOPEN"},
-        {SQLITE_IOERR, "SQLITE_IOERR"},
-        {SQLITE_IOERR_READ, "SQLITE_IOERR_READ"},
-        {SQLITE_IOERR_CORRUPTFS, "SQLITE_IOERR_CORRUPTFS"},
-        {SQLITE_IOERR_WRITE, "SQLITE_IOERR_WRITE"},
-        {SQLITE_IOERR_FSYNC, "SQLITE_IOERR_FSYNC"},
-        {SQLITE_IOERR_TRUNCATE, "SQLITE_IOERR_TRUNCATE"},
-        {SQLITE_IOERR_FSTAT, "SQLITE_IOERR_FSTAT"},
-        {SQLITE_IOERR_UNLOCK, "SQLITE_IOERR_UNLOCK"},
-        {SQLITE_IOERR_RDLOCK, "SQLITE_IOERR_RDLOCK"},
-        {SQLITE_IOERR_DELETE, "SQLITE_IOERR_DELETE"},
-        {SQLITE_IOERR_ACCESS, "SQLITE_IOERR_ACCESS"},
-        {SQLITE_IOERR_CHECKRESERVEDLOCK, "SQLITE_IOERR_CHECKRESERVEDLOCK"},
-        {SQLITE_IOERR_LOCK, "SQLITE_IOERR_LOCK"},
-        {SQLITE_IOERR_SHMOPEN, "SQLITE_IOERR_SHMOPEN"},
-        {SQLITE_IOERR_SHMSIZE, "SQLITE_IOERR_SHMSIZE"},
-        {SQLITE_IOERR_SHMMAP, "SQLITE_IOERR_SHMMAP"},
+        { SQLITE_OK, "SQLITE_OK" },
+        { SQLITE_BUSY, "SQLITE_BUSY" },
+        { SQLITE_PROTOCOL, "SQLITE_PROTOCOL" },
+        { SQLITE_CANTOPEN, "SQLITE_CANTOPEN" },
+        { SQLITE_IOERR, "SQLITE_IOERR" },
+        { SQLITE_IOERR_READ, "SQLITE_IOERR_READ" },
+        { SQLITE_IOERR_CORRUPTFS, "SQLITE_IOERR_CORRUPTFS" },
+        { SQLITE_IOERR_WRITE, "SQLITE_IOERR_WRITE" },
+        { SQLITE_IOERR_FSYNC, "SQLITE_IOERR_FSYNC" },
+        { SQLITE_IOERR_TRUNCATE, "SQLITE_IOERR_TRUNCATE" },
+        { SQLITE_IOERR_FSTAT, "SQLITE_IOERR_FSTAT" },
+        { SQLITE_IOERR_UNLOCK, "SQLITE_IOERR_UNLOCK" },
+        { SQLITE_IOERR_RDLOCK, "SQLITE_IOERR_RDLOCK" },
+        { SQLITE_IOERR_DELETE, "SQLITE_IOERR_DELETE" },
+        { SQLITE_IOERR_ACCESS, "SQLITE_IOERR_ACCESS" },
+        { SQLITE_IOERR_CHECKRESERVEDLOCK, "SQLITE_IOERR_CHECKRESERVEDLOCK" },
+        { SQLITE_IOERR_LOCK, "SQLITE_IOERR_LOCK" },
+        { SQLITE_IOERR_SHMOPEN, "SQLITE_IOERR_SHMOPEN" },
+        { SQLITE_IOERR_SHMSIZE, "SQLITE_IOERR_SHMSIZE" },
+        { SQLITE_IOERR_SHMMAP, "SQLITE_IOERR_SHMMAP" },
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         if (names[i].code == rc) {
@@ -108,16 +109,15 @@ static void log_line(const faultfs_fault *fault, const char *by,
     struct timespec now;
     char line[FAULTFS_PATH_MAX + 256];
     clock_gettime(CLOCK_REALTIME, &now);
-    int n = snprintf(line, sizeof line,
-                     "%lld.%06ld pid=%ld node=%u rank=%llu class=%s kind=%s "
-                     "call=%llu by=%s effect=%s code=%d name=%s path=%s\n",
-                     (long long)now.tv_sec, now.tv_nsec / 1000,
-                     (long)getpid(), faultfs_g.config.node,
-                     (unsigned long long)faultfs_g.config.rank,
-                     faultfs_class_name(fault->cls),
-                     faultfs_file_kind_name(fault->kind),
-                     (unsigned long long)fault->call, by, effect, rc,
-                     code_name(rc), fault->path ? fault->path : "");
+    int n = snprintf(
+        line, sizeof line,
+        "%lld.%06ld pid=%ld node=%u rank=%llu class=%s kind=%s "
+        "call=%llu by=%s effect=%s code=%d name=%s path=%s\n",
+        (long long)now.tv_sec, now.tv_nsec / 1000, (long)getpid(),
+        faultfs_g.config.node, (unsigned long long)faultfs_g.config.rank,
+        faultfs_class_name(fault->cls), faultfs_file_kind_name(fault->kind),
+        (unsigned long long)fault->call, by, effect, rc, code_name(rc),
+        fault->path ? fault->path : "");
     if (n < 0 || (size_t)n >= sizeof line) {
         n = (int)sizeof line - 1;
         line[n - 1] = '\n';
@@ -141,18 +141,18 @@ int faultfs_record(const faultfs_fault *fault, const char *effect, int rc)
 void faultfs_record_mechanism(faultfs_class cls, faultfs_file_kind kind,
                               const char *effect, const char *path)
 {
-    faultfs_fault event = {.cls = cls, .kind = kind, .path = path};
+    faultfs_fault event = { .cls = cls, .kind = kind, .path = path };
     if (faultfs_g.log_fd >= 0) {
         log_line(&event, "mechanism", effect, SQLITE_OK);
     }
 }
 
 void faultfs_record_crash(faultfs_class cls, faultfs_file_kind kind,
-                          uint64_t index, const char *effect,
-                          const char *path)
+                          uint64_t index, const char *effect, const char *path)
 {
     faultfs_fault event = {
-        .cls = cls, .kind = kind, .call = index, .path = path};
+        .cls = cls, .kind = kind, .call = index, .path = path
+    };
     if (faultfs_g.log_fd >= 0) {
         log_line(&event, "crash", effect, SQLITE_OK);
     }

@@ -47,7 +47,7 @@ bool faultfs_unback(void volatile *region, int size)
 int64_t faultfs_node_lock_shift(faultfs_file_kind kind)
 {
     const faultfs_config *c = &faultfs_g.config;
-    bool node_local = kind == FAULTFS_FILE_SHM ||
-                      c->node_locks == FAULTFS_NODE_LOCKS_ALL;
+    bool node_local =
+        kind == FAULTFS_FILE_SHM || c->node_locks == FAULTFS_NODE_LOCKS_ALL;
     return node_local ? (int64_t)c->node * NODE_LOCK_STRIDE : 0;
 }

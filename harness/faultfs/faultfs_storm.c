@@ -22,8 +22,8 @@
 
 #include "faultfs_internal.h"
 
-#define RING_SLOTS 16      /* buckets in the ring */
-#define HORIZON_SLOTS 8    /* complete buckets that make up the horizon */
+#define RING_SLOTS 16   /* buckets in the ring */
+#define HORIZON_SLOTS 8 /* complete buckets that make up the horizon */
 #define TICK_BITS 40
 #define COUNT_BITS 24
 #define COUNT_MASK ((UINT64_C(1) << COUNT_BITS) - 1)
@@ -66,10 +66,10 @@ static _Atomic uint64_t *map_state_file(const char *path)
     }
     /* Growing to the same size concurrently is harmless; never shrink, so
      * nobody's mapping loses its backing. */
-    if (fstat(fd, &st) == 0 &&
-        (st.st_size >= STATE_FILE_SIZE || ftruncate(fd, STATE_FILE_SIZE) == 0)) {
-        p = mmap(NULL, STATE_FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
-                 fd, 0);
+    if (fstat(fd, &st) == 0 && (st.st_size >= STATE_FILE_SIZE ||
+                                ftruncate(fd, STATE_FILE_SIZE) == 0)) {
+        p = mmap(NULL, STATE_FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+                 0);
     }
     close(fd);
     return p == MAP_FAILED ? NULL : p;

@@ -26,8 +26,8 @@ typedef struct faultfs_file {
 #define REAL(p) ((sqlite3_file *)((faultfs_file *)(p) + 1))
 
 /* Call a method of the unix file behind p with the fcntl context set. */
-#define CALL_REAL(p, method, ...)                                          \
-    (faultfs_fcntl_begin(&(p)->target),                                    \
+#define CALL_REAL(p, method, ...)                                             \
+    (faultfs_fcntl_begin(&(p)->target),                                       \
      faultfs_fcntl_end(REAL(p)->pMethods->method(REAL(p), __VA_ARGS__)))
 
 static sqlite3_vfs faultfs_vfs;
@@ -290,9 +290,9 @@ static faultfs_file_kind kind_of_open(const char *name, int flags)
 static const struct {
     const char *suffix;
     faultfs_file_kind kind;
-} file_suffixes[] = {{"-journal", FAULTFS_FILE_JOURNAL},
-                     {"-wal", FAULTFS_FILE_WAL},
-                     {"-shm", FAULTFS_FILE_SHM}};
+} file_suffixes[] = { { "-journal", FAULTFS_FILE_JOURNAL },
+                      { "-wal", FAULTFS_FILE_WAL },
+                      { "-shm", FAULTFS_FILE_SHM } };
 
 /* Index into file_suffixes of the suffix path ends with, or -1. */
 static int suffix_of(const char *path)
@@ -335,8 +335,7 @@ const char *faultfs_file_suffix(faultfs_file_kind kind)
 /* The model's view of a file SQLite names by path (xDelete, xAccess). */
 static faultfs_target path_target(const char *path)
 {
-    faultfs_target t = {kind_of_path(path), faultfs_storm_for(path),
-                        path};
+    faultfs_target t = { kind_of_path(path), faultfs_storm_for(path), path };
     return t;
 }
 
@@ -358,8 +357,8 @@ static int ffOpen(sqlite3_vfs *vfs, const char *name, sqlite3_file *f,
     }
     bool existed = faultfs_crash_exists(name);
     faultfs_fcntl_begin(&p->target);
-    rc = faultfs_fcntl_end(UNIX_VFS->xOpen(UNIX_VFS, name, REAL(p), flags,
-                                           out_flags));
+    rc = faultfs_fcntl_end(
+        UNIX_VFS->xOpen(UNIX_VFS, name, REAL(p), flags, out_flags));
     /* SQLite calls xClose whenever pMethods is set, even after an error. */
     if (REAL(p)->pMethods) {
         p->base.pMethods = &faultfs_io_methods;
@@ -383,8 +382,8 @@ static int ffDelete(sqlite3_vfs *vfs, const char *path, int dir_sync)
 {
     faultfs_target t = path_target(path);
     (void)vfs;
-    int rc = faultfs_check(FAULTFS_DELETE, &t,
-                           faultfs_class_code(FAULTFS_DELETE));
+    int rc =
+        faultfs_check(FAULTFS_DELETE, &t, faultfs_class_code(FAULTFS_DELETE));
     if (rc) {
         return rc;
     }
@@ -404,8 +403,8 @@ static int ffAccess(sqlite3_vfs *vfs, const char *path, int flags, int *out)
 {
     faultfs_target t = path_target(path);
     (void)vfs;
-    int rc = faultfs_check(FAULTFS_ACCESS, &t,
-                           faultfs_class_code(FAULTFS_ACCESS));
+    int rc =
+        faultfs_check(FAULTFS_ACCESS, &t, faultfs_class_code(FAULTFS_ACCESS));
     return rc ? rc : UNIX_VFS->xAccess(UNIX_VFS, path, flags, out);
 }
 
@@ -519,14 +518,15 @@ static void init_vfs(sqlite3_vfs *unix_vfs)
     };
 }
 
-int faultfs_install(const faultfs_config *config, bool make_default,
-                    char *err, size_t err_size)
+int faultfs_install(const faultfs_config *config, bool make_default, char *err,
+                    size_t err_size)
 {
-    sqlite3_vfs *unix_vfs = faultfs_registered ? UNIX_VFS
-                                               : sqlite3_vfs_find("unix");
+    sqlite3_vfs *unix_vfs =
+        faultfs_registered ? UNIX_VFS : sqlite3_vfs_find("unix");
     if (!unix_vfs || unix_vfs->iVersion < 3) {
         if (err && err_size) {
-            snprintf(err, err_size, "faultfs: no unix VFS (version 3) to wrap");
+            snprintf(err, err_size,
+                     "faultfs: no unix VFS (version 3) to wrap");
         }
         return SQLITE_ERROR;
     }

@@ -98,51 +98,57 @@ static void describe_holder(const char *path, char *err, size_t err_size)
     db_holder h;
     struct stat st;
     if (!read_holder(path, &h)) {
-        text_format(err, err_size, "database directory held: '%s' exists but "
+        text_format(err, err_size,
+                    "database directory held: '%s' exists but "
                     "cannot be read as a holder (another trackhammer is "
                     "starting, or the file is damaged): wait, or remove it "
-                    "if no run uses the directory", path);
+                    "if no run uses the directory",
+                    path);
         return;
     }
-    double age = stat(path, &st) == 0
-                     ? difftime(time(NULL), st.st_mtime) : -1;
+    double age = stat(path, &st) == 0 ? difftime(time(NULL), st.st_mtime) : -1;
     const char *run = h.run_id[0] ? h.run_id : "(not yet named)";
     if (strcmp(h.topology, "single-job") == 0 && h.run_dir[0])
-        text_format(err, err_size, "database directory held by the prepared "
+        text_format(err, err_size,
+                    "database directory held by the prepared "
                     "single-job run %s (prepared on host %s by pid %ld at "
                     "%s) until its --merge %s; merge it, or remove '%s' if "
-                    "that run is abandoned", run, h.host, h.pid, h.started,
-                    h.run_dir, path);
+                    "that run is abandoned",
+                    run, h.host, h.pid, h.started, h.run_dir, path);
     else if (h.beat_within_s > 0 && age > h.beat_within_s)
-        text_format(err, err_size, "database directory held by run %s (host "
+        text_format(err, err_size,
+                    "database directory held by run %s (host "
                     "%s, pid %ld, started %s), which seems to have died: not "
                     "seen for %.0f s, longer than one of its rounds can last "
                     "(%.0f s). Once no job of it is left, remove '%s' and "
-                    "run again", run, h.host, h.pid, h.started, age,
-                    h.beat_within_s, path);
+                    "run again",
+                    run, h.host, h.pid, h.started, age, h.beat_within_s, path);
     else if (holder_is_gone(&h))
-        text_format(err, err_size, "database directory held by run %s (host "
+        text_format(err, err_size,
+                    "database directory held by run %s (host "
                     "%s, pid %ld, started %s), which died: pid %ld is gone "
                     "from this host. Its database is left as it died; "
                     "once no job of it is left, remove '%s' and run again",
                     run, h.host, h.pid, h.started, h.pid, path);
     else
-        text_format(err, err_size, "database directory held by run %s (host "
+        text_format(err, err_size,
+                    "database directory held by run %s (host "
                     "%s, pid %ld, started %s, last seen %.0f s ago): one run "
                     "at a time per --db-dir; choose another, or remove '%s' "
-                    "if that run is dead", run, h.host, h.pid, h.started, age,
-                    path);
+                    "if that run is dead",
+                    run, h.host, h.pid, h.started, age, path);
 }
 
 /* Write the holder file's fields into fd. */
 static bool write_holder(int fd, const db_holder *h)
 {
     char text[4 * TEXT_MAX];
-    int n = snprintf(text, sizeof text,
-                     HOLDER_MAGIC "\nhost=%s\npid=%ld\nrun_id=%s\nrun_dir=%s\n"
-                     "started=%s\ntopology=%s\nbeat_within_s=%.0f\n",
-                     h->host, h->pid, h->run_id, h->run_dir, h->started,
-                     h->topology, h->beat_within_s);
+    int n =
+        snprintf(text, sizeof text,
+                 HOLDER_MAGIC "\nhost=%s\npid=%ld\nrun_id=%s\nrun_dir=%s\n"
+                              "started=%s\ntopology=%s\nbeat_within_s=%.0f\n",
+                 h->host, h->pid, h->run_id, h->run_dir, h->started,
+                 h->topology, h->beat_within_s);
     if (n < 0 || (size_t)n >= sizeof text)
         return false;
     /* Written over, then cut to length: a reader never sees it empty. Not
@@ -180,8 +186,7 @@ static bool exists(const char *path)
 /* Refuse a database directory whose database or side files trackhammer did
  * not make. An empty database file is one a set-up of ours was cut short
  * in, where trackhammer has worked before. */
-static bool check_foreign_files(const char *db_dir, char *err,
-                                size_t err_size)
+static bool check_foreign_files(const char *db_dir, char *err, size_t err_size)
 {
     char db[TEXT_MAX + 32], made[TEXT_MAX + 32], side[TEXT_MAX + 48];
     text_format(db, sizeof db, "%s/" DATABASE_FILE, db_dir);
@@ -192,9 +197,11 @@ static bool check_foreign_files(const char *db_dir, char *err,
         bool ours = S_ISREG(st.st_mode) &&
                     (database_is_ours(db) || (st.st_size == 0 && worked_here));
         if (!ours) {
-            text_format(err, err_size, "'%s' is not a database trackhammer "
+            text_format(err, err_size,
+                        "'%s' is not a database trackhammer "
                         "made (no trackhammer application_id): it is left as "
-                        "it is; move it away or choose another --db-dir", db);
+                        "it is; move it away or choose another --db-dir",
+                        db);
             return false;
         }
         return true;
@@ -202,10 +209,12 @@ static bool check_foreign_files(const char *db_dir, char *err,
     for (size_t i = 0; i < SIDE_COUNT && !worked_here; i++) {
         text_format(side, sizeof side, "%s%s", db, side_suffixes[i]);
         if (exists(side)) {
-            text_format(err, err_size, "'%s' was not made by trackhammer (no "
+            text_format(err, err_size,
+                        "'%s' was not made by trackhammer (no "
                         "%s in the directory): it may be the journal of "
                         "someone's database; move it away or choose another "
-                        "--db-dir", side, MADE_FILE);
+                        "--db-dir",
+                        side, MADE_FILE);
             return false;
         }
     }
@@ -218,14 +227,16 @@ static bool mark_made(const char *db_dir, char *err, size_t err_size)
 {
     char made[TEXT_MAX + 32];
     dir_file(db_dir, MADE_FILE, made, sizeof made);
-    int fd = open(made, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                  0666);
+    int fd =
+        open(made, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
     if (fd < 0 && errno == EEXIST) {
         struct stat st;
         if (lstat(made, &st) == 0 && S_ISREG(st.st_mode))
             return true;
-        text_format(err, err_size, "'%s' is not a regular file: trackhammer "
-                    "did not make it; move it away", made);
+        text_format(err, err_size,
+                    "'%s' is not a regular file: trackhammer "
+                    "did not make it; move it away",
+                    made);
         return false;
     }
     if (fd < 0) {
@@ -261,8 +272,8 @@ int db_dir_claim(const char *db_dir, const char *topology, db_claim *claim,
      * once held (another run may have changed the directory meanwhile). */
     if (!check_foreign_files(db_dir, err, err_size))
         return 2;
-    int fd = open(claim->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-                  O_CLOEXEC, 0666);
+    int fd = open(claim->path,
+                  O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
     if (fd < 0) {
         if (errno == EEXIST) {
             describe_holder(claim->path, err, err_size);
@@ -351,9 +362,11 @@ int db_dir_claim_adopt(const char *db_dir, const char *run_dir,
     memset(claim, 0, sizeof *claim);
     dir_file(db_dir, HOLDER_FILE, claim->path, sizeof claim->path);
     if (!read_holder(claim->path, &claim->holder)) {
-        text_format(err, err_size, "the database directory '%s' is not held "
+        text_format(err, err_size,
+                    "the database directory '%s' is not held "
                     "by this run (no readable %s): was it merged already, or "
-                    "taken by another run?", db_dir, HOLDER_FILE);
+                    "taken by another run?",
+                    db_dir, HOLDER_FILE);
         return 2;
     }
     char real[PATH_MAX];
@@ -362,8 +375,10 @@ int db_dir_claim_adopt(const char *db_dir, const char *run_dir,
     if (strcmp(claim->holder.run_dir, real) != 0) {
         char held_by[TEXT_MAX];
         describe_holder(claim->path, held_by, sizeof held_by);
-        text_format(err, err_size, "the database directory is not the run "
-                    "%s's any more: %s", run_dir, held_by);
+        text_format(err, err_size,
+                    "the database directory is not the run "
+                    "%s's any more: %s",
+                    run_dir, held_by);
         return 2;
     }
     claim->fd = open(claim->path, O_RDONLY | O_CLOEXEC);

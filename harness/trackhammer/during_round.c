@@ -76,8 +76,7 @@ static void wait_group_gone(pid_t pgid, double give_up)
         sleep_resuming(0.1);
 }
 
-void during_round_finish(const during_round *command, char *out,
-                         size_t size)
+void during_round_finish(const during_round *command, char *out, size_t size)
 {
     pid_t pid = command->pid;
     out[0] = '\0';

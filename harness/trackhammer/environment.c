@@ -25,13 +25,13 @@ static const struct fs_magic {
     const char *name;
     bool shared; /* one file system seen by many nodes */
 } fs_magics[] = {
-    { 0x0BD00BD0ul, "lustre", true },  { 0x6969ul, "nfs", true },
-    { 0x47504653ul, "gpfs", true },    { 0x19830326ul, "beegfs", true },
-    { 0x00C36400ul, "ceph", true },    { 0xAAD7AAEAul, "panfs", true },
-    { 0xFF534D42ul, "cifs", true },    { 0x65735546ul, "fuse", true },
-    { 0xEF53ul, "ext4", false },       { 0x58465342ul, "xfs", false },
-    { 0x01021994ul, "tmpfs", false },  { 0x794C7630ul, "overlayfs", false },
-    { 0x9123683Eul, "btrfs", false },  { 0x2FC12FC1ul, "zfs", false },
+    { 0x0BD00BD0ul, "lustre", true }, { 0x6969ul, "nfs", true },
+    { 0x47504653ul, "gpfs", true },   { 0x19830326ul, "beegfs", true },
+    { 0x00C36400ul, "ceph", true },   { 0xAAD7AAEAul, "panfs", true },
+    { 0xFF534D42ul, "cifs", true },   { 0x65735546ul, "fuse", true },
+    { 0xEF53ul, "ext4", false },      { 0x58465342ul, "xfs", false },
+    { 0x01021994ul, "tmpfs", false }, { 0x794C7630ul, "overlayfs", false },
+    { 0x9123683Eul, "btrfs", false }, { 0x2FC12FC1ul, "zfs", false },
 };
 
 /* `text` into a field of `size` bytes; a text too long keeps its start
@@ -64,8 +64,8 @@ static void unescape_octal(char *field)
     for (const char *in = field; *in; out++) {
         if (in[0] == '\\' && in[1] >= '0' && in[1] <= '3' && in[2] >= '0' &&
             in[2] <= '7' && in[3] >= '0' && in[3] <= '7') {
-            *out = (char)((in[1] - '0') * 64 + (in[2] - '0') * 8 +
-                          (in[3] - '0'));
+            *out =
+                (char)((in[1] - '0') * 64 + (in[2] - '0') * 8 + (in[3] - '0'));
             in += 4;
         } else {
             *out = *in++;
@@ -77,8 +77,8 @@ static void unescape_octal(char *field)
 /* One mountinfo line's fields: the mount point, the mount's options, the
  * file system's name and its own (super block) options; false when the
  * line is not one. */
-static bool mountinfo_fields(char *line, char **point, char **own,
-                             char **type, char **super_options)
+static bool mountinfo_fields(char *line, char **point, char **own, char **type,
+                             char **super_options)
 {
     char *save = NULL, *field = strtok_r(line, " \n", &save);
     for (int i = 0; field && i < 4; i++) /* id, parent, dev, root */
@@ -188,6 +188,6 @@ void environment_probe(const char *db_dir, environment *env)
         fit_field(env->fs_type, sizeof env->fs_type, env->mount_type);
     struct utsname host;
     if (uname(&host) == 0)
-        text_format(env->kernel, sizeof env->kernel, "%s %s %s",
-                    host.sysname, host.release, host.machine);
+        text_format(env->kernel, sizeof env->kernel, "%s %s %s", host.sysname,
+                    host.release, host.machine);
 }

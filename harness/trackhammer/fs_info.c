@@ -15,7 +15,7 @@
 /* A key: lower-case letters and '_', at most the field's size. */
 static bool key_ok(const char *key, size_t n)
 {
-    if (n == 0 || n >= sizeof ((fs_info *)0)->key[0])
+    if (n == 0 || n >= sizeof((fs_info *)0)->key[0])
         return false;
     for (size_t i = 0; i < n; i++)
         if (!islower((unsigned char)key[i]) && key[i] != '_')
@@ -27,7 +27,8 @@ static bool key_ok(const char *key, size_t n)
 static bool add_line(fs_info *info, char *line, const char **why)
 {
     char *colon = strchr(line, ':');
-    if (colon == NULL || colon[1] != ' ' || !key_ok(line, (size_t)(colon - line))) {
+    if (colon == NULL || colon[1] != ' ' ||
+        !key_ok(line, (size_t)(colon - line))) {
         *why = "not 'key: value' (key: a-z and _, under 32 characters)";
         return false;
     }

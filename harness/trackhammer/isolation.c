@@ -32,8 +32,8 @@
 
 struct child {
     pid_t pid;
-    double kill_at;      /* monotonic time of the planned kill, 0: none */
-    double walltime_at;  /* monotonic deadline */
+    double kill_at;     /* monotonic time of the planned kill, 0: none */
+    double walltime_at; /* monotonic deadline */
     bool reaped;
 };
 
@@ -77,7 +77,8 @@ static double plan_kill_time(const job_spec *spec, double now)
  * job, one that failed early) is not killed. */
 static uint64_t kill_span(const tracker_profile *p)
 {
-    static const int syncs_delete[] = { 0, 3, 4, 4 }; /* by tracker_sync_mode */
+    static const int syncs_delete[] = { 0, 3, 4,
+                                        4 }; /* by tracker_sync_mode */
     static const int syncs_wal[] = { 0, 0, 1, 1 };
     bool wal = p->journal_mode == TRACKER_JOURNAL_WAL;
     int sync = (int)p->synchronous;
@@ -179,8 +180,9 @@ static bool start_job(const job_spec *spec, job_record *r, struct child *c,
     double walltime = o->walltime_s * o->time_scale;
     r->start_s = now;
     r->started_late = late;
-    c->walltime_at = now + (walltime < MIN_REAL_WALLTIME_S
-                                ? MIN_REAL_WALLTIME_S : walltime);
+    c->walltime_at =
+        now +
+        (walltime < MIN_REAL_WALLTIME_S ? MIN_REAL_WALLTIME_S : walltime);
     c->kill_at = plan_kill_time(spec, now);
     r->kill_call = plan_kill_call(spec);
     c->pid = start_child(spec, r);
@@ -299,10 +301,12 @@ static void record_stuck(job_record *r, pid_t pid)
     r->outcome = OUTCOME_HUNG;
     snprintf(r->failed_message, sizeof r->failed_message,
              "not reaped %.0f s after SIGKILL: state %c%s, in %s, inside "
-             "%s", REAP_GRACE_S, state,
+             "%s",
+             REAP_GRACE_S, state,
              state == 'D' ? " (uninterruptible sleep)" : "",
-             wchan[0] && strcmp(wchan, "0") != 0 ? wchan : "an unknown "
-             "kernel function",
+             wchan[0] && strcmp(wchan, "0") != 0 ? wchan
+                                                 : "an unknown "
+                                                   "kernel function",
              r->current_op >= 0 ? tracker_op_name(r->current_op)
                                 : "no tracker call");
 }
@@ -335,14 +339,14 @@ double jobs_time_bound(const options *o, int count)
 int run_jobs_isolated(const job_spec *specs, job_record *records, int count,
                       int (*stop_check)(void))
 {
-    struct child *children = calloc((size_t)(count ? count : 1),
-                                    sizeof *children);
+    struct child *children =
+        calloc((size_t)(count ? count : 1), sizeof *children);
     if (children == NULL)
         abort();
     int next = 0;
     bool refused = false;
-    int running = start_pending(specs, records, children, count, &next, 0,
-                                &refused);
+    int running =
+        start_pending(specs, records, children, count, &next, 0, &refused);
     int stop = 0;
     while ((running > 0 || next < count) &&
            monotonic_now() < last_reap(children, next)) {
@@ -369,7 +373,8 @@ int run_jobs_isolated(const job_spec *specs, job_record *records, int count,
         /* Waiting for a wave to end, the time ran out: never started. */
         for (int i = next; i < count; i++)
             text_format(records[i].harness_error,
-                        sizeof records[i].harness_error, "job %d not started: "
+                        sizeof records[i].harness_error,
+                        "job %d not started: "
                         "the jobs before it, in waves, did not end",
                         specs[i].job_index);
     }

@@ -119,8 +119,8 @@ static int install_fault_model(const job_spec *spec, char *err,
 
 /* The calls --kill-at write counts: every call by which a write
  * transaction changes a file. */
-#define KILL_CLASSES                                                     \
-    (FAULTFS_CLASS_BIT(FAULTFS_WRITE) | FAULTFS_CLASS_BIT(FAULTFS_SYNC) |  \
+#define KILL_CLASSES                                                          \
+    (FAULTFS_CLASS_BIT(FAULTFS_WRITE) | FAULTFS_CLASS_BIT(FAULTFS_SYNC) |     \
      FAULTFS_CLASS_BIT(FAULTFS_TRUNCATE) | FAULTFS_CLASS_BIT(FAULTFS_DELETE))
 
 /* The planned kill, at the call the rank chose, before the call reaches

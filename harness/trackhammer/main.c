@@ -57,9 +57,11 @@ static bool same_directory_everywhere(const options *o, int rank, char *err,
         char blind[256];
         memcpy(blind, host, sizeof blind);
         MPI_Bcast(blind, sizeof blind, MPI_CHAR, first, MPI_COMM_WORLD);
-        text_format(err, err_size, "rank %d on host %s does not see the database "
-                 "directory '%s' that rank 0 sees: put --db-dir on a file "
-                 "system shared by every node", first, blind, o->db_dir);
+        text_format(err, err_size,
+                    "rank %d on host %s does not see the database "
+                    "directory '%s' that rank 0 sees: put --db-dir on a file "
+                    "system shared by every node",
+                    first, blind, o->db_dir);
     }
     MPI_Barrier(MPI_COMM_WORLD);
     if (rank == 0)
@@ -105,8 +107,8 @@ static void nodes_line(const struct rank_place *all, int size, char *line,
                                  "%s%s: %d", used ? "; " : "", all[r].node, r);
         for (int q = r + 1; q < size; q++)
             if (strcmp(all[q].node, all[r].node) == 0)
-                used += (size_t)snprintf(line + used,
-                                         used < cap ? cap - used : 0, ",%d", q);
+                used += (size_t)snprintf(
+                    line + used, used < cap ? cap - used : 0, ",%d", q);
     }
     if (!named)
         line[0] = '\0';
@@ -150,11 +152,11 @@ static int rank_map(int rank, int size, char **json, char **nodes)
         used += (size_t)snprintf(*json, cap, "[");
         for (int r = 0; r < size; r++) {
             hosts += !seen_before(all, r, false);
-            used += (size_t)snprintf(*json + used, cap - used,
-                                     "%s{\"rank\": %d, \"host\": \"%s\", "
-                                     "\"node\": \"%s\"}",
-                                     r ? ", " : "", r, all[r].host,
-                                     all[r].node);
+            used +=
+                (size_t)snprintf(*json + used, cap - used,
+                                 "%s{\"rank\": %d, \"host\": \"%s\", "
+                                 "\"node\": \"%s\"}",
+                                 r ? ", " : "", r, all[r].host, all[r].node);
         }
         snprintf(*json + used, cap - used, "]");
         nodes_line(all, size, *nodes, cap);
@@ -172,8 +174,10 @@ static const char *fault_model_none_words(const options *o)
     const char *faults = fs_info_get(&o->fs_info, "faults");
     if (faults == NULL)
         return "none (nothing simulated; no fault injected)";
-    text_format(words, sizeof words, "none (nothing simulated); faults "
-                "injected by the file system: %s", faults);
+    text_format(words, sizeof words,
+                "none (nothing simulated); faults "
+                "injected by the file system: %s",
+                faults);
     return words;
 }
 
@@ -189,11 +193,13 @@ static void print_header(const options *o, const environment *env, int size,
             "  %d jobs per round on %d ranks on %d host(s); %d profile(s) x "
             "%d repeat(s); time scale %g; seed %llu\n",
             TRACKHAMMER_VERSION, env->sqlite_version, env->mpi_version,
-            env->kernel, db_path, env->fs_type, env->mount_point, env->mount_options,
-            model ? model : o->simulate ? "(out of memory)"
-                                        : fault_model_none_words(o),
-            o->jobs, size, hosts, o->profile_count, o->repeat,
-            o->time_scale, (unsigned long long)o->seed);
+            env->kernel, db_path, env->fs_type, env->mount_point,
+            env->mount_options,
+            model         ? model
+            : o->simulate ? "(out of memory)"
+                          : fault_model_none_words(o),
+            o->jobs, size, hosts, o->profile_count, o->repeat, o->time_scale,
+            (unsigned long long)o->seed);
     free(model);
     if (o->simulate)
         fprintf(stderr, "  fitted parameters: %s\n",
@@ -203,8 +209,9 @@ static void print_header(const options *o, const environment *env, int size,
     if (nodes[0])
         fprintf(stderr, "  ranks on nodes: %s\n", nodes);
     fprintf(stderr, "  verified through: %s\n",
-            o->verify_dir[0] ? o->verify_dir : "the database directory, "
-                                               "rank 0's client");
+            o->verify_dir[0] ? o->verify_dir
+                             : "the database directory, "
+                               "rank 0's client");
     if (o->verify_dir[0])
         fprintf(stderr, "    (another client of the file system, used by no "
                         "job)\n");
@@ -212,10 +219,12 @@ static void print_header(const options *o, const environment *env, int size,
         fprintf(stderr, "  file system (from --fs-info %s):\n",
                 o->fs_info_path);
     for (int i = 0; i < o->fs_info.count; i++)
-        fprintf(stderr, "    %s: %s\n", o->fs_info.key[i], o->fs_info.value[i]);
+        fprintf(stderr, "    %s: %s\n", o->fs_info.key[i],
+                o->fs_info.value[i]);
     if (!o->simulate && env->fs_is_local)
-        fprintf(stderr, "  warning: %s is a local file system and no fault "
-                        "model is active: Lustre behaviour will not appear\n",
+        fprintf(stderr,
+                "  warning: %s is a local file system and no fault "
+                "model is active: Lustre behaviour will not appear\n",
                 env->fs_type);
 }
 
@@ -239,26 +248,27 @@ static int run_step(options *o, parse_result parsed, const char *said,
 /* Whether this run's job records fit: rank 0 holds every job's record
  * twice while it gathers them, and a rank's records go to rank 0 in one
  * message, whose length MPI counts in an int. */
-static bool records_fit(const options *o, int size, char *err,
-                        size_t err_size)
+static bool records_fit(const options *o, int size, char *err, size_t err_size)
 {
     double record = (double)sizeof(job_record);
     double per_rank = (double)((o->jobs + size - 1) / size) * record;
     double needed = 3.0 * (double)o->jobs * record;
-    double memory = (double)sysconf(_SC_PHYS_PAGES) *
-                    (double)sysconf(_SC_PAGESIZE);
+    double memory =
+        (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
     if (per_rank > INT_MAX) {
-        text_format(err, err_size, "--jobs %d on %d rank(s) is %.0f jobs a "
+        text_format(err, err_size,
+                    "--jobs %d on %d rank(s) is %.0f jobs a "
                     "rank, more than one MPI message carries (%d): use more "
-                    "ranks", o->jobs, size, per_rank / record,
-                    (int)(INT_MAX / record));
+                    "ranks",
+                    o->jobs, size, per_rank / record, (int)(INT_MAX / record));
         return false;
     }
     if (memory > 0 && needed > memory / 2) {
-        text_format(err, err_size, "--jobs %d needs %.1f GiB on rank 0 for "
+        text_format(err, err_size,
+                    "--jobs %d needs %.1f GiB on rank 0 for "
                     "the jobs' records, more than half of this node's %.1f "
-                    "GiB", o->jobs, needed / 1073741824.0,
-                    memory / 1073741824.0);
+                    "GiB",
+                    o->jobs, needed / 1073741824.0, memory / 1073741824.0);
         return false;
     }
     return true;
@@ -272,8 +282,10 @@ static int check_run(options *o, int size, char *err, size_t err_size)
         !records_fit(o, size, err, err_size))
         return EXIT_USAGE;
     if (o->job_cmd[0] && o->simulate && access(o->faultfs_ext, R_OK)) {
-        text_format(err, err_size, "--faultfs-ext: '%s' is not readable "
-                    "(build it with make, or give its path)", o->faultfs_ext);
+        text_format(err, err_size,
+                    "--faultfs-ext: '%s' is not readable "
+                    "(build it with make, or give its path)",
+                    o->faultfs_ext);
         return EXIT_USAGE;
     }
     return 0;
@@ -309,9 +321,8 @@ static int run_matrix(const run_context *ctx, results *res,
     for (int p = 0; p < o->profile_count; p++) {
         for (int r = 0; r < o->repeat; r++) {
             round_result *slot = ctx->rank == 0 ? &rounds[done] : NULL;
-            round_end how = run_round(ctx, &o->profiles[p], done, r, res,
-                                      slot, &stop, end->reason,
-                                      sizeof end->reason);
+            round_end how = run_round(ctx, &o->profiles[p], done, r, res, slot,
+                                      &stop, end->reason, sizeof end->reason);
             if (how == ROUND_HARNESS_ERROR) {
                 end->status = RUN_STOPPED;
                 return done;
@@ -327,7 +338,8 @@ static int run_matrix(const run_context *ctx, results *res,
                     if (unwritten)
                         text_format(end->reason, sizeof end->reason,
                                     "harness error: cannot write %s/"
-                                    "summary.json", res->dir);
+                                    "summary.json",
+                                    res->dir);
                 }
                 if (agree_stopped(ctx->rank, unwritten)) {
                     end->status = RUN_STOPPED;
@@ -408,9 +420,8 @@ int main(int argc, char **argv)
         return finish(status);
     /* The directory held first: a refused run writes nothing there. */
     db_claim claim = { .held = false };
-    status = rank == 0 ? db_dir_claim(o.db_dir, "mpi", &claim, err,
-                                      sizeof err)
-                       : 0;
+    status =
+        rank == 0 ? db_dir_claim(o.db_dir, "mpi", &claim, err, sizeof err) : 0;
     if (agree(rank, status, err) != 0)
         return finish(status);
     status = same_directory_everywhere(&o, rank, err, sizeof err) ? 0 : 1;
@@ -453,9 +464,8 @@ int main(int argc, char **argv)
             text_format(err, sizeof err, "out of memory for %d rounds",
                         end.rounds_planned);
         ok = rounds && results_open(&res, &o, err, sizeof err) == 0 &&
-             db_dir_claim_name_run(&claim, res.dir,
-                                   round_time_bound(&o, size), err,
-                                   sizeof err) == 0;
+             db_dir_claim_name_run(&claim, res.dir, round_time_bound(&o, size),
+                                   err, sizeof err) == 0;
         if (ok && !results_write_summary(&res, &o, &env, rank_json, rounds, 0,
                                          &end)) {
             text_format(err, sizeof err, "cannot write %s/summary.json",
@@ -484,17 +494,22 @@ int main(int argc, char **argv)
     bool files_ok = true;
     if (rank == 0) {
         if (end.status == RUN_STOPPED)
-            fprintf(stderr, "trackhammer: %s; the run stopped after %d "
-                    "round(s)\n", end.reason, done);
+            fprintf(stderr,
+                    "trackhammer: %s; the run stopped after %d "
+                    "round(s)\n",
+                    end.reason, done);
         if (end.status == RUN_INTERRUPTED)
-            fprintf(stderr, "trackhammer: interrupted by %s after %d of %d "
+            fprintf(stderr,
+                    "trackhammer: interrupted by %s after %d of %d "
                     "round(s); the rounds that completed are recorded\n",
                     end.reason, done, end.rounds_planned);
         files_ok = results_finish(&res, &o, &env, rank_json, rounds, done,
                                   &end, stdout);
         if (!files_ok)
-            fprintf(stderr, "trackhammer: harness error: the results in %s "
-                    "could not all be written\n", res.dir);
+            fprintf(stderr,
+                    "trackhammer: harness error: the results in %s "
+                    "could not all be written\n",
+                    res.dir);
         db_dir_release(&claim);
         free(rounds);
         free(rank_json);

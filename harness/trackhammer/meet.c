@@ -63,10 +63,11 @@ static void polite_wait(int count, MPI_Request *requests, double timeout_s,
         if (stopped > 0 && stopped + INTERRUPT_GRACE_S < give_up)
             give_up = stopped + INTERRUPT_GRACE_S;
         if (monotonic_now() > give_up) {
-            fprintf(stderr, "trackhammer: ranks did not meet at %s within "
-                            "%.0f s%s; aborting (summary.json holds the "
-                            "rounds that completed)\n", where,
-                    stopped > 0 ? INTERRUPT_GRACE_S : timeout_s,
+            fprintf(stderr,
+                    "trackhammer: ranks did not meet at %s within "
+                    "%.0f s%s; aborting (summary.json holds the "
+                    "rounds that completed)\n",
+                    where, stopped > 0 ? INTERRUPT_GRACE_S : timeout_s,
                     stopped > 0 ? " of the interrupt" : "");
             MPI_Abort(MPI_COMM_WORLD, 1);
         }
@@ -75,9 +76,9 @@ static void polite_wait(int count, MPI_Request *requests, double timeout_s,
     }
 }
 
-int polite_meet(double timeout_s, const char *where, double *values,
-                int n, void (*fill)(double *values, void *arg),
-                void *arg, double longest_pause)
+int polite_meet(double timeout_s, const char *where, double *values, int n,
+                void (*fill)(double *values, void *arg), void *arg,
+                double longest_pause)
 {
     int rank = 0, size = 1;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);

@@ -20,12 +20,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum record_state { RECORD_MISSING, RECORD_UNSETTLED, RECORD_SETTLED } record_state;
+typedef enum record_state {
+    RECORD_MISSING,
+    RECORD_UNSETTLED,
+    RECORD_SETTLED
+} record_state;
 
 static const char *record_state_name(record_state s)
 {
-    return s == RECORD_SETTLED ? "settled"
-           : s == RECORD_UNSETTLED ? "unsettled" : "missing";
+    return s == RECORD_SETTLED     ? "settled"
+           : s == RECORD_UNSETTLED ? "unsettled"
+                                   : "missing";
 }
 
 /* One job's file into *f; -1 with a message if it is there but not a
@@ -41,14 +46,17 @@ static int read_job_file(const char *run_dir, int index, job_file *f,
     *state = RECORD_MISSING;
     FILE *in = fopen(path, "rb");
     if (in == NULL)
-        return errno == ENOENT ? 0 : (text_format(err, err_size,
-                                       "cannot read '%s': %s", path,
-                                       strerror(errno)), -1);
+        return errno == ENOENT
+                   ? 0
+                   : (text_format(err, err_size, "cannot read '%s': %s", path,
+                                  strerror(errno)),
+                      -1);
     size_t got = fread(f, 1, sizeof *f, in);
     fclose(in);
     if (got != sizeof *f || strcmp(f->magic, JOB_FILE_MAGIC) != 0 ||
         f->layout != sizeof *f || f->index != index) {
-        text_format(err, err_size, "'%s' is not a job record of this "
+        text_format(err, err_size,
+                    "'%s' is not a job record of this "
                     "trackhammer build (merge with the binary the jobs ran)",
                     path);
         return -1;
@@ -161,10 +169,13 @@ static int merge_records(const options *o, job_file *files,
                     "none (single-job topology)");
         run_end end = { RUN_COMPLETED, 0, "", 1 };
         status = results_finish(&res, o, &env, placement, r, 1, &end, stdout)
-                     ? 0 : 1;
+                     ? 0
+                     : 1;
         if (status != 0)
-            fprintf(stderr, "trackhammer: harness error: the results in %s "
-                    "could not all be written\n", o->run_dir);
+            fprintf(stderr,
+                    "trackhammer: harness error: the results in %s "
+                    "could not all be written\n",
+                    o->run_dir);
     } else {
         fprintf(stderr, "trackhammer: %s\n", err[0] ? err : "out of memory");
     }
@@ -184,8 +195,8 @@ int merge_main(const options *step)
         return 2;
     }
     db_claim claim;
-    int claimed = db_dir_claim_adopt(o.db_dir, o.run_dir, &claim, err,
-                                     sizeof err);
+    int claimed =
+        db_dir_claim_adopt(o.db_dir, o.run_dir, &claim, err, sizeof err);
     if (claimed != 0) {
         fprintf(stderr, "trackhammer: %s\n", err);
         return claimed;
@@ -209,14 +220,16 @@ int merge_main(const options *step)
     /* A job the harness could not run makes the run no measurement. */
     for (int i = 0; i < o.jobs && status == 0; i++)
         if (files[i].record.harness_error[0]) {
-            fprintf(stderr, "trackhammer: harness error in job %d: %s; not "
-                    "merged (rerun the run)\n", i,
-                    files[i].record.harness_error);
+            fprintf(stderr,
+                    "trackhammer: harness error in job %d: %s; not "
+                    "merged (rerun the run)\n",
+                    i, files[i].record.harness_error);
             status = 1;
         }
     if (status == 0 && (missing || unsettled))
-        fprintf(stderr, "trackhammer: of %d jobs, %d left no record and %d "
-                        "were ended by the batch system\n",
+        fprintf(stderr,
+                "trackhammer: of %d jobs, %d left no record and %d "
+                "were ended by the batch system\n",
                 o.jobs, missing, unsettled);
     if (status == 0)
         status = merge_records(&o, files, states);

@@ -24,8 +24,7 @@ static int poll_interval_ms(const options *o)
 }
 
 /* The monitor's polling loop; bounded by the walltime as a job is. */
-static void monitor_loop(const job_spec *spec, monitor_record *m,
-                         int stop_fd)
+static void monitor_loop(const job_spec *spec, monitor_record *m, int stop_fd)
 {
     const options *o = spec->opts;
     tracker_options topt;

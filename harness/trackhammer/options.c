@@ -20,16 +20,30 @@
 
 #define FIT_FILE "lustre-fitted.conf"
 
-typedef enum arg_kind { ARG_NONE, ARG_INT, ARG_SECONDS, ARG_REAL, ARG_TEXT } arg_kind;
+typedef enum arg_kind {
+    ARG_NONE,
+    ARG_INT,
+    ARG_SECONDS,
+    ARG_REAL,
+    ARG_TEXT
+} arg_kind;
 
 /* Options of the single-job topology have no short form: ids above any
  * character. */
-enum { ID_PREPARE = 256, ID_SINGLE_JOB, ID_RUN_DIR, ID_MERGE, ID_KILL_AT,
-       ID_VERIFY_DIR, ID_FS_INFO, ID_DURING_ROUND };
+enum {
+    ID_PREPARE = 256,
+    ID_SINGLE_JOB,
+    ID_RUN_DIR,
+    ID_MERGE,
+    ID_KILL_AT,
+    ID_VERIFY_DIR,
+    ID_FS_INFO,
+    ID_DURING_ROUND
+};
 
 struct option_row {
     const char *name;
-    int short_name;      /* the getopt id: a letter, or an ID_* above */
+    int short_name; /* the getopt id: a letter, or an ID_* above */
     arg_kind kind;
     const char *metavar;
     const char *default_text;
@@ -141,7 +155,8 @@ static const struct option_row rows[] = {
 
 static void print_help(FILE *out)
 {
-    fprintf(out,
+    fprintf(
+        out,
         "trackhammer %s: N MPI ranks play N batch jobs against one shared "
         "SQLite\ntracking database, across tracker profiles, and verify what "
         "is left.\n\nUsage: mpirun -np N trackhammer [options]\n\n",
@@ -159,7 +174,8 @@ static void print_help(FILE *out)
             fprintf(out, " [default: %s]", rows[i].default_text);
         fputc('\n', out);
     }
-    fprintf(out,
+    fprintf(
+        out,
         "\nExamples:\n"
         "  # the published matrix, locally, under the Lustre fault model\n"
         "  mpirun --oversubscribe -np 71 trackhammer --matrix gadi71 "
@@ -170,7 +186,8 @@ static void print_help(FILE *out)
         "  # two custom profiles, 200 jobs on 4 ranks\n"
         "  mpirun -np 4 trackhammer -n 200 -P delete-off,attempts=3 "
         "-P hardened,sync=off -f lustre\n"
-        "  # single-job topology: one batch job per task (pbs/submit-jobs.sh)\n"
+        "  # single-job topology: one batch job per task "
+        "(pbs/submit-jobs.sh)\n"
         "  RUN=$(trackhammer --prepare -n 71 -p delete-off -d DIR)\n"
         "  trackhammer --single-job 0 --run-dir $RUN   # ... one per job\n"
         "  trackhammer --merge $RUN\n"
@@ -193,8 +210,8 @@ static void print_profiles(FILE *out)
         char line[TEXT_MAX];
         tracker_profile_describe(p, line, sizeof line);
         fprintf(out, "%-24s %-7s %s\n  %s\n", p->name,
-                p->published_run[0] ? p->published_run : "-",
-                p->description, line);
+                p->published_run[0] ? p->published_run : "-", p->description,
+                line);
     }
 }
 
@@ -246,7 +263,8 @@ static bool parse_fault_before(options *o, const char *arg, char *err,
     tracker_op placed_op;
     o->fault_before_op = tracker_op_find(op, &placed_op) ? (int)placed_op : -1;
     faultfs_class placed_class;
-    int found = faultfs_class_find(cls, &placed_class) ? (int)placed_class : -1;
+    int found =
+        faultfs_class_find(cls, &placed_class) ? (int)placed_class : -1;
     if (o->fault_before_op < 0 || found < 0) {
         snprintf(err, err_size, "--fault-before: unknown %s in '%s'",
                  o->fault_before_op < 0 ? "tracker call" : "fault class", arg);
@@ -279,7 +297,8 @@ static void set_defaults(options *o)
 static bool set_mode(options *o, run_mode mode, char *err, size_t err_size)
 {
     if (o->mode != MODE_MPI && o->mode != mode) {
-        snprintf(err, err_size, "--prepare, --single-job and --merge are "
+        snprintf(err, err_size,
+                 "--prepare, --single-job and --merge are "
                  "steps of their own: give one");
         return false;
     }
@@ -308,8 +327,10 @@ static bool copy_text(char *field, size_t size, const struct option_row *row,
 {
     size_t n = strlen(arg);
     if (n >= size) {
-        snprintf(err, err_size, "--%s: %zu characters, more than the %zu "
-                 "it takes", row->name, n, size - 1);
+        snprintf(err, err_size,
+                 "--%s: %zu characters, more than the %zu "
+                 "it takes",
+                 row->name, n, size - 1);
         return false;
     }
     memcpy(field, arg, n + 1);
@@ -331,7 +352,8 @@ static bool apply(options *o, const struct option_row *row, const char *arg,
         long hi = (name == 's') ? LONG_MAX : 1000000;
         if (!tracker_parse_whole(arg, name == 's' ? 0 : 1, hi, &n)) {
             snprintf(err, err_size, "--%s: '%s' is not a whole number%s",
-                     row->name, arg, name == 's' ? " >= 0" : " from 1 to 1000000");
+                     row->name, arg,
+                     name == 's' ? " >= 0" : " from 1 to 1000000");
             return false;
         }
     } else if (row->kind == ARG_SECONDS || row->kind == ARG_REAL) {
@@ -347,8 +369,10 @@ static bool apply(options *o, const struct option_row *row, const char *arg,
     case 'n': o->jobs = (int)n; break;
     case 'm':
         if (strcmp(arg, "gadi71") != 0) {
-            snprintf(err, err_size, "--matrix: unknown matrix '%s' (known: "
-                     "gadi71)", arg);
+            snprintf(err, err_size,
+                     "--matrix: unknown matrix '%s' (known: "
+                     "gadi71)",
+                     arg);
             return false;
         }
         snprintf(o->matrix, sizeof o->matrix, "%s", arg);
@@ -357,8 +381,8 @@ static bool apply(options *o, const struct option_row *row, const char *arg,
     case 'P': return add_profile(o, arg, err, err_size);
     case 'r': o->repeat = (int)n; break;
     case 'f':
-        return copy_text(o->fault_model, sizeof o->fault_model, row, arg,
-                         err, err_size);
+        return copy_text(o->fault_model, sizeof o->fault_model, row, arg, err,
+                         err_size);
     case 'K': o->sim_nodes = (int)n; break;
     case 't': o->time_scale = x; break;
     case 's': o->seed = (uint64_t)n; break;
@@ -368,8 +392,7 @@ static bool apply(options *o, const struct option_row *row, const char *arg,
     case 'M': o->monitor_interval_s = x; break;
     case 'k': o->kill_rate = x; break;
     case 'S':
-        if (!pick_one_of_two(row, arg, "fresh", "wal", &second, err,
-                             err_size))
+        if (!pick_one_of_two(row, arg, "fresh", "wal", &second, err, err_size))
             return false;
         o->start = second ? START_WAL : START_FRESH;
         break;
@@ -380,8 +403,7 @@ static bool apply(options *o, const struct option_row *row, const char *arg,
         o->kill_at = second ? KILL_AT_WRITE : KILL_AT_LIFE;
         break;
     case 'd':
-        return copy_text(o->db_dir, sizeof o->db_dir, row, arg, err,
-                         err_size);
+        return copy_text(o->db_dir, sizeof o->db_dir, row, arg, err, err_size);
     case 'o':
         return copy_text(o->output_dir, sizeof o->output_dir, row, arg, err,
                          err_size);
@@ -412,19 +434,19 @@ static bool apply(options *o, const struct option_row *row, const char *arg,
         if (!set_mode(o, MODE_SINGLE_JOB, err, err_size))
             return false;
         if (!tracker_parse_whole(arg, 0, 1000000, &n)) {
-            snprintf(err, err_size, "--single-job: '%s' is not a job index "
-                     "from 0", arg);
+            snprintf(err, err_size,
+                     "--single-job: '%s' is not a job index "
+                     "from 0",
+                     arg);
             return false;
         }
         o->single_job_index = (int)n;
         return true;
     case ID_RUN_DIR:
     case ID_MERGE:
-        if (!copy_text(o->run_dir, sizeof o->run_dir, row, arg, err,
-                       err_size))
+        if (!copy_text(o->run_dir, sizeof o->run_dir, row, arg, err, err_size))
             return false;
-        return name == ID_RUN_DIR ||
-               set_mode(o, MODE_MERGE, err, err_size);
+        return name == ID_RUN_DIR || set_mode(o, MODE_MERGE, err, err_size);
     default: break;
     }
     return true;
@@ -439,8 +461,8 @@ static void record_command_line(options *o, int argc, char **argv)
         size_t n = strlen(argv[i]) + (i ? 1 : 0);
         total += n;
         if (used == total - n && used + n < size - 64) {
-            snprintf(o->command_line + used, size - used, "%s%s",
-                     i ? " " : "", argv[i]);
+            snprintf(o->command_line + used, size - used, "%s%s", i ? " " : "",
+                     argv[i]);
             used += n;
         }
     }
@@ -459,7 +481,8 @@ static bool check_mode(const options *o, char *err, size_t err_size)
     case MODE_PREPARE:
         if (o->jobs == 0 || o->profile_count != 1 || o->matrix[0] ||
             o->repeat != 1) {
-            snprintf(err, err_size, "--prepare runs one round of one "
+            snprintf(err, err_size,
+                     "--prepare runs one round of one "
                      "profile: give --jobs N and one --profiles NAME (and "
                      "no --matrix or --repeat; submit again for another)");
             return false;
@@ -468,7 +491,8 @@ static bool check_mode(const options *o, char *err, size_t err_size)
          * moment for a command beside them, and the merge verifies where
          * the jobs wrote. */
         if (o->verify_dir[0] || o->during_round[0]) {
-            snprintf(err, err_size, "--verify-dir and --during-round are "
+            snprintf(err, err_size,
+                     "--verify-dir and --during-round are "
                      "for a run under mpirun, not the single-job topology");
             return false;
         }
@@ -476,12 +500,14 @@ static bool check_mode(const options *o, char *err, size_t err_size)
     case MODE_SINGLE_JOB:
     case MODE_MERGE:
         if (o->mode == MODE_SINGLE_JOB && o->run_dir[0] == '\0') {
-            snprintf(err, err_size, "--single-job needs --run-dir RUN_DIR "
+            snprintf(err, err_size,
+                     "--single-job needs --run-dir RUN_DIR "
                      "(the directory --prepare printed)");
             return false;
         }
         if (o->plan_options > 0) {
-            snprintf(err, err_size, "%s takes every other option from the "
+            snprintf(err, err_size,
+                     "%s takes every other option from the "
                      "plan --prepare wrote: give only --run-dir and --quiet",
                      o->mode == MODE_MERGE ? "--merge" : "--single-job");
             return false;
@@ -558,7 +584,8 @@ static bool add_default_fit(options *o, const char *dir, char *err,
         text_format(path, sizeof path, "%s/../share/trackhammer/" FIT_FILE,
                     dir);
     if (dir[0] == '\0' || access(path, R_OK) != 0) {
-        text_format(err, err_size, "--fault-model lustre: the fitted "
+        text_format(err, err_size,
+                    "--fault-model lustre: the fitted "
                     "parameters (" FIT_FILE ") are neither beside trackhammer "
                     "nor in ../share/trackhammer: run make, or say "
                     "lustre,fit=PATH, or lustre,fit=none for the unfitted "
@@ -567,11 +594,12 @@ static bool add_default_fit(options *o, const char *dir, char *err,
     }
     size_t model_length = strcspn(o->fault_model, ",");
     char with_fit[TEXT_MAX];
-    int n = snprintf(with_fit, sizeof with_fit, "%.*s,fit=%s%s",
-                     (int)model_length, o->fault_model, path,
-                     o->fault_model + model_length);
+    int n =
+        snprintf(with_fit, sizeof with_fit, "%.*s,fit=%s%s", (int)model_length,
+                 o->fault_model, path, o->fault_model + model_length);
     if (n < 0 || (size_t)n >= sizeof with_fit) {
-        text_format(err, err_size, "--fault-model: too long with the fit "
+        text_format(err, err_size,
+                    "--fault-model: too long with the fit "
                     "file's path added");
         return false;
     }
@@ -587,12 +615,14 @@ static bool check_kill_at(const options *o, char *err, size_t err_size)
     if (o->kill_at != KILL_AT_WRITE)
         return true;
     if (o->kill_rate <= 0) {
-        snprintf(err, err_size, "--kill-at write places the kills of "
+        snprintf(err, err_size,
+                 "--kill-at write places the kills of "
                  "--kill-rate: give --kill-rate P too");
         return false;
     }
     if (o->job_cmd[0]) {
-        snprintf(err, err_size, "--kill-at write works on the built-in job "
+        snprintf(err, err_size,
+                 "--kill-at write works on the built-in job "
                  "only, not with --job-cmd (harness/jobs/CONTRACT.md)");
         return false;
     }
@@ -618,7 +648,8 @@ static bool finish(options *o, char *err, size_t err_size)
         return false;
     if (o->profile_count == 0 || o->matrix[0]) {
         if (o->profile_count > 0 && o->matrix[0]) {
-            snprintf(err, err_size, "--matrix and --profiles/--profile are "
+            snprintf(err, err_size,
+                     "--matrix and --profiles/--profile are "
                      "alternatives: give one");
             return false;
         }
@@ -626,7 +657,8 @@ static bool finish(options *o, char *err, size_t err_size)
             return false;
     }
     if (o->experiment[0] == '\0') {
-        snprintf(err, err_size, "--experiment: the experiment_id must not be "
+        snprintf(err, err_size,
+                 "--experiment: the experiment_id must not be "
                  "empty");
         return false;
     }
@@ -634,7 +666,8 @@ static bool finish(options *o, char *err, size_t err_size)
      * built from them is ever cut short. */
     if (strlen(o->db_dir) > 400 || strlen(o->output_dir) > 400 ||
         strlen(o->experiment) >= sizeof o->experiment - 1) {
-        snprintf(err, err_size, "--db-dir, --output (400) or --experiment "
+        snprintf(err, err_size,
+                 "--db-dir, --output (400) or --experiment "
                  "(62 characters) is too long");
         return false;
     }
@@ -647,7 +680,8 @@ static bool finish(options *o, char *err, size_t err_size)
         return false;
     o->simulate = strcmp(o->fault_config.model, "none") != 0;
     if (o->fault_before_op >= 0 && !o->simulate) {
-        snprintf(err, err_size, "--fault-before needs a fault model "
+        snprintf(err, err_size,
+                 "--fault-before needs a fault model "
                  "(--fault-model lustre or none is real: nothing to inject)");
         return false;
     }
@@ -669,10 +703,11 @@ parse_result parse_options(int argc, char **argv, options *o, FILE *out,
     char short_options[ROW_COUNT * 2 + 2] = ":";
     size_t s = 1;
     for (size_t i = 0; i < ROW_COUNT; i++) {
-        long_options[i] = (struct option){
-            rows[i].name, rows[i].kind == ARG_NONE ? no_argument
-                                                   : required_argument,
-            NULL, rows[i].short_name };
+        long_options[i] =
+            (struct option){ rows[i].name,
+                             rows[i].kind == ARG_NONE ? no_argument
+                                                      : required_argument,
+                             NULL, rows[i].short_name };
         if (rows[i].short_name >= ID_PREPARE)
             continue;
         short_options[s++] = (char)rows[i].short_name;
@@ -730,8 +765,10 @@ static bool output_usable(const char *dir, char *err, size_t err_size)
     if (stat(dir, &st) == 0) {
         if (S_ISDIR(st.st_mode) && access(dir, W_OK | X_OK) == 0)
             return true;
-        snprintf(err, err_size, "output directory '%s' is not a writable "
-                 "directory", dir);
+        snprintf(err, err_size,
+                 "output directory '%s' is not a writable "
+                 "directory",
+                 dir);
         return false;
     }
     char parent[TEXT_MAX];
@@ -749,9 +786,11 @@ static bool output_usable(const char *dir, char *err, size_t err_size)
         *slash = '\0';
     if (stat(parent, &st) != 0 || !S_ISDIR(st.st_mode) ||
         access(parent, W_OK | X_OK) != 0) {
-        snprintf(err, err_size, "output directory '%s': its parent '%s' is "
+        snprintf(err, err_size,
+                 "output directory '%s': its parent '%s' is "
                  "not a writable directory (trackhammer makes only the last "
-                 "directory of the path)", dir, parent);
+                 "directory of the path)",
+                 dir, parent);
         return false;
     }
     return true;
@@ -763,8 +802,10 @@ bool options_check_paths(options *o, char *err, size_t err_size)
 {
     struct stat st;
     if (stat(o->db_dir, &st) != 0) {
-        snprintf(err, err_size, "database directory '%s' does not exist: "
-                 "create it on the file system under test", o->db_dir);
+        snprintf(err, err_size,
+                 "database directory '%s' does not exist: "
+                 "create it on the file system under test",
+                 o->db_dir);
         return false;
     }
     if (!S_ISDIR(st.st_mode)) {
@@ -779,7 +820,8 @@ bool options_check_paths(options *o, char *err, size_t err_size)
     }
     if (o->verify_dir[0] &&
         (stat(o->verify_dir, &st) != 0 || !S_ISDIR(st.st_mode))) {
-        snprintf(err, err_size, "--verify-dir '%s' is not a directory: give "
+        snprintf(err, err_size,
+                 "--verify-dir '%s' is not a directory: give "
                  "the database directory as another client mounts it",
                  o->verify_dir);
         return false;

@@ -10,8 +10,8 @@
 #include <string.h>
 
 static const char *const phase_names[PHASE_COUNT] = {
-    "setup", "setup_barrier", "specs", "release", "monitor_start", "jobs",
-    "end_gather", "monitor_stop", "verify", "results",
+    "setup", "setup_barrier", "specs",        "release", "monitor_start",
+    "jobs",  "end_gather",    "monitor_stop", "verify",  "results",
 };
 
 void phase_clock_start(phase_clock *c, int rank)

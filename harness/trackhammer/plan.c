@@ -63,13 +63,16 @@ static bool arguments_fit_lines(int argc, char **argv, char *err,
                                 size_t err_size)
 {
     if (argc + 6 > PLAN_MAX_ARGS) {
-        text_format(err, err_size, "--prepare: too many arguments (at most "
-                    "%d)", PLAN_MAX_ARGS - 6);
+        text_format(err, err_size,
+                    "--prepare: too many arguments (at most "
+                    "%d)",
+                    PLAN_MAX_ARGS - 6);
         return false;
     }
     for (int i = 1; i < argc; i++)
         if (strchr(argv[i], '\n')) {
-            text_format(err, err_size, "--prepare: an argument holds a "
+            text_format(err, err_size,
+                        "--prepare: an argument holds a "
                         "newline");
             return false;
         }
@@ -86,11 +89,10 @@ int plan_prepare(options *o, int argc, char **argv)
         return 2;
     }
     db_claim claim;
-    int claimed = db_dir_claim(o->db_dir, "single-job", &claim, err,
-                               sizeof err);
+    int claimed =
+        db_dir_claim(o->db_dir, "single-job", &claim, err, sizeof err);
     if (claimed == 0 &&
-        (!make_directory(o->output_dir, "output directory", err,
-                         sizeof err) ||
+        (!make_directory(o->output_dir, "output directory", err, sizeof err) ||
          !absolute(o->output_dir, sizeof o->output_dir, err, sizeof err))) {
         db_dir_release(&claim);
         claimed = 2;
@@ -102,9 +104,11 @@ int plan_prepare(options *o, int argc, char **argv)
     environment env;
     environment_probe(o->db_dir, &env);
     if (!o->simulate && env.fs_is_local)
-        fprintf(stderr, "trackhammer: warning: %s is a local file system and "
-                        "no fault model is active: Lustre behaviour will not "
-                        "appear\n", env.fs_type);
+        fprintf(stderr,
+                "trackhammer: warning: %s is a local file system and "
+                "no fault model is active: Lustre behaviour will not "
+                "appear\n",
+                env.fs_type);
     char db_path[TEXT_MAX + 32], run_dir[TEXT_MAX], jobs_dir[TEXT_MAX + 8];
     database_path(o, db_path, sizeof db_path);
     tracker_error setup_error;
@@ -112,9 +116,11 @@ int plan_prepare(options *o, int argc, char **argv)
     if (rc != SQLITE_OK) {
         char text[TEXT_MAX];
         tracker_error_format(&setup_error, text, sizeof text);
-        text_format(err, sizeof err, "%s: the batch driver could not set up "
-                    "'%s': %s", rc < 0 ? "harness error" : "set-up failed",
-                    db_path, rc < 0 ? setup_error.message : text);
+        text_format(err, sizeof err,
+                    "%s: the batch driver could not set up "
+                    "'%s': %s",
+                    rc < 0 ? "harness error" : "set-up failed", db_path,
+                    rc < 0 ? setup_error.message : text);
     }
     bool ok = rc == SQLITE_OK &&
               results_new_dir(o, run_dir, sizeof run_dir, err, sizeof err) &&
@@ -132,8 +138,9 @@ int plan_prepare(options *o, int argc, char **argv)
     /* The run holds the directory until its --merge. */
     db_dir_keep(&claim);
     if (!o->quiet)
-        fprintf(stderr, "trackhammer: prepared %d job(s) of %s in %s (%s); "
-                        "seed %llu; run directory:\n",
+        fprintf(stderr,
+                "trackhammer: prepared %d job(s) of %s in %s (%s); "
+                "seed %llu; run directory:\n",
                 o->jobs, o->profiles[0].name, db_path, env.fs_type,
                 (unsigned long long)o->seed);
     printf("%s\n", run_dir);
@@ -141,13 +148,14 @@ int plan_prepare(options *o, int argc, char **argv)
 }
 
 /* The plan's arguments, after the magic line; argv[0] is the program. */
-static int read_plan(const char *path, char **argv, char *err,
-                     size_t err_size)
+static int read_plan(const char *path, char **argv, char *err, size_t err_size)
 {
     FILE *f = fopen(path, "r");
     if (f == NULL) {
-        text_format(err, err_size, "no plan at '%s' (%s): give the run "
-                    "directory that --prepare printed", path, strerror(errno));
+        text_format(err, err_size,
+                    "no plan at '%s' (%s): give the run "
+                    "directory that --prepare printed",
+                    path, strerror(errno));
         return -1;
     }
     char line[TEXT_MAX * 2];
@@ -179,9 +187,9 @@ bool plan_load(const options *step, options *o, char *err, size_t err_size)
     char *said = NULL;
     size_t said_size = 0;
     FILE *out = open_memstream(&said, &said_size);
-    parse_result parsed = out ? parse_options(argc, argv, o, out, err,
-                                              err_size)
-                              : PARSE_EXIT_USAGE;
+    parse_result parsed =
+        out ? parse_options(argc, argv, o, out, err, err_size)
+            : PARSE_EXIT_USAGE;
     if (out)
         fclose(out);
     free(said);

@@ -24,14 +24,14 @@
 static struct {
     bool started;
     int rank, size;
-    int stop;                 /* the run's stop signal as this rank knows it */
-    double stop_at;           /* monotonic time this rank learnt it */
-    bool told;                /* notice sent (rank > 0) or relay sent (0) */
-    int incoming;             /* the value of the posted receive */
-    MPI_Request receive;      /* rank 0: any notice; others: the relay */
-    bool receive_done;        /* others: the relay arrived */
-    int notices;              /* rank 0: notices received */
-    MPI_Request *sends;       /* the notice, or the relays */
+    int stop;            /* the run's stop signal as this rank knows it */
+    double stop_at;      /* monotonic time this rank learnt it */
+    bool told;           /* notice sent (rank > 0) or relay sent (0) */
+    int incoming;        /* the value of the posted receive */
+    MPI_Request receive; /* rank 0: any notice; others: the relay */
+    bool receive_done;   /* others: the relay arrived */
+    int notices;         /* rank 0: notices received */
+    MPI_Request *sends;  /* the notice, or the relays */
     int send_count;
 } relay;
 

@@ -135,7 +135,12 @@ _Static_assert((int)JOBS_COLUMN_COUNT <= ROW_MAX_COLUMNS &&
 /* How a cell is written: a number, a name (no comma, written as it is) or
  * free text (quoted). */
 typedef enum cell_kind {
-    CELL_UNSET = 0, CELL_INT, CELL_COUNT, CELL_REAL, CELL_NAME, CELL_TEXT
+    CELL_UNSET = 0,
+    CELL_INT,
+    CELL_COUNT,
+    CELL_REAL,
+    CELL_NAME,
+    CELL_TEXT
 } cell_kind;
 
 typedef struct csv_cell {
@@ -222,8 +227,9 @@ static void emit_row(FILE *f, const csv_row *row)
     for (int c = 0; c < row->count; c++) {
         const csv_cell *v = &row->cells[c];
         if (!cell_fits(v, row->columns[c].type)) {
-            fprintf(stderr, "trackhammer: bug: column %s written as "
-                            "another type, or not at all\n",
+            fprintf(stderr,
+                    "trackhammer: bug: column %s written as "
+                    "another type, or not at all\n",
                     row->columns[c].name);
             abort();
         }
@@ -282,14 +288,17 @@ bool results_new_dir(const options *o, char *dir, size_t dir_size, char *err,
         if (mkdir(dir, 0777) == 0)
             return true;
         if (errno != EEXIST) {
-            text_format(err, err_size, "cannot create the results directory "
-                        "'%s': %s", dir, strerror(errno));
+            text_format(err, err_size,
+                        "cannot create the results directory "
+                        "'%s': %s",
+                        dir, strerror(errno));
             return false;
         }
     }
-    text_format(err, err_size, "cannot find a new results directory: '%s' "
-                "and %d more names like it exist already", dir,
-                RUN_DIR_ATTEMPTS - 1);
+    text_format(err, err_size,
+                "cannot find a new results directory: '%s' "
+                "and %d more names like it exist already",
+                dir, RUN_DIR_ATTEMPTS - 1);
     return false;
 }
 
@@ -301,8 +310,7 @@ int results_open(results *res, const options *o, char *err, size_t err_size)
     return results_open_in(res, dir, err, err_size);
 }
 
-int results_open_in(results *res, const char *dir, char *err,
-                    size_t err_size)
+int results_open_in(results *res, const char *dir, char *err, size_t err_size)
 {
     memset(res, 0, sizeof *res);
     text_format(res->dir, sizeof res->dir, "%s", dir);
@@ -327,22 +335,24 @@ int results_open_in(results *res, const char *dir, char *err,
     return 0;
 }
 
-void results_print_progress(const options *o, const round_result *r,
-                            int done, int total)
+void results_print_progress(const options *o, const round_result *r, int done,
+                            int total)
 {
     if (o->quiet)
         return;
     if (r->setup_failed) {
         char text[TEXT_MAX];
         tracker_error_format(&r->setup_error, text, sizeof text);
-        fprintf(stderr, "round %d/%d %-24s repeat %d: set-up failed, no job "
-                        "ran: %s\n",
+        fprintf(stderr,
+                "round %d/%d %-24s repeat %d: set-up failed, no job "
+                "ran: %s\n",
                 done, total, r->profile->name, r->repeat + 1, text);
         return;
     }
-    fprintf(stderr, "round %d/%d %-24s repeat %d: %d ok, %d skipped, %d I/O "
-                    "error, %d SIGBUS, %d locked, %d malformed, %d other; "
-                    "lost %d; integrity %s; %.1f s\n",
+    fprintf(stderr,
+            "round %d/%d %-24s repeat %d: %d ok, %d skipped, %d I/O "
+            "error, %d SIGBUS, %d locked, %d malformed, %d other; "
+            "lost %d; integrity %s; %.1f s\n",
             done, total, r->profile->name, r->repeat + 1,
             r->by_outcome[OUTCOME_OK], r->by_outcome[OUTCOME_SKIPPED],
             r->ioerr_jobs, r->sigbus_jobs, r->locked_jobs, r->corrupt_jobs,
@@ -365,17 +375,18 @@ static uint64_t retries_of(const tracker_stats *s, tracker_error_class cls)
 }
 
 /* The three columns every file starts with. */
-#define ROUND_KEY(row, prefix, r)                                           \
-    do {                                                                    \
-        row_int(row, prefix##_round, (r)->round);                           \
-        row_int(row, prefix##_repeat, (r)->repeat);                         \
-        row_name(row, prefix##_profile, (r)->profile->name);                \
+#define ROUND_KEY(row, prefix, r)                                             \
+    do {                                                                      \
+        row_int(row, prefix##_round, (r)->round);                             \
+        row_int(row, prefix##_repeat, (r)->repeat);                           \
+        row_name(row, prefix##_profile, (r)->profile->name);                  \
     } while (0)
 
 /* ops.csv: the round's tracker statistics, summed over its jobs, a row per
  * operation called: counts, backoff, and the latency histogram (bucket b:
  * [2^b, 2^(b+1)) us) so percentiles can be pooled over rounds. */
-static void write_ops(FILE *f, const round_result *r, const job_record *records)
+static void write_ops(FILE *f, const round_result *r,
+                      const job_record *records)
 {
     tracker_stats sum;
     memset(&sum, 0, sizeof sum);
@@ -391,8 +402,8 @@ static void write_ops(FILE *f, const round_result *r, const job_record *records)
         char hist[TRACKER_LATENCY_BUCKETS * 21];
         size_t used = 0;
         for (int b = 0; b < TRACKER_LATENCY_BUCKETS; b++)
-            used += (size_t)snprintf(hist + used, sizeof hist - used,
-                                     "%s%llu", b ? " " : "",
+            used += (size_t)snprintf(hist + used, sizeof hist - used, "%s%llu",
+                                     b ? " " : "",
                                      (unsigned long long)s->latency_hist[b]);
         csv_row row = ROW_OF(results_ops_columns);
         ROUND_KEY(&row, OPS, r);
@@ -471,8 +482,8 @@ static void fill_setup(csv_row *row, const round_result *r)
 {
     const tracker_error *e = &r->setup_error;
     row_name(row, ROUNDS_setup, r->setup_failed ? "failed" : "ok");
-    row_name(row, ROUNDS_setup_op, r->setup_failed ? tracker_op_name(e->op)
-                                                   : "");
+    row_name(row, ROUNDS_setup_op,
+             r->setup_failed ? tracker_op_name(e->op) : "");
     row_int(row, ROUNDS_setup_code, r->setup_failed ? e->code : 0);
     row_name(row, ROUNDS_setup_code_name,
              r->setup_failed ? tracker_code_name(e->code) : "");
@@ -621,13 +632,15 @@ static void print_table(FILE *out, const struct pooled *rows, int count,
                  p->sigbus ? "present" : "none", p->sigbus_rounds, ran,
                  p->sigbus, p->jobs);
         setup_cell(p, rounds, n, setup, sizeof setup);
-        fprintf(out, "| %s | %s | %d/%d | %s | %d/%d | %d/%d | %d/%d | %d "
-                     "| %s | %.1f ms | %.1f ms | %s |\n",
+        fprintf(out,
+                "| %s | %s | %d/%d | %s | %d/%d | %d/%d | %d/%d | %d "
+                "| %s | %.1f ms | %.1f ms | %s |\n",
                 p->profile->published_run[0] ? p->profile->published_run : "-",
                 p->profile->name, p->ioerr, p->jobs, sigbus, p->locked,
                 p->jobs, p->malformed, p->jobs, p->other, p->jobs, p->lost,
-                ran == 0 ? "not verified"
-                         : p->integrity_failures ? "FAILED" : "ok",
+                ran == 0                ? "not verified"
+                : p->integrity_failures ? "FAILED"
+                                        : "ok",
                 p->p50_max * 1e3, p->p99_max * 1e3, setup);
     }
 }
@@ -670,8 +683,8 @@ static void write_summary_to(FILE *f, const results *res, const options *o,
     json_member(f, ", ", "kernel", env->kernel);
     /* Where the jobs ran: the ranks' hosts, or each single job's own
      * environment. */
-    fprintf(f, ", \"%s\": %s},\n",
-            o->mode == MODE_MPI ? "ranks" : "jobs", placement_json);
+    fprintf(f, ", \"%s\": %s},\n", o->mode == MODE_MPI ? "ranks" : "jobs",
+            placement_json);
     fprintf(f, "  \"file_system_info\": {");
     for (int i = 0; i < o->fs_info.count; i++)
         json_member(f, i ? ", " : "", o->fs_info.key[i], o->fs_info.value[i]);
@@ -684,20 +697,22 @@ static void write_summary_to(FILE *f, const results *res, const options *o,
     fprintf(f, ", \"rounds_planned\": %d, \"rounds_done\": %d,\n",
             end->rounds_planned, round_count);
     json_member(f, "  ", "fault_model", model);
-    fprintf(f, ",\n  \"time_scale\": %.17g, \"seed\": %llu, \"jobs\": %d, "
-               "\"repeat\": %d,\n  \"table\": [\n",
+    fprintf(f,
+            ",\n  \"time_scale\": %.17g, \"seed\": %llu, \"jobs\": %d, "
+            "\"repeat\": %d,\n  \"table\": [\n",
             o->time_scale, (unsigned long long)o->seed, o->jobs, o->repeat);
     for (int i = 0; i < count; i++) {
         const struct pooled *p = &rows[i];
         json_member(f, "    {", "profile", p->profile->name);
         json_member(f, ", ", "published_run", p->profile->published_run);
-        fprintf(f, ", \"rounds\": %d, \"setup_failures\": %d, "
-                   "\"jobs\": %d, \"ioerr_jobs\": %d, "
-                   "\"sigbus_jobs\": %d, \"sigbus_rounds\": %d, "
-                   "\"locked_jobs\": %d, "
-                   "\"malformed_jobs\": %d, \"other_jobs\": %d, "
-                   "\"lost_updates\": %d, \"integrity_failures\": %d, "
-                   "\"db_time_p50_s\": %.6f, \"db_time_p99_s\": %.6f}%s\n",
+        fprintf(f,
+                ", \"rounds\": %d, \"setup_failures\": %d, "
+                "\"jobs\": %d, \"ioerr_jobs\": %d, "
+                "\"sigbus_jobs\": %d, \"sigbus_rounds\": %d, "
+                "\"locked_jobs\": %d, "
+                "\"malformed_jobs\": %d, \"other_jobs\": %d, "
+                "\"lost_updates\": %d, \"integrity_failures\": %d, "
+                "\"db_time_p50_s\": %.6f, \"db_time_p99_s\": %.6f}%s\n",
                 p->rounds, p->setup_failures, p->jobs, p->ioerr, p->sigbus,
                 p->sigbus_rounds, p->locked, p->malformed, p->other, p->lost,
                 p->integrity_failures, p->p50_max, p->p99_max,
@@ -716,8 +731,8 @@ bool results_write_summary(const results *res, const options *o,
     char path[TEXT_MAX + 32], aside[TEXT_MAX + 48];
     text_format(path, sizeof path, "%s/summary.json", res->dir);
     text_format(aside, sizeof aside, "%s/.summary.json.new", res->dir);
-    char *model = o->simulate ? model_description(&o->fault_config)
-                              : strdup("none");
+    char *model =
+        o->simulate ? model_description(&o->fault_config) : strdup("none");
     FILE *f = model ? fopen(aside, "we") : NULL;
     if (f == NULL) {
         free(model);
@@ -740,13 +755,15 @@ bool results_write_summary(const results *res, const options *o,
 static void print_caption(FILE *out, const results *res, int jobs,
                           int round_count, const run_end *end)
 {
-    fprintf(out, "\n%d round(s) of %d job(s); db time: time inside tracker "
-                 "calls of the jobs that ran to the end, p50/p99 of the worst "
-                 "round. Files: %s/\n",
+    fprintf(out,
+            "\n%d round(s) of %d job(s); db time: time inside tracker "
+            "calls of the jobs that ran to the end, p50/p99 of the worst "
+            "round. Files: %s/\n",
             round_count, jobs, res->dir);
     if (end->status != RUN_COMPLETED)
-        fprintf(out, "The run was %s (%s) after %d of %d rounds: the table "
-                     "holds the rounds that completed.\n",
+        fprintf(out,
+                "The run was %s (%s) after %d of %d rounds: the table "
+                "holds the rounds that completed.\n",
                 run_status_name(end->status), end->reason, round_count,
                 end->rounds_planned);
 }
@@ -762,7 +779,8 @@ bool results_finish(results *res, const options *o, const environment *env,
     print_caption(out, res, o->jobs, round_count, end);
     bool ok = results_ok(res);
     ok = results_write_summary(res, o, env, placement_json, rounds,
-                               round_count, end) && ok;
+                               round_count, end) &&
+         ok;
     FILE *files[] = { res->jobs_csv, res->rounds_csv, res->faults_csv,
                       res->ops_csv };
     for (size_t i = 0; i < sizeof files / sizeof *files; i++)

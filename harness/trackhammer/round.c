@@ -60,7 +60,7 @@ static void fill_specs(const run_context *ctx, const tracker_profile *profile,
     for (int k = 0; k < count; k++) {
         int index = ctx->rank + k * ctx->size;
         text_format(outcome_files[k], TEXT_MAX, "%s/.outcome-%d-%d",
-                 ctx->opts->db_dir, round, index);
+                    ctx->opts->db_dir, round, index);
         unlink(outcome_files[k]);
         job_spec_init(&specs[k], ctx->opts, profile, ctx->db_path, index,
                       round, storm_start, fault_log, outcome_files[k]);
@@ -88,14 +88,15 @@ static int set_up(const run_context *ctx, const tracker_profile *profile,
     if (ctx->rank != 0 || stop_relay_poll())
         return SETUP_OK;
     int rc = database_prepare(ctx->opts, profile, ctx->db_path, e);
-    return rc == SQLITE_OK ? SETUP_OK : rc < 0 ? SETUP_HARNESS_ERROR
-                                               : SETUP_FAILED;
+    return rc == SQLITE_OK ? SETUP_OK
+           : rc < 0        ? SETUP_HARNESS_ERROR
+                           : SETUP_FAILED;
 }
 
 /* A round whose set-up failed: an outcome, recorded, with no job run. */
 static void record_setup_failure(results *res, const tracker_profile *profile,
-                                 int round, int repeat,
-                                 const tracker_error *e, round_result *out)
+                                 int round, int repeat, const tracker_error *e,
+                                 round_result *out)
 {
     memset(out, 0, sizeof *out);
     out->round = round;
@@ -124,10 +125,12 @@ static round_end results_checked(const results *res, char *why,
 {
     if (results_ok(res))
         return ROUND_DONE;
-    text_format(why, why_size, "harness error: cannot write the results in "
-                "%s (%s)", res->dir, res->write_errno
-                                         ? strerror(res->write_errno)
-                                         : "a write failed");
+    text_format(why, why_size,
+                "harness error: cannot write the results in "
+                "%s (%s)",
+                res->dir,
+                res->write_errno ? strerror(res->write_errno)
+                                 : "a write failed");
     return ROUND_HARNESS_ERROR;
 }
 
@@ -156,11 +159,13 @@ static round_end finish_round(const run_context *ctx, results *res,
         }
     }
     if (late > 0 && !o->quiet)
-        fprintf(stderr, "trackhammer: round %d: %d of %d jobs started late, "
+        fprintf(stderr,
+                "trackhammer: round %d: %d of %d jobs started late, "
                 "in waves: the machine refused to fork them all at once "
-                "(EAGAIN; see ulimit -u)\n", out->round + 1, late, o->jobs);
-    job_verdict *verdicts = calloc((size_t)(o->jobs ? o->jobs : 1),
-                                   sizeof *verdicts);
+                "(EAGAIN; see ulimit -u)\n",
+                out->round + 1, late, o->jobs);
+    job_verdict *verdicts =
+        calloc((size_t)(o->jobs ? o->jobs : 1), sizeof *verdicts);
     if (verdicts == NULL) {
         text_format(why, why_size, "harness error: out of memory");
         return ROUND_HARNESS_ERROR;
@@ -239,7 +244,7 @@ round_end run_round(const run_context *ctx, const tracker_profile *profile,
     int count = jobs_of_rank(o->jobs, ctx->rank, ctx->size);
     job_record *records = shared_memory(records_size(count));
     job_spec *specs = calloc((size_t)(count ? count : 1), sizeof *specs);
-    char (*outcome_files)[TEXT_MAX] =
+    char(*outcome_files)[TEXT_MAX] =
         calloc((size_t)(count ? count : 1), sizeof *outcome_files);
     if (!specs || !outcome_files)
         MPI_Abort(MPI_COMM_WORLD, 1);
@@ -270,22 +275,23 @@ round_end run_round(const run_context *ctx, const tracker_profile *profile,
         monitor_spec.fault_log = NULL; /* the monitor's faults are not jobs' */
         monitor_pid = monitor_start(&monitor_spec, monitor);
         if (monitor_pid < 0)
-            text_format(why, why_size, "harness error: fork of the monitor: "
-                        "%s", strerror(errno));
+            text_format(why, why_size,
+                        "harness error: fork of the monitor: "
+                        "%s",
+                        strerror(errno));
     }
     phase_mark(&clock, PHASE_MONITOR_START);
     during_round during = { 0, 0 };
     if (ctx->rank == 0 && *stop_signal == 0)
-        during = during_round_start(o, ctx->results_dir, round,
-                                    profile->name);
+        during = during_round_start(o, ctx->results_dir, round, profile->name);
     if (*stop_signal == 0)
-        *stop_signal = run_jobs_isolated(specs, records, count,
-                                         stop_relay_poll);
+        *stop_signal =
+            run_jobs_isolated(specs, records, count, stop_relay_poll);
     phase_mark(&clock, PHASE_JOBS);
     /* The end of the round: every rank's records at rank 0, which then
      * knows every job has ended, and whether any rank was interrupted. */
-    job_record *all = gather_records(ctx, records, count, round_timeout,
-                                     stop_signal);
+    job_record *all =
+        gather_records(ctx, records, count, round_timeout, stop_signal);
     phase_mark(&clock, PHASE_END_GATHER);
     double verdict = ROUND_INTERRUPTED;
     if (ctx->rank == 0) {
@@ -310,10 +316,10 @@ round_end run_round(const run_context *ctx, const tracker_profile *profile,
             if (monitor_pid > 0 && monitor->harness_error[0])
                 text_format(why, why_size, "harness error: %s",
                             monitor->harness_error);
-            verdict = monitor_pid < 0 || monitor->harness_error[0]
-                          ? ROUND_HARNESS_ERROR
-                          : finish_round(ctx, res, all, out, &clock, why,
-                                         why_size);
+            verdict =
+                monitor_pid < 0 || monitor->harness_error[0]
+                    ? ROUND_HARNESS_ERROR
+                    : finish_round(ctx, res, all, out, &clock, why, why_size);
             phase_log_write(&clock, out, all, o->jobs, started);
         }
         if (monitor)

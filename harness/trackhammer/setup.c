@@ -64,11 +64,10 @@ static int create_marked(const char *db_path, bool wal, sqlite3 **db,
                 wal ? " PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0"
                     : "");
     int off = 1;
-    int rc = sqlite3_open_v2(db_path, db, SQLITE_OPEN_READWRITE |
-                             SQLITE_OPEN_CREATE, "unix");
+    int rc = sqlite3_open_v2(
+        db_path, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, "unix");
     if (rc == SQLITE_OK && wal)
-        rc = sqlite3_db_config(*db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1,
-                               &off);
+        rc = sqlite3_db_config(*db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, &off);
     if (rc == SQLITE_OK)
         rc = sqlite3_exec(*db, sql, NULL, NULL, NULL);
     return rc == SQLITE_OK ? SQLITE_OK : sqlite_failure(*db, rc, e);
@@ -87,8 +86,8 @@ static int prepare_here(const options *o, const tracker_profile *profile,
     database_remove(db_path);
     sqlite3 *holder = NULL;
     bool wal = o->start == START_WAL;
-    tracker_profile driver = wal ? *tracker_profile_find("wal-normal")
-                                 : *profile;
+    tracker_profile driver =
+        wal ? *tracker_profile_find("wal-normal") : *profile;
     int rc = create_marked(db_path, wal, &holder, e);
     if (!wal) {
         sqlite3_close(holder);
@@ -137,9 +136,8 @@ static int wait_setup(pid_t pid)
 int database_prepare(const options *o, const tracker_profile *profile,
                      const char *db_path, tracker_error *e)
 {
-    struct setup_outcome *out = mmap(NULL, sizeof *out, PROT_READ |
-                                     PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-                                     -1, 0);
+    struct setup_outcome *out = mmap(NULL, sizeof *out, PROT_READ | PROT_WRITE,
+                                     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     memset(e, 0, sizeof *e);
     e->op = TRACKER_OP_OPEN;
     if (out == MAP_FAILED) {
@@ -154,8 +152,10 @@ int database_prepare(const options *o, const tracker_profile *profile,
         _exit((out->rc = prepare_here(o, profile, db_path, &out->error)) !=
               SQLITE_OK);
     if (pid < 0) {
-        text_format(e->message, sizeof e->message, "fork of the batch "
-                    "driver: %s", strerror(errno));
+        text_format(e->message, sizeof e->message,
+                    "fork of the batch "
+                    "driver: %s",
+                    strerror(errno));
         munmap(out, sizeof *out);
         return -1;
     }
@@ -166,13 +166,17 @@ int database_prepare(const options *o, const tracker_profile *profile,
         rc = SQLITE_ERROR;
         e->code = SQLITE_ERROR;
         if (status == -1)
-            text_format(e->message, sizeof e->message, "the batch driver "
-                        "was killed: %s", stop_relay_poll() ? "the run was "
-                        "interrupted" : "it did not finish in time");
+            text_format(e->message, sizeof e->message,
+                        "the batch driver "
+                        "was killed: %s",
+                        stop_relay_poll() ? "the run was "
+                                            "interrupted"
+                                          : "it did not finish in time");
         else
-            text_format(e->message, sizeof e->message, "the batch driver "
-                        "died of signal %d (%s)", WTERMSIG(status),
-                        strsignal(WTERMSIG(status)));
+            text_format(e->message, sizeof e->message,
+                        "the batch driver "
+                        "died of signal %d (%s)",
+                        WTERMSIG(status), strsignal(WTERMSIG(status)));
     }
     munmap(out, sizeof *out);
     return rc;

@@ -67,7 +67,8 @@ static job_file *create_job_file(const char *run_dir, int index, char *err,
         text_format(err, err_size, "cannot create the job's record '%s': %s%s",
                     path, strerror(errno),
                     errno == EEXIST ? " (this job already ran in this run; "
-                                      "a rerun would count it twice)" : "");
+                                      "a rerun would count it twice)"
+                                    : "");
         return NULL;
     }
     job_file *f = MAP_FAILED;
@@ -117,15 +118,17 @@ int single_job_main(const options *step)
     }
     int index = o.single_job_index;
     if (index >= o.jobs) {
-        fprintf(stderr, "trackhammer: --single-job: %d is not a job of this "
-                        "run (0 to %d)\n", index, o.jobs - 1);
+        fprintf(stderr,
+                "trackhammer: --single-job: %d is not a job of this "
+                "run (0 to %d)\n",
+                index, o.jobs - 1);
         return 2;
     }
     /* The directory must still be this run's: a job queued past its
      * run's merge must not write into the next run's database. */
     db_claim claim;
-    int held = db_dir_claim_adopt(o.db_dir, o.run_dir, &claim, err,
-                                  sizeof err);
+    int held =
+        db_dir_claim_adopt(o.db_dir, o.run_dir, &claim, err, sizeof err);
     db_dir_keep(&claim);
     if (held != 0) {
         fprintf(stderr, "trackhammer: --single-job %d: %s\n", index, err);
@@ -137,9 +140,11 @@ int single_job_main(const options *step)
     if (stat(db_path, &st) != 0) {
         char host[256] = "";
         gethostname(host, sizeof host - 1);
-        fprintf(stderr, "trackhammer: host %s does not see the database '%s' "
-                        "that --prepare made: put --db-dir on a file system "
-                        "every node shares\n", host, db_path);
+        fprintf(stderr,
+                "trackhammer: host %s does not see the database '%s' "
+                "that --prepare made: put --db-dir on a file system "
+                "every node shares\n",
+                host, db_path);
         return 1;
     }
     job_file *f = create_job_file(o.run_dir, index, err, sizeof err);
@@ -174,8 +179,8 @@ int single_job_main(const options *step)
         /* The batch system's walltime or qdel: the job's group is gone,
          * and its record says so, with what it had acknowledged. */
         f->record.outcome = OUTCOME_KILLED;
-        text_format(f->record.failed_message,
-                    sizeof f->record.failed_message, "interrupted by %s "
+        text_format(f->record.failed_message, sizeof f->record.failed_message,
+                    "interrupted by %s "
                     "(the batch system's walltime or qdel)",
                     interrupt_signal_name(stop));
     }

@@ -46,8 +46,8 @@ typedef enum start_from { START_FRESH, START_WAL } start_from;
 
 /* Where --kill-rate's kills land (--kill-at). */
 typedef enum kill_at {
-    KILL_AT_LIFE = 0,  /* a random moment of the job's life */
-    KILL_AT_WRITE      /* a random one of its file writes, syncs, truncates
+    KILL_AT_LIFE = 0, /* a random moment of the job's life */
+    KILL_AT_WRITE     /* a random one of its file writes, syncs, truncates
                           and deletes: inside a write transaction */
 } kill_at;
 
@@ -55,9 +55,9 @@ typedef enum kill_at {
  * single-job topology. */
 typedef enum run_mode {
     MODE_MPI = 0,
-    MODE_PREPARE,      /* --prepare */
-    MODE_SINGLE_JOB,   /* --single-job INDEX --run-dir RUN_DIR */
-    MODE_MERGE         /* --merge RUN_DIR */
+    MODE_PREPARE,    /* --prepare */
+    MODE_SINGLE_JOB, /* --single-job INDEX --run-dir RUN_DIR */
+    MODE_MERGE       /* --merge RUN_DIR */
 } run_mode;
 
 /* What --fs-info says of the file system: "key: value" lines. */
@@ -74,46 +74,50 @@ int fs_info_read(const char *path, fs_info *info, char *err, size_t err_size);
 const char *fs_info_get(const fs_info *info, const char *key);
 
 typedef struct options {
-    int jobs;                      /* 0: one per rank */
+    int jobs; /* 0: one per rank */
     tracker_profile profiles[MAX_PROFILES];
     int profile_count;
-    char matrix[32];               /* "gadi71" or "" */
+    char matrix[32]; /* "gadi71" or "" */
     int repeat;
-    char fault_model[TEXT_MAX];    /* "none" or "lustre[,key=value...]" */
-    faultfs_config fault_config;   /* parsed fault_model */
-    bool simulate;                 /* a fault model other than none */
-    int sim_nodes;                 /* 0: one node per job */
+    char fault_model[TEXT_MAX];  /* "none" or "lustre[,key=value...]" */
+    faultfs_config fault_config; /* parsed fault_model */
+    bool simulate;               /* a fault model other than none */
+    int sim_nodes;               /* 0: one node per job */
     double time_scale;
     uint64_t seed;
-    double walltime_s;             /* model seconds */
-    double work_s;                 /* model seconds */
-    double start_jitter_s;         /* model seconds */
-    double monitor_interval_s;     /* model seconds */
+    double walltime_s;         /* model seconds */
+    double work_s;             /* model seconds */
+    double start_jitter_s;     /* model seconds */
+    double monitor_interval_s; /* model seconds */
     double kill_rate;
-    kill_at kill_at;               /* --kill-at */
+    kill_at kill_at; /* --kill-at */
     start_from start;
     char db_dir[TEXT_MAX];
     char output_dir[TEXT_MAX];
     char experiment[64];
-    char job_cmd[TEXT_MAX];        /* "" = the built-in C job */
-    char faultfs_ext[TEXT_MAX];    /* path of faultfs.so for foreign jobs */
-    int fault_before_op;           /* --fault-before: tracker_op, -1 none */
+    char job_cmd[TEXT_MAX];     /* "" = the built-in C job */
+    char faultfs_ext[TEXT_MAX]; /* path of faultfs.so for foreign jobs */
+    int fault_before_op;        /* --fault-before: tracker_op, -1 none */
     faultfs_class fault_before_class;
     int fault_before_count;
     bool quiet;
     run_mode mode;
-    int single_job_index;          /* --single-job */
-    char run_dir[TEXT_MAX];        /* --run-dir or --merge */
-    char verify_dir[TEXT_MAX];     /* --verify-dir, "" = the db directory */
-    char fs_info_path[TEXT_MAX];   /* --fs-info, "" none */
-    fs_info fs_info;               /* read from it by options_check_paths */
-    char during_round[TEXT_MAX];   /* --during-round, "" none */
-    int plan_options;              /* options other than the mode's own */
+    int single_job_index;        /* --single-job */
+    char run_dir[TEXT_MAX];      /* --run-dir or --merge */
+    char verify_dir[TEXT_MAX];   /* --verify-dir, "" = the db directory */
+    char fs_info_path[TEXT_MAX]; /* --fs-info, "" none */
+    fs_info fs_info;             /* read from it by options_check_paths */
+    char during_round[TEXT_MAX]; /* --during-round, "" none */
+    int plan_options;            /* options other than the mode's own */
     char command_line[4096];
 } options;
 
 /* What parse_options decided: run, or exit at once with this status. */
-typedef enum parse_result { PARSE_RUN, PARSE_EXIT_OK, PARSE_EXIT_USAGE } parse_result;
+typedef enum parse_result {
+    PARSE_RUN,
+    PARSE_EXIT_OK,
+    PARSE_EXIT_USAGE
+} parse_result;
 
 /* Parse argv into *o. Help, version and profile lists go to `out`, errors
  * (one clear line) into err. Checks that need the file system are in
@@ -137,15 +141,15 @@ typedef struct environment {
     char hostname[256];
     char sqlite_version[32];
     char mpi_version[256];
-    char fs_type[64];              /* statfs's kind of the database
+    char fs_type[64];    /* statfs's kind of the database
                                       directory, FUSE's by its subtype
                                       (fuse.glusterfs) */
-    char mount_type[64];           /* mountinfo's name for the mount */
+    char mount_type[64]; /* mountinfo's name for the mount */
     char mount_point[TEXT_MAX];
-    char mount_options[TEXT_MAX];  /* the mount's own, then its file
+    char mount_options[TEXT_MAX]; /* the mount's own, then its file
                                       system's, as /proc/mounts shows them */
-    char kernel[128];              /* uname: system, release, machine */
-    bool fs_is_local;              /* not a shared/parallel file system */
+    char kernel[128];             /* uname: system, release, machine */
+    bool fs_is_local;             /* not a shared/parallel file system */
 } environment;
 
 void environment_probe(const char *db_dir, environment *env);
@@ -157,9 +161,9 @@ typedef enum job_outcome {
     OUTCOME_OK,
     OUTCOME_SKIPPED,
     OUTCOME_FAILED,
-    OUTCOME_CRASHED,  /* a signal the job did not ask for: SIGBUS, SIGSEGV */
-    OUTCOME_KILLED,   /* walltime or an injected SIGKILL */
-    OUTCOME_HUNG,     /* walltime passed inside a tracker call */
+    OUTCOME_CRASHED, /* a signal the job did not ask for: SIGBUS, SIGSEGV */
+    OUTCOME_KILLED,  /* walltime or an injected SIGKILL */
+    OUTCOME_HUNG,    /* walltime passed inside a tracker call */
     OUTCOME_COUNT
 } job_outcome;
 
@@ -169,20 +173,20 @@ const char *outcome_name(job_outcome outcome);
  * that what a crashed job had done survives it. */
 typedef struct job_record {
     /* written by the job as it goes */
-    int current_op;           /* tracker_op in flight, -1 between calls */
-    int last_ack_op;          /* last acknowledged status write, -1 none */
-    int unknown_op;           /* the last status write that failed after
+    int current_op;       /* tracker_op in flight, -1 between calls */
+    int last_ack_op;      /* last acknowledged status write, -1 none */
+    int unknown_op;       /* the last status write that failed after
                                  the last ack: it may have committed */
-    unsigned unknown_ops;     /* every such write since the ack (bit per
+    unsigned unknown_ops; /* every such write since the ack (bit per
                                  tracker_op): a failure can follow a commit,
                                  e.g. SQLITE_IOERR_RDLOCK on the downgrade */
-    int failed_op;            /* the call that failed the job, -1 none */
+    int failed_op;        /* the call that failed the job, -1 none */
     int failed_code;
     int failed_attempts;
     char failed_message[256];
-    job_outcome outcome;      /* ok, skipped or failed, set by the job */
-    double db_time_s;         /* time spent inside tracker calls */
-    double start_s, end_s;    /* monotonic, for wall time */
+    job_outcome outcome;   /* ok, skipped or failed, set by the job */
+    double db_time_s;      /* time spent inside tracker calls */
+    double start_s, end_s; /* monotonic, for wall time */
     tracker_stats stats;
     faultfs_counters faults;
     /* --kill-at write: written by the rank before the child starts, the
@@ -191,11 +195,11 @@ typedef struct job_record {
     uint64_t kill_call;
     bool kill_reached;
     /* written by the rank */
-    bool started_late;        /* its fork waited for another job to end:
+    bool started_late;       /* its fork waited for another job to end:
                                  the machine could not fork them all */
-    char harness_error[128];  /* the harness could not run it (fork): not
+    char harness_error[128]; /* the harness could not run it (fork): not
                                  a database outcome; "" none */
-    int signal;               /* the signal that ended it, 0 none */
+    int signal;              /* the signal that ended it, 0 none */
     bool killed_by_harness;
     bool walltime_exceeded;
 } job_record;
@@ -259,9 +263,9 @@ typedef struct monitor_record {
     uint64_t polls;
     uint64_t failed_polls;
     uint64_t requests_taken;
-    char harness_error[128];  /* why it could not run, "" none */
-    volatile int stop;        /* set by the rank when the jobs are done */
-    int stop_fd;              /* the rank's end of the pipe the monitor
+    char harness_error[128]; /* why it could not run, "" none */
+    volatile int stop;       /* set by the rank when the jobs are done */
+    int stop_fd;             /* the rank's end of the pipe the monitor
                                  sleeps on: closing it wakes the monitor */
     tracker_stats stats;
 } monitor_record;
@@ -283,12 +287,12 @@ typedef enum job_verdict {
 const char *verdict_name(job_verdict verdict);
 
 typedef struct round_verdict {
-    char integrity[128];      /* "ok" or the first problem */
-    int lost_updates;         /* acknowledged writes the database lacks */
-    int unknown_committed;    /* unacknowledged writes that did commit */
-    int unknown_lost;         /* unacknowledged writes that did not */
-    bool hot_journal;         /* -journal left behind */
-    bool wal_left, shm_left;  /* -wal, -shm left behind */
+    char integrity[128];     /* "ok" or the first problem */
+    int lost_updates;        /* acknowledged writes the database lacks */
+    int unknown_committed;   /* unacknowledged writes that did commit */
+    int unknown_lost;        /* unacknowledged writes that did not */
+    bool hot_journal;        /* -journal left behind */
+    bool wal_left, shm_left; /* -wal, -shm left behind */
 } round_verdict;
 
 /* Fills *v and, for each job, verdicts[i]. */
@@ -307,20 +311,20 @@ typedef struct round_result {
     const tracker_profile *profile;
     int jobs;
     int by_outcome[OUTCOME_COUNT];
-    int ioerr_jobs;            /* failed with an SQLITE_IOERR_* */
-    int sigbus_jobs;           /* crashed with SIGBUS */
-    int locked_jobs;           /* failed with busy/locked */
-    int corrupt_jobs;          /* failed with corrupt/malformed */
-    int other_jobs;            /* every other non-ok end */
-    int late_starts;           /* jobs that started in a later wave: the
+    int ioerr_jobs;        /* failed with an SQLITE_IOERR_* */
+    int sigbus_jobs;       /* crashed with SIGBUS */
+    int locked_jobs;       /* failed with busy/locked */
+    int corrupt_jobs;      /* failed with corrupt/malformed */
+    int other_jobs;        /* every other non-ok end */
+    int late_starts;       /* jobs that started in a later wave: the
                                   machine could not fork them all at once */
-    char during_round[64];     /* how --during-round's command ended, ""
+    char during_round[64]; /* how --during-round's command ended, ""
                                   without one */
     double db_time_p50_s, db_time_p99_s;
     double wall_s;
     round_verdict verdict;
     monitor_record monitor;
-    faultfs_counters faults;   /* summed over the round's jobs */
+    faultfs_counters faults; /* summed over the round's jobs */
 } round_result;
 
 /* Classify a round's records into the result's counters. */
@@ -329,7 +333,7 @@ void round_summarize(const job_record *records, int count, round_result *r);
 typedef struct results {
     char dir[TEXT_MAX];
     FILE *jobs_csv, *rounds_csv, *faults_csv, *ops_csv;
-    int write_errno;           /* the first failed write's errno, 0 none */
+    int write_errno; /* the first failed write's errno, 0 none */
 } results;
 
 /* A new results directory OUTPUT/<date>-<time>-<seed>, or with "-2",
@@ -340,27 +344,26 @@ bool results_new_dir(const options *o, char *dir, size_t dir_size, char *err,
                      size_t err_size);
 /* The result files, in a new directory (results_open) or in `dir`. */
 int results_open(results *res, const options *o, char *err, size_t err_size);
-int results_open_in(results *res, const char *dir, char *err,
-                    size_t err_size);
+int results_open_in(results *res, const char *dir, char *err, size_t err_size);
 void results_add_round(results *res, const round_result *r,
                        const job_record *records, const job_verdict *verdicts);
 /* How a run ended, for summary.json and the table's caption. */
 typedef enum run_status {
     RUN_COMPLETED = 0,
-    RUN_INTERRUPTED,           /* a signal, or not finished yet */
-    RUN_STOPPED                /* a harness error ended it */
+    RUN_INTERRUPTED, /* a signal, or not finished yet */
+    RUN_STOPPED      /* a harness error ended it */
 } run_status;
 typedef struct run_end {
     run_status status;
-    int signal_number;         /* the stop signal, when interrupted by one */
-    char reason[TEXT_MAX];     /* "SIGTERM", "harness error: ...", "" */
+    int signal_number;     /* the stop signal, when interrupted by one */
+    char reason[TEXT_MAX]; /* "SIGTERM", "harness error: ...", "" */
     int rounds_planned;
 } run_end;
 /* `text` as a JSON string, quoted and escaped. */
 void results_json_text(FILE *f, const char *text);
 /* The progress line of a round on stderr (unless --quiet). */
-void results_print_progress(const options *o, const round_result *r,
-                            int done, int total);
+void results_print_progress(const options *o, const round_result *r, int done,
+                            int total);
 /* summary.json as it stands after round_count rounds (written aside,
  * then renamed into place: a reader never sees half of it); false when it
  * cannot be written. placement_json is the JSON array of where the jobs
@@ -382,16 +385,16 @@ bool results_ok(const results *res);
 
 typedef struct run_context {
     const options *opts;
-    int rank, size;          /* MPI_COMM_WORLD */
+    int rank, size; /* MPI_COMM_WORLD */
     const char *db_path;
     const char *results_dir; /* rank 0's results/<run-id>, on every rank */
 } run_context;
 
 /* How a round ended for the run. */
 typedef enum round_end {
-    ROUND_DONE = 0,            /* ran, or its set-up failed: an outcome */
-    ROUND_INTERRUPTED,         /* a rank was signalled: not recorded */
-    ROUND_HARNESS_ERROR        /* the harness failed (fork, memory, files):
+    ROUND_DONE = 0,     /* ran, or its set-up failed: an outcome */
+    ROUND_INTERRUPTED,  /* a rank was signalled: not recorded */
+    ROUND_HARNESS_ERROR /* the harness failed (fork, memory, files):
                                   not recorded, the run stops */
 } round_end;
 
@@ -417,9 +420,9 @@ int jobs_of_rank(int jobs, int rank, int size);
  * by `fill` on rank 0 once every rank has arrived (NULL: none; n at most
  * 4). Each rank's arrival carries its stop signal, and rank 0's answer the
  * first of them: returned on every rank, so all stop together. */
-int polite_meet(double timeout_s, const char *where, double *values,
-                int n, void (*fill)(double *values, void *arg),
-                void *arg, double longest_pause);
+int polite_meet(double timeout_s, const char *where, double *values, int n,
+                void (*fill)(double *values, void *arg), void *arg,
+                double longest_pause);
 /* A barrier and nothing more. */
 int polite_barrier(double timeout_s, const char *where);
 /* The start barrier, then every rank sleeps until the release time. */
@@ -443,17 +446,17 @@ job_record *gather_records(const run_context *ctx, const job_record *mine,
  * measured or written otherwise.
  */
 enum round_phase {
-    PHASE_SETUP,           /* the batch driver: a fresh database, tasks */
-    PHASE_SETUP_BARRIER,   /* every rank meets it, the verdict sent */
-    PHASE_SPECS,           /* the jobs' specs, shared memory */
-    PHASE_RELEASE,         /* every rank meets, then the release time */
-    PHASE_MONITOR_START,   /* the monitor's fork */
-    PHASE_JOBS,            /* rank 0's jobs, fork to the last reap */
-    PHASE_END_GATHER,      /* the other ranks' jobs, their records, the
+    PHASE_SETUP,         /* the batch driver: a fresh database, tasks */
+    PHASE_SETUP_BARRIER, /* every rank meets it, the verdict sent */
+    PHASE_SPECS,         /* the jobs' specs, shared memory */
+    PHASE_RELEASE,       /* every rank meets, then the release time */
+    PHASE_MONITOR_START, /* the monitor's fork */
+    PHASE_JOBS,          /* rank 0's jobs, fork to the last reap */
+    PHASE_END_GATHER,    /* the other ranks' jobs, their records, the
                             * end-of-round meeting */
-    PHASE_MONITOR_STOP,    /* the monitor told to stop, reaped */
-    PHASE_VERIFY,          /* the database checked against the records */
-    PHASE_RESULTS,         /* the round's rows written */
+    PHASE_MONITOR_STOP,  /* the monitor told to stop, reaped */
+    PHASE_VERIFY,        /* the database checked against the records */
+    PHASE_RESULTS,       /* the round's rows written */
     PHASE_COUNT
 };
 
@@ -493,8 +496,8 @@ typedef struct db_holder {
     char run_id[TEXT_MAX];
     char run_dir[TEXT_MAX];
     char started[64];
-    char topology[32];       /* "mpi" or "single-job" */
-    double beat_within_s;    /* the longest between two heartbeats, 0 none
+    char topology[32];    /* "mpi" or "single-job" */
+    double beat_within_s; /* the longest between two heartbeats, 0 none
                                 (a prepared run beats no more) */
 } db_holder;
 
@@ -578,14 +581,14 @@ bool plan_load(const options *step, options *o, char *err, size_t err_size);
  * shared while the job lives so that a job the batch system kills leaves
  * what it had done, and the environment it ran in. */
 typedef struct job_file {
-    char magic[16];          /* JOB_FILE_MAGIC */
-    uint32_t layout;         /* sizeof(job_file): the same build wrote it */
+    char magic[16];  /* JOB_FILE_MAGIC */
+    uint32_t layout; /* sizeof(job_file): the same build wrote it */
     int32_t index;
-    int32_t settled;         /* trackhammer saw the job end */
+    int32_t settled; /* trackhammer saw the job end */
     int32_t exit_status;
     double start_epoch, end_epoch;
-    char batch_job_id[64];   /* PBS_JOBID or SLURM_JOB_ID */
-    environment env;         /* as this job's node sees the database */
+    char batch_job_id[64]; /* PBS_JOBID or SLURM_JOB_ID */
+    environment env;       /* as this job's node sees the database */
     job_record record;
 } job_file;
 #define JOB_FILE_MAGIC "trackhammer-job"
@@ -608,16 +611,15 @@ double uniform01(uint64_t *state);
 /* --during-round's command for one round, started by rank 0 as the jobs
  * are released. */
 typedef struct during_round {
-    pid_t pid;       /* 0 when there is none, -1 when it was not forked */
-    int fork_errno;  /* why not, when pid is -1 */
+    pid_t pid;      /* 0 when there is none, -1 when it was not forked */
+    int fork_errno; /* why not, when pid is -1 */
 } during_round;
 during_round during_round_start(const options *o, const char *run_dir,
                                 int round, const char *profile);
 /* End it with the round (SIGTERM to its group, SIGKILL after a grace, and
  * whatever it left in its group), and say how it ended into out ("" when
  * there was none). */
-void during_round_finish(const during_round *command, char *out,
-                         size_t size);
+void during_round_finish(const during_round *command, char *out, size_t size);
 
 /* fork() for a job, the monitor or the batch driver: in the child a
  * process group of its own (killed whole), death with its parent (a rank

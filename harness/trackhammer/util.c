@@ -40,8 +40,11 @@ bool make_directory(const char *path, const char *what, char *err,
 {
     if (mkdir(path, 0777) != 0 && errno != EEXIST) {
         snprintf(err, err_size, "%s '%s': cannot create it: %s%s", what, path,
-                 strerror(errno), errno == ENOENT ? " (trackhammer makes only "
-                 "the last directory of the path: create its parent)" : "");
+                 strerror(errno),
+                 errno == ENOENT
+                     ? " (trackhammer makes only "
+                       "the last directory of the path: create its parent)"
+                     : "");
         return false;
     }
     struct stat st;

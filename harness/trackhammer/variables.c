@@ -7,20 +7,24 @@
 #include <stdio.h>
 
 static const char *const names[] = {
-    "Amon.tas", "Amon.pr", "Amon.psl", "Amon.uas", "Amon.vas", "Amon.huss",
-    "Amon.hurs", "Amon.rsds", "Amon.rlds", "Amon.rsus", "Amon.rlus",
-    "Amon.rsdt", "Amon.rsut", "Amon.rlut", "Amon.clt", "Amon.ts", "Amon.ta",
-    "Amon.ua", "Amon.va", "Amon.zg", "Amon.hus", "Amon.prc", "Amon.evspsbl",
-    "Amon.tauu", "Amon.tauv", "Amon.hfls", "Amon.hfss", "Amon.prw",
-    "Amon.clwvi", "Amon.sfcWind", "Omon.tos", "Omon.sos", "Omon.zos",
-    "Omon.thetao", "Omon.so", "Omon.uo", "Omon.vo", "Omon.wo",
-    "Omon.mlotst", "Omon.hfds", "Omon.wfo", "Omon.tauuo", "Omon.tauvo",
-    "Omon.msftmz", "Lmon.mrso", "Lmon.mrro", "Lmon.lai", "Lmon.gpp",
-    "Lmon.npp", "Lmon.cVeg", "Lmon.cSoil", "Lmon.tsl", "Lmon.mrsos",
-    "SImon.siconc", "SImon.sithick", "SImon.sivol", "SImon.snd",
-    "SImon.sitemptop", "day.tas", "day.pr", "day.tasmax", "day.tasmin",
-    "day.psl", "day.sfcWind", "3hr.tas", "3hr.pr", "3hr.huss",
-    "6hrPlev.ua", "6hrPlev.va", "6hrPlev.zg", "fx.areacella",
+    "Amon.tas",   "Amon.pr",         "Amon.psl",      "Amon.uas",
+    "Amon.vas",   "Amon.huss",       "Amon.hurs",     "Amon.rsds",
+    "Amon.rlds",  "Amon.rsus",       "Amon.rlus",     "Amon.rsdt",
+    "Amon.rsut",  "Amon.rlut",       "Amon.clt",      "Amon.ts",
+    "Amon.ta",    "Amon.ua",         "Amon.va",       "Amon.zg",
+    "Amon.hus",   "Amon.prc",        "Amon.evspsbl",  "Amon.tauu",
+    "Amon.tauv",  "Amon.hfls",       "Amon.hfss",     "Amon.prw",
+    "Amon.clwvi", "Amon.sfcWind",    "Omon.tos",      "Omon.sos",
+    "Omon.zos",   "Omon.thetao",     "Omon.so",       "Omon.uo",
+    "Omon.vo",    "Omon.wo",         "Omon.mlotst",   "Omon.hfds",
+    "Omon.wfo",   "Omon.tauuo",      "Omon.tauvo",    "Omon.msftmz",
+    "Lmon.mrso",  "Lmon.mrro",       "Lmon.lai",      "Lmon.gpp",
+    "Lmon.npp",   "Lmon.cVeg",       "Lmon.cSoil",    "Lmon.tsl",
+    "Lmon.mrsos", "SImon.siconc",    "SImon.sithick", "SImon.sivol",
+    "SImon.snd",  "SImon.sitemptop", "day.tas",       "day.pr",
+    "day.tasmax", "day.tasmin",      "day.psl",       "day.sfcWind",
+    "3hr.tas",    "3hr.pr",          "3hr.huss",      "6hrPlev.ua",
+    "6hrPlev.va", "6hrPlev.zg",      "fx.areacella",
 };
 #define NAME_COUNT (int)(sizeof names / sizeof names[0])
 

@@ -46,8 +46,9 @@ static void task_status(sqlite3 *db, const char *variable,
 {
     sqlite3_stmt *stmt;
     out[0] = '\0';
-    if (sqlite3_prepare_v2(db, "SELECT status FROM cmor_tasks WHERE "
-                               "variable=?1 AND experiment_id=?2",
+    if (sqlite3_prepare_v2(db,
+                           "SELECT status FROM cmor_tasks WHERE "
+                           "variable=?1 AND experiment_id=?2",
                            -1, &stmt, NULL) != SQLITE_OK)
         return;
     sqlite3_bind_text(stmt, 1, variable, -1, SQLITE_STATIC);

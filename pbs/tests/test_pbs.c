@@ -42,8 +42,8 @@
 #define JOBS 4
 /* Every probability of the lustre model at 0, storm off, and fsync failing
  * always: only that can fail. */
-#define FSYNC_FAILS                                                          \
-    "lustre,storm=off,open.p=0,delete.p=0,access.p=0,sync.p=0,read.p=0,"    \
+#define FSYNC_FAILS                                                           \
+    "lustre,storm=off,open.p=0,delete.p=0,access.p=0,sync.p=0,read.p=0,"      \
     "write.p=0,truncate.p=0,lock.p=0,shm_open.p=0,shm_map.p=0,sync.p=1"
 #define SMALL_RUN "--seed 5 --time-scale 0.01 --work 1 --start-jitter 0.5 "
 /* The single jobs' work when they must overlap: 300 model s, 3 s real. */
@@ -52,10 +52,11 @@
  * on qsub's command line instead. */
 #define PLACEHOLDER_PROJECT "CHANGE_ME"
 #define PROJECT "xy99"
-#define PROJECT_ARGS "-P " PROJECT " -l storage=scratch/" PROJECT "+gdata/" PROJECT
+#define PROJECT_ARGS                                                          \
+    "-P " PROJECT " -l storage=scratch/" PROJECT "+gdata/" PROJECT
 
 typedef struct fixture {
-    char *dir;        /* scratch: db/, out/, the jobs' logs, slurm/ */
+    char *dir; /* scratch: db/, out/, the jobs' logs, slurm/ */
     bool slurm_up;
 } fixture;
 
@@ -63,7 +64,7 @@ static fixture the_fixture;
 
 /* A command with bash in `dir`, killed whole after COMMAND_TIMEOUT_S
  * (testsupport's command_run). */
-#define run(dir, output, ...)                                                \
+#define run(dir, output, ...)                                                 \
     command_run(dir, COMMAND_TIMEOUT_S, output, __VA_ARGS__)
 
 /* One integer from an SQL query on a database file; ?1 is `text`. */
@@ -72,8 +73,8 @@ static long long query_with(const char *db_path, const char *sql,
 {
     sqlite3 *db = NULL;
     sqlite3_stmt *stmt = NULL;
-    assert_int_equal(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY,
-                                     NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL),
+                     SQLITE_OK);
     if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
         fail_msg("%s: %s", sql, sqlite3_errmsg(db));
     if (text)
@@ -105,8 +106,10 @@ static char *load_in_report(const char *run_dir)
     char *report_db = NULL;
     assert_true(asprintf(&report_db, "%s/report.db", the_fixture.dir) > 0);
     unlink(report_db);
-    int status = run(the_fixture.dir, NULL, "cd '%s' && '%s' --db '%s' '%s' "
-                     ">/dev/null", TH_HOME, TH_REPORT, report_db, run_dir);
+    int status = run(the_fixture.dir, NULL,
+                     "cd '%s' && '%s' --db '%s' '%s' "
+                     ">/dev/null",
+                     TH_HOME, TH_REPORT, report_db, run_dir);
     assert_int_equal(status, 0);
     return report_db;
 }
@@ -121,11 +124,13 @@ static void assert_count(const char *report_db, const char *sql,
     if (got == expected)
         return;
     char *rows = NULL, *logs = NULL;
-    run(the_fixture.dir, &rows, "sqlite3 -line '%s' \"SELECT job, outcome, "
+    run(the_fixture.dir, &rows,
+        "sqlite3 -line '%s' \"SELECT job, outcome, "
         "signal, failed_op, code_name, message, last_ack, in_flight, "
         "verdict, wall_s FROM jobs ORDER BY run_id, round, job\" 2>&1",
         report_db);
-    run(the_fixture.dir, &logs, "tail -n 20 th-*.o* th-*.out trackhammer*.o* "
+    run(the_fixture.dir, &logs,
+        "tail -n 20 th-*.o* th-*.out trackhammer*.o* "
         "trackhammer-*.out 2>&1");
     fail_msg("%s: %lld, expected %lld\n-- jobs --\n%s\n-- logs --\n%s", sql,
              got, expected, rows ? rows : "", logs ? logs : "");
@@ -141,16 +146,22 @@ static void assert_mechanism(const char *report_db, const char *profile)
     snprintf(sql, sizeof sql, "SELECT count(*) FROM jobs WHERE profile='%s'",
              profile);
     assert_count(report_db, sql, JOBS);
-    assert_count(report_db, "SELECT count(*) FROM rounds WHERE "
-                            "integrity<>'ok' OR lost_updates<>0", 0);
+    assert_count(report_db,
+                 "SELECT count(*) FROM rounds WHERE "
+                 "integrity<>'ok' OR lost_updates<>0",
+                 0);
     if (strcmp(profile, "delete-normal") == 0)
-        snprintf(sql, sizeof sql, "SELECT count(*) FROM jobs WHERE "
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM jobs WHERE "
                  "profile='%s' AND outcome='failed' AND failed_op="
-                 "'mark_running' AND code_name='SQLITE_IOERR_FSYNC'", profile);
+                 "'mark_running' AND code_name='SQLITE_IOERR_FSYNC'",
+                 profile);
     else
-        snprintf(sql, sizeof sql, "SELECT count(*) FROM jobs WHERE "
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM jobs WHERE "
                  "profile='%s' AND outcome='ok' AND last_ack='mark_completed' "
-                 "AND verdict='ok'", profile);
+                 "AND verdict='ok'",
+                 profile);
     assert_count(report_db, sql, JOBS);
 }
 
@@ -159,7 +170,8 @@ static void assert_completed(const char *db_dir, long long expected)
 {
     char *db = NULL, sql[128];
     assert_true(asprintf(&db, "%s/cmor_tasks.db", db_dir) > 0);
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM cmor_tasks WHERE "
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM cmor_tasks WHERE "
              "status='completed'");
     assert_int_equal(query(db, sql), expected);
     free(db);
@@ -195,11 +207,14 @@ static bool wait_until(const char *job, const char *check, double timeout_s)
  * environment.jobs). On failure, every job's times. */
 static void assert_all_overlapped(const char *summary)
 {
-    long long overlap = query_with(":memory:", "SELECT "
-        "max(json_extract(value, '$.start_epoch')) < "
-        "min(json_extract(value, '$.end_epoch')) AND "
-        "min(json_extract(value, '$.start_epoch')) > 0 "
-        "FROM json_each(?1, '$.environment.jobs')", summary);
+    long long overlap =
+        query_with(":memory:",
+                   "SELECT "
+                   "max(json_extract(value, '$.start_epoch')) < "
+                   "min(json_extract(value, '$.end_epoch')) AND "
+                   "min(json_extract(value, '$.start_epoch')) > 0 "
+                   "FROM json_each(?1, '$.environment.jobs')",
+                   summary);
     if (overlap == 1)
         return;
     sqlite3 *db = NULL;
@@ -209,11 +224,16 @@ static void assert_all_overlapped(const char *summary)
     FILE *out = open_memstream(&times, &size);
     assert_non_null(out);
     assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT printf('job %d (%s): "
-        "%.3f to %.3f', json_extract(value, '$.job'), json_extract(value, "
-        "'$.batch_job_id'), json_extract(value, '$.start_epoch'), "
-        "json_extract(value, '$.end_epoch')) FROM json_each(?1, "
-        "'$.environment.jobs')", -1, &stmt, NULL), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(
+            db,
+            "SELECT printf('job %d (%s): "
+            "%.3f to %.3f', json_extract(value, '$.job'), json_extract(value, "
+            "'$.batch_job_id'), json_extract(value, '$.start_epoch'), "
+            "json_extract(value, '$.end_epoch')) FROM json_each(?1, "
+            "'$.environment.jobs')",
+            -1, &stmt, NULL),
+        SQLITE_OK);
     sqlite3_bind_text(stmt, 1, summary, -1, SQLITE_STATIC);
     while (sqlite3_step(stmt) == SQLITE_ROW)
         fprintf(out, "%s\n", (const char *)sqlite3_column_text(stmt, 0));
@@ -236,19 +256,20 @@ static char *independent_jobs(const char *scheduler, const char *profile,
 {
     char *out = NULL, run_dir[1024], merge[256];
     bool overlap = strcmp(profile, "delete-off") == 0;
-    int status = run(the_fixture.dir, &out,
-        "TH_JOBS=%d TH_PROFILE=%s TH_DB_DIR=db-%s-%s TH_OUTPUT=out-%s "
-        "TH_SUBMIT_ARGS='%s' TH_ARGS='" SMALL_RUN "%s%s' "
-        "'%s/pbs/submit-jobs.sh' %s",
-        JOBS, profile, scheduler, profile, scheduler, submit_args,
-        overlap ? LONG_WORK : "", fault_args, TH_HOME, scheduler);
+    int status =
+        run(the_fixture.dir, &out,
+            "TH_JOBS=%d TH_PROFILE=%s TH_DB_DIR=db-%s-%s TH_OUTPUT=out-%s "
+            "TH_SUBMIT_ARGS='%s' TH_ARGS='" SMALL_RUN "%s%s' "
+            "'%s/pbs/submit-jobs.sh' %s",
+            JOBS, profile, scheduler, profile, scheduler, submit_args,
+            overlap ? LONG_WORK : "", fault_args, TH_HOME, scheduler);
     assert_int_equal(status, 0);
     two_lines(out, run_dir, merge, sizeof run_dir);
     free(out);
     if (!wait_until(merge, wait_for, COMMAND_TIMEOUT_S))
         fail_msg("the merge job %s did not finish", merge);
-    assert_int_equal(run(the_fixture.dir, NULL, "JOB='%s'; %s", merge,
-                         succeeded), 0);
+    assert_int_equal(
+        run(the_fixture.dir, NULL, "JOB='%s'; %s", merge, succeeded), 0);
     char *report_db = load_in_report(run_dir);
     assert_mechanism(report_db, profile);
     /* Each job's own environment, under the scheduler's id for it. */
@@ -256,7 +277,8 @@ static char *independent_jobs(const char *scheduler, const char *profile,
     snprintf(summary_path, sizeof summary_path, "%s/summary.json", run_dir);
     char *summary = file_text(summary_path);
     char sql[512];
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM json_each(?1, "
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM json_each(?1, "
              "'$.environment.jobs') WHERE json_extract(value, '$.record')="
              "'settled' AND json_extract(value, '$.batch_job_id') GLOB '%s' "
              "AND json_extract(value, '$.fs_type') IS NOT NULL",
@@ -279,8 +301,8 @@ static char *independent_jobs(const char *scheduler, const char *profile,
  * it, require it succeeded; its id into `id`, and the run directory it
  * wrote under `output` (malloc'd). */
 static char *mpi_job_run(const char *submit, const char *wait_for,
-                         const char *succeeded, const char *output,
-                         char *id, size_t id_size)
+                         const char *succeeded, const char *output, char *id,
+                         size_t id_size)
 {
     char *out = NULL;
     int status = run(the_fixture.dir, &out, "%s", submit);
@@ -293,7 +315,8 @@ static char *mpi_job_run(const char *submit, const char *wait_for,
         fail_msg("the MPI job %s did not finish", id);
     if (run(the_fixture.dir, NULL, "JOB='%s'; %s", id, succeeded) != 0) {
         char *log = NULL;
-        run(the_fixture.dir, &log, "cat trackhammer*.o* trackhammer-*.out 2>&1");
+        run(the_fixture.dir, &log,
+            "cat trackhammer*.o* trackhammer-*.out 2>&1");
         fail_msg("the MPI job %s failed:\n%s", id, log);
     }
     char *run_dir = NULL;
@@ -309,17 +332,23 @@ static void mpi_job(const char *submit, const char *wait_for,
 {
     char id[256], output[64];
     snprintf(output, sizeof output, "out-mpi-%s", scheduler);
-    char *run_dir = mpi_job_run(submit, wait_for, succeeded, output, id,
-                                sizeof id);
+    char *run_dir =
+        mpi_job_run(submit, wait_for, succeeded, output, id, sizeof id);
     char *report_db = load_in_report(run_dir);
     assert_count(report_db, "SELECT count(*) FROM rounds", 2);
-    assert_count(report_db, "SELECT count(*) FROM rounds WHERE "
-                            "integrity<>'ok' OR lost_updates<>0", 0);
-    assert_count(report_db, "SELECT count(*) FROM jobs WHERE profile="
-                            "'delete-normal' AND code_name="
-                            "'SQLITE_IOERR_FSYNC'", JOBS);
-    assert_count(report_db, "SELECT count(*) FROM jobs WHERE profile="
-                            "'delete-off' AND outcome='ok'", JOBS);
+    assert_count(report_db,
+                 "SELECT count(*) FROM rounds WHERE "
+                 "integrity<>'ok' OR lost_updates<>0",
+                 0);
+    assert_count(report_db,
+                 "SELECT count(*) FROM jobs WHERE profile="
+                 "'delete-normal' AND code_name="
+                 "'SQLITE_IOERR_FSYNC'",
+                 JOBS);
+    assert_count(report_db,
+                 "SELECT count(*) FROM jobs WHERE profile="
+                 "'delete-off' AND outcome='ok'",
+                 JOBS);
     free(report_db);
     free(run_dir);
 }
@@ -341,9 +370,11 @@ static long long csv_count(const char *run_dir, const char *file,
 static long long qstat_showing(const char *ids, const char *line)
 {
     char *out = NULL;
-    int status = run(the_fixture.dir, &out, "n=0; for id in $(%s); do "
+    int status = run(the_fixture.dir, &out,
+                     "n=0; for id in $(%s); do "
                      "qstat -x -f \"$id\" | grep -qxF '    %s' && "
-                     "n=$((n + 1)); done; echo $n", ids, line);
+                     "n=$((n + 1)); done; echo $n",
+                     ids, line);
     assert_int_equal(status, 0);
     assert_non_null(out);
     long long n = strtoll(out, NULL, 10);
@@ -363,11 +394,14 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    run(the_fixture.dir, NULL, "ids=$(ls spool/jobs 2>/dev/null); "
+    run(the_fixture.dir, NULL,
+        "ids=$(ls spool/jobs 2>/dev/null); "
         "[ -z \"$ids\" ] || qdel $ids >/dev/null 2>&1; true");
     if (the_fixture.slurm_up) {
-        run(the_fixture.dir, NULL, "scancel --user=$(id -un) 2>/dev/null; "
-            "'%s/pbs/tests/slurm-cluster.sh' stop slurm", TH_HOME);
+        run(the_fixture.dir, NULL,
+            "scancel --user=$(id -un) 2>/dev/null; "
+            "'%s/pbs/tests/slurm-cluster.sh' stop slurm",
+            TH_HOME);
         the_fixture.slurm_up = false;
     }
     scratch_dir_remove(the_fixture.dir);
@@ -382,13 +416,15 @@ static void use_standin(void)
 {
     char *spool = NULL, *path = NULL;
     assert_true(asprintf(&spool, "%s/spool", the_fixture.dir) > 0);
-    assert_true(asprintf(&path, "%s/pbs/standin:%s", TH_HOME,
-                         getenv("PATH")) > 0);
+    assert_true(asprintf(&path, "%s/pbs/standin:%s", TH_HOME, getenv("PATH")) >
+                0);
     setenv("PBS_STANDIN_SPOOL", spool, 1);
     setenv("PATH", path, 1);
-    setenv("PBS_STANDIN_PASS", "OMPI_ALLOW_RUN_AS_ROOT "
+    setenv("PBS_STANDIN_PASS",
+           "OMPI_ALLOW_RUN_AS_ROOT "
            "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM OMPI_MCA_mca_base_component_"
-           "disable_dlclose ASAN_OPTIONS LSAN_OPTIONS", 1);
+           "disable_dlclose ASAN_OPTIONS LSAN_OPTIONS",
+           1);
     free(spool);
     free(path);
 }
@@ -406,31 +442,37 @@ static void test_pbs_independent_jobs(void **state)
     char ids[1400];
     /* Without -P and -l storage=, the jobs get the placeholders of their
      * #PBS lines: the stand-in read them. */
-    char *run_dir = independent_jobs("pbs", "delete-normal", "-f " FSYNC_FAILS,
-                                     "", PBS_FINISHED, PBS_SUCCEEDED,
-                                     "*.standin");
+    char *run_dir =
+        independent_jobs("pbs", "delete-normal", "-f " FSYNC_FAILS, "",
+                         PBS_FINISHED, PBS_SUCCEEDED, "*.standin");
     snprintf(ids, sizeof ids, BATCH_JOBS, run_dir);
     assert_int_equal(qstat_showing(ids, "project = " PLACEHOLDER_PROJECT),
                      JOBS + 1);
-    assert_int_equal(qstat_showing(ids, "Resource_List.storage = scratch/"
-                                   PLACEHOLDER_PROJECT "+gdata/"
-                                   PLACEHOLDER_PROJECT), JOBS + 1);
+    assert_int_equal(
+        qstat_showing(ids,
+                      "Resource_List.storage = scratch/" PLACEHOLDER_PROJECT
+                      "+gdata/" PLACEHOLDER_PROJECT),
+        JOBS + 1);
     free(run_dir);
     /* With them in TH_SUBMIT_ARGS, qsub's command line wins over the
      * #PBS lines, resource by resource: mem stays the directive's. */
-    run_dir = independent_jobs("pbs", "delete-off", "-f " FSYNC_FAILS,
-                               PROJECT_ARGS, PBS_FINISHED, PBS_SUCCEEDED,
-                               "*.standin");
+    run_dir =
+        independent_jobs("pbs", "delete-off", "-f " FSYNC_FAILS, PROJECT_ARGS,
+                         PBS_FINISHED, PBS_SUCCEEDED, "*.standin");
     snprintf(ids, sizeof ids, BATCH_JOBS, run_dir);
     assert_int_equal(qstat_showing(ids, "project = " PROJECT), JOBS + 1);
-    assert_int_equal(qstat_showing(ids, "Resource_List.storage = scratch/"
-                                   PROJECT "+gdata/" PROJECT), JOBS + 1);
+    assert_int_equal(qstat_showing(ids,
+                                   "Resource_List.storage = scratch/" PROJECT
+                                   "+gdata/" PROJECT),
+                     JOBS + 1);
     assert_int_equal(qstat_showing(ids, "Resource_List.mem = 2GB"), JOBS + 1);
     free(run_dir);
     /* The jobs ran as PBS runs them: their logs in the submission
      * directory, under their -N names. */
-    assert_int_equal(run(the_fixture.dir, NULL, "ls th-job-0.o* th-merge.o* "
-                         ">/dev/null"), 0);
+    assert_int_equal(run(the_fixture.dir, NULL,
+                         "ls th-job-0.o* th-merge.o* "
+                         ">/dev/null"),
+                     0);
 }
 
 static void test_pbs_mpi_job(void **state)
@@ -438,13 +480,14 @@ static void test_pbs_mpi_job(void **state)
     (void)state;
     use_standin();
     char submit[2048];
-    snprintf(submit, sizeof submit,
-             "qsub -l ncpus=2 -v \"TH_HOME=%s,TH_BIN=$TH_BIN,TH_DB_DIR=$PWD/db-mpi,"
-             "TH_OUTPUT=$PWD/out-mpi-pbs,TH_PROFILES='delete-normal,"
-             "delete-off',TH_MPIRUN_ARGS=--oversubscribe,TH_ARGS='-n %d "
-             SMALL_RUN "-f " FSYNC_FAILS "'\" '%s/pbs/trackhammer.pbs' && "
-             "mkdir -p db-mpi && echo",
-             TH_HOME, JOBS, TH_HOME);
+    snprintf(
+        submit, sizeof submit,
+        "qsub -l ncpus=2 -v \"TH_HOME=%s,TH_BIN=$TH_BIN,TH_DB_DIR=$PWD/db-mpi,"
+        "TH_OUTPUT=$PWD/out-mpi-pbs,TH_PROFILES='delete-normal,"
+        "delete-off',TH_MPIRUN_ARGS=--oversubscribe,TH_ARGS='-n %d " SMALL_RUN
+        "-f " FSYNC_FAILS "'\" '%s/pbs/trackhammer.pbs' && "
+        "mkdir -p db-mpi && echo",
+        TH_HOME, JOBS, TH_HOME);
     mpi_job(submit, PBS_FINISHED, PBS_SUCCEEDED, "pbs");
 }
 
@@ -465,40 +508,57 @@ static void test_pbs_mpi_job_qsub_overrides(void **state)
              "qsub " PROJECT_ARGS " -l ncpus=2 -l walltime=00:10:00 -v "
              "\"TH_HOME=%s,TH_BIN=$TH_BIN,TH_DB_DIR=$PWD/db-mpi-v,"
              "TH_OUTPUT=$PWD/out-mpi-v,TH_PROFILES=delete-off,TH_RANKS=%d,"
-             "TH_REPEAT=%d,TH_MPIRUN_ARGS=--oversubscribe,TH_ARGS='"
-             SMALL_RUN "-f " FSYNC_FAILS "'\" '%s/pbs/trackhammer.pbs' && echo",
+             "TH_REPEAT=%d,TH_MPIRUN_ARGS=--oversubscribe,TH_ARGS='" SMALL_RUN
+             "-f " FSYNC_FAILS "'\" '%s/pbs/trackhammer.pbs' && echo",
              TH_HOME, V_RANKS, V_REPEAT, TH_HOME);
     char id[256];
     char *run_dir = mpi_job_run(submit, PBS_FINISHED, PBS_SUCCEEDED,
                                 "out-mpi-v", id, sizeof id);
     /* TH_REPEAT rounds of one profile, each of TH_RANKS jobs, all done. */
-    assert_int_equal(csv_count(run_dir, "rounds.csv", "SELECT count(*) FROM "
-                               "t"), V_REPEAT);
-    assert_int_equal(csv_count(run_dir, "rounds.csv", "SELECT count(DISTINCT "
-                               "repeat) FROM t"), V_REPEAT);
-    assert_int_equal(csv_count(run_dir, "rounds.csv", "SELECT count(*) FROM "
-                               "t WHERE profile='delete-off' AND jobs+0 = "
-                               STR(V_RANKS) " AND ok+0 = "
-                               STR(V_RANKS) " AND "
-                               "integrity='ok' AND lost_updates+0 = 0"),
+    assert_int_equal(csv_count(run_dir, "rounds.csv",
+                               "SELECT count(*) FROM "
+                               "t"),
                      V_REPEAT);
-    assert_int_equal(csv_count(run_dir, "jobs.csv", "SELECT count(*) FROM t "
-                               "WHERE outcome='ok'"), V_RANKS * V_REPEAT);
+    assert_int_equal(csv_count(run_dir, "rounds.csv",
+                               "SELECT count(DISTINCT "
+                               "repeat) FROM t"),
+                     V_REPEAT);
+    assert_int_equal(
+        csv_count(
+            run_dir, "rounds.csv",
+            "SELECT count(*) FROM "
+            "t WHERE profile='delete-off' AND jobs+0 = " STR(
+                V_RANKS) " AND ok+0 = " STR(V_RANKS) " AND "
+                                                     "integrity='ok' AND "
+                                                     "lost_updates+0 = 0"),
+        V_REPEAT);
+    assert_int_equal(csv_count(run_dir, "jobs.csv",
+                               "SELECT count(*) FROM t "
+                               "WHERE outcome='ok'"),
+                     V_RANKS * V_REPEAT);
     /* The run says so too: TH_RANKS ranks, TH_REPEAT repeats. */
     char path[1200];
     snprintf(path, sizeof path, "%s/summary.json", run_dir);
     char *summary = file_text(path);
-    assert_int_equal(query_with(":memory:", "SELECT json_array_length(?1, "
-                                "'$.environment.ranks')", summary), V_RANKS);
-    assert_int_equal(query_with(":memory:", "SELECT json_extract(?1, "
-                                "'$.repeat')", summary), V_REPEAT);
+    assert_int_equal(query_with(":memory:",
+                                "SELECT json_array_length(?1, "
+                                "'$.environment.ranks')",
+                                summary),
+                     V_RANKS);
+    assert_int_equal(query_with(":memory:",
+                                "SELECT json_extract(?1, "
+                                "'$.repeat')",
+                                summary),
+                     V_REPEAT);
     free(summary);
     /* qsub's command line over the #PBS lines, resource by resource. */
     char ids[300];
     snprintf(ids, sizeof ids, "echo '%s'", id);
     assert_int_equal(qstat_showing(ids, "project = " PROJECT), 1);
-    assert_int_equal(qstat_showing(ids, "Resource_List.storage = scratch/"
-                                   PROJECT "+gdata/" PROJECT), 1);
+    assert_int_equal(qstat_showing(ids,
+                                   "Resource_List.storage = scratch/" PROJECT
+                                   "+gdata/" PROJECT),
+                     1);
     assert_int_equal(qstat_showing(ids, "Resource_List.ncpus = 2"), 1);
     assert_int_equal(qstat_showing(ids, "Resource_List.walltime = 00:10:00"),
                      1);
@@ -506,25 +566,32 @@ static void test_pbs_mpi_job_qsub_overrides(void **state)
     free(run_dir);
 }
 
-#define SLURM_FINISHED "scontrol show job \"$JOB\" | grep -qE 'JobState=(COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY)'"
+#define SLURM_FINISHED                                                        \
+    "scontrol show job \"$JOB\" | grep -qE "                                  \
+    "'JobState=(COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY)'"
 /* COMPLETED is Slurm's state for exit status 0 (FAILED otherwise). */
-#define SLURM_SUCCEEDED "scontrol show job \"$JOB\" | grep -q 'JobState=COMPLETED'"
+#define SLURM_SUCCEEDED                                                       \
+    "scontrol show job \"$JOB\" | grep -q 'JobState=COMPLETED'"
 
 /* A one-node Slurm for the test, or a skip saying why it cannot start. */
 static void use_slurm(void)
 {
     char *out = NULL;
-    int status = run(the_fixture.dir, &out, "mkdir -p slurm && "
+    int status = run(the_fixture.dir, &out,
+                     "mkdir -p slurm && "
                      "'%s/pbs/tests/slurm-cluster.sh' start \"$PWD/slurm\" "
-                     "2>slurm-start.err", TH_HOME);
+                     "2>slurm-start.err",
+                     TH_HOME);
     if (status == 3) {
         /* The script's last line says which: slurm-wlm or munge not
          * installed, munged or slurmctld not starting. */
         char *why = NULL;
-        run(the_fixture.dir, &why, "grep '^slurm-cluster: ' slurm-start.err "
+        run(the_fixture.dir, &why,
+            "grep '^slurm-cluster: ' slurm-start.err "
             "| tail -n 1 | sed 's/^slurm-cluster: //'");
         print_message("skipped: no local Slurm: %s\n",
-                      why && why[0] ? why : "(slurm-cluster.sh gave no reason)");
+                      why && why[0] ? why
+                                    : "(slurm-cluster.sh gave no reason)");
         free(why);
         free(out);
         skip();
@@ -548,12 +615,14 @@ static void test_slurm_both_topologies(void **state)
     free(independent_jobs("slurm", "delete-off", "-f " FSYNC_FAILS, "",
                           SLURM_FINISHED, SLURM_SUCCEEDED, "[0-9]*"));
     char submit[2048];
-    snprintf(submit, sizeof submit,
-             "TH_HOME=%s TH_DB_DIR=$PWD/db-mpi-slurm "
-             "TH_OUTPUT=$PWD/out-mpi-slurm TH_PROFILES=delete-normal,delete-off "
-             "TH_MPIRUN_ARGS=--oversubscribe TH_ARGS='-n %d " SMALL_RUN "-f "
-             FSYNC_FAILS "' sbatch --parsable --ntasks=2 --mem-per-cpu=200M "
-             "'%s/pbs/trackhammer.sbatch' && echo", TH_HOME, JOBS, TH_HOME);
+    snprintf(
+        submit, sizeof submit,
+        "TH_HOME=%s TH_DB_DIR=$PWD/db-mpi-slurm "
+        "TH_OUTPUT=$PWD/out-mpi-slurm TH_PROFILES=delete-normal,delete-off "
+        "TH_MPIRUN_ARGS=--oversubscribe TH_ARGS='-n %d " SMALL_RUN
+        "-f " FSYNC_FAILS "' sbatch --parsable --ntasks=2 --mem-per-cpu=200M "
+        "'%s/pbs/trackhammer.sbatch' && echo",
+        TH_HOME, JOBS, TH_HOME);
     mpi_job(submit, SLURM_FINISHED, SLURM_SUCCEEDED, "slurm");
 }
 
@@ -574,11 +643,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pbs_independent_jobs, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_pbs_mpi_job, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pbs_mpi_job_qsub_overrides,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pbs_mpi_job_qsub_overrides, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_slurm_both_topologies, setup,
                                         teardown),
     };
-    return cmocka_run_group_tests_name("batch scripts end to end", tests,
-                                       NULL, NULL);
+    return cmocka_run_group_tests_name("batch scripts end to end", tests, NULL,
+                                       NULL);
 }

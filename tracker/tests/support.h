@@ -45,7 +45,7 @@ int db_header_format(const char *db_path);
 typedef struct sleep_log {
     int count;
     double seconds[MAX_RECORDED_SLEEPS];
-    int act_after;             /* run `action` on this sleep (1-based), 0: never */
+    int act_after; /* run `action` on this sleep (1-based), 0: never */
     void (*action)(void *ctx);
     void *action_ctx;
 } sleep_log;
@@ -70,7 +70,11 @@ tracker *open_tracker_profile(const char *path, const char *profile);
  * SQLite's own xSetSystemCall seam (the unix VFS reports it as it would a
  * real failure). `skip` calls pass first, then `count` fail; then all pass.
  */
-typedef enum fault_call { FAULT_READ, FAULT_WRITE, FAULT_CALL_COUNT } fault_call;
+typedef enum fault_call {
+    FAULT_READ,
+    FAULT_WRITE,
+    FAULT_CALL_COUNT
+} fault_call;
 
 void faults_install(void);
 void faults_arm(fault_call call, int skip, int count, int error);

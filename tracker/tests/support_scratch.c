@@ -69,8 +69,8 @@ int dir_entry_count(const char *dir)
 static sqlite3 *raw_open(const char *db_path)
 {
     sqlite3 *db = NULL;
-    int rc = sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE |
-                             SQLITE_OPEN_CREATE, "unix");
+    int rc = sqlite3_open_v2(
+        db_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, "unix");
     if (rc != SQLITE_OK)
         fail_msg("open %s: %s", db_path, sqlite3_errmsg(db));
     sqlite3_busy_timeout(db, 5000);

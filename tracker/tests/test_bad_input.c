@@ -35,8 +35,8 @@ static void assert_rejected(tracker *t, int rc, tracker_op op,
 static void test_null_and_empty_names(void **state)
 {
     tracker *t = open_in(*state, "t.db");
-    assert_rejected(t, tracker_add_task(t, NULL, "hist"),
-                    TRACKER_OP_ADD_TASK, "empty variable");
+    assert_rejected(t, tracker_add_task(t, NULL, "hist"), TRACKER_OP_ADD_TASK,
+                    "empty variable");
     assert_rejected(t, tracker_add_task(t, "", "hist"), TRACKER_OP_ADD_TASK,
                     "empty variable");
     assert_rejected(t, tracker_mark_running(t, "Amon.tas", NULL),
@@ -57,12 +57,16 @@ static void test_null_and_empty_names(void **state)
                     TRACKER_OP_TAKE_MONITOR_REQUESTS, "no place");
     assert_rejected(t, tracker_take_monitor_requests(t, "", &vars, &n),
                     TRACKER_OP_TAKE_MONITOR_REQUESTS, "empty experiment_id");
-    assert_int_equal(tracker_get_stats(t)->op[TRACKER_OP_ADD_TASK]
-                         .failures[TRACKER_CLASS_OTHER], 2);
+    assert_int_equal(tracker_get_stats(t)
+                         ->op[TRACKER_OP_ADD_TASK]
+                         .failures[TRACKER_CLASS_OTHER],
+                     2);
     /* Nothing reached the database. */
-    assert_int_equal(tracker_get_stats(t)->op[TRACKER_OP_ADD_TASK].attempts, 0);
+    assert_int_equal(tracker_get_stats(t)->op[TRACKER_OP_ADD_TASK].attempts,
+                     0);
     /* A NULL tracker is refused, not dereferenced. */
-    assert_int_equal(tracker_add_task(NULL, "Amon.tas", "hist"), SQLITE_MISUSE);
+    assert_int_equal(tracker_add_task(NULL, "Amon.tas", "hist"),
+                     SQLITE_MISUSE);
     assert_int_equal(tracker_close(NULL), SQLITE_MISUSE);
     assert_null(tracker_last_error(NULL));
     tracker_free(NULL);
@@ -136,8 +140,9 @@ static void test_json_setter_refuses_non_objects(void **state)
 {
     tracker *t = open_in(*state, "t.db");
     assert_int_equal(tracker_add_task(t, "Amon.tas", "hist"), SQLITE_OK);
-    static const char *const bad[] = { "[1,2]", "42", "\"text\"", "null",
-                                       "{\"a\":", "not json", "" };
+    static const char *const bad[] = { "[1,2]", "42",      "\"text\"",
+                                       "null",  "{\"a\":", "not json",
+                                       "" };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(tracker_set_pbs_info(t, "Amon.tas", "hist", bad[i]),
                          SQLITE_MISUSE);
@@ -157,13 +162,19 @@ static void test_profile_lookup_and_knobs(void **state)
 {
     (void)state;
     static const char *const names[] = {
-        "wal-normal", "delete-normal", "delete-off", "delete-off-retry-writes",
-        "delete-off-retry-all", "upstream", "hardened",
+        "wal-normal",
+        "delete-normal",
+        "delete-off",
+        "delete-off-retry-writes",
+        "delete-off-retry-all",
+        "upstream",
+        "hardened",
     };
     assert_int_equal(tracker_profile_count(), 7);
     for (size_t i = 0; i < 7; i++) {
         assert_string_equal(tracker_profile_at(i)->name, names[i]);
-        assert_ptr_equal(tracker_profile_find(names[i]), tracker_profile_at(i));
+        assert_ptr_equal(tracker_profile_find(names[i]),
+                         tracker_profile_at(i));
     }
     assert_null(tracker_profile_at(7));
     assert_null(tracker_profile_find("wal"));
@@ -172,11 +183,12 @@ static void test_profile_lookup_and_knobs(void **state)
 
     char err[256];
     tracker_profile p;
-    assert_int_equal(tracker_profile_parse(
-                         "delete-off,journal=wal,sync=full,attempts=3,"
-                         "backoff=0.5,jitter=0,retry=busy+ioerr,"
-                         "scope=reads+open,checkpoint=no,busy_timeout=10",
-                         &p, err, sizeof err), SQLITE_OK);
+    assert_int_equal(
+        tracker_profile_parse("delete-off,journal=wal,sync=full,attempts=3,"
+                              "backoff=0.5,jitter=0,retry=busy+ioerr,"
+                              "scope=reads+open,checkpoint=no,busy_timeout=10",
+                              &p, err, sizeof err),
+        SQLITE_OK);
     assert_int_equal(p.journal_mode, TRACKER_JOURNAL_WAL);
     assert_int_equal(p.synchronous, TRACKER_SYNC_FULL);
     assert_int_equal(p.max_attempts, 3);
@@ -212,8 +224,9 @@ static void test_profile_lookup_and_knobs(void **state)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         p = *tracker_profile_find("hardened");
         err[0] = '\0';
-        assert_int_equal(tracker_profile_parse(bad[i].spec, &p, err,
-                                               sizeof err), SQLITE_MISUSE);
+        assert_int_equal(
+            tracker_profile_parse(bad[i].spec, &p, err, sizeof err),
+            SQLITE_MISUSE);
         if (strstr(err, bad[i].words) == NULL)
             fail_msg("'%s': message '%s' lacks '%s'", bad[i].spec, err,
                      bad[i].words);
@@ -226,9 +239,10 @@ static void test_profile_lookup_and_knobs(void **state)
 static void test_profile_knobs_read_back(void **state)
 {
     (void)state;
-    static const char *const keys[] = { "journal", "sync", "busy_timeout",
-                                        "checkpoint", "retry", "scope",
-                                        "attempts", "backoff", "jitter" };
+    static const char *const keys[] = {
+        "journal", "sync",     "busy_timeout", "checkpoint", "retry",
+        "scope",   "attempts", "backoff",      "jitter"
+    };
     char err[256], value[64];
     tracker_profile odd = *tracker_profile_find("hardened");
     odd.backoff_base_s = 0.1;
@@ -239,10 +253,12 @@ static void test_profile_knobs_read_back(void **state)
             i < tracker_profile_count() ? tracker_profile_at(i) : &odd;
         tracker_profile copy = *tracker_profile_find("wal-normal");
         for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
-            assert_int_equal(tracker_profile_get(p, keys[k], value,
-                                                 sizeof value), SQLITE_OK);
-            assert_int_equal(tracker_profile_set(&copy, keys[k], value, err,
-                                                 sizeof err), SQLITE_OK);
+            assert_int_equal(
+                tracker_profile_get(p, keys[k], value, sizeof value),
+                SQLITE_OK);
+            assert_int_equal(
+                tracker_profile_set(&copy, keys[k], value, err, sizeof err),
+                SQLITE_OK);
         }
         assert_int_equal(copy.journal_mode, p->journal_mode);
         assert_int_equal(copy.synchronous, p->synchronous);
@@ -258,8 +274,8 @@ static void test_profile_knobs_read_back(void **state)
     assert_int_equal(tracker_profile_get(&odd, "retry", value, sizeof value),
                      SQLITE_OK);
     assert_string_equal(value, "none");
-    assert_int_equal(tracker_profile_get(&odd, "backoff", value,
-                                         sizeof value), SQLITE_OK);
+    assert_int_equal(tracker_profile_get(&odd, "backoff", value, sizeof value),
+                     SQLITE_OK);
     assert_string_equal(value, "0.1");
     assert_int_equal(tracker_profile_get(&odd, "colour", value, sizeof value),
                      SQLITE_MISUSE);
@@ -288,7 +304,8 @@ static void test_code_names_and_classes(void **state)
         assert_string_equal(tracker_code_name(cases[i].code), cases[i].name);
         assert_int_equal(tracker_classify(cases[i].code), cases[i].cls);
     }
-    assert_string_equal(tracker_error_class_name(TRACKER_CLASS_BUSY), "locked");
+    assert_string_equal(tracker_error_class_name(TRACKER_CLASS_BUSY),
+                        "locked");
     assert_string_equal(tracker_op_name(TRACKER_OP_TAKE_MONITOR_REQUESTS),
                         "take_monitor_requests");
     assert_string_equal(tracker_op_name(TRACKER_OP_COUNT), "invalid");
@@ -344,8 +361,9 @@ static void test_unknown_knob_lists_every_knob(void **state)
     (void)state;
     tracker_profile p;
     char err[512] = "";
-    assert_int_equal(tracker_profile_parse("upstream,colour=red", &p, err,
-                                           sizeof err), SQLITE_MISUSE);
+    assert_int_equal(
+        tracker_profile_parse("upstream,colour=red", &p, err, sizeof err),
+        SQLITE_MISUSE);
     for (size_t i = 0; tracker_profile_knob(i); i++) {
         char listed[64];
         snprintf(listed, sizeof listed, " %s", tracker_profile_knob(i));
@@ -357,7 +375,7 @@ static void test_unknown_knob_lists_every_knob(void **state)
 
 int main(void)
 {
-#define T(name) \
+#define T(name)                                                               \
     cmocka_unit_test_setup_teardown(name, scratch_setup, scratch_teardown)
     const struct CMUnitTest tests[] = {
         T(test_null_and_empty_names),

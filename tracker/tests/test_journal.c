@@ -16,8 +16,9 @@ static void play_job(tracker *t, const char *variable)
 {
     assert_int_equal(tracker_add_task(t, variable, "hist"), SQLITE_OK);
     assert_int_equal(tracker_mark_running(t, variable, "hist"), SQLITE_OK);
-    assert_int_equal(tracker_set_output_summary(t, variable, "hist",
-                                                "{\"files\":2}"), SQLITE_OK);
+    assert_int_equal(
+        tracker_set_output_summary(t, variable, "hist", "{\"files\":2}"),
+        SQLITE_OK);
     assert_int_equal(tracker_mark_completed(t, variable, "hist"), SQLITE_OK);
 }
 
@@ -83,24 +84,30 @@ static void make_wal_database_with_pending_frames(const char *db, int rows)
     sqlite3 *raw;
     assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
     int off = 1;
-    assert_int_equal(sqlite3_db_config(raw, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
-                                       1, &off), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(raw, "PRAGMA journal_mode=WAL;"
-                                       "PRAGMA wal_autocheckpoint=0;", NULL,
-                                  NULL, NULL), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_db_config(raw, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, &off),
+        SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw,
+                                  "PRAGMA journal_mode=WAL;"
+                                  "PRAGMA wal_autocheckpoint=0;",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
     sqlite3_close(raw);
     /* The schema, through the tracker's WAL profile. */
     tracker *t = open_tracker_profile(db, "wal-normal");
     tracker_free(t);
     assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
-    assert_int_equal(sqlite3_db_config(raw, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
-                                       1, &off), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(raw, "PRAGMA wal_autocheckpoint=0", NULL,
-                                  NULL, NULL), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_db_config(raw, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, &off),
+        SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(raw, "PRAGMA wal_autocheckpoint=0", NULL, NULL, NULL),
+        SQLITE_OK);
     for (int i = 0; i < rows; i++) {
         char *sql = sqlite3_mprintf("INSERT INTO cmor_tasks (variable, "
                                     "experiment_id, status) VALUES "
-                                    "('Amon.v%d', 'hist', 'completed')", i);
+                                    "('Amon.v%d', 'hist', 'completed')",
+                                    i);
         assert_int_equal(sqlite3_exec(raw, sql, NULL, NULL, NULL), SQLITE_OK);
         sqlite3_free(sql);
     }
@@ -110,8 +117,8 @@ static void make_wal_database_with_pending_frames(const char *db, int rows)
 static void test_wal_database_migrates_without_loss(void **state)
 {
     static const char *const profiles[] = {
-        "delete-normal", "delete-off", "delete-off-retry-all", "upstream",
-        "hardened",
+        "delete-normal", "delete-off", "delete-off-retry-all",
+        "upstream",      "hardened",
     };
     for (size_t i = 0; i < sizeof profiles / sizeof profiles[0]; i++) {
         char name[128];
@@ -142,7 +149,7 @@ static void test_wal_database_migrates_without_loss(void **state)
 
 int main(void)
 {
-#define T(name) \
+#define T(name)                                                               \
     cmocka_unit_test_setup_teardown(name, scratch_setup, scratch_teardown)
     const struct CMUnitTest tests[] = {
         T(test_delete_profiles_leave_only_the_database),

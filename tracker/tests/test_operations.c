@@ -46,8 +46,10 @@ static int teardown(void **state)
 static char *column(struct fixture *f, const char *variable, const char *col)
 {
     char sql[256];
-    snprintf(sql, sizeof sql, "SELECT ifnull(%s, 'NULL') FROM cmor_tasks "
-             "WHERE variable='%s' AND experiment_id='hist'", col, variable);
+    snprintf(sql, sizeof sql,
+             "SELECT ifnull(%s, 'NULL') FROM cmor_tasks "
+             "WHERE variable='%s' AND experiment_id='hist'",
+             col, variable);
     char *text = sql_text(f->db, sql);
     assert_non_null(text);
     return text;
@@ -86,14 +88,17 @@ static void test_mark_running_sets_start_and_clears(void **state)
     assert_int_equal(tracker_add_task(f->t, "Amon.tas", "hist"), SQLITE_OK);
     assert_int_equal(tracker_mark_failed(f->t, "Amon.tas", "hist", "oops"),
                      SQLITE_OK);
-    assert_int_equal(tracker_set_worker_memory(f->t, "Amon.tas", "hist",
-                                               "{\"a\":1}"), SQLITE_OK);
-    assert_int_equal(tracker_set_output_summary(f->t, "Amon.tas", "hist",
-                                                "{\"files\":3}"), SQLITE_OK);
-    assert_int_equal(tracker_set_pbs_job_id(f->t, "Amon.tas", "hist", "7.gadi"),
-                     SQLITE_OK);
+    assert_int_equal(
+        tracker_set_worker_memory(f->t, "Amon.tas", "hist", "{\"a\":1}"),
+        SQLITE_OK);
+    assert_int_equal(
+        tracker_set_output_summary(f->t, "Amon.tas", "hist", "{\"files\":3}"),
+        SQLITE_OK);
+    assert_int_equal(
+        tracker_set_pbs_job_id(f->t, "Amon.tas", "hist", "7.gadi"), SQLITE_OK);
 
-    assert_int_equal(tracker_mark_running(f->t, "Amon.tas", "hist"), SQLITE_OK);
+    assert_int_equal(tracker_mark_running(f->t, "Amon.tas", "hist"),
+                     SQLITE_OK);
     assert_column(f, "Amon.tas", "status", "running");
     assert_column_set(f, "Amon.tas", "start_time");
     assert_column(f, "Amon.tas", "end_time", "NULL");
@@ -134,7 +139,8 @@ static void test_mark_failed_keeps_message(void **state)
     assert_int_equal(tracker_add_task(f->t, "Amon.tas", "hist"), SQLITE_OK);
     assert_int_equal(tracker_mark_failed(f->t, "Amon.tas", "hist",
                                          "Error processing Amon.tas: disk "
-                                         "I/O error"), SQLITE_OK);
+                                         "I/O error"),
+                     SQLITE_OK);
     assert_column(f, "Amon.tas", "status", "failed");
     assert_column(f, "Amon.tas", "error_message",
                   "Error processing Amon.tas: disk I/O error");
@@ -168,8 +174,8 @@ static void test_status_and_is_done_in_every_state(void **state)
         if (steps[i].mark)
             assert_int_equal(steps[i].mark(f->t, "Amon.tas", "hist"),
                              SQLITE_OK);
-        assert_int_equal(tracker_get_status(f->t, "Amon.tas", "hist",
-                                            &status), SQLITE_OK);
+        assert_int_equal(tracker_get_status(f->t, "Amon.tas", "hist", &status),
+                         SQLITE_OK);
         assert_int_equal(status, steps[i].status);
         assert_int_equal(tracker_is_done(f->t, "Amon.tas", "hist", &done),
                          SQLITE_OK);
@@ -189,14 +195,16 @@ static void test_reset_to_pending_clears(void **state)
 {
     struct fixture *f = *state;
     assert_int_equal(tracker_add_task(f->t, "Amon.tas", "hist"), SQLITE_OK);
-    assert_int_equal(tracker_set_pbs_job_id(f->t, "Amon.tas", "hist", "9.gadi"),
-                     SQLITE_OK);
+    assert_int_equal(
+        tracker_set_pbs_job_id(f->t, "Amon.tas", "hist", "9.gadi"), SQLITE_OK);
     assert_int_equal(tracker_set_pbs_info(f->t, "Amon.tas", "hist",
                                           "{\"queue\":\"normal\"}"),
                      SQLITE_OK);
-    assert_int_equal(tracker_mark_running(f->t, "Amon.tas", "hist"), SQLITE_OK);
-    assert_int_equal(tracker_set_output_summary(f->t, "Amon.tas", "hist",
-                                                "{\"files\":1}"), SQLITE_OK);
+    assert_int_equal(tracker_mark_running(f->t, "Amon.tas", "hist"),
+                     SQLITE_OK);
+    assert_int_equal(
+        tracker_set_output_summary(f->t, "Amon.tas", "hist", "{\"files\":1}"),
+        SQLITE_OK);
     assert_int_equal(tracker_mark_failed(f->t, "Amon.tas", "hist", "e"),
                      SQLITE_OK);
     assert_int_equal(tracker_reset_to_pending(f->t, "Amon.tas", "hist"),
@@ -219,10 +227,12 @@ static void test_pbs_job_id_round_trip_clears_info(void **state)
                      SQLITE_OK);
     assert_null(job);
     assert_int_equal(tracker_add_task(f->t, "Amon.tas", "hist"), SQLITE_OK);
-    assert_int_equal(tracker_set_pbs_info(f->t, "Amon.tas", "hist",
-                                          "{\"state\":\"Q\"}"), SQLITE_OK);
-    assert_int_equal(tracker_set_pbs_job_id(f->t, "Amon.tas", "hist",
-                                            "12345.gadi-pbs"), SQLITE_OK);
+    assert_int_equal(
+        tracker_set_pbs_info(f->t, "Amon.tas", "hist", "{\"state\":\"Q\"}"),
+        SQLITE_OK);
+    assert_int_equal(
+        tracker_set_pbs_job_id(f->t, "Amon.tas", "hist", "12345.gadi-pbs"),
+        SQLITE_OK);
     assert_int_equal(tracker_get_pbs_job_id(f->t, "Amon.tas", "hist", &job),
                      SQLITE_OK);
     assert_string_equal(job, "12345.gadi-pbs");
@@ -257,13 +267,17 @@ static void test_json_stored_compact_and_sorted(void **state)
         /* As json.dumps(sort_keys=True, separators=(",", ":")) writes it:
          * keys sorted at every level, arrays in order, a repeated key
          * keeps its last value. */
-        assert_int_equal(json_columns[i].set(f->t, "Amon.tas", "hist",
-            "{ \"zeta\": [3, 1, {\"b\": true, \"a\": null}],\n"
-            "  \"alpha\": {\"y\": \"x\\\"q\", \"x\": 1.5},"
-            "  \"mid\": 7, \"mid\": 8, \"\\u00e9\": false }"), SQLITE_OK);
-        const char *expected = "{\"alpha\":{\"x\":1.5,\"y\":\"x\\\"q\"},"
-                               "\"mid\":8,\"zeta\":[3,1,{\"a\":null,\"b\":true}],"
-                               "\"\\u00e9\":false}";
+        assert_int_equal(
+            json_columns[i].set(
+                f->t, "Amon.tas", "hist",
+                "{ \"zeta\": [3, 1, {\"b\": true, \"a\": null}],\n"
+                "  \"alpha\": {\"y\": \"x\\\"q\", \"x\": 1.5},"
+                "  \"mid\": 7, \"mid\": 8, \"\\u00e9\": false }"),
+            SQLITE_OK);
+        const char *expected =
+            "{\"alpha\":{\"x\":1.5,\"y\":\"x\\\"q\"},"
+            "\"mid\":8,\"zeta\":[3,1,{\"a\":null,\"b\":true}],"
+            "\"\\u00e9\":false}";
         assert_column(f, "Amon.tas", json_columns[i].column, expected);
         char *got = NULL;
         assert_int_equal(json_columns[i].get(f->t, "Amon.tas", "hist", &got),
@@ -290,8 +304,9 @@ static void test_json_get_of_malformed_or_non_object_is_none(void **state)
                      json_columns[i].column, stored[k]);
             sql_exec(f->db, sql);
             char *got = (char *)"sentinel";
-            assert_int_equal(json_columns[i].get(f->t, "Amon.tas", "hist",
-                                                 &got), SQLITE_OK);
+            assert_int_equal(
+                json_columns[i].get(f->t, "Amon.tas", "hist", &got),
+                SQLITE_OK);
             assert_null(got);
         }
     /* Absent task: none as well. */
@@ -304,11 +319,13 @@ static void test_json_get_of_malformed_or_non_object_is_none(void **state)
 static void test_list_unfinished(void **state)
 {
     struct fixture *f = *state;
-    const char *vars[] = { "Amon.tas", "Omon.tos", "Lmon.mrso", "SImon.siconc" };
+    const char *vars[] = { "Amon.tas", "Omon.tos", "Lmon.mrso",
+                           "SImon.siconc" };
     for (int i = 0; i < 4; i++)
         assert_int_equal(tracker_add_task(f->t, vars[i], "hist"), SQLITE_OK);
     assert_int_equal(tracker_add_task(f->t, "Amon.pr", "ssp585"), SQLITE_OK);
-    assert_int_equal(tracker_mark_running(f->t, "Omon.tos", "hist"), SQLITE_OK);
+    assert_int_equal(tracker_mark_running(f->t, "Omon.tos", "hist"),
+                     SQLITE_OK);
     assert_int_equal(tracker_set_pbs_job_id(f->t, "Omon.tos", "hist", "3.pbs"),
                      SQLITE_OK);
     assert_int_equal(tracker_mark_completed(f->t, "Lmon.mrso", "hist"),
@@ -350,8 +367,8 @@ static void test_monitor_queue_in_order_and_removed(void **state)
                      SQLITE_OK);
     assert_int_equal(tracker_enqueue_monitor_request(f->t, "Amon.tas", "hist"),
                      SQLITE_OK); /* ignored: already queued */
-    assert_int_equal(tracker_enqueue_monitor_request(f->t, "Amon.pr", "ssp585"),
-                     SQLITE_OK);
+    assert_int_equal(
+        tracker_enqueue_monitor_request(f->t, "Amon.pr", "ssp585"), SQLITE_OK);
     /* An older request sorts first whatever its name. */
     sql_exec(f->db, "INSERT INTO monitor_requests VALUES "
                     "('Zmon.zz', 'hist', '2000-01-01 00:00:00')");
@@ -367,7 +384,8 @@ static void test_monitor_queue_in_order_and_removed(void **state)
     assert_string_equal(vars[2], "Omon.tos");
     tracker_free_strings(vars, n);
     assert_int_equal(sql_int(f->db, "SELECT count(*) FROM monitor_requests "
-                                    "WHERE experiment_id='hist'"), 0);
+                                    "WHERE experiment_id='hist'"),
+                     0);
     assert_int_equal(sql_int(f->db, "SELECT count(*) FROM monitor_requests"),
                      1);
     assert_int_equal(tracker_take_monitor_requests(f->t, "hist", &vars, &n),
@@ -408,7 +426,8 @@ static void test_take_monitor_requests_is_atomic(void **state)
         assert_null(vars);
         assert_int_equal(n, 0);
         assert_int_equal(sql_int(f->db, "SELECT count(*) FROM "
-                                        "monitor_requests"), 3);
+                                        "monitor_requests"),
+                         3);
     }
     assert_true(k >= 1); /* at least one write was failed and survived */
     assert_true(k < 20);
@@ -433,5 +452,6 @@ int main(void)
         T(test_monitor_queue_in_order_and_removed),
         T(test_take_monitor_requests_is_atomic),
     };
-    return cmocka_run_group_tests_name("tracker operations", tests, NULL, NULL);
+    return cmocka_run_group_tests_name("tracker operations", tests, NULL,
+                                       NULL);
 }

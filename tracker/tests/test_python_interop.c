@@ -64,7 +64,8 @@ static void test_python_reads_what_we_write(void **state)
     tracker_free(t);
 
     char line[512];
-    int rc = run_python(dir, db,
+    int rc = run_python(
+        dir, db,
         "import json, sqlite3, sys\n"
         "c = sqlite3.connect(sys.argv[1], timeout=30)\n"
         "status, info = c.execute(\"SELECT status, pbs_info_json FROM "
@@ -73,9 +74,11 @@ static void test_python_reads_what_we_write(void **state)
         "again = json.dumps(json.loads(info), sort_keys=True, "
         "separators=(',', ':'))\n"
         "q = c.execute('SELECT variable FROM monitor_requests WHERE "
-        "experiment_id=? ORDER BY requested_at, variable', ('hist',)).fetchall()\n"
+        "experiment_id=? ORDER BY requested_at, variable', "
+        "('hist',)).fetchall()\n"
         "ok = status == 'running' and again == info and q == [('Amon.tas',)]\n"
-        "print('same' if ok else 'differ: %r %r %r' % (status, info, again))\n",
+        "print('same' if ok else 'differ: %r %r %r' % (status, info, "
+        "again))\n",
         line, sizeof line);
     assert_int_equal(rc, 0);
     assert_string_equal(line, "same");
@@ -93,7 +96,8 @@ static void test_we_read_what_python_writes(void **state)
     tracker_free(open_tracker_profile(db, "upstream")); /* the schema */
 
     char line[512];
-    int rc = run_python(dir, db,
+    int rc = run_python(
+        dir, db,
         "import json, sqlite3, sys\n"
         "c = sqlite3.connect(sys.argv[1], timeout=30)\n"
         "with c:\n"
@@ -103,7 +107,8 @@ static void test_we_read_what_python_writes(void **state)
         "    c.execute(\"UPDATE cmor_tasks SET status='failed', "
         "end_time=datetime('now'), error_message=? WHERE variable=? AND "
         "experiment_id=?\", ('disk I/O error', 'Omon.tos', 'hist'))\n"
-        "info = {'b': {'z': [1, 2, {'y': None, 'x': True}], 'a': 'caf\\u00e9'},"
+        "info = {'b': {'z': [1, 2, {'y': None, 'x': True}], 'a': "
+        "'caf\\u00e9'},"
         " 'a': '\\U0001F600 \"q\"', 'n': -12, 'f': 1.5}\n"
         "text = json.dumps(info, sort_keys=True, separators=(',', ':'))\n"
         "with c:\n"

@@ -58,8 +58,9 @@ static tracker *open_profile(struct fixture *f, const char *profile)
     tracker_options o;
     test_options(&o, profile, &f->log, &f->jitter);
     char err[256];
-    assert_int_equal(tracker_profile_set(&o.profile, "busy_timeout", "0", err,
-                                         sizeof err), SQLITE_OK);
+    assert_int_equal(
+        tracker_profile_set(&o.profile, "busy_timeout", "0", err, sizeof err),
+        SQLITE_OK);
     o.time_scale = SCALE;
     tracker *t = open_tracker(f->db, &o);
     assert_int_equal(tracker_add_task(t, "Amon.tas", "hist"), SQLITE_OK);
@@ -71,9 +72,9 @@ static tracker *open_profile(struct fixture *f, const char *profile)
  * "BEGIN EXCLUSIVE" everybody. */
 static void block(struct fixture *f, const char *begin)
 {
-    assert_int_equal(sqlite3_open_v2(f->db, &f->blocker,
-                                     SQLITE_OPEN_READWRITE, "unix"),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_open_v2(f->db, &f->blocker, SQLITE_OPEN_READWRITE, "unix"),
+        SQLITE_OK);
     assert_int_equal(sqlite3_exec(f->blocker, begin, NULL, NULL, NULL),
                      SQLITE_OK);
 }
@@ -149,14 +150,16 @@ static void test_busy_gives_up_after_max_attempts(void **state)
     tracker_options o;
     test_options(&o, "upstream", &f->log, &f->jitter);
     char err[256];
-    assert_int_equal(tracker_profile_parse("upstream,busy_timeout=0,attempts=2",
-                                           &o.profile, err, sizeof err),
-                     SQLITE_OK);
+    assert_int_equal(
+        tracker_profile_parse("upstream,busy_timeout=0,attempts=2", &o.profile,
+                              err, sizeof err),
+        SQLITE_OK);
     o.time_scale = SCALE;
     t = open_tracker(f->db, &o);
     memset(&f->log, 0, sizeof f->log);
-    assert_int_equal(sqlite3_exec(f->blocker, "BEGIN IMMEDIATE", NULL, NULL,
-                                  NULL), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(f->blocker, "BEGIN IMMEDIATE", NULL, NULL, NULL),
+        SQLITE_OK);
     assert_int_equal(tracker_mark_completed(t, "Amon.tas", "hist"),
                      SQLITE_BUSY);
     assert_int_equal(tracker_last_error(t)->attempts, 2);
@@ -195,7 +198,8 @@ static void check_io_outcome(struct fixture *f, tracker *t, fault_call which,
                              int (*call)(tracker *), tracker_op op)
 {
     static const int expected_code[FAULT_CALL_COUNT] = {
-        [FAULT_READ] = SQLITE_IOERR_READ, [FAULT_WRITE] = SQLITE_IOERR_WRITE,
+        [FAULT_READ] = SQLITE_IOERR_READ,
+        [FAULT_WRITE] = SQLITE_IOERR_WRITE,
     };
     memset(&f->log, 0, sizeof f->log);
     faults_arm(which, 0, faults, error);
@@ -210,9 +214,9 @@ static void check_io_outcome(struct fixture *f, tracker *t, fault_call which,
         assert_int_equal(rc, SQLITE_OK);
         assert_int_equal(e->attempts, injected + 1);
         assert_sleeps(&f->log, injected);
-        assert_int_equal(tracker_get_stats(t)->op[op]
-                             .retries[TRACKER_CLASS_IOERR],
-                         (uint64_t)injected);
+        assert_int_equal(
+            tracker_get_stats(t)->op[op].retries[TRACKER_CLASS_IOERR],
+            (uint64_t)injected);
     } else {
         assert_int_equal(rc, expected_code[which]);
         tracker_error_class cls = TRACKER_CLASS_IOERR;
@@ -269,14 +273,16 @@ static void test_reads_unprotected_where_profile_says(void **state)
         tracker *t = open_profile(f, io_policy[i].profile);
         /* Another job's commit first, so the read must go to the file
          * (in WAL mode too, where a current cache would answer alone). */
-        sql_exec(f->db, "UPDATE cmor_tasks SET error_message=hex(randomblob(8))");
+        sql_exec(f->db,
+                 "UPDATE cmor_tasks SET error_message=hex(randomblob(8))");
         check_io_outcome(f, t, FAULT_READ, ESTALE, 1,
-                         io_policy[i].read_retried,
-                         call_get_status, TRACKER_OP_GET_STATUS);
-        sql_exec(f->db, "UPDATE cmor_tasks SET error_message=hex(randomblob(8))");
+                         io_policy[i].read_retried, call_get_status,
+                         TRACKER_OP_GET_STATUS);
+        sql_exec(f->db,
+                 "UPDATE cmor_tasks SET error_message=hex(randomblob(8))");
         check_io_outcome(f, t, FAULT_READ, ESTALE, 1,
-                         io_policy[i].take_retried,
-                         call_take, TRACKER_OP_TAKE_MONITOR_REQUESTS);
+                         io_policy[i].take_retried, call_take,
+                         TRACKER_OP_TAKE_MONITOR_REQUESTS);
         tracker_free(t);
     }
 }
@@ -288,8 +294,8 @@ static void test_reads_unprotected_where_profile_says(void **state)
 static void test_eio_on_read_is_reported_as_corrupt(void **state)
 {
     struct fixture *f = *state;
-    static const char *const profiles[] = { "delete-off-retry-all",
-                                            "upstream", "hardened" };
+    static const char *const profiles[] = { "delete-off-retry-all", "upstream",
+                                            "hardened" };
     for (size_t i = 0; i < sizeof profiles / sizeof profiles[0]; i++) {
         remove(f->db);
         tracker *t = open_profile(f, profiles[i]);
@@ -315,7 +321,8 @@ static void test_open_retried_only_in_scope(void **state)
         const char *profile;
         bool retried;
     } cases[] = {
-        { "delete-off-retry-all", false }, { "upstream", true },
+        { "delete-off-retry-all", false },
+        { "upstream", true },
         { "hardened", true },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -325,7 +332,8 @@ static void test_open_retried_only_in_scope(void **state)
         test_options(&o, cases[i].profile, &f->log, &f->jitter);
         char err[256];
         assert_int_equal(tracker_profile_set(&o.profile, "busy_timeout", "0",
-                                             err, sizeof err), SQLITE_OK);
+                                             err, sizeof err),
+                         SQLITE_OK);
         o.time_scale = SCALE;
         memset(&f->log, 0, sizeof f->log);
         f->log.act_after = 1;
@@ -336,8 +344,8 @@ static void test_open_retried_only_in_scope(void **state)
         int rc = tracker_open(f->db, &o, &t, &e);
         if (cases[i].retried) {
             assert_int_equal(rc, SQLITE_OK);
-            assert_int_equal(tracker_get_stats(t)->op[TRACKER_OP_OPEN].attempts,
-                             2);
+            assert_int_equal(
+                tracker_get_stats(t)->op[TRACKER_OP_OPEN].attempts, 2);
             assert_sleeps(&f->log, 1);
         } else {
             assert_int_equal(rc, SQLITE_BUSY);

@@ -19,18 +19,21 @@ static char *columns_of(const char *db, const char *table)
     snprintf(sql, sizeof sql,
              "SELECT group_concat(name || ' ' || type || ' ' || \"notnull\" "
              "|| ' ' || ifnull(dflt_value, '-') || ' ' || pk, ';') "
-             "FROM pragma_table_info('%s')", table);
+             "FROM pragma_table_info('%s')",
+             table);
     return sql_text(db, sql);
 }
 
 static void test_schema_is_created(void **state)
 {
     char *db = scratch_path(*state, "sub/dir/tasks.db");
-    tracker *t = open_tracker_profile(db, "delete-off"); /* creates sub/dir too */
+    tracker *t =
+        open_tracker_profile(db, "delete-off"); /* creates sub/dir too */
     tracker_free(t);
 
     char *cols = columns_of(db, "cmor_tasks");
-    assert_string_equal(cols,
+    assert_string_equal(
+        cols,
         "id INTEGER 0 - 1;variable TEXT 1 - 0;experiment_id TEXT 1 - 0;"
         "status TEXT 1 'pending' 0;start_time TEXT 0 - 0;end_time TEXT 0 - 0;"
         "error_message TEXT 0 - 0;pbs_job_id TEXT 0 - 0;"
@@ -38,17 +41,18 @@ static void test_schema_is_created(void **state)
         "output_summary_json TEXT 0 - 0");
     free(cols);
     cols = columns_of(db, "monitor_requests");
-    assert_string_equal(cols,
-        "variable TEXT 1 - 1;experiment_id TEXT 1 - 2;"
-        "requested_at TEXT 1 CURRENT_TIMESTAMP 0");
+    assert_string_equal(cols, "variable TEXT 1 - 1;experiment_id TEXT 1 - 2;"
+                              "requested_at TEXT 1 CURRENT_TIMESTAMP 0");
     free(cols);
 
     /* AUTOINCREMENT leaves sqlite_sequence; the index is unique and named. */
     assert_int_equal(sql_int(db, "SELECT count(*) FROM sqlite_master WHERE "
-                                 "name='sqlite_sequence'"), 1);
-    char *index = sql_text(db, "SELECT group_concat(name || ':' || \"unique\") "
-                               "FROM pragma_index_list('cmor_tasks') "
-                               "WHERE origin='c'");
+                                 "name='sqlite_sequence'"),
+                     1);
+    char *index =
+        sql_text(db, "SELECT group_concat(name || ':' || \"unique\") "
+                     "FROM pragma_index_list('cmor_tasks') "
+                     "WHERE origin='c'");
     assert_string_equal(index, "idx_var_exp:1");
     free(index);
     char *index_cols = sql_text(db, "SELECT group_concat(name) FROM "
@@ -65,9 +69,11 @@ static void test_schema_is_created(void **state)
     assert_int_equal(sqlite3_exec(raw, "UPDATE cmor_tasks SET status='lost'",
                                   NULL, NULL, NULL),
                      SQLITE_CONSTRAINT_CHECK);
-    assert_int_equal(sqlite3_exec(raw, "INSERT INTO cmor_tasks (variable, "
-                                       "experiment_id) VALUES ('Amon.tas', "
-                                       "'hist')", NULL, NULL, NULL),
+    assert_int_equal(sqlite3_exec(raw,
+                                  "INSERT INTO cmor_tasks (variable, "
+                                  "experiment_id) VALUES ('Amon.tas', "
+                                  "'hist')",
+                                  NULL, NULL, NULL),
                      SQLITE_CONSTRAINT_UNIQUE);
     sqlite3_close(raw);
     free(db);
@@ -98,15 +104,17 @@ static void test_old_database_migrates(void **state)
     assert_int_equal(status, TRACKER_STATUS_FAILED);
     assert_int_equal(tracker_set_pbs_job_id(t, "Amon.tas", "hist", "1.gadi"),
                      SQLITE_OK);
-    assert_int_equal(tracker_set_worker_memory(t, "Omon.tos", "hist",
-                                               "{\"peak\":1}"), SQLITE_OK);
+    assert_int_equal(
+        tracker_set_worker_memory(t, "Omon.tos", "hist", "{\"peak\":1}"),
+        SQLITE_OK);
     tracker_free(t);
 
     char *cols = sql_text(db, "SELECT group_concat(name) FROM "
                               "pragma_table_info('cmor_tasks')");
-    assert_string_equal(cols, "id,variable,experiment_id,status,start_time,"
-                              "end_time,error_message,pbs_job_id,pbs_info_json,"
-                              "worker_memory_json,output_summary_json");
+    assert_string_equal(cols,
+                        "id,variable,experiment_id,status,start_time,"
+                        "end_time,error_message,pbs_job_id,pbs_info_json,"
+                        "worker_memory_json,output_summary_json");
     free(cols);
     assert_int_equal(sql_int(db, "SELECT count(*) FROM cmor_tasks"), 2);
     char *msg = sql_text(db, "SELECT error_message FROM cmor_tasks WHERE "
@@ -114,7 +122,8 @@ static void test_old_database_migrates(void **state)
     assert_string_equal(msg, "boom");
     free(msg);
     assert_int_equal(sql_int(db, "SELECT count(*) FROM sqlite_master WHERE "
-                                 "name='monitor_requests'"), 1);
+                                 "name='monitor_requests'"),
+                     1);
 
     /* A second open changes nothing: same schema text, same rows. */
     char *before = sql_text(db, "SELECT group_concat(sql, ';') FROM "
@@ -143,7 +152,8 @@ static void test_schema_text_matches_upstream(void **state)
     assert_string_equal(sql, "CREATE UNIQUE INDEX idx_var_exp ON "
                              "cmor_tasks(variable, experiment_id)");
     free(sql);
-    sql = sql_text(db, "SELECT sql FROM sqlite_master WHERE name='cmor_tasks'");
+    sql =
+        sql_text(db, "SELECT sql FROM sqlite_master WHERE name='cmor_tasks'");
     assert_non_null(strstr(sql, "status TEXT CHECK(status IN ('pending', "
                                 "'running', 'completed', 'failed')) NOT NULL "
                                 "DEFAULT 'pending'"));
@@ -153,7 +163,7 @@ static void test_schema_text_matches_upstream(void **state)
 
 int main(void)
 {
-#define T(name) \
+#define T(name)                                                               \
     cmocka_unit_test_setup_teardown(name, scratch_setup, scratch_teardown)
     const struct CMUnitTest tests[] = {
         T(test_schema_is_created),

@@ -56,7 +56,8 @@ static int replay_folder(const char *dir, fuzz_target target)
 static void test_faultfs_config_inputs(void **state)
 {
     (void)state;
-    assert_true(replay_folder(FUZZ_DIR_FAULTFS_CONFIG, fuzz_faultfs_config) > 0);
+    assert_true(replay_folder(FUZZ_DIR_FAULTFS_CONFIG, fuzz_faultfs_config) >
+                0);
 }
 
 static void test_profile_inputs(void **state)

@@ -119,7 +119,7 @@ int start_child(int (*fn)(void *), void *arg)
 int wait_child(int pid, double timeout_s, bool *timed_out)
 {
     int status = 0;
-    struct timespec tick = {0, 10 * 1000 * 1000};
+    struct timespec tick = { 0, 10 * 1000 * 1000 };
     *timed_out = false;
     for (double waited = 0.0; waited < timeout_s; waited += 0.01) {
         if (waitpid(pid, &status, WNOHANG) == pid) {

@@ -16,7 +16,6 @@
 
 #include "support.h"
 
-
 /* A database at path with one table and one row, in the journal mode. */
 static void make_database(const char *path, const char *vfs,
                           const char *journal_mode)
@@ -42,22 +41,22 @@ static const struct class_case {
     action act;
     int expected;
 } class_cases[] = {
-    {FAULTFS_OPEN, "delete", "", OPEN, SQLITE_CANTOPEN},
-    {FAULTFS_DELETE, "delete", "", WRITE, SQLITE_IOERR_DELETE},
-    {FAULTFS_ACCESS, "delete", "", READ, SQLITE_IOERR_ACCESS},
-    {FAULTFS_SYNC, "delete", "", WRITE, SQLITE_IOERR_FSYNC},
+    { FAULTFS_OPEN, "delete", "", OPEN, SQLITE_CANTOPEN },
+    { FAULTFS_DELETE, "delete", "", WRITE, SQLITE_IOERR_DELETE },
+    { FAULTFS_ACCESS, "delete", "", READ, SQLITE_IOERR_ACCESS },
+    { FAULTFS_SYNC, "delete", "", WRITE, SQLITE_IOERR_FSYNC },
     /* EIO on read is the unix VFS's IOERR_CORRUPTFS; a fresh connection
      * meets it while reading the schema, where SQLite passes it on as is
      * (inside a running statement it would become SQLITE_CORRUPT). */
-    {FAULTFS_READ, "delete", "", READ, SQLITE_IOERR_CORRUPTFS},
-    {FAULTFS_READ, "delete", ",read.errno=etimedout", READ,
-     SQLITE_IOERR_READ},
-    {FAULTFS_WRITE, "delete", "", WRITE, SQLITE_IOERR_WRITE},
-    {FAULTFS_TRUNCATE, "truncate", "", WRITE, SQLITE_IOERR_TRUNCATE},
-    {FAULTFS_LOCK, "delete", "", READ, SQLITE_IOERR_LOCK},
-    {FAULTFS_SHM_OPEN, "wal", "", READ, SQLITE_IOERR_SHMOPEN},
-    {FAULTFS_SHM_MAP, "wal", ",shm_map.effect=error", READ,
-     SQLITE_IOERR_SHMMAP},
+    { FAULTFS_READ, "delete", "", READ, SQLITE_IOERR_CORRUPTFS },
+    { FAULTFS_READ, "delete", ",read.errno=etimedout", READ,
+      SQLITE_IOERR_READ },
+    { FAULTFS_WRITE, "delete", "", WRITE, SQLITE_IOERR_WRITE },
+    { FAULTFS_TRUNCATE, "truncate", "", WRITE, SQLITE_IOERR_TRUNCATE },
+    { FAULTFS_LOCK, "delete", "", READ, SQLITE_IOERR_LOCK },
+    { FAULTFS_SHM_OPEN, "wal", "", READ, SQLITE_IOERR_SHMOPEN },
+    { FAULTFS_SHM_MAP, "wal", ",shm_map.effect=error", READ,
+      SQLITE_IOERR_SHMMAP },
 };
 
 /* Run the case's operation on a fresh connection; the extended code. A
@@ -123,11 +122,11 @@ static void run_workload(const char *path, const char *vfs,
     snprintf(sql, sizeof sql, "PRAGMA journal_mode=%s", journal_mode);
     assert_int_equal(db_exec(db, sql), SQLITE_OK);
     for (int i = 0; i < 20; i++) {
-        assert_int_equal(
-            db_exec(db, "BEGIN; INSERT INTO t SELECT x + 1 FROM t;"
-                        "UPDATE t SET x = x * 3 WHERE x % 2 = 0;"
-                        "DELETE FROM t WHERE x % 7 = 0; COMMIT;"),
-            SQLITE_OK);
+        assert_int_equal(db_exec(db,
+                                 "BEGIN; INSERT INTO t SELECT x + 1 FROM t;"
+                                 "UPDATE t SET x = x * 3 WHERE x % 2 = 0;"
+                                 "DELETE FROM t WHERE x % 7 = 0; COMMIT;"),
+                         SQLITE_OK);
         assert_int_equal(db_exec(db, "DELETE FROM t WHERE rowid > 300"),
                          SQLITE_OK);
     }
@@ -156,7 +155,7 @@ static unsigned char *read_file(const char *path, long *size)
 
 static void test_probability_0_behaves_like_unix(void **state)
 {
-    const char *modes[] = {"delete", "wal", "truncate"};
+    const char *modes[] = { "delete", "wal", "truncate" };
     (void)state;
     /* the lustre model with every rate at 0 and no latency */
     char config[1024] = "lustre,time_scale=0.000001";
@@ -173,7 +172,8 @@ static void test_probability_0_behaves_like_unix(void **state)
     for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
         char plain[400], shimmed[400], a[8192], b[8192];
         long size_a, size_b;
-        snprintf(plain, sizeof plain, "%s/plain-%s.db", test_dir.dir, modes[m]);
+        snprintf(plain, sizeof plain, "%s/plain-%s.db", test_dir.dir,
+                 modes[m]);
         snprintf(shimmed, sizeof shimmed, "%s/faultfs-%s.db", test_dir.dir,
                  modes[m]);
         faultfs_counters_reset();
@@ -284,7 +284,7 @@ static void note_trigger(void *ctx, faultfs_class cls, faultfs_file_kind kind)
  * write or sync; what the trigger saw. */
 static trigger_seen insert_with_trigger(uint64_t nth)
 {
-    trigger_seen seen = {0};
+    trigger_seen seen = { 0 };
     sqlite3 *db;
     assert_int_equal(db_open(test_dir.db, FAULTFS_VFS_NAME, &db), SQLITE_OK);
     assert_int_equal(db_exec(db, "PRAGMA synchronous=FULL"), SQLITE_OK);
@@ -325,9 +325,9 @@ static void test_trigger_fires_at_the_nth_counted_call(void **state)
 
     assert_int_equal(insert_with_trigger(calls + 1).fired, 0);
     assert_int_equal(insert_with_trigger(0).fired, 0);
-    assert_int_equal(faultfs_set_trigger(1u << FAULTFS_CLASS_COUNT, 1,
-                                         note_trigger, NULL),
-                     SQLITE_MISUSE);
+    assert_int_equal(
+        faultfs_set_trigger(1u << FAULTFS_CLASS_COUNT, 1, note_trigger, NULL),
+        SQLITE_MISUSE);
 }
 
 /* "class:call" of every line of the event log, joined by spaces. */
@@ -342,8 +342,8 @@ static void fault_sequence(const char *log_path, char *out, size_t size)
         assert_non_null(cls);
         assert_non_null(call);
         size_t n = strlen(out);
-        snprintf(out + n, size - n, "%.*s:%ld ",
-                 (int)strcspn(cls + 7, " "), cls + 7, strtol(call + 6, NULL, 10));
+        snprintf(out + n, size - n, "%.*s:%ld ", (int)strcspn(cls + 7, " "),
+                 cls + 7, strtol(call + 6, NULL, 10));
     }
     if (f) {
         fclose(f);
@@ -383,7 +383,7 @@ static void test_same_seed_gives_same_fault_sequence(void **state)
     static char a[16384], b[16384], c[16384];
     const char *base = "none,read.p=0.2,write.p=0.2,sync.p=0.2,delete.p=0.2,"
                        "access.p=0.2,open.p=0.1,lock.p=0.05";
-    const uint64_t seed_7_rank_3[2] = {7, 3};
+    const uint64_t seed_7_rank_3[2] = { 7, 3 };
     char seed7[512], seed8[512];
     (void)state;
     snprintf(seed7, sizeof seed7, "%s,seed=7,rank=3", base);
@@ -404,8 +404,8 @@ static void test_event_log_line_names_everything(void **state)
     char log_path[400], config[600], line[2048];
     (void)state;
     scratch_path(&test_dir, "events.log", log_path, sizeof log_path);
-    snprintf(config, sizeof config,
-             "none,sync.fail=1,node=5,rank=9,log=%s", log_path);
+    snprintf(config, sizeof config, "none,sync.fail=1,node=5,rank=9,log=%s",
+             log_path);
     assert_int_equal(install(config), SQLITE_OK);
     sqlite3 *db;
     assert_int_equal(db_open(test_dir.db, FAULTFS_VFS_NAME, &db), SQLITE_OK);
@@ -437,7 +437,8 @@ static void test_lock_fault_is_logged_with_the_unix_vfs_code(void **state)
     assert_int_equal(run_action(READ, "delete"), SQLITE_IOERR_LOCK);
     assert_true(read_first_line(log_path, line, sizeof line));
     assert_non_null(strstr(line, " class=lock kind=main "));
-    assert_non_null(strstr(line, " effect=eio code=3850 name=SQLITE_IOERR_LOCK "));
+    assert_non_null(
+        strstr(line, " effect=eio code=3850 name=SQLITE_IOERR_LOCK "));
 }
 
 /* A sleep hook that sleeps not, but adds up what it was asked. */
@@ -511,7 +512,7 @@ static void test_storm_measures_calls_of_every_process(void **state)
     assert_true(faultfs_storm_factor(test_dir.db) == 0.0);
     assert_int_equal(open_connections(40), 0);
     double factor = 0.0;
-    struct timespec pause = {0, 50 * 1000 * 1000};
+    struct timespec pause = { 0, 50 * 1000 * 1000 };
     for (int i = 0; i < 60 && factor == 0.0; i++) { /* at most 3 s */
         nanosleep(&pause, NULL);
         factor = faultfs_storm_factor(test_dir.db);
@@ -531,9 +532,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_counters_match_what_happened,
                                         test_setup, test_teardown),
         cmocka_unit_test_setup_teardown(
-            test_schedules_fail_nth_next_k_and_forever, test_setup, test_teardown),
+            test_schedules_fail_nth_next_k_and_forever, test_setup,
+            test_teardown),
         cmocka_unit_test_setup_teardown(
-            test_same_seed_gives_same_fault_sequence, test_setup, test_teardown),
+            test_same_seed_gives_same_fault_sequence, test_setup,
+            test_teardown),
         cmocka_unit_test_setup_teardown(
             test_trigger_fires_at_the_nth_counted_call, test_setup,
             test_teardown),
@@ -543,11 +546,13 @@ int main(void)
             test_lock_fault_is_logged_with_the_unix_vfs_code, test_setup,
             test_teardown),
         cmocka_unit_test_setup_teardown(
-            test_latency_is_scaled_and_slept_per_call, test_setup, test_teardown),
+            test_latency_is_scaled_and_slept_per_call, test_setup,
+            test_teardown),
         cmocka_unit_test_setup_teardown(test_storm_scales_rates_with_load,
                                         test_setup, test_teardown),
         cmocka_unit_test_setup_teardown(
-            test_storm_measures_calls_of_every_process, test_setup, test_teardown),
+            test_storm_measures_calls_of_every_process, test_setup,
+            test_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

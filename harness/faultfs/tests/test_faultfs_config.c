@@ -103,7 +103,8 @@ static void test_overrides_apply_after_the_model(void **state)
 static void test_describe_parses_back_to_the_same(void **state)
 {
     const char *configs[] = {
-        "lustre", "none",
+        "lustre",
+        "none",
         ("lustre,sync.p=0.123456789,seed=18446744073709551615,open.fail=5,"
          "read.fail=2:forever,time_scale=0.001,log=/tmp/y,storm.state=/tmp/s"),
     };
@@ -229,8 +230,8 @@ static void test_class_names_find_their_class(void **state)
     (void)state;
     for (int k = 0; k < FAULTFS_CLASS_COUNT; k++) {
         faultfs_class found = FAULTFS_CLASS_COUNT;
-        assert_true(faultfs_class_find(faultfs_class_name((faultfs_class)k),
-                                       &found));
+        assert_true(
+            faultfs_class_find(faultfs_class_name((faultfs_class)k), &found));
         assert_int_equal(found, k);
     }
     faultfs_class untouched = FAULTFS_SYNC;

@@ -48,11 +48,11 @@ static void vfs_open(vfs_file *f, const char *name, int kind_flag)
     f->file = calloc(1, (size_t)vfs->szOsFile);
     assert_non_null(f->file);
     int out = 0;
-    assert_int_equal(vfs->xOpen(vfs, f->path, f->file,
-                                kind_flag | SQLITE_OPEN_READWRITE |
-                                    SQLITE_OPEN_CREATE,
-                                &out),
-                     SQLITE_OK);
+    assert_int_equal(
+        vfs->xOpen(vfs, f->path, f->file,
+                   kind_flag | SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                   &out),
+        SQLITE_OK);
 }
 
 static void vfs_close(vfs_file *f)
@@ -262,10 +262,12 @@ static void test_a_pending_truncate_can_be_lost(void **state)
 static int reserved_elsewhere(void *path)
 {
     int fd = open(path, O_RDONLY);
-    struct flock lock = {.l_type = F_WRLCK, .l_whence = SEEK_SET,
-                         .l_start = 0x40000001, .l_len = 1};
-    bool held = fd >= 0 && fcntl(fd, F_GETLK, &lock) == 0 &&
-                lock.l_type != F_UNLCK;
+    struct flock lock = { .l_type = F_WRLCK,
+                          .l_whence = SEEK_SET,
+                          .l_start = 0x40000001,
+                          .l_len = 1 };
+    bool held =
+        fd >= 0 && fcntl(fd, F_GETLK, &lock) == 0 && lock.l_type != F_UNLCK;
     if (fd >= 0) {
         close(fd);
     }
@@ -275,8 +277,7 @@ static int reserved_elsewhere(void *path)
 static bool reserved_by_this_process(const char *path)
 {
     bool timed_out = false;
-    int status = run_child(reserved_elsewhere, (void *)path, 30.0,
-                           &timed_out);
+    int status = run_child(reserved_elsewhere, (void *)path, 30.0, &timed_out);
     assert_false(timed_out);
     return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
@@ -286,8 +287,7 @@ static void lock_exclusive(sqlite3_file *f)
 {
     assert_int_equal(f->pMethods->xLock(f, SQLITE_LOCK_SHARED), SQLITE_OK);
     assert_int_equal(f->pMethods->xLock(f, SQLITE_LOCK_RESERVED), SQLITE_OK);
-    assert_int_equal(f->pMethods->xLock(f, SQLITE_LOCK_EXCLUSIVE),
-                     SQLITE_OK);
+    assert_int_equal(f->pMethods->xLock(f, SQLITE_LOCK_EXCLUSIVE), SQLITE_OK);
 }
 
 /* The crash state reads a file through the writer's own handle: opening
@@ -345,11 +345,10 @@ static void test_a_first_open_keeps_the_processs_locks(void **state)
     sqlite3_file *plain = calloc(1, (size_t)unix_vfs->szOsFile);
     assert_non_null(plain);
     int flags = 0;
-    assert_int_equal(unix_vfs->xOpen(unix_vfs, path, plain,
-                                     SQLITE_OPEN_MAIN_DB |
-                                         SQLITE_OPEN_READWRITE,
-                                     &flags),
-                     SQLITE_OK);
+    assert_int_equal(
+        unix_vfs->xOpen(unix_vfs, path, plain,
+                        SQLITE_OPEN_MAIN_DB | SQLITE_OPEN_READWRITE, &flags),
+        SQLITE_OK);
     lock_exclusive(plain);
     vfs_file f;
     vfs_open(&f, "test.db", SQLITE_OPEN_MAIN_DB);
@@ -418,8 +417,7 @@ static void test_a_cut_short_record_is_never_replayed(void **state)
     vfs_file f;
     synced_then_two_pending("crash.drop=0,crash.torn=0", log, sizeof log, &f);
     /* two records of equal size: cut the first in half, keep the second */
-    snprintf(pending, sizeof pending, "%s-faultfs-crash/main.pending",
-             f.path);
+    snprintf(pending, sizeof pending, "%s-faultfs-crash/main.pending", f.path);
     size_t size;
     unsigned char *list = contents(pending, &size);
     assert_int_equal(size % 2, 0);
@@ -507,15 +505,19 @@ typedef struct round_totals {
 static round_totals power_loss_rounds(const char *profile_name, int writers,
                                       int rounds)
 {
-    round_totals t = {0, 0, 0, 0};
+    round_totals t = { 0, 0, 0, 0 };
     char err[1024] = "";
     assert_int_equal(install("none,crash=on"), SQLITE_OK);
     for (int round = 1; round <= rounds; round++) {
         char name[128], path[512];
         snprintf(name, sizeof name, "%s-%d.db", profile_name, round);
         scratch_path(&test_dir, name, path, sizeof path);
-        powerloss_config c = {*tracker_profile_find(profile_name), path,
-                              writers, (uint64_t)round, 30, 30.0};
+        powerloss_config c = { *tracker_profile_find(profile_name),
+                               path,
+                               writers,
+                               (uint64_t)round,
+                               30,
+                               30.0 };
         powerloss_result r;
         faultfs_reseed((uint64_t)round, 0);
         assert_int_equal(powerloss_round(&c, &r, err, sizeof err), SQLITE_OK);
@@ -526,8 +528,8 @@ static round_totals power_loss_rounds(const char *profile_name, int writers,
     }
     print_message("%s, %d writer(s): %d rounds, %d integrity failures, %d "
                   "of %d acknowledged updates lost, %llu writes dropped or "
-                  "torn\n", profile_name, writers, rounds,
-                  t.integrity_failures, t.lost,
+                  "torn\n",
+                  profile_name, writers, rounds, t.integrity_failures, t.lost,
                   t.acknowledged, (unsigned long long)t.dropped_or_torn);
     return t;
 }
@@ -543,7 +545,7 @@ static int round_count(void)
 static void test_profiles_that_sync_lose_nothing_acknowledged(void **state)
 {
     (void)state;
-    static const char *const synced[] = {"delete-normal", "hardened"};
+    static const char *const synced[] = { "delete-normal", "hardened" };
     for (size_t i = 0; i < sizeof synced / sizeof synced[0]; i++) {
         round_totals t = power_loss_rounds(synced[i], 3, round_count());
         assert_true(t.acknowledged > 0);
@@ -569,8 +571,9 @@ int main(void)
             test_setup, test_teardown),
         cmocka_unit_test_setup_teardown(test_a_kept_write_survives_whole,
                                         test_setup, test_teardown),
-        cmocka_unit_test_setup_teardown(test_a_torn_write_keeps_a_sector_prefix,
-                                        test_setup, test_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_a_torn_write_keeps_a_sector_prefix, test_setup,
+            test_teardown),
         cmocka_unit_test_setup_teardown(test_same_seed_same_crash, test_setup,
                                         test_teardown),
         cmocka_unit_test_setup_teardown(test_a_pending_truncate_can_be_lost,

@@ -23,7 +23,6 @@
 #define SQLITE3_SHELL "/usr/bin/sqlite3"
 #define SHELL_TIMEOUT_S 60.0
 
-
 typedef struct shell_run {
     const char *config; /* FAULTFS_CONFIG, NULL to unset */
     char script[400];   /* stdin */
@@ -54,7 +53,7 @@ static int exec_shell(void *arg)
 static int run_shell(const char *config, const char *sql, char *out,
                      size_t size)
 {
-    shell_run run = {.config = config};
+    shell_run run = { .config = config };
     bool timed_out;
     scratch_path(&test_dir, "script.sql", run.script, sizeof run.script);
     scratch_path(&test_dir, "output.txt", run.output, sizeof run.output);
@@ -122,7 +121,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(
-            test_shell_runs_under_faultfs_without_faults, test_setup, test_teardown),
+            test_shell_runs_under_faultfs_without_faults, test_setup,
+            test_teardown),
         cmocka_unit_test_setup_teardown(test_shell_gets_injected_fsync_error,
                                         test_setup, test_teardown),
         cmocka_unit_test_setup_teardown(

@@ -137,9 +137,9 @@ static void test_unreadable_fit_files_are_named(void **state)
     char err[1024] = "";
     faultfs_config c;
     (void)state;
-    assert_int_not_equal(parse_with_fit("/nonexistent/fit.conf", "", &c, err,
-                                        sizeof err),
-                         SQLITE_OK);
+    assert_int_not_equal(
+        parse_with_fit("/nonexistent/fit.conf", "", &c, err, sizeof err),
+        SQLITE_OK);
     assert_non_null(strstr(err, "/nonexistent/fit.conf"));
     assert_int_not_equal(parse_with_fit(test_dir.dir, "", &c, err, sizeof err),
                          SQLITE_OK);
@@ -151,12 +151,12 @@ static void test_unreadable_fit_files_are_named(void **state)
 static void test_project_fit_loads_with_one_multiplier_per_group(void **state)
 {
     static const faultfs_class groups[][6] = {
-        {FAULTFS_SYNC},
-        {FAULTFS_OPEN, FAULTFS_DELETE, FAULTFS_ACCESS, FAULTFS_TRUNCATE,
-         FAULTFS_LOCK, FAULTFS_SHM_OPEN},
-        {FAULTFS_READ, FAULTFS_WRITE},
+        { FAULTFS_SYNC },
+        { FAULTFS_OPEN, FAULTFS_DELETE, FAULTFS_ACCESS, FAULTFS_TRUNCATE,
+          FAULTFS_LOCK, FAULTFS_SHM_OPEN },
+        { FAULTFS_READ, FAULTFS_WRITE },
     };
-    static const size_t sizes[] = {1, 6, 2};
+    static const size_t sizes[] = { 1, 6, 2 };
     char err[1024] = "", line[256];
     faultfs_config table, fitted;
     bool provenance = false;
@@ -180,9 +180,9 @@ static void test_project_fit_loads_with_one_multiplier_per_group(void **state)
     FILE *f = fopen(PROJECT_FIT, "r");
     assert_non_null(f);
     while (fgets(line, sizeof line, f)) {
-        provenance = provenance ||
-                     strcmp(line, "# fitted rows: test_2 test_3 test_4\n") ==
-                         0;
+        provenance =
+            provenance ||
+            strcmp(line, "# fitted rows: test_2 test_3 test_4\n") == 0;
     }
     fclose(f);
     assert_true(provenance);

@@ -26,7 +26,6 @@
 
 #define CHILD_TIMEOUT_S 30.0
 
-
 /* The database every scenario starts from, made with the plain unix VFS. */
 static void make_database(const char *journal_mode)
 {
@@ -51,8 +50,15 @@ static void default_sigbus(void)
 }
 
 /* Child exit codes: 0 success, others name the step that failed. */
-enum { CHILD_OK, CHILD_SETUP, CHILD_WRITE, CHILD_READ, CHILD_PIPE,
-       CHILD_REREAD, CHILD_UNEXPECTED };
+enum {
+    CHILD_OK,
+    CHILD_SETUP,
+    CHILD_WRITE,
+    CHILD_READ,
+    CHILD_PIPE,
+    CHILD_REREAD,
+    CHILD_UNEXPECTED
+};
 
 /* Read the table through a connection; an SQLite result code. */
 static int read_table(sqlite3 *db)
@@ -97,7 +103,8 @@ static int run_unbacked_scenario(const char *journal_mode)
     return status;
 }
 
-static void test_model_a_unbacked_wal_index_kills_reader_with_sigbus(void **state)
+static void test_model_a_unbacked_wal_index_kills_reader_with_sigbus(
+    void **state)
 {
     (void)state;
     int status = run_unbacked_scenario("wal");
@@ -116,8 +123,8 @@ static void test_model_a_same_scenario_in_delete_mode_survives(void **state)
 /* ------------------------------------------------ model (b): two nodes */
 
 typedef struct two_nodes {
-    int ready[2]; /* node 0 -> test: WAL-index mapped */
-    int go[2];    /* test -> node 0: read again */
+    int ready[2];         /* node 0 -> test: WAL-index mapped */
+    int go[2];            /* test -> node 0: read again */
     unsigned second_node; /* where the second job runs */
 } two_nodes;
 
@@ -180,7 +187,7 @@ static int second_job(void *arg)
 /* Wait until fd is readable, at most timeout_s. */
 static bool readable_within(int fd, double timeout_s)
 {
-    struct pollfd p = {.fd = fd, .events = POLLIN};
+    struct pollfd p = { .fd = fd, .events = POLLIN };
     return poll(&p, 1, (int)(timeout_s * 1000)) == 1;
 }
 
@@ -214,7 +221,7 @@ static int run_two_node_scenario(const char *journal_mode,
                                  unsigned second_node, bool during_reset,
                                  long *shm_size_met)
 {
-    two_nodes t = {.second_node = second_node};
+    two_nodes t = { .second_node = second_node };
     bool timed_out, second_timed_out = false;
     char c = 'g';
     make_database(journal_mode);
@@ -232,16 +239,15 @@ static int run_two_node_scenario(const char *journal_mode,
         assert_true(second > 0);
         assert_true(shm_truncated_within(CHILD_TIMEOUT_S));
     } else if (ready) {
-        second_status = run_child(second_job, &t, CHILD_TIMEOUT_S,
-                                  &second_timed_out);
+        second_status =
+            run_child(second_job, &t, CHILD_TIMEOUT_S, &second_timed_out);
     }
     *shm_size_met = shm_size();
     c = 'g';
     assert_int_equal(write(t.go[1], &c, 1), 1);
     int status = wait_child(node0, CHILD_TIMEOUT_S, &timed_out);
     if (second > 0) {
-        second_status = wait_child(second, CHILD_TIMEOUT_S,
-                                   &second_timed_out);
+        second_status = wait_child(second, CHILD_TIMEOUT_S, &second_timed_out);
     }
     close(t.ready[0]);
     close(t.go[1]);
@@ -270,7 +276,8 @@ static int logged_resets(void)
     return n;
 }
 
-static void test_model_b_other_node_truncates_shm_and_kills_reader(void **state)
+static void test_model_b_other_node_truncates_shm_and_kills_reader(
+    void **state)
 {
     long size_met;
     (void)state;
@@ -350,7 +357,7 @@ static int node0_writer(void *arg)
  * node 1's -shm range, it would release nothing.) */
 static void test_model_b_database_locks_stay_shared_across_nodes(void **state)
 {
-    two_nodes t = {0};
+    two_nodes t = { 0 };
     bool timed_out;
     char c = 'g';
     (void)state;
@@ -363,9 +370,9 @@ static void test_model_b_database_locks_stay_shared_across_nodes(void **state)
     close(t.go[0]);
     bool ready = readable_within(t.ready[0], CHILD_TIMEOUT_S) &&
                  read(t.ready[0], &c, 1) == 1;
-    int writer = ready ? run_child(node0_writer, NULL, CHILD_TIMEOUT_S,
-                                   &timed_out)
-                       : -1;
+    int writer =
+        ready ? run_child(node0_writer, NULL, CHILD_TIMEOUT_S, &timed_out)
+              : -1;
     c = 'g';
     assert_int_equal(write(t.go[1], &c, 1), 1);
     int status = wait_child(node1, CHILD_TIMEOUT_S, &timed_out);
@@ -385,8 +392,8 @@ int main(void)
             test_model_b_database_locks_stay_shared_across_nodes, test_setup,
             test_teardown),
         cmocka_unit_test_setup_teardown(
-            test_model_a_unbacked_wal_index_kills_reader_with_sigbus, test_setup,
-            test_teardown),
+            test_model_a_unbacked_wal_index_kills_reader_with_sigbus,
+            test_setup, test_teardown),
         cmocka_unit_test_setup_teardown(
             test_model_a_same_scenario_in_delete_mode_survives, test_setup,
             test_teardown),
@@ -396,8 +403,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_model_b_same_scenario_in_delete_mode_survives, test_setup,
             test_teardown),
-        cmocka_unit_test_setup_teardown(test_model_b_same_node_shares_shm_safely,
-                                        test_setup, test_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_model_b_same_node_shares_shm_safely, test_setup,
+            test_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,7 +19,6 @@
 #include "support.h"
 #include "tracker.h"
 
-
 /* Backoff must not really sleep in a test. */
 static void no_sleep(void *ctx, double seconds)
 {
@@ -115,7 +114,8 @@ static void test_only_synchronous_off_survives_failing_fsync(void **state)
     }
 }
 
-static void test_one_failed_write_is_retried_only_where_configured(void **state)
+static void test_one_failed_write_is_retried_only_where_configured(
+    void **state)
 {
     (void)state;
     assert_int_equal(install("none"), SQLITE_OK);
@@ -150,9 +150,11 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(
-            test_every_profile_runs_unchanged_without_faults, test_setup, test_teardown),
+            test_every_profile_runs_unchanged_without_faults, test_setup,
+            test_teardown),
         cmocka_unit_test_setup_teardown(
-            test_only_synchronous_off_survives_failing_fsync, test_setup, test_teardown),
+            test_only_synchronous_off_survives_failing_fsync, test_setup,
+            test_teardown),
         cmocka_unit_test_setup_teardown(
             test_one_failed_write_is_retried_only_where_configured, test_setup,
             test_teardown),

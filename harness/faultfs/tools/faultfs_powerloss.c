@@ -55,7 +55,8 @@ typedef struct totals {
 } totals;
 
 static const char usage[] =
-    "usage: faultfs-powerloss [--config MODEL,crash=on,...] [--profile SPEC]...\n"
+    "usage: faultfs-powerloss [--config MODEL,crash=on,...] [--profile "
+    "SPEC]...\n"
     "                         [--rounds N] [--writers N] [--max-acks N]\n"
     "                         [--seed N] [--dir DIR]\n"
     "\n"
@@ -74,7 +75,8 @@ static const char usage[] =
     "  -s, --seed N            round r uses seed + r, >= 0 [default: 1]\n"
     "  -d, --dir DIR           where the databases go: a new or empty\n"
     "                          directory (made if its parent exists)\n"
-    "                          [default: a new /tmp/faultfs-powerloss-XXXXXX]\n"
+    "                          [default: a new "
+    "/tmp/faultfs-powerloss-XXXXXX]\n"
     "  -h, --help              this text\n"
     "\n"
     "Exit status: 0 done, 1 a round could not run, 2 bad command line.\n";
@@ -88,17 +90,25 @@ static bool parse_option(int c, const char *value, void *options)
     switch (c) {
     case 'c': o->config = value; break;
     case 'd': o->dir = value; break;
-    case 'p': return tool_add_profile(TOOL, value, o->profiles,
-                                      &o->profile_count);
-    case 'r': ok = tool_whole(TOOL, "--rounds", value, 1, MAX_ROUNDS, &n);
-              o->rounds = (int)n; break;
-    case 'w': ok = tool_whole(TOOL, "--writers", value, 1,
-                              POWERLOSS_MAX_WRITERS, &n);
-              o->writers = (int)n; break;
-    case 'a': ok = tool_whole(TOOL, "--max-acks", value, 1, 1000000, &n);
-              o->max_acks = (int)n; break;
-    case 's': ok = tool_whole(TOOL, "--seed", value, 0, __LONG_MAX__, &n);
-              o->seed = (unsigned long long)n; break;
+    case 'p':
+        return tool_add_profile(TOOL, value, o->profiles, &o->profile_count);
+    case 'r':
+        ok = tool_whole(TOOL, "--rounds", value, 1, MAX_ROUNDS, &n);
+        o->rounds = (int)n;
+        break;
+    case 'w':
+        ok =
+            tool_whole(TOOL, "--writers", value, 1, POWERLOSS_MAX_WRITERS, &n);
+        o->writers = (int)n;
+        break;
+    case 'a':
+        ok = tool_whole(TOOL, "--max-acks", value, 1, 1000000, &n);
+        o->max_acks = (int)n;
+        break;
+    case 's':
+        ok = tool_whole(TOOL, "--seed", value, 0, __LONG_MAX__, &n);
+        o->seed = (unsigned long long)n;
+        break;
     }
     return ok;
 }
@@ -108,17 +118,18 @@ static bool parse_option(int c, const char *value, void *options)
 static int parse_args(int argc, char **argv, tool_options *o)
 {
     static const struct option longs[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"profile", required_argument, NULL, 'p'},
-        {"rounds", required_argument, NULL, 'r'},
-        {"writers", required_argument, NULL, 'w'},
-        {"max-acks", required_argument, NULL, 'a'},
-        {"seed", required_argument, NULL, 's'},
-        {"dir", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    int status = tool_parse_args(TOOL, argc, argv, longs,
-                                 ":c:p:r:w:a:s:d:h", usage, parse_option, o);
+        { "config", required_argument, NULL, 'c' },
+        { "profile", required_argument, NULL, 'p' },
+        { "rounds", required_argument, NULL, 'r' },
+        { "writers", required_argument, NULL, 'w' },
+        { "max-acks", required_argument, NULL, 'a' },
+        { "seed", required_argument, NULL, 's' },
+        { "dir", required_argument, NULL, 'd' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    int status = tool_parse_args(TOOL, argc, argv, longs, ":c:p:r:w:a:s:d:h",
+                                 usage, parse_option, o);
     if (status >= 0)
         return status;
     tool_default_profiles(o->profiles, &o->profile_count);
@@ -151,11 +162,11 @@ static bool run_profile(const tool_options *o, const tracker_profile *p,
     for (int round = 1; round <= o->rounds; round++) {
         uint64_t seed = o->seed + (uint64_t)round;
         char *path = tool_format("%s/%s-%d.db", o->dir, p->name, round);
-        powerloss_config c = {*p, path, o->writers, seed, o->max_acks, 30.0};
+        powerloss_config c = { *p, path, o->writers, seed, o->max_acks, 30.0 };
         powerloss_result r;
         faultfs_reseed(seed, 0);
-        int rc = path ? powerloss_round(&c, &r, err, sizeof err)
-                      : SQLITE_NOMEM;
+        int rc =
+            path ? powerloss_round(&c, &r, err, sizeof err) : SQLITE_NOMEM;
         if (path == NULL) {
             snprintf(err, sizeof err, "out of memory");
         }
@@ -177,11 +188,11 @@ static bool run_profile(const tool_options *o, const tracker_profile *p,
 
 int main(int argc, char **argv)
 {
-    static tool_options o = {.config = "none,crash=on",
-                             .rounds = 10,
-                             .writers = 3,
-                             .max_acks = 40,
-                             .seed = 1};
+    static tool_options o = { .config = "none,crash=on",
+                              .rounds = 10,
+                              .writers = 3,
+                              .max_acks = 40,
+                              .seed = 1 };
     char err[1024];
     char dir_template[] = "/tmp/faultfs-powerloss-XXXXXX";
     int status = parse_args(argc, argv, &o);
@@ -197,19 +208,19 @@ int main(int argc, char **argv)
         return 2;
     }
     /* room for "/NAME-ROUND.db" */
-    if (o.dir && !tool_prepare_dir(TOOL, o.dir,
-                                   tool_longest_name(o.profiles,
-                                                     o.profile_count) + 11)) {
+    if (o.dir && !tool_prepare_dir(
+                     TOOL, o.dir,
+                     tool_longest_name(o.profiles, o.profile_count) + 11)) {
         return 2;
     }
     if (!o.dir && !(o.dir = mkdtemp(dir_template))) {
         perror(TOOL ": mkdtemp");
         return 1;
     }
-    const char *names = faultfs_current_config()->crash.names ==
-                                FAULTFS_CRASH_NAMES_DIRSYNC
-                            ? "dirsync"
-                            : "immediate";
+    const char *names =
+        faultfs_current_config()->crash.names == FAULTFS_CRASH_NAMES_DIRSYNC
+            ? "dirsync"
+            : "immediate";
     printf("| profile | journal | synchronous | crash.names | rounds | "
            "integrity failures | rounds losing | lost acknowledged updates | "
            "pending writes | dropped | torn | journals resurrected |\n"

@@ -51,7 +51,7 @@ typedef struct job_report {
     faultfs_counters counters;
     unsigned long ops;
     unsigned long failed;
-    int codes[MAX_CODES];           /* distinct failure codes ... */
+    int codes[MAX_CODES];                /* distinct failure codes ... */
     unsigned long code_count[MAX_CODES]; /* ... and how often */
 } job_report;
 
@@ -92,14 +92,16 @@ static void run_cycle(tracker *t, job_report *r, int job, int cycle)
     snprintf(variable, sizeof variable, "var%d_%d", job, cycle);
     snprintf(pbs_id, sizeof pbs_id, "%d.gadi-pbs", 1000 * job + cycle);
     note_result(r, outcome(t, tracker_add_task(t, variable, "historical")));
-    note_result(r, outcome(t, tracker_is_done(t, variable, "historical", &done)));
-    note_result(r, outcome(t, tracker_mark_running(t, variable, "historical")));
+    note_result(r,
+                outcome(t, tracker_is_done(t, variable, "historical", &done)));
+    note_result(r,
+                outcome(t, tracker_mark_running(t, variable, "historical")));
     note_result(r, outcome(t, tracker_set_pbs_job_id(t, variable, "historical",
                                                      pbs_id)));
-    note_result(r, outcome(t, tracker_get_status(t, variable, "historical",
-                                                 &status)));
-    note_result(r, outcome(t, tracker_mark_completed(t, variable,
-                                                     "historical")));
+    note_result(
+        r, outcome(t, tracker_get_status(t, variable, "historical", &status)));
+    note_result(r,
+                outcome(t, tracker_mark_completed(t, variable, "historical")));
 }
 
 /* Job `job`'s fault model: --config (an empty one is faultfs's "none")
@@ -234,16 +236,19 @@ static void survey_profile(const survey_options *o,
 
 static const char usage[] =
     "usage: faultfs-survey [--config MODEL,...] [--jobs N] [--cycles N]\n"
-    "                      [--nodes N] [--time-scale X] [--seed N] [--dir DIR]\n"
+    "                      [--nodes N] [--time-scale X] [--seed N] [--dir "
+    "DIR]\n"
     "                      [--profile SPEC]...\n"
     "\n"
-    "Runs N job processes per tracker profile on one database under a faultfs\n"
+    "Runs N job processes per tracker profile on one database under a "
+    "faultfs\n"
     "fault model and prints what each fault class did to their operations.\n"
     "\n"
     "  -c, --config MODEL,...  the fault model [default: lustre]\n"
     "  -j, --jobs N            concurrent jobs, 1 to 256 [default: 8]\n"
     "  -n, --cycles N          task cycles a job, 1 to 1000000 [default: 60]\n"
-    "  -N, --nodes N           job k runs on node k % N, 1 to 1024 [default: 1]\n"
+    "  -N, --nodes N           job k runs on node k % N, 1 to 1024 [default: "
+    "1]\n"
     "  -t, --time-scale X      the model's time scale, 1e-06 to 1e+07\n"
     "                          [default: 0.1]\n"
     "  -s, --seed N            the draws' seed, >= 0 [default: 1]\n"
@@ -277,19 +282,26 @@ static bool parse_option(int c, const char *value, void *options)
     switch (c) {
     case 'c': o->config = value; break;
     case 'd': o->dir = value; break;
-    case 'p': return tool_add_profile(TOOL, value, o->profiles,
-                                      &o->profile_count);
-    case 'j': ok = tool_whole(TOOL, "--jobs", value, 1, MAX_JOBS, &n);
-              o->jobs = (int)n; break;
-    case 'n': ok = tool_whole(TOOL, "--cycles", value, 1, MAX_CYCLES, &n);
-              o->cycles = (int)n; break;
-    case 'N': ok = tool_whole(TOOL, "--nodes", value, 1,
-                              FAULTFS_MAX_NODE + 1, &n);
-              o->nodes = (int)n; break;
-    case 's': ok = tool_whole(TOOL, "--seed", value, 0, __LONG_MAX__, &n);
-              o->seed = (unsigned long long)n; break;
-    case 't': return parse_real("--time-scale", value, 1e-6, 1e7,
-                                &o->time_scale);
+    case 'p':
+        return tool_add_profile(TOOL, value, o->profiles, &o->profile_count);
+    case 'j':
+        ok = tool_whole(TOOL, "--jobs", value, 1, MAX_JOBS, &n);
+        o->jobs = (int)n;
+        break;
+    case 'n':
+        ok = tool_whole(TOOL, "--cycles", value, 1, MAX_CYCLES, &n);
+        o->cycles = (int)n;
+        break;
+    case 'N':
+        ok = tool_whole(TOOL, "--nodes", value, 1, FAULTFS_MAX_NODE + 1, &n);
+        o->nodes = (int)n;
+        break;
+    case 's':
+        ok = tool_whole(TOOL, "--seed", value, 0, __LONG_MAX__, &n);
+        o->seed = (unsigned long long)n;
+        break;
+    case 't':
+        return parse_real("--time-scale", value, 1e-6, 1e7, &o->time_scale);
     }
     return ok;
 }
@@ -299,18 +311,19 @@ static bool parse_option(int c, const char *value, void *options)
 static int parse_args(int argc, char **argv, survey_options *o)
 {
     static const struct option longs[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"jobs", required_argument, NULL, 'j'},
-        {"cycles", required_argument, NULL, 'n'},
-        {"nodes", required_argument, NULL, 'N'},
-        {"time-scale", required_argument, NULL, 't'},
-        {"seed", required_argument, NULL, 's'},
-        {"dir", required_argument, NULL, 'd'},
-        {"profile", required_argument, NULL, 'p'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    int status = tool_parse_args(TOOL, argc, argv, longs,
-                                 ":c:j:n:N:t:s:d:p:h", usage, parse_option, o);
+        { "config", required_argument, NULL, 'c' },
+        { "jobs", required_argument, NULL, 'j' },
+        { "cycles", required_argument, NULL, 'n' },
+        { "nodes", required_argument, NULL, 'N' },
+        { "time-scale", required_argument, NULL, 't' },
+        { "seed", required_argument, NULL, 's' },
+        { "dir", required_argument, NULL, 'd' },
+        { "profile", required_argument, NULL, 'p' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    int status = tool_parse_args(TOOL, argc, argv, longs, ":c:j:n:N:t:s:d:p:h",
+                                 usage, parse_option, o);
     if (status >= 0)
         return status;
     tool_default_profiles(o->profiles, &o->profile_count);
@@ -323,17 +336,20 @@ static bool check_config(const survey_options *o)
     faultfs_config parsed;
     char err[1024] = "out of memory";
     char *config = job_config(o, 0);
-    bool ok = config &&
-              faultfs_config_parse(config, &parsed, err, sizeof err) ==
-                                SQLITE_OK;
+    bool ok = config && faultfs_config_parse(config, &parsed, err,
+                                             sizeof err) == SQLITE_OK;
     free(config);
     return ok || tool_error(TOOL, "--config '%s': %s", o->config, err);
 }
 
 int main(int argc, char **argv)
 {
-    static survey_options o = {.config = "lustre", .jobs = 8, .cycles = 60,
-                               .nodes = 1, .time_scale = 0.1, .seed = 1};
+    static survey_options o = { .config = "lustre",
+                                .jobs = 8,
+                                .cycles = 60,
+                                .nodes = 1,
+                                .time_scale = 0.1,
+                                .seed = 1 };
     int status = parse_args(argc, argv, &o);
     if (status >= 0) {
         return status;
@@ -342,9 +358,9 @@ int main(int argc, char **argv)
         return 2;
     }
     /* room for "/NAME.db" */
-    if (o.dir && !tool_prepare_dir(TOOL, o.dir,
-                                   tool_longest_name(o.profiles,
-                                                     o.profile_count) + 4)) {
+    if (o.dir &&
+        !tool_prepare_dir(
+            TOOL, o.dir, tool_longest_name(o.profiles, o.profile_count) + 4)) {
         return 2;
     }
     char tmp[] = "/tmp/faultfs-survey-XXXXXX";

@@ -22,8 +22,8 @@
 
 /* One task's status writes, as its writer saw them. */
 typedef struct slot {
-    _Atomic int acked;         /* tracker_status last acknowledged */
-    _Atomic unsigned maybe;    /* bit per tracker_status written since the
+    _Atomic int acked;      /* tracker_status last acknowledged */
+    _Atomic unsigned maybe; /* bit per tracker_status written since the
                                   last acknowledgement, outcome unknown */
 } slot;
 
@@ -34,8 +34,9 @@ typedef struct shared_state {
 } shared_state;
 
 /* The statuses a writer cycles each task through. */
-static const tracker_status cycle[] = {
-    TRACKER_STATUS_RUNNING, TRACKER_STATUS_COMPLETED, TRACKER_STATUS_PENDING};
+static const tracker_status cycle[] = { TRACKER_STATUS_RUNNING,
+                                        TRACKER_STATUS_COMPLETED,
+                                        TRACKER_STATUS_PENDING };
 
 /* Task `slot_index`'s variable name. */
 static void variable_of(int slot_index, char *buf, size_t size)
@@ -51,8 +52,7 @@ static int write_status(tracker *t, const char *variable, tracker_status s)
         return tracker_mark_running(t, variable, EXPERIMENT);
     case TRACKER_STATUS_COMPLETED:
         return tracker_mark_completed(t, variable, EXPERIMENT);
-    default:
-        return tracker_reset_to_pending(t, variable, EXPERIMENT);
+    default: return tracker_reset_to_pending(t, variable, EXPERIMENT);
     }
 }
 
@@ -73,8 +73,7 @@ static int writer_main(const powerloss_config *c, int writer,
     for (int step = 0; step < MAX_STEPS; step++) {
         int task = step % POWERLOSS_TASKS_PER_WRITER;
         int index = writer * POWERLOSS_TASKS_PER_WRITER + task;
-        tracker_status status =
-            cycle[(step / POWERLOSS_TASKS_PER_WRITER) % 3];
+        tracker_status status = cycle[(step / POWERLOSS_TASKS_PER_WRITER) % 3];
         char variable[32];
         variable_of(index, variable, sizeof variable);
         slot *s = &shared->slots[index];
@@ -100,8 +99,8 @@ static int create_database(const powerloss_config *c, char *err,
     tracker_options_init(&options, &c->profile);
     options.vfs = "unix";
     int rc = tracker_open(c->db_path, &options, &t, &error);
-    for (int i = 0; rc == SQLITE_OK && i < c->writers * POWERLOSS_TASKS_PER_WRITER;
-         i++) {
+    for (int i = 0;
+         rc == SQLITE_OK && i < c->writers * POWERLOSS_TASKS_PER_WRITER; i++) {
         char variable[32];
         variable_of(i, variable, sizeof variable);
         rc = tracker_add_task(t, variable, EXPERIMENT);
@@ -117,8 +116,8 @@ static int create_database(const powerloss_config *c, char *err,
 /* Sleep real seconds. */
 static void sleep_s(double seconds)
 {
-    struct timespec ts = {(time_t)seconds,
-                          (long)((seconds - (double)(time_t)seconds) * 1e9)};
+    struct timespec ts = { (time_t)seconds,
+                           (long)((seconds - (double)(time_t)seconds) * 1e9) };
     nanosleep(&ts, NULL);
 }
 
@@ -163,16 +162,14 @@ static void verify(const powerloss_config *c, const shared_state *shared,
     int rc = sqlite3_open_v2(c->db_path, &db, SQLITE_OPEN_READWRITE, "unix");
     sqlite3_busy_timeout(db, 5000);
     if (rc == SQLITE_OK) {
-        rc = sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &stmt,
-                                NULL);
+        rc = sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &stmt, NULL);
     }
     r->opened = rc == SQLITE_OK;
     if (rc == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW) {
         snprintf(r->integrity, sizeof r->integrity, "%s",
                  (const char *)sqlite3_column_text(stmt, 0));
     } else {
-        snprintf(r->integrity, sizeof r->integrity, "%s",
-                 sqlite3_errmsg(db));
+        snprintf(r->integrity, sizeof r->integrity, "%s", sqlite3_errmsg(db));
     }
     r->integrity_ok = strcmp(r->integrity, "ok") == 0;
     sqlite3_finalize(stmt);
@@ -202,19 +199,23 @@ static void verify(const powerloss_config *c, const shared_state *shared,
     sqlite3_close(db);
 }
 
-int powerloss_round(const powerloss_config *c, powerloss_result *r,
-                    char *err, size_t err_size)
+int powerloss_round(const powerloss_config *c, powerloss_result *r, char *err,
+                    size_t err_size)
 {
     memset(r, 0, sizeof *r);
     if (c->writers < 1 || c->writers > POWERLOSS_MAX_WRITERS ||
         c->max_acks < 1) {
-        snprintf(err, err_size, "powerloss: writers must be 1..%d and "
-                 "max_acks >= 1", POWERLOSS_MAX_WRITERS);
+        snprintf(err, err_size,
+                 "powerloss: writers must be 1..%d and "
+                 "max_acks >= 1",
+                 POWERLOSS_MAX_WRITERS);
         return SQLITE_MISUSE;
     }
     if (access(c->db_path, F_OK) == 0) {
-        snprintf(err, err_size, "powerloss: '%s' exists: a round needs a new "
-                 "database", c->db_path);
+        snprintf(err, err_size,
+                 "powerloss: '%s' exists: a round needs a new "
+                 "database",
+                 c->db_path);
         return SQLITE_MISUSE;
     }
     int rc = create_database(c, err, err_size);
@@ -233,9 +234,9 @@ int powerloss_round(const powerloss_config *c, powerloss_result *r,
     }
     /* spread small seeds over the generator's 48 bits */
     uint64_t spread = (c->seed + 1) * GOLDEN_RATIO_64;
-    unsigned short xsubi[3] = {(unsigned short)(spread >> 16),
-                               (unsigned short)(spread >> 32),
-                               (unsigned short)(spread >> 48)};
+    unsigned short xsubi[3] = { (unsigned short)(spread >> 16),
+                                (unsigned short)(spread >> 32),
+                                (unsigned short)(spread >> 48) };
     int target = 1 + (int)(erand48(xsubi) * c->max_acks);
     double extra_s = erand48(xsubi) * 0.003;
     pid_t pids[POWERLOSS_MAX_WRITERS];
@@ -260,8 +261,10 @@ int powerloss_round(const powerloss_config *c, powerloss_result *r,
     }
     r->acknowledged = atomic_load(&shared->acknowledged);
     if (forked < c->writers) {
-        snprintf(err, err_size, "powerloss: could fork only %d of %d "
-                 "writers", forked, c->writers);
+        snprintf(err, err_size,
+                 "powerloss: could fork only %d of %d "
+                 "writers",
+                 forked, c->writers);
         rc = SQLITE_ERROR;
     } else {
         rc = faultfs_crash_apply(c->db_path, &r->crash, err, err_size);

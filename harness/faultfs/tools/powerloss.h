@@ -29,21 +29,21 @@
 
 typedef struct powerloss_config {
     tracker_profile profile;
-    const char *db_path;   /* a path that does not exist yet (or refused) */
-    int writers;           /* 1..POWERLOSS_MAX_WRITERS */
-    uint64_t seed;         /* the kill point; faultfs's seed draws the crash */
-    int max_acks;          /* kill after 1..max_acks acknowledged writes */
-    double timeout_s;      /* kill anyway after this long */
+    const char *db_path; /* a path that does not exist yet (or refused) */
+    int writers;         /* 1..POWERLOSS_MAX_WRITERS */
+    uint64_t seed;       /* the kill point; faultfs's seed draws the crash */
+    int max_acks;        /* kill after 1..max_acks acknowledged writes */
+    double timeout_s;    /* kill anyway after this long */
 } powerloss_config;
 
 typedef struct powerloss_result {
-    bool opened;             /* the database opened after the crash */
-    bool integrity_ok;       /* PRAGMA integrity_check said "ok" */
-    char integrity[256];     /* its first line, or the error */
-    int acknowledged;        /* status writes acknowledged before the kill */
-    int tasks;               /* tasks checked */
-    int lost;                /* tasks whose acknowledged status is gone */
-    int unreadable;          /* tasks whose row could not be read */
+    bool opened;         /* the database opened after the crash */
+    bool integrity_ok;   /* PRAGMA integrity_check said "ok" */
+    char integrity[256]; /* its first line, or the error */
+    int acknowledged;    /* status writes acknowledged before the kill */
+    int tasks;           /* tasks checked */
+    int lost;            /* tasks whose acknowledged status is gone */
+    int unreadable;      /* tasks whose row could not be read */
     faultfs_crash_report crash;
 } powerloss_result;
 

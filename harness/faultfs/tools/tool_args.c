@@ -50,7 +50,7 @@ char *tool_format(const char *format, ...)
  * with ':') as one line naming the option as the user typed it. */
 bool tool_option_error(const char *tool, int c, char **argv)
 {
-    char letter[3] = {'-', (char)optopt, '\0'};
+    char letter[3] = { '-', (char)optopt, '\0' };
     if (c == ':') {
         return tool_error(tool, "missing value for option '%s' (see --help)",
                           argv[optind - 1]);
@@ -60,12 +60,14 @@ bool tool_option_error(const char *tool, int c, char **argv)
 }
 
 /* The value of OPTION as a whole number in [lo, hi] into *out. */
-bool tool_whole(const char *tool, const char *option,
-                const char *text, long lo, long hi, long *out)
+bool tool_whole(const char *tool, const char *option, const char *text,
+                long lo, long hi, long *out)
 {
     if (!tracker_parse_whole(text, lo, hi, out)) {
-        return tool_error(tool, "%s: '%s' is not a whole number from %ld "
-                          "to %ld", option, text, lo, hi);
+        return tool_error(tool,
+                          "%s: '%s' is not a whole number from %ld "
+                          "to %ld",
+                          option, text, lo, hi);
     }
     return true;
 }
@@ -89,7 +91,8 @@ bool tool_add_profile(const char *tool, const char *spec,
         fprintf(stderr, "%s: --profile '%s': unknown profile (known:", tool,
                 spec);
         for (size_t i = 0; i < tracker_profile_count(); i++) {
-            fprintf(stderr, "%s %s", i ? "," : "", tracker_profile_at(i)->name);
+            fprintf(stderr, "%s %s", i ? "," : "",
+                    tracker_profile_at(i)->name);
         }
         fputs(")\n", stderr);
         return false;
@@ -104,7 +107,8 @@ bool tool_add_profile(const char *tool, const char *spec,
     }
     for (int i = 0; i < *count; i++) {
         if (strcmp(profiles[i].name, profiles[*count].name) == 0) {
-            return tool_error(tool, "--profile '%s': profile %s given twice "
+            return tool_error(tool,
+                              "--profile '%s': profile %s given twice "
                               "(its databases would be the same files)",
                               spec, profiles[i].name);
         }
@@ -114,8 +118,7 @@ bool tool_add_profile(const char *tool, const char *spec,
 }
 
 /* No --profile given: every built-in profile, in the matrix's order. */
-void tool_default_profiles(tracker_profile *profiles,
-                           int *count)
+void tool_default_profiles(tracker_profile *profiles, int *count)
 {
     for (size_t i = 0; *count == 0 && i < tracker_profile_count(); i++) {
         profiles[i] = *tracker_profile_at(i);
@@ -144,8 +147,7 @@ int tool_dir_is_empty(const char *dir)
 
 /* Is DIR, made absolute as SQLite makes it, with `room` more characters
  * (the file names a tool puts in it) within SQLite's longest path? */
-bool tool_dir_fits(const char *tool, const char *dir,
-                   size_t room)
+bool tool_dir_fits(const char *tool, const char *dir, size_t room)
 {
     int limit = sqlite3_vfs_find(NULL)->mxPathname;
     size_t length = strlen(dir) + room;
@@ -155,9 +157,10 @@ bool tool_dir_fits(const char *tool, const char *dir,
         free(cwd);
     }
     if (length >= (size_t)limit) {
-        return tool_error(tool, "--dir '%s': too long: the databases' paths "
-                          "would be %zu characters, SQLite takes %d", dir,
-                          length, limit - 1);
+        return tool_error(tool,
+                          "--dir '%s': too long: the databases' paths "
+                          "would be %zu characters, SQLite takes %d",
+                          dir, length, limit - 1);
     }
     return true;
 }
@@ -167,8 +170,7 @@ bool tool_dir_fits(const char *tool, const char *dir,
  * DIR is ever made), writable, and short enough for SQLite with `room`
  * characters of file name. Not empty is refused: a database left by an
  * earlier run would be taken for a fresh one. */
-bool tool_prepare_dir(const char *tool, const char *dir,
-                      size_t room)
+bool tool_prepare_dir(const char *tool, const char *dir, size_t room)
 {
     struct stat st;
     if (*dir == '\0') {
@@ -179,8 +181,10 @@ bool tool_prepare_dir(const char *tool, const char *dir,
     }
     if (stat(dir, &st) != 0) {
         if (errno != ENOENT || mkdir(dir, 0777) != 0) {
-            return tool_error(tool, "--dir '%s': cannot create it: %s (its "
-                              "parent must exist)", dir, strerror(errno));
+            return tool_error(tool,
+                              "--dir '%s': cannot create it: %s (its "
+                              "parent must exist)",
+                              dir, strerror(errno));
         }
     } else if (!S_ISDIR(st.st_mode)) {
         return tool_error(tool, "--dir '%s': not a directory", dir);
@@ -191,9 +195,11 @@ bool tool_prepare_dir(const char *tool, const char *dir,
                               strerror(errno));
         }
         if (!empty) {
-            return tool_error(tool, "--dir '%s': not empty (give a new or "
+            return tool_error(tool,
+                              "--dir '%s': not empty (give a new or "
                               "empty directory: a run writes fresh "
-                              "databases)", dir);
+                              "databases)",
+                              dir);
         }
     }
     if (access(dir, W_OK | X_OK) != 0) {
@@ -204,8 +210,7 @@ bool tool_prepare_dir(const char *tool, const char *dir,
 }
 
 /* The longest profile name, for the room its database names take. */
-size_t tool_longest_name(const tracker_profile *profiles,
-                         int count)
+size_t tool_longest_name(const tracker_profile *profiles, int count)
 {
     size_t longest = 0;
     for (int i = 0; i < count; i++) {

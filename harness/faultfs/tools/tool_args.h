@@ -29,8 +29,8 @@ char *tool_format(const char *format, ...)
 bool tool_option_error(const char *tool, int c, char **argv);
 
 /* The value of OPTION as a whole number in [lo, hi] into *out. */
-bool tool_whole(const char *tool, const char *option,
-                const char *text, long lo, long hi, long *out);
+bool tool_whole(const char *tool, const char *option, const char *text,
+                long lo, long hi, long *out);
 
 /* A --profile SPEC (NAME[,key=value...]) appended to profiles[*count].
  * An unknown NAME is refused with the known ones listed (the tracker's
@@ -40,8 +40,7 @@ bool tool_add_profile(const char *tool, const char *spec,
                       tracker_profile *profiles, int *count);
 
 /* No --profile given: every built-in profile, in the matrix's order. */
-void tool_default_profiles(tracker_profile *profiles,
-                           int *count);
+void tool_default_profiles(tracker_profile *profiles, int *count);
 
 /* 1 if the directory holds nothing but "." and "..", 0 if it holds
  * more, -1 (errno set) if it cannot be read. */
@@ -49,20 +48,17 @@ int tool_dir_is_empty(const char *dir);
 
 /* Is DIR, made absolute as SQLite makes it, with `room` more characters
  * (the file names a tool puts in it) within SQLite's longest path? */
-bool tool_dir_fits(const char *tool, const char *dir,
-                   size_t room);
+bool tool_dir_fits(const char *tool, const char *dir, size_t room);
 
 /* The --dir of a run's databases, made ready: an existing empty
  * directory, or a new one made here when its parent exists (nothing above
  * DIR is ever made), writable, and short enough for SQLite with `room`
  * characters of file name. Not empty is refused: a database left by an
  * earlier run would be taken for a fresh one. */
-bool tool_prepare_dir(const char *tool, const char *dir,
-                      size_t room);
+bool tool_prepare_dir(const char *tool, const char *dir, size_t room);
 
 /* The longest profile name, for the room its database names take. */
-size_t tool_longest_name(const tracker_profile *profiles,
-                         int count);
+size_t tool_longest_name(const tracker_profile *profiles, int count);
 
 /* The command line, option by option, into `apply` (false: a bad value,
  * said on stderr); --help (-h) prints usage on stdout. -1 to go on, else

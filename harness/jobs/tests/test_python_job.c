@@ -52,9 +52,9 @@ extern char **environ;
 
 /* ------------------------------------------------------------ the python */
 
-static const char *python;          /* NULL: no usable Python */
+static const char *python; /* NULL: no usable Python */
 static bool python_loads_extensions;
-static char python_tried[512];      /* for the skip message */
+static char python_tried[512]; /* for the skip message */
 
 /* --------------------------------------------------------- the scratch dir */
 
@@ -225,8 +225,8 @@ static void require_python(void)
     char cwd[512];
     if (access(JOB_SCRIPT, R_OK) != 0)
         fail_msg("%s not found from %s: run the test from the repository "
-                 "root (make check does)", JOB_SCRIPT,
-                 getcwd(cwd, sizeof cwd) ? cwd : "?");
+                 "root (make check does)",
+                 JOB_SCRIPT, getcwd(cwd, sizeof cwd) ? cwd : "?");
 }
 
 /* The fault tests need the model and a Python that can load it. */
@@ -236,10 +236,12 @@ static void require_fault_model(void)
     if (!python_loads_extensions)
         fail_msg("%s cannot load SQLite extensions, so the fault model "
                  "cannot be tested: set TRACKHAMMER_PYTHON to one that can "
-                 "(Debian's /usr/bin/python3 can)", python);
+                 "(Debian's /usr/bin/python3 can)",
+                 python);
     if (access(JOBS_FAULTFS_EXT, R_OK) != 0)
         fail_msg("fault model %s is missing: build it with `make %s` "
-                 "(harness/faultfs/faultfs.mk)", JOBS_FAULTFS_EXT, JOBS_FAULTFS_EXT);
+                 "(harness/faultfs/faultfs.mk)",
+                 JOBS_FAULTFS_EXT, JOBS_FAULTFS_EXT);
 }
 
 /* -------------------------------------------------- the job's environment */
@@ -264,8 +266,8 @@ static void env_set(job_env *e, const char *name, const char *value)
     if (value == NULL)
         return;
     assert_true(e->count < MAX_VARS);
-    int n = snprintf(e->vars[e->count], sizeof e->vars[0], "%s=%s", name,
-                     value);
+    int n =
+        snprintf(e->vars[e->count], sizeof e->vars[0], "%s=%s", name, value);
     assert_true(n > 0 && (size_t)n < sizeof e->vars[0]);
     e->count++;
 }
@@ -310,11 +312,13 @@ static void job_env_init(job_env *e, const tracker_profile *p)
     env_set(e, "TRACKHAMMER_EXPERIMENT", EXPERIMENT);
     env_set(e, "TRACKHAMMER_JOB_INDEX", "0");
     env_set(e, "TRACKHAMMER_PROFILE", p->name);
-    env_set(e, "TRACKHAMMER_JOURNAL", tracker_journal_mode_name(p->journal_mode));
+    env_set(e, "TRACKHAMMER_JOURNAL",
+            tracker_journal_mode_name(p->journal_mode));
     env_set(e, "TRACKHAMMER_SYNC", tracker_sync_mode_name(p->synchronous));
     snprintf(text, sizeof text, "%d", p->busy_timeout_ms);
     env_set(e, "TRACKHAMMER_BUSY_TIMEOUT_MS", text);
-    env_set(e, "TRACKHAMMER_CHECKPOINT", p->checkpoint_before_switch ? "yes" : "no");
+    env_set(e, "TRACKHAMMER_CHECKPOINT",
+            p->checkpoint_before_switch ? "yes" : "no");
     format_retry(p->retry_errors, text, sizeof text);
     env_set(e, "TRACKHAMMER_RETRY", text);
     format_scope(p->retry_scope, text, sizeof text);
@@ -547,8 +551,9 @@ static void test_retried_fsync_fault_is_absorbed(void **state)
     require_fault_model();
     tracker_profile p = *profile("delete-normal");
     char err[256];
-    assert_int_equal(tracker_profile_set(&p, "retry", "busy+ioerr", err,
-                                         sizeof err), SQLITE_OK);
+    assert_int_equal(
+        tracker_profile_set(&p, "retry", "busy+ioerr", err, sizeof err),
+        SQLITE_OK);
     prepare_task(&p, false);
     job_env e;
     job_env_init(&e, &p);
@@ -631,8 +636,8 @@ static void test_operations_match_the_c_table(void **state)
     int rows = 0;
     for (; line < end; line = strchr(line, '\n') + 1) {
         char name[64], scope[80], expected[80];
-        assert_int_equal(sscanf(line, " \"%63[^\"]\": %79[^,\n],", name,
-                                scope), 2);
+        assert_int_equal(
+            sscanf(line, " \"%63[^\"]\": %79[^,\n],", name, scope), 2);
         tracker_op op;
         if (!tracker_op_find(name, &op))
             fail_msg("python_job.py: '%s' is not a tracker operation", name);
@@ -661,7 +666,7 @@ static void test_every_knob_variable_is_read(void **state)
     assert_true(i > 0);
 }
 
-#define FIXTURE_TEST(fn) \
+#define FIXTURE_TEST(fn)                                                      \
     cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
 
 int main(void)

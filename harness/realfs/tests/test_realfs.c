@@ -42,15 +42,20 @@ static const char *missing_for(const char *fs)
     if (stat("/dev/fuse", &st) != 0)
         return "no /dev/fuse";
     if (strcmp(fs, "glusterfs") == 0 &&
-        system("command -v glusterd >/dev/null && command -v glusterfs >/dev/null") != 0)
-        return "no GlusterFS: apt-get install glusterfs-server glusterfs-client";
+        system("command -v glusterd >/dev/null && command -v glusterfs "
+               ">/dev/null") != 0)
+        return "no GlusterFS: apt-get install glusterfs-server "
+               "glusterfs-client";
     if (strcmp(fs, "cephfs") == 0 &&
-        system("for c in ceph-mon ceph-osd ceph-mds ceph-fuse ceph monmaptool; "
-               "do command -v $c >/dev/null || exit 1; done") != 0)
-        return "no Ceph: apt-get install ceph-mon ceph-osd ceph-mds ceph-fuse ceph-common";
+        system(
+            "for c in ceph-mon ceph-osd ceph-mds ceph-fuse ceph monmaptool; "
+            "do command -v $c >/dev/null || exit 1; done") != 0)
+        return "no Ceph: apt-get install ceph-mon ceph-osd ceph-mds ceph-fuse "
+               "ceph-common";
     if (strcmp(fs, "sshfs") == 0 &&
         system("command -v sshfs >/dev/null && test -x /usr/sbin/sshd") != 0)
-        return "no sshfs or sshd: apt-get install sshfs openssh-server openssh-client";
+        return "no sshfs or sshd: apt-get install sshfs openssh-server "
+               "openssh-client";
     return NULL;
 }
 
@@ -87,8 +92,8 @@ static int realfs(const char *dir, const char *launcher_args,
 {
     return command_run(dir, RUN_TIMEOUT_S, NULL,
                        "'%s' --run-dir run --output out %s -- %s %s "
-                       "2>stderr", TH_REALFS_BIN, launcher_args, QUICK,
-                       trackhammer_args);
+                       "2>stderr",
+                       TH_REALFS_BIN, launcher_args, QUICK, trackhammer_args);
 }
 
 /* The one trackhammer run directory under dir/out (not the servers' logs
@@ -307,8 +312,7 @@ static void test_glusterfs_cached_loses_updates(void **state)
 
 /* One WAL round under LAUNCHER_ARGS: its set-up failed with
  * SQLITE_IOERR_SHMMAP, and nothing of the run is left. */
-static void assert_wal_set_up_fails(const char *dir,
-                                    const char *launcher_args)
+static void assert_wal_set_up_fails(const char *dir, const char *launcher_args)
 {
     assert_int_equal(realfs(dir, launcher_args, "-p wal-normal -n 2"), 0);
     char *results = results_of(dir);
@@ -347,8 +351,8 @@ static void test_sshfs_delete_collides(void **state)
                               "SELECT count(*) FROM t WHERE code_name IN "
                               "('SQLITE_IOERR_DELETE_NOENT', "
                               "'SQLITE_CANTOPEN')");
-    long long lost = query(results, "rounds.csv",
-                           "SELECT sum(lost_updates) FROM t");
+    long long lost =
+        query(results, "rounds.csv", "SELECT sum(lost_updates) FROM t");
     assert_true(journal + lost > 0);
     assert_true(summary_has(results, "\"fs_type\": \"fuse.sshfs\""));
     free(results);
@@ -363,8 +367,9 @@ static void test_cephfs_coherent_delete_is_safe(void **state)
 {
     SKIP_UNLESS("cephfs");
     const char *dir = *state;
-    assert_int_equal(realfs(dir, "--fs cephfs --preset coherent --nodes 2 "
-                                 "--ranks 2",
+    assert_int_equal(realfs(dir,
+                            "--fs cephfs --preset coherent --nodes 2 "
+                            "--ranks 2",
                             "-p delete-normal,delete-off -n 4"),
                      0);
     char *results = results_of(dir);
@@ -401,15 +406,18 @@ static void test_cephfs_eviction_ends_the_round(void **state)
 {
     SKIP_UNLESS("cephfs");
     const char *dir = *state;
-    assert_int_equal(realfs(dir, "--fs cephfs --preset coherent --nodes 2 "
-                                 "--ranks 2 --outage evict:0.5:5",
+    assert_int_equal(realfs(dir,
+                            "--fs cephfs --preset coherent --nodes 2 "
+                            "--ranks 2 --outage evict:0.5:5",
                             "-p delete-normal -n 4 -W 8 -w 60"),
                      0);
     char *results = results_of(dir);
-    assert_int_equal(query(results, "rounds.csv", "SELECT count(*) FROM t "
+    assert_int_equal(query(results, "rounds.csv",
+                           "SELECT count(*) FROM t "
                            "WHERE setup = 'ok' AND integrity = 'ok'"),
                      1);
-    assert_true(query(results, "jobs.csv", "SELECT count(*) FROM t WHERE "
+    assert_true(query(results, "jobs.csv",
+                      "SELECT count(*) FROM t WHERE "
                       "job % 2 = 0 AND (outcome = 'hung' OR "
                       "(outcome = 'failed' AND code_name != ''))") >= 1);
     assert_true(summary_has(results, "CephFS client eviction every round"));
@@ -484,15 +492,24 @@ static void test_sigkill_leaves_nothing(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_glusterfs_coherent_delete_is_safe, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_glusterfs_error_gen_fsync, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_glusterfs_cached_loses_updates, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_glusterfs_coherent_wal_cannot_open, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sshfs_delete_collides, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cephfs_coherent_delete_is_safe, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cephfs_coherent_wal_cannot_open, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cephfs_eviction_ends_the_round, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sigkill_leaves_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_glusterfs_coherent_delete_is_safe,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_glusterfs_error_gen_fsync, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_glusterfs_cached_loses_updates,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_glusterfs_coherent_wal_cannot_open, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sshfs_delete_collides, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_cephfs_coherent_delete_is_safe,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cephfs_coherent_wal_cannot_open,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cephfs_eviction_ends_the_round,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sigkill_leaves_nothing, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

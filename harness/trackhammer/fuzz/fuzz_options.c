@@ -47,8 +47,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     argv[argc] = NULL;
     char err[1024] = "";
-    parse_result result = parse_options(argc, argv, &parsed, sink, err,
-                                        sizeof err);
+    parse_result result =
+        parse_options(argc, argv, &parsed, sink, err, sizeof err);
     if (result == PARSE_EXIT_USAGE && err[0] == '\0') {
         abort(); /* refused without saying why */
     }

@@ -32,8 +32,8 @@
 
 #include "testsupport.h"
 
-#define TABLE_START                                                          \
-    "<!-- bad-input table: run row by row by "                               \
+#define TABLE_START                                                           \
+    "<!-- bad-input table: run row by row by "                                \
     "harness/trackhammer/tests/test_bad_input.c -->"
 #define TABLE_END "<!-- end of the bad-input table -->"
 #define COLUMNS 4
@@ -45,22 +45,22 @@ static const char *const column_names[COLUMNS] = { "input", "command", "exit",
                                                    "message" };
 
 typedef struct row {
-    int line;                /* in BAD_INPUT.md */
-    char *text;              /* the line, cut into the fields below */
-    char *name;              /* the test's name */
+    int line;   /* in BAD_INPUT.md */
+    char *text; /* the line, cut into the fields below */
+    char *name; /* the test's name */
     const char *input;
-    const char *command;     /* unescaped, without its backticks */
+    const char *command; /* unescaped, without its backticks */
     int exit_status;
     const char *spans[MAX_SPANS]; /* texts the output must contain */
     int span_count;
-    char *error;             /* why the row is malformed, or NULL */
-    char *report;            /* why it failed when run, or NULL */
+    char *error;  /* why the row is malformed, or NULL */
+    char *report; /* why it failed when run, or NULL */
 } row;
 
 typedef struct table {
     row *rows;
     int count;
-    char *error;             /* why there is no table, or NULL */
+    char *error; /* why there is no table, or NULL */
 } table;
 
 /* printf into a new string; aborts on no memory, as a test may. */
@@ -289,12 +289,13 @@ static table read_table(const char *path)
              !separator_ok(lines[header + 1]))
         t.error = format("%s line %d: the table does not start with the "
                          "header | input | command | exit | message | and its "
-                         "|---| line", path, header + 1);
+                         "|---| line",
+                         path, header + 1);
     else {
         parse_rows(&t, lines, header + 2, end);
         if (t.count == 0)
-            t.error = format("%s line %d: the table has no rows", path,
-                             header + 1);
+            t.error =
+                format("%s line %d: the table has no rows", path, header + 1);
     }
     free(lines);
     free(text);
@@ -387,8 +388,9 @@ static char *compare(const row *r, int status, const char *got,
     if (f == NULL)
         abort();
     bool failed = status != r->exit_status;
-    fprintf(f, "BAD_INPUT.md line %d, row \"%s\":\n  command:  %s\n"
-               "  expected: exit %d, output containing",
+    fprintf(f,
+            "BAD_INPUT.md line %d, row \"%s\":\n  command:  %s\n"
+            "  expected: exit %d, output containing",
             r->line, r->input, r->command, r->exit_status);
     for (int i = 0; i < r->span_count; i++)
         fprintf(f, " `%s`", r->spans[i]);
@@ -398,8 +400,8 @@ static char *compare(const row *r, int status, const char *got,
             fprintf(f, "; no `%s`", r->spans[i]);
             failed = true;
         }
-    fprintf(f, "\n  output%s:\n%s\n", strlen(output) > OUTPUT_SHOWN
-                                          ? " (its end)" : "",
+    fprintf(f, "\n  output%s:\n%s\n",
+            strlen(output) > OUTPUT_SHOWN ? " (its end)" : "",
             tail_of(output));
     fclose(f);
     if (!failed) {

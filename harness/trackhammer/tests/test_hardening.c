@@ -134,8 +134,8 @@ static int still_alive(const proc_id *procs, int n)
         pid_t parent;
         char state = 0;
         unsigned long long start = 0;
-        if (proc_stat(procs[i].pid, &parent, &state, &start) &&
-            state != 'Z' && start == procs[i].start)
+        if (proc_stat(procs[i].pid, &parent, &state, &start) && state != 'Z' &&
+            start == procs[i].start)
             alive++;
     }
     return alive;
@@ -167,8 +167,7 @@ static pid_t start_in(const char *dir, const char *format, ...)
     assert_true(vasprintf(&command, format, ap) > 0);
     va_end(ap);
     char *in_dir = NULL;
-    assert_true(asprintf(&in_dir, "export TMPDIR=\"$PWD\"; %s", command) >
-                0);
+    assert_true(asprintf(&in_dir, "export TMPDIR=\"$PWD\"; %s", command) > 0);
     pid_t pid = command_start(dir, in_dir);
     free(in_dir);
     free(command);
@@ -248,8 +247,11 @@ static char *scratch(void)
 /* th-report reads the run in out/ (exit 0). */
 static void assert_report_reads(const char *dir)
 {
-    assert_int_equal(command_run(dir, 60, NULL, "'%s' out/*/ > report.txt "
-                                 "2>&1", TH_REPORT_BIN), 0);
+    assert_int_equal(command_run(dir, 60, NULL,
+                                 "'%s' out/*/ > report.txt "
+                                 "2>&1",
+                                 TH_REPORT_BIN),
+                     0);
 }
 
 /* A full file system under the batch driver: tmpfs of 12 KiB, in a mount
@@ -264,10 +266,12 @@ static void test_setup_failure_is_an_outcome(void **state)
         scratch_done(dir);
         skip(); /* no mount namespace for this user: nothing to fill */
     }
-    int status = command_run(dir, TIMEOUT_S, NULL,
-        "unshare -m sh -c 'mount -t tmpfs -o size=12k none db && "
-        MPIRUN " -np 2 %s " QUICK " -r 2 -d db -o out > table.txt "
-        "2> err.txt'", TRACKHAMMER_BIN);
+    int status = command_run(
+        dir, TIMEOUT_S, NULL,
+        "unshare -m sh -c 'mount -t tmpfs -o size=12k none db && " MPIRUN
+        " -np 2 %s " QUICK " -r 2 -d db -o out > table.txt "
+        "2> err.txt'",
+        TRACKHAMMER_BIN);
     char *table = file_in(dir, "table.txt");
     char *results = results_in(dir);
     char *rounds = file_in(results, "rounds.csv");
@@ -295,8 +299,10 @@ static void test_more_ranks_than_jobs(void **state)
     (void)state;
     char *dir = scratch();
     int status = command_run(dir, TIMEOUT_S, NULL,
-        MPIRUN " -np 4 %s " QUICK " -n 2 -r 2 -d db -o out > table.txt "
-        "2> err.txt", TRACKHAMMER_BIN);
+                             MPIRUN " -np 4 %s " QUICK
+                                    " -n 2 -r 2 -d db -o out > table.txt "
+                                    "2> err.txt",
+                             TRACKHAMMER_BIN);
     char *table = file_in(dir, "table.txt");
     assert_int_equal(status, 0);
     assert_non_null(strstr(table, "| test_3 | delete-off | 0/4 |"));
@@ -311,28 +317,35 @@ static void test_files_it_did_not_make_are_kept(void **state)
 {
     (void)state;
     char *dir = scratch();
-    assert_int_equal(command_run(dir, 20, NULL,
-        "mkdir text sqlite journal && echo 'my notes' > text/cmor_tasks.db && "
-        "sqlite3 sqlite/cmor_tasks.db 'CREATE TABLE tasks(x); "
-        "INSERT INTO tasks VALUES (42)' && echo hot > "
-        "sqlite/cmor_tasks.db-journal && echo hot > "
-        "journal/cmor_tasks.db-journal && "
-        "md5sum text/* sqlite/* journal/* > before.md5"), 0);
+    assert_int_equal(
+        command_run(dir, 20, NULL,
+                    "mkdir text sqlite journal && echo 'my notes' > "
+                    "text/cmor_tasks.db && "
+                    "sqlite3 sqlite/cmor_tasks.db 'CREATE TABLE tasks(x); "
+                    "INSERT INTO tasks VALUES (42)' && echo hot > "
+                    "sqlite/cmor_tasks.db-journal && echo hot > "
+                    "journal/cmor_tasks.db-journal && "
+                    "md5sum text/* sqlite/* journal/* > before.md5"),
+        0);
     const char *dirs[] = { "text", "sqlite", "journal" };
     for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
         char *err = NULL;
-        int status = command_run(dir, TIMEOUT_S, &err, "%s " QUICK " -n 1 "
+        int status = command_run(dir, TIMEOUT_S, &err,
+                                 "%s " QUICK " -n 1 "
                                  "-d %s -o out 2>&1 >/dev/null",
                                  TRACKHAMMER_BIN, dirs[i]);
         assert_int_equal(status, 2);
         assert_non_null(strstr(err, dirs[i]));
-        assert_non_null(strstr(err, "not made by trackhammer") ?
-                        strstr(err, "not made by trackhammer") :
-                        strstr(err, "is not a database trackhammer made"));
+        assert_non_null(
+            strstr(err, "not made by trackhammer")
+                ? strstr(err, "not made by trackhammer")
+                : strstr(err, "is not a database trackhammer made"));
         free(err);
     }
-    assert_int_equal(command_run(dir, 20, NULL, "md5sum -c --quiet "
-                                 "before.md5"), 0);
+    assert_int_equal(command_run(dir, 20, NULL,
+                                 "md5sum -c --quiet "
+                                 "before.md5"),
+                     0);
     assert_false(exists_in(dir, "out"));
     scratch_done(dir);
 }
@@ -344,13 +357,16 @@ static void test_a_held_directory_is_refused(void **state)
 {
     (void)state;
     char *dir = scratch();
-    pid_t first = start_in(dir, "exec %s --seed 7 -p delete-off -n 1 "
+    pid_t first = start_in(dir,
+                           "exec %s --seed 7 -p delete-off -n 1 "
                            "-r 3 -W 20 -d db -o out > first.txt 2> first.err",
                            TRACKHAMMER_BIN);
     assert_true(wait_for_holder_named(dir, 60));
     char *err = NULL;
-    int status = command_run(dir, TIMEOUT_S, &err, "%s " QUICK " -n 1 -d db "
-                             "-o out2 2>&1 >/dev/null", TRACKHAMMER_BIN);
+    int status = command_run(dir, TIMEOUT_S, &err,
+                             "%s " QUICK " -n 1 -d db "
+                             "-o out2 2>&1 >/dev/null",
+                             TRACKHAMMER_BIN);
     assert_int_equal(status, 2);
     char *holder = file_in(dir, "db/.trackhammer-holder");
     char pid_text[32];
@@ -358,7 +374,8 @@ static void test_a_held_directory_is_refused(void **state)
     assert_non_null(strstr(err, "held by run 2"));
     assert_non_null(strstr(err, pid_text));
     free(err);
-    status = command_run(dir, TIMEOUT_S, &err, "%s --prepare -n 1 -p "
+    status = command_run(dir, TIMEOUT_S, &err,
+                         "%s --prepare -n 1 -p "
                          "delete-off -d db -o out3 2>&1 >/dev/null",
                          TRACKHAMMER_BIN);
     assert_int_equal(status, 2);
@@ -386,25 +403,35 @@ static void test_a_prepared_run_holds_until_merged(void **state)
     (void)state;
     char *dir = scratch();
     char *run_dir = NULL;
-    assert_int_equal(command_run(dir, TIMEOUT_S, &run_dir, "%s --prepare -n 1 "
+    assert_int_equal(command_run(dir, TIMEOUT_S, &run_dir,
+                                 "%s --prepare -n 1 "
                                  "-p delete-off -W 0 -d db -o out "
-                                 "2>/dev/null", TRACKHAMMER_BIN), 0);
+                                 "2>/dev/null",
+                                 TRACKHAMMER_BIN),
+                     0);
     run_dir[strcspn(run_dir, "\n")] = '\0';
     char *err = NULL;
-    assert_int_equal(command_run(dir, TIMEOUT_S, &err, "%s --prepare -n 1 -p "
+    assert_int_equal(command_run(dir, TIMEOUT_S, &err,
+                                 "%s --prepare -n 1 -p "
                                  "delete-off -d db -o out 2>&1 >/dev/null",
-                                 TRACKHAMMER_BIN), 2);
+                                 TRACKHAMMER_BIN),
+                     2);
     assert_non_null(strstr(err, "prepared single-job run"));
     assert_non_null(strstr(err, strrchr(run_dir, '/') + 1));
     free(err);
-    assert_int_equal(command_run(dir, TIMEOUT_S, NULL, "%s --single-job 0 "
+    assert_int_equal(command_run(dir, TIMEOUT_S, NULL,
+                                 "%s --single-job 0 "
                                  "--run-dir '%s' -q && %s --merge '%s' "
-                                 "> merge.txt 2>&1", TRACKHAMMER_BIN, run_dir,
-                                 TRACKHAMMER_BIN, run_dir), 0);
+                                 "> merge.txt 2>&1",
+                                 TRACKHAMMER_BIN, run_dir, TRACKHAMMER_BIN,
+                                 run_dir),
+                     0);
     assert_false(exists_in(dir, "db/.trackhammer-holder"));
-    assert_int_equal(command_run(dir, TIMEOUT_S, NULL, "%s --prepare -n 1 -p "
+    assert_int_equal(command_run(dir, TIMEOUT_S, NULL,
+                                 "%s --prepare -n 1 -p "
                                  "delete-off -d db -o out >/dev/null 2>&1",
-                                 TRACKHAMMER_BIN), 0);
+                                 TRACKHAMMER_BIN),
+                     0);
     free(run_dir);
     scratch_done(dir);
 }
@@ -417,9 +444,11 @@ static void test_sigkill_to_a_rank_leaves_nothing(void **state)
 {
     (void)state;
     char *dir = scratch();
-    pid_t rank = start_in(dir, "exec %s --seed 7 -p delete-off -n 2 "
+    pid_t rank = start_in(dir,
+                          "exec %s --seed 7 -p delete-off -n 2 "
                           "-w 600 -c 'sleep 100 & sleep 100' -d db -o out "
-                          "> first.txt 2>&1", TRACKHAMMER_BIN);
+                          "> first.txt 2>&1",
+                          TRACKHAMMER_BIN);
     proc_id procs[MAX_PROCS];
     int n = collect_descendants(rank, procs, 7, 30);
     /* per job a supervisor and two sleeps (the shell may exec the last),
@@ -429,9 +458,11 @@ static void test_sigkill_to_a_rank_leaves_nothing(void **state)
     command_finish(rank, dir, 10, NULL);
     assert_int_equal(wait_all_gone(procs, n, 10), 0);
     char *err = NULL;
-    assert_int_equal(command_run(dir, TIMEOUT_S, &err, "%s " QUICK " -n 1 "
+    assert_int_equal(command_run(dir, TIMEOUT_S, &err,
+                                 "%s " QUICK " -n 1 "
                                  "-d db -o out2 2>&1 >/dev/null",
-                                 TRACKHAMMER_BIN), 2);
+                                 TRACKHAMMER_BIN),
+                     2);
     assert_non_null(strstr(err, "which died"));
     free(err);
     char *summary = summary_of(dir);
@@ -447,9 +478,11 @@ static void test_sigkill_to_mpirun_leaves_nothing(void **state)
 {
     (void)state;
     char *dir = scratch();
-    pid_t mpirun = start_in(dir, "exec " MPIRUN " -np 2 %s --seed 7 -p "
+    pid_t mpirun = start_in(dir,
+                            "exec " MPIRUN " -np 2 %s --seed 7 -p "
                             "delete-off -n 2 -w 600 -c 'sleep 100' -d db "
-                            "-o out > first.txt 2>&1", TRACKHAMMER_BIN);
+                            "-o out > first.txt 2>&1",
+                            TRACKHAMMER_BIN);
     proc_id procs[MAX_PROCS];
     int n = collect_descendants(mpirun, procs, 7, 30);
     /* 2 ranks, 2 supervisors, 2 shells, 2 sleeps, the monitor */
@@ -472,14 +505,16 @@ static void interrupt_after_a_round(const char *launcher, int signal_number,
                                     const char *name)
 {
     char *dir = scratch();
-    pid_t pid = start_in(dir, "exec %s %s --seed 7 -p delete-off -n 2 "
+    pid_t pid = start_in(dir,
+                         "exec %s %s --seed 7 -p delete-off -n 2 "
                          "-r 20 -W 2 -d db -o out > table.txt 2> err.txt",
                          launcher, TRACKHAMMER_BIN);
     char *rounds = NULL;
     for (int tenths = 0; tenths < 600; tenths++) {
         free(rounds);
         rounds = NULL;
-        command_run(dir, 10, &rounds, "cat out/*/rounds.csv 2>/dev/null | "
+        command_run(dir, 10, &rounds,
+                    "cat out/*/rounds.csv 2>/dev/null | "
                     "wc -l");
         if (atoi(rounds) >= 2)
             break;
@@ -498,8 +533,10 @@ static void interrupt_after_a_round(const char *launcher, int signal_number,
     char *table = file_in(dir, "table.txt");
     char *summary = summary_of(dir);
     char *expected = NULL;
-    assert_true(asprintf(&expected, "\"status\": \"interrupted\", "
-                         "\"stop_reason\": \"%s\"", name) > 0);
+    assert_true(asprintf(&expected,
+                         "\"status\": \"interrupted\", "
+                         "\"stop_reason\": \"%s\"",
+                         name) > 0);
     assert_non_null(strstr(summary, expected));
     assert_non_null(strstr(table, "| test_3 | delete-off |"));
     assert_non_null(strstr(table, "The run was interrupted"));
@@ -537,9 +574,11 @@ static void test_sigterm_to_one_rank_stops_every_rank(void **state)
 {
     (void)state;
     char *dir = scratch();
-    pid_t mpirun = start_in(dir, "exec " MPIRUN " -np 3 %s --seed 7 -p "
+    pid_t mpirun = start_in(dir,
+                            "exec " MPIRUN " -np 3 %s --seed 7 -p "
                             "delete-off -n 3 -r 20 -W 20 -d db -o out > "
-                            "table.txt 2> err.txt", TRACKHAMMER_BIN);
+                            "table.txt 2> err.txt",
+                            TRACKHAMMER_BIN);
     assert_true(wait_for_holder_named(dir, 60));
     sleep(2); /* the jobs are running */
     proc_id procs[MAX_PROCS];
@@ -575,9 +614,11 @@ static void test_walltime_kills_a_foreign_jobs_children(void **state)
 {
     (void)state;
     char *dir = scratch();
-    pid_t pid = start_in(dir, "exec %s --seed 7 -p delete-off -n 1 "
+    pid_t pid = start_in(dir,
+                         "exec %s --seed 7 -p delete-off -n 1 "
                          "-w 5 -c 'sleep 100 & sleep 100' -d db -o out "
-                         "> table.txt 2>&1", TRACKHAMMER_BIN);
+                         "> table.txt 2>&1",
+                         TRACKHAMMER_BIN);
     proc_id procs[MAX_PROCS];
     int n = collect_descendants(pid, procs, 0, 3);
     assert_int_equal(command_finish(pid, dir, 60, NULL), 0);
@@ -600,7 +641,8 @@ static void test_fork_failures_are_harness_errors(void **state)
     (void)state;
     char *dir = scratch();
     if (getuid() != 0 ||
-        command_run(dir, 10, NULL, "chmod -R 777 . && setpriv --reuid 65534 "
+        command_run(dir, 10, NULL,
+                    "chmod -R 777 . && setpriv --reuid 65534 "
                     "--regid 65534 --clear-groups true") != 0) {
         scratch_done(dir);
         skip(); /* needs root, to run as nobody under a process limit */
@@ -608,11 +650,13 @@ static void test_fork_failures_are_harness_errors(void **state)
     int waves = 0, harness_errors = 0;
     for (int limit = 24; limit >= 4; limit--) {
         char *out = NULL;
-        int status = command_run(dir, TIMEOUT_S, &out,
+        int status = command_run(
+            dir, TIMEOUT_S, &out,
             "rm -rf out db/.trackhammer-holder; setpriv --reuid 65534 "
             "--regid 65534 --clear-groups prlimit --nproc=%d %s " QUICK
             " -n 6 -W 1 -d db -o out > table.txt 2> err.txt; echo $?; "
-            "cat err.txt", limit, TRACKHAMMER_BIN);
+            "cat err.txt",
+            limit, TRACKHAMMER_BIN);
         assert_int_equal(status, 0);
         int rc = atoi(out);
         char *table = file_in(dir, "table.txt");
@@ -632,7 +676,8 @@ static void test_fork_failures_are_harness_errors(void **state)
     }
     if (waves == 0 || harness_errors == 0)
         fail_msg("limits 24 to 4 gave %d run(s) in waves and %d harness "
-                 "error(s); want both", waves, harness_errors);
+                 "error(s); want both",
+                 waves, harness_errors);
     scratch_done(dir);
 }
 
@@ -648,18 +693,20 @@ static void test_results_that_cannot_be_written(void **state)
         scratch_done(dir);
         skip(); /* no mount namespace for this user: nothing to fill */
     }
-    int status = command_run(dir, TIMEOUT_S, NULL,
+    int status = command_run(
+        dir, TIMEOUT_S, NULL,
         "mkdir out && unshare -m sh -c 'mount -t tmpfs -o size=16k none out "
         "&& %s " QUICK " -n 40 -r 5 -d db -o out > table.txt 2> err.txt; "
-        "echo $? > status.txt'", TRACKHAMMER_BIN);
+        "echo $? > status.txt'",
+        TRACKHAMMER_BIN);
     assert_int_equal(status, 0);
     char *code = file_in(dir, "status.txt");
     char *err = file_in(dir, "err.txt");
     assert_int_equal(atoi(code), 1);
     assert_non_null(strstr(err, "harness error: "));
-    assert_non_null(strstr(err, "could not all be written") ?
-                    strstr(err, "could not all be written") :
-                    strstr(err, "cannot write the results"));
+    assert_non_null(strstr(err, "could not all be written")
+                        ? strstr(err, "could not all be written")
+                        : strstr(err, "cannot write the results"));
     free(err);
     free(code);
     scratch_done(dir);
@@ -675,11 +722,13 @@ static void test_a_long_path_reaches_a_foreign_job_whole(void **state)
     char deep[400] = "out";
     while (strlen(deep) < 380)
         strcat(deep, "/abcdefghijklmnopqrstuvwxyz");
-    int status = command_run(dir, TIMEOUT_S, NULL,
+    int status = command_run(
+        dir, TIMEOUT_S, NULL,
         "mkdir -p %s && %s --seed 7 -n 1 -p delete-off -W 0 -f "
         "lustre,storm=off -d db -o %s -c 'printf \"%%s\" \"$FAULTFS_CONFIG\" "
         "> \"$PWD/config.txt\"; echo status ok > \"$TRACKHAMMER_OUTCOME\"' "
-        "> table.txt 2>&1", deep, TRACKHAMMER_BIN, deep);
+        "> table.txt 2>&1",
+        deep, TRACKHAMMER_BIN, deep);
     assert_int_equal(status, 0);
     char *config = file_in(dir, "config.txt");
     assert_true(strlen(config) > 1024);

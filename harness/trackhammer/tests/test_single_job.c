@@ -55,7 +55,8 @@ static long long csv_count(const char *run_dir, const char *file,
 static int setup(void **state)
 {
     char *dir = scratch_dir_make("th-single"), *db = NULL;
-    if (dir == NULL || asprintf(&db, "%s/db", dir) < 0 || mkdir(db, 0777) != 0) {
+    if (dir == NULL || asprintf(&db, "%s/db", dir) < 0 ||
+        mkdir(db, 0777) != 0) {
         free(db);
         free(dir);
         return -1;
@@ -98,7 +99,8 @@ static void test_bad_step_command_lines_exit_2(void **state)
         }
         free(err_path);
         if (status != 2 || strstr(err, cases[i].words) == NULL)
-            fail_msg("'%s': status %d, stderr: %s", cases[i].args, status, err);
+            fail_msg("'%s': status %d, stderr: %s", cases[i].args, status,
+                     err);
     }
 }
 
@@ -112,8 +114,10 @@ static void task_status(const char *dir, const char *variable, char *out,
     sqlite3_stmt *stmt = NULL;
     out[0] = '\0';
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-        sqlite3_prepare_v2(db, "SELECT status FROM cmor_tasks WHERE "
-                               "variable=?1", -1, &stmt, NULL) == SQLITE_OK) {
+        sqlite3_prepare_v2(db,
+                           "SELECT status FROM cmor_tasks WHERE "
+                           "variable=?1",
+                           -1, &stmt, NULL) == SQLITE_OK) {
         sqlite3_bind_text(stmt, 1, variable, -1, SQLITE_STATIC);
         if (sqlite3_step(stmt) == SQLITE_ROW)
             snprintf(out, size, "%s", sqlite3_column_text(stmt, 0));
@@ -128,8 +132,10 @@ static void test_killed_and_missing_jobs_merge(void **state)
     const char *dir = *state;
     char *run_dir = NULL;
     /* Three jobs, 30 s of work at scale 1, no fault model. */
-    assert_int_equal(trackhammer(dir, &run_dir, "--prepare -n 3 -p delete-off "
-                                 "-d db -o out -s 3 -W 30 -j 0 -q"), 0);
+    assert_int_equal(trackhammer(dir, &run_dir,
+                                 "--prepare -n 3 -p delete-off "
+                                 "-d db -o out -s 3 -W 30 -j 0 -q"),
+                     0);
     run_dir[strcspn(run_dir, "\n")] = '\0';
     char *args = NULL;
     assert_true(asprintf(&args, "--single-job 0 --run-dir '%s'", run_dir) > 0);
@@ -137,8 +143,8 @@ static void test_killed_and_missing_jobs_merge(void **state)
     /* Job 0 in its own process group, killed whole (as PBS does) once its
      * mark_running is in the database; jobs 1 and 2 never run. */
     char *command = NULL;
-    assert_true(asprintf(&command, "'%s' %s 2>stderr", TRACKHAMMER_BIN,
-                         args) > 0);
+    assert_true(asprintf(&command, "'%s' %s 2>stderr", TRACKHAMMER_BIN, args) >
+                0);
     pid_t pid = command_start(dir, command);
     assert_true(pid > 0);
     free(command);
@@ -155,16 +161,22 @@ static void test_killed_and_missing_jobs_merge(void **state)
     char *merged = NULL;
     assert_int_equal(trackhammer(dir, &merged, "--merge out/*/ -q"), 0);
     free(merged);
-    assert_int_equal(csv_count(run_dir, "jobs.csv", "job='0' AND outcome="
+    assert_int_equal(csv_count(run_dir, "jobs.csv",
+                               "job='0' AND outcome="
                                "'killed' AND last_ack='mark_running' AND "
-                               "message LIKE 'ended by the batch system%'"), 1);
-    assert_int_equal(csv_count(run_dir, "jobs.csv", "outcome='pending' AND "
-                               "message LIKE 'no record%'"), 2);
+                               "message LIKE 'ended by the batch system%'"),
+                     1);
+    assert_int_equal(csv_count(run_dir, "jobs.csv",
+                               "outcome='pending' AND "
+                               "message LIKE 'no record%'"),
+                     2);
     /* Nothing acknowledged was lost, the database is whole, and the round
      * counts the three jobs as not ok. */
-    assert_int_equal(csv_count(run_dir, "rounds.csv", "integrity='ok' AND "
+    assert_int_equal(csv_count(run_dir, "rounds.csv",
+                               "integrity='ok' AND "
                                "lost_updates='0' AND other_jobs='3' AND "
-                               "killed='1'"), 1);
+                               "killed='1'"),
+                     1);
     free(args);
     free(run_dir);
 }
@@ -180,22 +192,27 @@ static void test_runs_in_one_second_get_their_own_directories(void **state)
 {
     const char *dir = *state;
     char *printed = NULL;
-    assert_int_equal(command_run(dir, TIMEOUT_S, &printed, "now=$(date +%%s); "
-                                 "for s in $(seq 0 %d); do mkdir -p out/$(date "
-                                 "-d @$((now + s)) +%%Y%%m%%d-%%H%%M%%S)-7; "
-                                 "done; for i in 1 2 3 4; do mkdir db$i && "
-                                 "'%s' --prepare -n 2 -p delete-off -d db$i "
-                                 "-o out -s 7 -q || exit 1; done 2>stderr",
-                                 TIMEOUT_S,
-                                 TRACKHAMMER_BIN), 0);
+    assert_int_equal(
+        command_run(dir, TIMEOUT_S, &printed,
+                    "now=$(date +%%s); "
+                    "for s in $(seq 0 %d); do mkdir -p out/$(date "
+                    "-d @$((now + s)) +%%Y%%m%%d-%%H%%M%%S)-7; "
+                    "done; for i in 1 2 3 4; do mkdir db$i && "
+                    "'%s' --prepare -n 2 -p delete-off -d db$i "
+                    "-o out -s 7 -q || exit 1; done 2>stderr",
+                    TIMEOUT_S, TRACKHAMMER_BIN),
+        0);
     char *listed = NULL;
-    assert_int_equal(command_run(dir, TIMEOUT_S, &listed, "ls out/*/plan | "
-                                 "wc -l; echo '%s' | grep -c -- '-7-[0-9][0-9]*$'; "
-                                 "echo '%s' | sort -u | grep -c .", printed,
-                                 printed), 0);
+    assert_int_equal(
+        command_run(dir, TIMEOUT_S, &listed,
+                    "ls out/*/plan | "
+                    "wc -l; echo '%s' | grep -c -- '-7-[0-9][0-9]*$'; "
+                    "echo '%s' | sort -u | grep -c .",
+                    printed, printed),
+        0);
     long plans = -1, suffixed = -1, distinct = -1;
-    assert_int_equal(sscanf(listed, "%ld %ld %ld", &plans, &suffixed,
-                            &distinct), 3);
+    assert_int_equal(
+        sscanf(listed, "%ld %ld %ld", &plans, &suffixed, &distinct), 3);
     assert_int_equal(plans, 4);
     assert_int_equal(suffixed, 4);
     assert_int_equal(distinct, 4);
@@ -203,7 +220,8 @@ static void test_runs_in_one_second_get_their_own_directories(void **state)
     free(printed);
 }
 
-#define SCRATCH_TEST(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
+#define SCRATCH_TEST(test)                                                    \
+    cmocka_unit_test_setup_teardown(test, setup, teardown)
 
 int main(void)
 {

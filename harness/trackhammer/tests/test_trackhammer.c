@@ -38,18 +38,18 @@
 
 /* Every probability of the lustre model at 0, storm off: only what a test
  * adds can fail. */
-#define QUIET_LUSTRE                                                         \
-    "lustre,storm=off,open.p=0,delete.p=0,access.p=0,sync.p=0,read.p=0,"    \
+#define QUIET_LUSTRE                                                          \
+    "lustre,storm=off,open.p=0,delete.p=0,access.p=0,sync.p=0,read.p=0,"      \
     "write.p=0,truncate.p=0,lock.p=0,shm_open.p=0,shm_map.p=0"
 
 typedef struct run {
-    char *dir;        /* scratch: db/, out/, stdout, stderr */
+    char *dir; /* scratch: db/, out/, stdout, stderr */
     char *db_dir;
     char *out_dir;
-    int status;       /* trackhammer's exit status, -1 if it timed out */
-    char *out_text;   /* stdout */
-    char *err_text;   /* stderr */
-    char *results;    /* out/<run-id>/, or NULL */
+    int status;     /* trackhammer's exit status, -1 if it timed out */
+    char *out_text; /* stdout */
+    char *err_text; /* stderr */
+    char *results;  /* out/<run-id>/, or NULL */
 } run;
 
 static char *read_file(const char *path)
@@ -84,8 +84,8 @@ static void run_free(run *r)
 static char *results_dir(const char *out_dir)
 {
     char *cmd = NULL, line[1024] = "";
-    assert_true(asprintf(&cmd, "ls -1t '%s' 2>/dev/null | head -n 1",
-                         out_dir) > 0);
+    assert_true(
+        asprintf(&cmd, "ls -1t '%s' 2>/dev/null | head -n 1", out_dir) > 0);
     FILE *p = popen(cmd, "r");
     free(cmd);
     if (p && fgets(line, sizeof line, p))
@@ -204,40 +204,52 @@ static void assert_classes_match_rounds(const run *r)
     for (long long round = 0; round < rounds; round++)
         for (size_t k = 0; k < sizeof classes / sizeof *classes; k++) {
             char *sql = NULL;
-            assert_true(asprintf(&sql, "SELECT %s_jobs FROM t WHERE round="
-                                 "%lld", classes[k], round) > 0);
+            assert_true(asprintf(&sql,
+                                 "SELECT %s_jobs FROM t WHERE round="
+                                 "%lld",
+                                 classes[k], round) > 0);
             long long stated = csv_query(r, "rounds.csv", sql);
             free(sql);
-            assert_true(asprintf(&sql, "SELECT count(*) FROM t WHERE round="
-                                 "%lld AND class='%s'", round,
-                                 classes[k]) > 0);
+            assert_true(asprintf(&sql,
+                                 "SELECT count(*) FROM t WHERE round="
+                                 "%lld AND class='%s'",
+                                 round, classes[k]) > 0);
             assert_int_equal(csv_query(r, "jobs.csv", sql), stated);
             free(sql);
         }
-    assert_int_equal(csv_query(r, "jobs.csv", "SELECT count(*) FROM t WHERE "
+    assert_int_equal(csv_query(r, "jobs.csv",
+                               "SELECT count(*) FROM t WHERE "
                                "(class='') <> (outcome IN ('ok', "
-                               "'skipped'))"), 0);
+                               "'skipped'))"),
+                     0);
 }
 
 static void test_fsync_faults_fail_delete_normal_only(void **state)
 {
     (void)state;
     run r;
-    const char *args[] = { "-n", "4", "-p", "delete-normal,delete-off",
-                           "-f", QUIET_LUSTRE ",sync.p=1", NULL };
+    const char *args[] = { "-n", "4",
+                           "-p", "delete-normal,delete-off",
+                           "-f", QUIET_LUSTRE ",sync.p=1",
+                           NULL };
     run_ok(&r, args);
     /* Every delete-normal job fails at its first commit, with an fsync
      * error; delete-off never calls fsync. */
-    assert_int_equal(csv_query(&r, "jobs.csv",
-        "SELECT count(*) FROM t WHERE profile='delete-normal' AND "
-        "outcome='failed' AND failed_op='mark_running' AND "
-        "code_name='SQLITE_IOERR_FSYNC'"), 4);
-    assert_int_equal(csv_query(&r, "jobs.csv",
-        "SELECT count(*) FROM t WHERE profile='delete-off' AND outcome='ok'"),
+    assert_int_equal(
+        csv_query(&r, "jobs.csv",
+                  "SELECT count(*) FROM t WHERE profile='delete-normal' AND "
+                  "outcome='failed' AND failed_op='mark_running' AND "
+                  "code_name='SQLITE_IOERR_FSYNC'"),
         4);
-    assert_int_equal(csv_query(&r, "faults.csv",
-        "SELECT sum(calls) FROM t WHERE profile='delete-off' AND "
-        "class='sync'"), 0);
+    assert_int_equal(csv_query(&r, "jobs.csv",
+                               "SELECT count(*) FROM t WHERE "
+                               "profile='delete-off' AND outcome='ok'"),
+                     4);
+    assert_int_equal(
+        csv_query(&r, "faults.csv",
+                  "SELECT sum(calls) FROM t WHERE profile='delete-off' AND "
+                  "class='sync'"),
+        0);
     assert_non_null(strstr(r.out_text, "| test_2 | delete-normal | 4/4 |"));
     assert_non_null(strstr(r.out_text, "| test_3 | delete-off | 0/4 |"));
     run_free(&r);
@@ -248,28 +260,47 @@ static void test_read_fault_at_is_done_by_read_scope(void **state)
     (void)state;
     run r;
     /* A read that times out (SQLITE_IOERR_READ), once, as is_done starts. */
-    const char *args[] = { "-n", "4", "-p",
+    const char *args[] = { "-n",
+                           "4",
+                           "-p",
                            "delete-off-retry-writes,delete-off-retry-all",
-                           "-f", QUIET_LUSTRE ",read.errno=etimedout",
-                           "--fault-before", "get_status:read:1", NULL };
+                           "-f",
+                           QUIET_LUSTRE ",read.errno=etimedout",
+                           "--fault-before",
+                           "get_status:read:1",
+                           NULL };
     run_ok(&r, args);
-    assert_int_equal(csv_query(&r, "jobs.csv",
-        "SELECT count(*) FROM t WHERE profile='delete-off-retry-writes' AND "
-        "failed_op='get_status' AND code_name='SQLITE_IOERR_READ'"), 4);
-    assert_int_equal(csv_query(&r, "jobs.csv",
-        "SELECT count(*) FROM t WHERE profile='delete-off-retry-all' AND "
-        "outcome='ok' AND retries_ioerr=1"), 4);
+    assert_int_equal(
+        csv_query(&r, "jobs.csv",
+                  "SELECT count(*) FROM t WHERE "
+                  "profile='delete-off-retry-writes' AND "
+                  "failed_op='get_status' AND code_name='SQLITE_IOERR_READ'"),
+        4);
+    assert_int_equal(
+        csv_query(
+            &r, "jobs.csv",
+            "SELECT count(*) FROM t WHERE profile='delete-off-retry-all' AND "
+            "outcome='ok' AND retries_ioerr=1"),
+        4);
     run_free(&r);
 
     /* EIO instead: SQLite reports "malformed", which upstream's retry did
      * not match, so retrying every read does not save these jobs. */
-    const char *eio[] = { "-n", "4", "-p", "delete-off-retry-all", "-f",
-                          QUIET_LUSTRE, "--fault-before", "get_status:read:1",
+    const char *eio[] = { "-n",
+                          "4",
+                          "-p",
+                          "delete-off-retry-all",
+                          "-f",
+                          QUIET_LUSTRE,
+                          "--fault-before",
+                          "get_status:read:1",
                           NULL };
     run_ok(&r, eio);
-    assert_int_equal(csv_query(&r, "jobs.csv",
-        "SELECT count(*) FROM t WHERE failed_op='get_status' AND "
-        "code_name='SQLITE_CORRUPT'"), 4);
+    assert_int_equal(
+        csv_query(&r, "jobs.csv",
+                  "SELECT count(*) FROM t WHERE failed_op='get_status' AND "
+                  "code_name='SQLITE_CORRUPT'"),
+        4);
     run_free(&r);
 }
 
@@ -283,23 +314,31 @@ static void test_sigbus_crashes_wal_jobs_only(void **state)
 {
     (void)state;
     run r;
-    const char *args[] = { "-n", "24", "-r", "2", "-p", "wal-normal,delete-off",
+    const char *args[] = { "-n", "24",         "-r",
+                           "2",  "-p",         "wal-normal,delete-off",
                            "-f", QUIET_LUSTRE, NULL };
     run_ok(&r, args);
-    assert_true(csv_query(&r, "jobs.csv",
-        "SELECT count(*) FROM t WHERE profile='wal-normal' AND "
-        "outcome='crashed' AND signal=7") >= 1);
+    assert_true(
+        csv_query(&r, "jobs.csv",
+                  "SELECT count(*) FROM t WHERE profile='wal-normal' AND "
+                  "outcome='crashed' AND signal=7") >= 1);
     /* Every crash is a SIGBUS, inside a tracker call. */
-    assert_int_equal(csv_query(&r, "jobs.csv",
-        "SELECT count(*) FROM t WHERE outcome='crashed' AND "
-        "(signal<>7 OR in_flight='')"), 0);
-    assert_int_equal(csv_query(&r, "jobs.csv",
-        "SELECT count(*) FROM t WHERE profile='delete-off' AND "
-        "outcome='ok'"), 48);
+    assert_int_equal(
+        csv_query(&r, "jobs.csv",
+                  "SELECT count(*) FROM t WHERE outcome='crashed' AND "
+                  "(signal<>7 OR in_flight='')"),
+        0);
+    assert_int_equal(
+        csv_query(&r, "jobs.csv",
+                  "SELECT count(*) FROM t WHERE profile='delete-off' AND "
+                  "outcome='ok'"),
+        48);
     /* Each round with a SIGBUS logged the -shm reset behind it. */
     char *cmd = NULL, line[64] = "";
-    assert_true(asprintf(&cmd, "cat %s/faults-round-*.log | grep -c "
-                               "'by=mechanism effect=reset'", r.results) > 0);
+    assert_true(asprintf(&cmd,
+                         "cat %s/faults-round-*.log | grep -c "
+                         "'by=mechanism effect=reset'",
+                         r.results) > 0);
     FILE *p = popen(cmd, "r");
     assert_non_null(fgets(line, sizeof line, p));
     pclose(p);
@@ -309,13 +348,16 @@ static void test_sigbus_crashes_wal_jobs_only(void **state)
      * rounds.csv and jobs.csv count them. */
     char cell[96];
     snprintf(cell, sizeof cell, "| present (%lld/2 rounds, %lld/48 jobs) |",
-             csv_query(&r, "rounds.csv", "SELECT count(*) FROM t WHERE "
+             csv_query(&r, "rounds.csv",
+                       "SELECT count(*) FROM t WHERE "
                        "profile='wal-normal' AND sigbus_jobs>0"),
-             csv_query(&r, "jobs.csv", "SELECT count(*) FROM t WHERE "
+             csv_query(&r, "jobs.csv",
+                       "SELECT count(*) FROM t WHERE "
                        "profile='wal-normal' AND signal=7"));
     assert_non_null(strstr(r.out_text, "| wal-normal |"));
     assert_non_null(strstr(strstr(r.out_text, "| wal-normal |"), cell));
-    assert_non_null(strstr(r.out_text, "| delete-off | 0/48 | none (0/2 rounds, 0/48 jobs)"));
+    assert_non_null(strstr(
+        r.out_text, "| delete-off | 0/48 | none (0/2 rounds, 0/48 jobs)"));
     assert_classes_match_rounds(&r);
     run_free(&r);
 }
@@ -324,17 +366,22 @@ static void test_kills_leave_integrity_ok(void **state)
 {
     (void)state;
     run r;
-    const char *args[] = { "-n", "8", "-p", "delete-off,hardened",
-                           "--kill-rate", "0.9", "-f", QUIET_LUSTRE, NULL };
+    const char *args[] = { "-n",          "8",   "-p", "delete-off,hardened",
+                           "--kill-rate", "0.9", "-f", QUIET_LUSTRE,
+                           NULL };
     run_ok(&r, args);
-    assert_true(csv_query(&r, "jobs.csv",
-        "SELECT count(*) FROM t WHERE outcome='killed' AND signal=9") >= 1);
+    assert_true(
+        csv_query(
+            &r, "jobs.csv",
+            "SELECT count(*) FROM t WHERE outcome='killed' AND signal=9") >=
+        1);
     assert_int_equal(csv_query(&r, "rounds.csv",
-        "SELECT count(*) FROM t WHERE integrity<>'ok'"), 0);
+                               "SELECT count(*) FROM t WHERE integrity<>'ok'"),
+                     0);
     /* A killed process loses nothing SQLite acknowledged, synchronous=OFF
      * included: the page cache outlives the process. */
-    assert_int_equal(csv_query(&r, "rounds.csv",
-        "SELECT sum(lost_updates) FROM t"), 0);
+    assert_int_equal(
+        csv_query(&r, "rounds.csv", "SELECT sum(lost_updates) FROM t"), 0);
     run_free(&r);
 }
 
@@ -349,39 +396,58 @@ static void test_kills_inside_writes_lose_nothing(void **state)
 {
     (void)state;
     static const char *const profiles[] = {
-        "delete-normal", "delete-off", "delete-off-retry-writes",
-        "delete-off-retry-all", "upstream", "hardened", "wal-normal",
+        "delete-normal",        "delete-off", "delete-off-retry-writes",
+        "delete-off-retry-all", "upstream",   "hardened",
+        "wal-normal",
     };
     run r;
-    const char *args[] = { "-n", "6", "-r", "2", "-K", "1", "-p",
+    const char *args[] = { "-n",
+                           "6",
+                           "-r",
+                           "2",
+                           "-K",
+                           "1",
+                           "-p",
                            "delete-normal,delete-off,delete-off-retry-writes,"
                            "delete-off-retry-all,upstream,hardened,wal-normal",
-                           "--kill-rate", "1", "--kill-at", "write", NULL };
+                           "--kill-rate",
+                           "1",
+                           "--kill-at",
+                           "write",
+                           NULL };
     run_ok(&r, args);
     assert_int_equal(csv_query(&r, "rounds.csv", "SELECT count(*) FROM t"),
                      14);
     for (size_t i = 0; i < sizeof profiles / sizeof *profiles; i++) {
         char *sql = NULL;
         assert_true(asprintf(&sql,
-            "SELECT count(*) FROM t WHERE profile='%s' AND outcome='killed' "
-            "AND signal=9 AND in_flight IN ('mark_running','mark_completed',"
-            "'mark_failed')", profiles[i]) > 0);
+                             "SELECT count(*) FROM t WHERE profile='%s' AND "
+                             "outcome='killed' "
+                             "AND signal=9 AND in_flight IN "
+                             "('mark_running','mark_completed',"
+                             "'mark_failed')",
+                             profiles[i]) > 0);
         if (csv_query(&r, "jobs.csv", sql) < 1)
             fail_msg("%s: no job killed inside a tracker write", profiles[i]);
         free(sql);
     }
     /* Every kill was the harness's own, at a planned call. */
-    assert_int_equal(csv_query(&r, "jobs.csv",
-        "SELECT count(*) FROM t WHERE outcome IN ('crashed','hung') OR "
-        "(signal<>0 AND (outcome<>'killed' OR signal<>9))"), 0);
+    assert_int_equal(
+        csv_query(
+            &r, "jobs.csv",
+            "SELECT count(*) FROM t WHERE outcome IN ('crashed','hung') OR "
+            "(signal<>0 AND (outcome<>'killed' OR signal<>9))"),
+        0);
     assert_int_equal(csv_query(&r, "rounds.csv",
-        "SELECT count(*) FROM t WHERE integrity<>'ok'"), 0);
-    assert_int_equal(csv_query(&r, "rounds.csv",
-        "SELECT sum(lost_updates) FROM t"), 0);
+                               "SELECT count(*) FROM t WHERE integrity<>'ok'"),
+                     0);
+    assert_int_equal(
+        csv_query(&r, "rounds.csv", "SELECT sum(lost_updates) FROM t"), 0);
     /* A kill before the call that would commit: no write the job could
      * not acknowledge is in the database. */
-    assert_int_equal(csv_query(&r, "rounds.csv",
-        "SELECT sum(unknown_committed) FROM t"), 0);
+    assert_int_equal(
+        csv_query(&r, "rounds.csv", "SELECT sum(unknown_committed) FROM t"),
+        0);
     run_free(&r);
 }
 
@@ -389,30 +455,42 @@ static void test_result_files_agree_with_the_table(void **state)
 {
     (void)state;
     run r;
-    const char *args[] = { "-n", "3", "-r", "2", "-p", "delete-normal",
-                           "-f", QUIET_LUSTRE ",sync.fail=1", NULL };
+    const char *args[] = { "-n", "3",
+                           "-r", "2",
+                           "-p", "delete-normal",
+                           "-f", QUIET_LUSTRE ",sync.fail=1",
+                           NULL };
     run_ok(&r, args);
     assert_int_equal(csv_query(&r, "jobs.csv", "SELECT count(*) FROM t"), 6);
     /* ops.csv: every job called mark_running once, none retried an I/O
      * error (delete-normal retries only locked), and each row's histogram
      * holds all its timed calls. */
-    assert_int_equal(csv_query(&r, "ops.csv",
-        "SELECT sum(calls) FROM t WHERE op='mark_running'"), 6);
-    assert_int_equal(csv_query(&r, "ops.csv",
-        "SELECT sum(retries_ioerr) FROM t"), 0);
-    assert_int_equal(csv_query(&r, "ops.csv",
-        "SELECT count(*) FROM t WHERE op<>'close' AND calls <> "
-        "(WITH RECURSIVE b(rest, n) AS (SELECT latency_hist || ' ', 0 UNION "
-        "ALL SELECT substr(rest, instr(rest, ' ') + 1), n + CAST(substr("
-        "rest, 1, instr(rest, ' ') - 1) AS INTEGER) FROM b WHERE rest <> '') "
-        "SELECT max(n) FROM b)"), 0);
-    assert_int_equal(csv_query(&r, "rounds.csv", "SELECT count(*) FROM t"),
-                     2);
-    long long ioerr = csv_query(&r, "rounds.csv",
-                                "SELECT sum(ioerr_jobs) FROM t");
-    assert_int_equal(ioerr, csv_query(&r, "jobs.csv",
-        "SELECT count(*) FROM t WHERE code_name LIKE 'SQLITE_IOERR%' AND "
-        "outcome='failed'"));
+    assert_int_equal(
+        csv_query(&r, "ops.csv",
+                  "SELECT sum(calls) FROM t WHERE op='mark_running'"),
+        6);
+    assert_int_equal(
+        csv_query(&r, "ops.csv", "SELECT sum(retries_ioerr) FROM t"), 0);
+    assert_int_equal(
+        csv_query(
+            &r, "ops.csv",
+            "SELECT count(*) FROM t WHERE op<>'close' AND calls <> "
+            "(WITH RECURSIVE b(rest, n) AS (SELECT latency_hist || ' ', 0 "
+            "UNION "
+            "ALL SELECT substr(rest, instr(rest, ' ') + 1), n + CAST(substr("
+            "rest, 1, instr(rest, ' ') - 1) AS INTEGER) FROM b WHERE rest <> "
+            "'') "
+            "SELECT max(n) FROM b)"),
+        0);
+    assert_int_equal(csv_query(&r, "rounds.csv", "SELECT count(*) FROM t"), 2);
+    long long ioerr =
+        csv_query(&r, "rounds.csv", "SELECT sum(ioerr_jobs) FROM t");
+    assert_int_equal(
+        ioerr,
+        csv_query(
+            &r, "jobs.csv",
+            "SELECT count(*) FROM t WHERE code_name LIKE 'SQLITE_IOERR%' AND "
+            "outcome='failed'"));
     assert_true(ioerr >= 1); /* each job's first fsync fails */
     assert_classes_match_rounds(&r);
     char row[128];
@@ -420,12 +498,13 @@ static void test_result_files_agree_with_the_table(void **state)
     assert_non_null(strstr(r.out_text, row));
     /* summary.json is valid JSON with the table and the environment. */
     char *cmd = NULL;
-    assert_true(asprintf(&cmd, "sqlite3 :memory: \"SELECT json_valid("
-                               "readfile('%s/summary.json')), json_extract("
-                               "readfile('%s/summary.json'), "
-                               "'$.table[0].ioerr_jobs'), json_extract("
-                               "readfile('%s/summary.json'), "
-                               "'$.environment.fs_type') IS NOT NULL\"",
+    assert_true(asprintf(&cmd,
+                         "sqlite3 :memory: \"SELECT json_valid("
+                         "readfile('%s/summary.json')), json_extract("
+                         "readfile('%s/summary.json'), "
+                         "'$.table[0].ioerr_jobs'), json_extract("
+                         "readfile('%s/summary.json'), "
+                         "'$.environment.fs_type') IS NOT NULL\"",
                          r.results, r.results, r.results) > 0);
     FILE *p = popen(cmd, "r");
     char line[128] = "";
@@ -455,11 +534,19 @@ static void test_launcher_options(void **state)
     FILE *f = fopen(info, "w");
     assert_non_null(f);
     fputs("# written by a launcher\n\npreset: coherent\n"
-          "faults: fsync fails 5% of the time on the brick\n", f);
+          "faults: fsync fails 5% of the time on the brick\n",
+          f);
     fclose(f);
     run r;
     const char *args[] = {
-        "-n", "2", "-r", "2", "-p", "delete-off", "--fs-info", info,
+        "-n",
+        "2",
+        "-r",
+        "2",
+        "-p",
+        "delete-off",
+        "--fs-info",
+        info,
         "--during-round",
         "echo \"round $TRACKHAMMER_ROUND $TRACKHAMMER_PROFILE\"; "
         "sh -c 'trap \"sleep 1; echo undone $TRACKHAMMER_ROUND; exit 0\" "
@@ -478,9 +565,11 @@ static void test_launcher_options(void **state)
     }
     assert_true(named);
     assert_true(told);
-    assert_int_equal(csv_query(&r, "rounds.csv", "SELECT count(*) FROM t "
+    assert_int_equal(csv_query(&r, "rounds.csv",
+                               "SELECT count(*) FROM t "
                                "WHERE during_round = 'signal 15 (ended at "
-                               "round end)'"), 2);
+                               "round end)'"),
+                     2);
     char *log_path = NULL;
     assert_true(asprintf(&log_path, "%s/during-round.log", r.results) > 0);
     char *log = read_file(log_path);
@@ -491,11 +580,12 @@ static void test_launcher_options(void **state)
     free(log);
     free(log_path);
     char *cmd = NULL;
-    assert_true(asprintf(&cmd, "sqlite3 :memory: \"SELECT json_extract("
-                               "readfile('%s/summary.json'), "
-                               "'$.file_system_info.preset') || '|' || "
-                               "json_extract(readfile('%s/summary.json'), "
-                               "'$.file_system_info.faults')\"",
+    assert_true(asprintf(&cmd,
+                         "sqlite3 :memory: \"SELECT json_extract("
+                         "readfile('%s/summary.json'), "
+                         "'$.file_system_info.preset') || '|' || "
+                         "json_extract(readfile('%s/summary.json'), "
+                         "'$.file_system_info.faults')\"",
                          r.results, r.results) > 0);
     FILE *p = popen(cmd, "r");
     char line[256] = "";
@@ -509,14 +599,17 @@ static void test_launcher_options(void **state)
     /* --verify-dir: the round is verified through the directory named
      * (here one without the database, so it cannot open it, though the
      * jobs' database is fine), and that directory is recorded. */
-    const char *verify_args[] = { "-n", "1", "-p", "delete-off",
+    const char *verify_args[] = { "-n",           "1",      "-p", "delete-off",
                                   "--verify-dir", info_dir, NULL };
     run_ok(&r, verify_args);
-    assert_int_equal(csv_query(&r, "rounds.csv", "SELECT count(*) FROM t "
-                               "WHERE integrity LIKE 'cannot open:%'"), 1);
-    assert_true(asprintf(&cmd, "sqlite3 :memory: \"SELECT json_extract("
-                               "readfile('%s/summary.json'), "
-                               "'$.verified_through')\"",
+    assert_int_equal(csv_query(&r, "rounds.csv",
+                               "SELECT count(*) FROM t "
+                               "WHERE integrity LIKE 'cannot open:%'"),
+                     1);
+    assert_true(asprintf(&cmd,
+                         "sqlite3 :memory: \"SELECT json_extract("
+                         "readfile('%s/summary.json'), "
+                         "'$.verified_through')\"",
                          r.results) > 0);
     p = popen(cmd, "r");
     assert_non_null(fgets(line, sizeof line, p));
@@ -538,16 +631,22 @@ static void test_python_job_under_the_model(void **state)
         skip();
     }
     run r;
-    const char *args[] = { "-n", "2", "-p", "delete-normal,delete-off",
-                           "-f", QUIET_LUSTRE ",sync.p=1", "--job-cmd",
-                           "/usr/bin/python3 " PYTHON_JOB, NULL };
+    const char *args[] = { "-n",        "2",
+                           "-p",        "delete-normal,delete-off",
+                           "-f",        QUIET_LUSTRE ",sync.p=1",
+                           "--job-cmd", "/usr/bin/python3 " PYTHON_JOB,
+                           NULL };
     run_ok(&r, args);
+    assert_int_equal(
+        csv_query(&r, "jobs.csv",
+                  "SELECT count(*) FROM t WHERE profile='delete-normal' AND "
+                  "outcome='failed' AND code_name='SQLITE_IOERR_FSYNC'"),
+        2);
     assert_int_equal(csv_query(&r, "jobs.csv",
-        "SELECT count(*) FROM t WHERE profile='delete-normal' AND "
-        "outcome='failed' AND code_name='SQLITE_IOERR_FSYNC'"), 2);
-    assert_int_equal(csv_query(&r, "jobs.csv",
-        "SELECT count(*) FROM t WHERE profile='delete-off' AND outcome='ok' "
-        "AND last_ack='mark_completed'"), 2);
+                               "SELECT count(*) FROM t WHERE "
+                               "profile='delete-off' AND outcome='ok' "
+                               "AND last_ack='mark_completed'"),
+                     2);
     run_free(&r);
 }
 
@@ -569,8 +668,8 @@ static void test_foreign_job_without_status_line_fails(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         run r;
-        const char *args[] = { "-n", "2", "-p", "delete-off", "--job-cmd",
-                               cases[i].job, NULL };
+        const char *args[] = { "-n",        "2",          "-p", "delete-off",
+                               "--job-cmd", cases[i].job, NULL };
         run_ok(&r, args);
         assert_int_equal(csv_query(&r, "jobs.csv", cases[i].count_failed), 2);
         run_free(&r);
@@ -595,8 +694,7 @@ static void test_bad_command_lines_exit_2(void **state)
         { { "--kill-at", "write", "-k", "1", "-c", "true", NULL },
           "built-in job only" },
         { { "--output", "/proc/no/such/dir", NULL }, "output directory" },
-        { { "--db-dir", "/nonexistent/trackhammer", NULL },
-          "does not exist" },
+        { { "--db-dir", "/nonexistent/trackhammer", NULL }, "does not exist" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         run r;
