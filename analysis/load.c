@@ -799,56 +799,42 @@ static int load_summary(sqlite3 *db, const char *dir, long long *run_id,
  * jobs and, outcome by outcome, the counts it states (a jobs.csv cut short
  * would otherwise pass for a round with fewer jobs); a round whose set-up
  * failed ran none. The first round that disagrees, and how. */
+/* The query keeps the layout of its SQL, which clang-format would break
+ * up around the macros spliced into it. */
+/* clang-format off */
 static const char rounds_agreement_sql[] =
     "WITH counted AS (\n"
-    "  SELECT round, " OUTCOME_COUNTS(
-        "count(*)", COUNTED("ok"), COUNTED("skipped"), COUNTED("failed"),
-        COUNTED("crashed"), COUNTED("killed"),
-        COUNTED(
-            "hung")) " AS jobs_csv\n"
-                     "  FROM jobs WHERE run_id = ?1 GROUP BY round),\n"
-                     "stated AS (\n"
-                     "  SELECT round, setup, jobs, " OUTCOME_COUNTS(
-                         "jobs", "ok", "skipped", "failed", "crashed",
-                         "killed",
-                         "hung") " AS rounds_csv\n"
-                                 "  FROM rounds WHERE run_id = ?1),\n"
-                                 "sides AS (\n"
-                                 "  SELECT s.round, s.setup, s.jobs, "
-                                 "coalesce(c.jobs_csv, " OUTCOME_COUNTS(
-                                     "0", "0", "0", "0", "0", "0",
-                                     "0") ") AS jobs_csv,\n"
-                                          "    s.rounds_csv FROM stated s "
-                                          "LEFT JOIN counted c USING (round)\n"
-                                          "  UNION ALL\n"
-                                          "  SELECT round, 'ok', NULL, "
-                                          "jobs_csv, 'no such round' FROM "
-                                          "counted\n"
-                                          "  WHERE round NOT IN (SELECT round "
-                                          "FROM stated))\n"
-                                          "SELECT round, CASE\n"
-                                          "    WHEN setup NOT IN ('ok', "
-                                          "'failed') THEN 'rounds.csv: setup "
-                                          "is ' ||\n"
-                                          "      quote(setup) || ', not "
-                                          "''ok'' or ''failed'''\n"
-                                          "    WHEN setup = 'failed' AND jobs "
-                                          "<> 0 THEN\n"
-                                          "      'rounds.csv: its set-up "
-                                          "failed, yet it states ' || "
-                                          "rounds_csv\n"
-                                          "    ELSE 'jobs.csv has ' || "
-                                          "jobs_csv || ', rounds.csv states ' "
-                                          "||\n"
-                                          "      rounds_csv\n"
-                                          "  END\n"
-                                          "FROM sides\n"
-                                          "WHERE setup NOT IN ('ok', "
-                                          "'failed') OR jobs_csv <> "
-                                          "rounds_csv\n"
-                                          "  OR (setup = 'failed' AND jobs <> "
-                                          "0)\n"
-                                          "ORDER BY round LIMIT 1";
+    "  SELECT round, " OUTCOME_COUNTS("count(*)", COUNTED("ok"),
+                                      COUNTED("skipped"), COUNTED("failed"),
+                                      COUNTED("crashed"), COUNTED("killed"),
+                                      COUNTED("hung")) " AS jobs_csv\n"
+    "  FROM jobs WHERE run_id = ?1 GROUP BY round),\n"
+    "stated AS (\n"
+    "  SELECT round, setup, jobs, " OUTCOME_COUNTS("jobs", "ok", "skipped",
+                                                   "failed", "crashed",
+                                                   "killed", "hung")
+    " AS rounds_csv\n"
+    "  FROM rounds WHERE run_id = ?1),\n"
+    "sides AS (\n"
+    "  SELECT s.round, s.setup, s.jobs, coalesce(c.jobs_csv, "
+    OUTCOME_COUNTS("0", "0", "0", "0", "0", "0", "0") ") AS jobs_csv,\n"
+    "    s.rounds_csv FROM stated s LEFT JOIN counted c USING (round)\n"
+    "  UNION ALL\n"
+    "  SELECT round, 'ok', NULL, jobs_csv, 'no such round' FROM counted\n"
+    "  WHERE round NOT IN (SELECT round FROM stated))\n"
+    "SELECT round, CASE\n"
+    "    WHEN setup NOT IN ('ok', 'failed') THEN 'rounds.csv: setup is ' ||\n"
+    "      quote(setup) || ', not ''ok'' or ''failed'''\n"
+    "    WHEN setup = 'failed' AND jobs <> 0 THEN\n"
+    "      'rounds.csv: its set-up failed, yet it states ' || rounds_csv\n"
+    "    ELSE 'jobs.csv has ' || jobs_csv || ', rounds.csv states ' ||\n"
+    "      rounds_csv\n"
+    "  END\n"
+    "FROM sides\n"
+    "WHERE setup NOT IN ('ok', 'failed') OR jobs_csv <> rounds_csv\n"
+    "  OR (setup = 'failed' AND jobs <> 0)\n"
+    "ORDER BY round LIMIT 1";
+/* clang-format on */
 
 static int check_jobs_against_rounds(sqlite3 *db, const char *dir,
                                      long long run_id, char *err,
