@@ -70,6 +70,7 @@ all:
 
 # Each component's fragment, beside its code, in dependency order: a
 # fragment may use the variables of those above it.
+include harness/command_line/command_line.mk
 include tracker/tracker.mk
 include harness/faultfs/faultfs.mk
 include harness/trackhammer/trackhammer.mk

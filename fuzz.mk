@@ -26,7 +26,7 @@ FUZZ_SEED    ?=
 FUZZ_BUILD   := $(BUILD)/fuzz
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_RESULTS_BASE := -DFUZZ_RESULTS_BASE='"$(abspath analysis/tests/data/run-small)"'
-FUZZ_INCLUDES := -Itracker -I$(FAULTFS_DIR) -Iharness/trackhammer -Ianalysis
+FUZZ_INCLUDES := -Itracker -I$(FAULTFS_DIR) -Iharness/trackhammer -Ianalysis $(COMMAND_LINE_CFLAGS)
 FUZZ_CFLAGS   = -g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
                 $(WARNINGS) $(SQLITE_CFLAGS) $(FUZZ_INCLUDES) \
                 $(FUZZ_RESULTS_BASE) -fsanitize=fuzzer-no-link $(FUZZ_SAN)
@@ -39,7 +39,7 @@ fuzz_source_results        := analysis/fuzz/fuzz_results.c
 # The code each target parses with, as sources.
 fuzz_code_faultfs_config := $(FAULTFS_SOURCES)
 fuzz_code_profile        := $(TRACKER_SOURCES)
-fuzz_code_options        := harness/trackhammer/options.c harness/trackhammer/fs_info.c harness/trackhammer/util.c harness/trackhammer/interrupt.c $(FAULTFS_SOURCES) $(TRACKER_SOURCES)
+fuzz_code_options        := $(COMMAND_LINE_DIR)/command_line.c harness/trackhammer/options.c harness/trackhammer/fs_info.c harness/trackhammer/util.c harness/trackhammer/interrupt.c $(FAULTFS_SOURCES) $(TRACKER_SOURCES)
 fuzz_code_results        := $(filter-out analysis/main.c,$(wildcard analysis/*.c))
 
 fuzz_regressions = $(dir $(fuzz_source_$(1)))regressions
@@ -102,6 +102,6 @@ $(BUILD)/$(FAULTFS_DIR)/fuzz/test_fuzz_replay.o: CPPFLAGS += \
     -DFUZZ_DIR_OPTIONS='"$(abspath $(call fuzz_regressions,options))"' \
     -DFUZZ_DIR_RESULTS='"$(abspath $(call fuzz_regressions,results))"'
 FUZZ_REPLAY_CODE := $(FUZZ_REPLAY_OBJS) \
-    $(patsubst %.c,$(BUILD)/%.o,$(filter harness/trackhammer/%,$(fuzz_code_options))) \
+    $(patsubst %.c,$(BUILD)/%.o,$(filter harness/trackhammer/% $(COMMAND_LINE_DIR)/%,$(fuzz_code_options))) \
     $(patsubst %.c,$(BUILD)/%.o,$(fuzz_code_results))
 $(eval $(call cmocka_test,$(FUZZ_REPLAY),$(FUZZ_REPLAY_CODE),$(FAULTFS_LIB) $(TRACKER_LIB),,$(FAULTFS_LDLIBS)))

@@ -21,17 +21,18 @@ $(TH_REFERENCE): results/reference/gadi-71-job-matrix.csv
 	@mkdir -p $(dir $@)
 	cp $< $@
 
-$(TH_REPORT): $(ANALYSIS_CORE) $(BUILD)/$(ANALYSIS_DIR)/main.o
+$(TH_REPORT): $(ANALYSIS_CORE) $(BUILD)/$(ANALYSIS_DIR)/main.o $(COMMAND_LINE_OBJECT)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # th-calibrate reads the design's fault model and checks the fit file it
 # writes with faultfs's own parser.
-$(TH_CALIBRATE): $(ANALYSIS_CORE) $(BUILD)/$(ANALYSIS_DIR)/calibrate/th_calibrate.o $(FAULTFS_LIB)
+$(TH_CALIBRATE): $(ANALYSIS_CORE) $(BUILD)/$(ANALYSIS_DIR)/calibrate/th_calibrate.o $(COMMAND_LINE_OBJECT) $(FAULTFS_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(FAULTFS_LDLIBS)
 
 # tracker.h for the latency histogram's bucket count; faultfs.h for the
-# fault classes the calibration groups.
-$(BUILD)/$(ANALYSIS_DIR)/%.o: CFLAGS += -Itracker -I$(FAULTFS_DIR)
+# fault classes the calibration groups; command_line.h for the programs'
+# options.
+$(BUILD)/$(ANALYSIS_DIR)/%.o: CFLAGS += -Itracker -I$(FAULTFS_DIR) $(COMMAND_LINE_CFLAGS)
 
 # Each tests/test_*.c is one cmocka program over the core objects.
 ANALYSIS_TESTS := $(patsubst $(ANALYSIS_DIR)/tests/%.c,$(BUILD)/$(ANALYSIS_DIR)/tests/%,$(wildcard $(ANALYSIS_DIR)/tests/test_*.c))

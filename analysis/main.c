@@ -5,11 +5,12 @@
 #include "analysis.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "command_line.h"
 
 /* Exit statuses: bad command line or input, and failure to write output. */
 #define EXIT_INPUT 2
@@ -79,61 +80,47 @@ static const struct option long_options[] = {
     { NULL, 0, NULL, 0 },
 };
 
-/* An option by its long name ("--out" for 'o'), or as the user wrote it
- * when it is none of ours. */
-static const char *option_name(char **argv, int option)
+/* One option and its value into the settings (command_line.h). */
+static command_line_step apply_option(void *settings_record, int option,
+                                      const char *value, char *err,
+                                      size_t err_size)
 {
-    static char name[32];
-    for (const struct option *o = long_options; o->name; o++)
-        if (o->val == option) {
-            snprintf(name, sizeof name, "--%s", o->name);
-            return name;
-        }
-    if (option == 0)
-        return argv[optind - 1]; /* an unknown long option */
-    snprintf(name, sizeof name, "-%c", option);
-    return name;
-}
-
-/* One message for a command line th-report cannot take; the status. */
-static int bad_usage(const char *what, const char *option)
-{
-    fprintf(stderr, "th-report: %s '%s'; try --help\n", what, option);
-    return EXIT_INPUT;
+    settings *s = settings_record;
+    switch (option) {
+    case 'h': fputs(usage, stdout); return COMMAND_LINE_DONE;
+    case 'c': s->compare = true; return COMMAND_LINE_NEXT;
+    }
+    const struct option *o = long_options;
+    while (o->val != option)
+        o++;
+    if (*value == '\0') {
+        snprintf(err, err_size, "an empty path after '--%s' (see --help)",
+                 o->name);
+        return COMMAND_LINE_REFUSED;
+    }
+    const char **path = option == 'r'   ? &s->reference
+                        : option == 'd' ? &s->db_path
+                                        : &s->out_dir;
+    *path = value;
+    return COMMAND_LINE_NEXT;
 }
 
 /* 0 to go on, or the exit status to stop with. */
 static int parse_args(int argc, char **argv, settings *s)
 {
-    int c;
-    opterr = 0; /* one message, ours */
-    while ((c = getopt_long(argc, argv, ":r:d:o:ch", long_options, NULL)) !=
-           -1) {
-        if (c == 'h') {
-            fputs(usage, stdout);
-            return EXIT_SUCCESS;
-        }
-        if (c == 'c') {
-            s->compare = true;
-            continue;
-        }
-        if (c == '?' && strchr("rdoch", optopt) && optopt != 0)
-            return bad_usage("no value is taken by",
-                             option_name(argv, optopt));
-        if (c == '?')
-            return bad_usage("unknown option", option_name(argv, optopt));
-        if (c == ':')
-            return bad_usage("a value is missing after",
-                             option_name(argv, optopt));
-        if (*optarg == '\0')
-            return bad_usage("an empty path after", option_name(argv, c));
-        const char **value = c == 'r'   ? &s->reference
-                             : c == 'd' ? &s->db_path
-                                        : &s->out_dir;
-        *value = optarg;
+    char err[1024];
+    int first_operand;
+    command_line line = { long_options, apply_option, s, true };
+    switch (command_line_read(&line, argc, argv, &first_operand, err,
+                              sizeof err)) {
+    case COMMAND_LINE_NEXT: break;
+    case COMMAND_LINE_DONE: return EXIT_SUCCESS;
+    case COMMAND_LINE_REFUSED:
+        fprintf(stderr, "th-report: %s\n", err);
+        return EXIT_INPUT;
     }
-    s->dirs = argv + optind;
-    s->dir_count = argc - optind;
+    s->dirs = argv + first_operand;
+    s->dir_count = argc - first_operand;
     if (s->reference == NULL)
         s->reference = default_reference();
     return -1;

@@ -90,8 +90,7 @@ int tracker_take_monitor_requests(tracker *t, const char *experiment,
     if (rc != SQLITE_OK)
         return rc;
     struct taken r = { experiment, NULL, 0 };
-    rc = tracker_call(t, TRACKER_OP_TAKE_MONITOR_REQUESTS,
-                      TRACKER_SCOPE_TAKE_MONITOR, take_attempt, &r);
+    rc = tracker_call(t, TRACKER_OP_TAKE_MONITOR_REQUESTS, take_attempt, &r);
     if (rc != SQLITE_OK)
         taken_clear(&r);
     *variables = r.variables;

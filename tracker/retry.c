@@ -40,9 +40,9 @@ static double backoff_seconds(tracker *t, int attempt)
     return s * o->time_scale;
 }
 
-int tracker_call(tracker *t, tracker_op op, unsigned scope, attempt_fn attempt,
-                 void *ctx)
+int tracker_call(tracker *t, tracker_op op, attempt_fn attempt, void *ctx)
 {
+    unsigned scope = tracker_op_scope(op);
     tracker_op_stats *s = &t->stats.op[op];
     double start = tracker_monotonic_seconds();
     int rc = SQLITE_OK;

@@ -108,5 +108,5 @@ int tracker_write(tracker *t, tracker_op op, statement_id id, int n,
                   const char *const *texts)
 {
     struct write_call c = { id, n, texts };
-    return tracker_call(t, op, tracker_op_scope(op), write_attempt, &c);
+    return tracker_call(t, op, write_attempt, &c);
 }

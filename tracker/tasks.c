@@ -65,7 +65,7 @@ static int task_read_text(tracker *t, tracker_op op, statement_id id,
     if (rc != SQLITE_OK)
         return rc;
     struct text_read r = { id, { variable, experiment }, NULL };
-    rc = tracker_call(t, op, tracker_op_scope(op), text_read_attempt, &r);
+    rc = tracker_call(t, op, text_read_attempt, &r);
     if (rc != SQLITE_OK) {
         free(r.value);
         r.value = NULL;
@@ -227,8 +227,7 @@ static int json_set(tracker *t, const struct json_column *col,
         json_object,
         NULL,
     };
-    rc = tracker_call(t, col->set_op, tracker_op_scope(col->set_op),
-                      json_write_attempt, &w);
+    rc = tracker_call(t, col->set_op, json_write_attempt, &w);
     sqlite3_free(w.canonical);
     return rc;
 }
@@ -342,9 +341,7 @@ int tracker_list_unfinished(tracker *t, const char *experiment,
     if (rc != SQLITE_OK)
         return rc;
     struct unfinished_read r = { experiment, NULL, 0 };
-    rc = tracker_call(t, TRACKER_OP_LIST_UNFINISHED,
-                      tracker_op_scope(TRACKER_OP_LIST_UNFINISHED),
-                      unfinished_attempt, &r);
+    rc = tracker_call(t, TRACKER_OP_LIST_UNFINISHED, unfinished_attempt, &r);
     if (rc != SQLITE_OK)
         unfinished_clear(&r);
     *rows = r.rows;

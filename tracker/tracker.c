@@ -157,8 +157,7 @@ int tracker_open(const char *path, const tracker_options *options,
         return open_failed(error, SQLITE_NOMEM, "out of memory");
     }
     t->options.vfs = t->vfs_name;
-    rc = tracker_call(t, TRACKER_OP_OPEN, tracker_op_scope(TRACKER_OP_OPEN),
-                      tracker_connect, NULL);
+    rc = tracker_call(t, TRACKER_OP_OPEN, tracker_connect, NULL);
     if (rc != SQLITE_OK) {
         if (error)
             *error = t->last_error;

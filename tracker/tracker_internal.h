@@ -92,11 +92,10 @@ struct tracker {
 /* What one attempt of a call does; returns an SQLite result code. */
 typedef int (*attempt_fn)(tracker *t, void *ctx);
 
-/* retry.c: run `attempt` under the profile's retry policy when `scope` is in
- * the profile's retry scope, once otherwise; keeps statistics and the last
- * error. */
-int tracker_call(tracker *t, tracker_op op, unsigned scope, attempt_fn attempt,
-                 void *ctx);
+/* retry.c: run `attempt` under the profile's retry policy when the
+ * operation's scope (TRACKER_OPERATIONS) is in the profile's retry scope,
+ * once otherwise; keeps statistics and the last error. */
+int tracker_call(tracker *t, tracker_op op, attempt_fn attempt, void *ctx);
 /* Record a failure found before any SQLite call (bad arguments). */
 int tracker_reject(tracker *t, tracker_op op, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -6,13 +6,13 @@
 #include "../analysis.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
+#include "command_line.h"
 #include "faultfs.h"
 
 #define EXIT_INPUT 2
@@ -67,12 +67,15 @@ typedef struct design {
     int row_count;
 } design;
 
-/* --fix sync,meta,...: the groups held at the design. */
-static bool parse_fixed(const char *list, bool *fixed)
+/* --fix sync,meta,...: the groups held at the design; false with the
+ * reason in err. */
+static bool parse_fixed(const char *list, bool *fixed, char *err,
+                        size_t err_size)
 {
     char *copy = strdup(list);
     char *save = NULL;
     bool ok = copy != NULL, named = false;
+    snprintf(err, err_size, "out of memory");
     for (char *name = ok ? strtok_r(copy, ",", &save) : NULL; name && ok;
          name = strtok_r(NULL, ",", &save)) {
         int found = -1;
@@ -80,16 +83,15 @@ static bool parse_fixed(const char *list, bool *fixed)
             if (strcmp(name, fault_group_name(g)) == 0)
                 found = g;
         if (found < 0)
-            fprintf(stderr,
-                    "th-calibrate: --fix: unknown group '%s' "
-                    "(known: sync, meta, data)\n",
-                    name);
+            snprintf(err, err_size,
+                     "--fix: unknown group '%s' (known: sync, meta, data)",
+                     name);
         else
             fixed[found] = named = true;
         ok = found >= 0;
     }
     if (ok && !named)
-        fprintf(stderr, "th-calibrate: --fix: '%s': no group named\n", list);
+        snprintf(err, err_size, "--fix: '%s': no group named", list);
     free(copy);
     return ok && named;
 }
@@ -97,18 +99,17 @@ static bool parse_fixed(const char *list, bool *fixed)
 /* Refuse an --out the fit file cannot be written to, before the fit:
  * empty, a directory, or in a directory that does not exist (it is never
  * made). */
-static bool check_out(const char *path)
+static bool check_out(const char *path, char *err, size_t err_size)
 {
     struct stat st;
     if (*path == '\0') {
-        fputs("th-calibrate: --out: empty path\n", stderr);
+        snprintf(err, err_size, "--out: empty path");
         return false;
     }
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        fprintf(stderr,
-                "th-calibrate: --out '%s': is a directory (give the "
-                "fit file's path)\n",
-                path);
+        snprintf(err, err_size,
+                 "--out '%s': is a directory (give the fit file's path)",
+                 path);
         return false;
     }
     const char *slash = strrchr(path, '/');
@@ -118,27 +119,34 @@ static bool check_out(const char *path)
             : strndup(path, slash == path ? 1 : (size_t)(slash - path));
     bool ok = dir && stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
     if (!ok)
-        fprintf(stderr,
-                "th-calibrate: --out '%s': no directory '%s' (it is "
-                "not created)\n",
-                path, dir ? dir : "");
+        snprintf(err, err_size,
+                 "--out '%s': no directory '%s' (it is not created)", path,
+                 dir ? dir : "");
     free(dir);
     return ok;
 }
 
-/* getopt_long's '?' or ':' (opterr 0, an option string starting with
- * ':') as one line naming the option as typed. */
-static void option_error(int c, char **argv)
+/* One option and its value into the settings (command_line.h). */
+static command_line_step apply_option(void *settings_record, int option,
+                                      const char *value, char *err,
+                                      size_t err_size)
 {
-    char letter[3] = { '-', (char)optopt, '\0' };
-    if (c == ':')
-        fprintf(stderr,
-                "th-calibrate: missing value for option '%s' (see "
-                "--help)\n",
-                argv[optind - 1]);
-    else
-        fprintf(stderr, "th-calibrate: unknown option '%s' (see --help)\n",
-                optopt ? letter : argv[optind - 1]);
+    settings *s = settings_record;
+    switch (option) {
+    case 'f': s->rows = value; break;
+    case 'x':
+        if (!parse_fixed(value, s->fixed, err, err_size))
+            return COMMAND_LINE_REFUSED;
+        break;
+    case 'r': s->reference = value; break;
+    case 'o':
+        if (!check_out(value, err, err_size))
+            return COMMAND_LINE_REFUSED;
+        s->out = value;
+        break;
+    case 'h': fputs(usage, stdout); return COMMAND_LINE_DONE;
+    }
+    return COMMAND_LINE_NEXT;
 }
 
 /* 0 to go on, or the exit status to stop with. */
@@ -152,33 +160,24 @@ static int parse_args(int argc, char **argv, settings *s)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    int c;
+    char err[1024];
+    int first_operand;
+    command_line line = { long_options, apply_option, s, true };
     s->rows = DEFAULT_ROWS;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":f:x:r:o:h", long_options, NULL)) !=
-           -1) {
-        switch (c) {
-        case 'f': s->rows = optarg; break;
-        case 'x':
-            if (!parse_fixed(optarg, s->fixed))
-                return EXIT_INPUT;
-            break;
-        case 'r': s->reference = optarg; break;
-        case 'o':
-            if (!check_out(optarg))
-                return EXIT_INPUT;
-            s->out = optarg;
-            break;
-        case 'h': fputs(usage, stdout); return EXIT_SUCCESS;
-        default: option_error(c, argv); return EXIT_INPUT;
-        }
+    switch (command_line_read(&line, argc, argv, &first_operand, err,
+                              sizeof err)) {
+    case COMMAND_LINE_NEXT: break;
+    case COMMAND_LINE_DONE: return EXIT_SUCCESS;
+    case COMMAND_LINE_REFUSED:
+        fprintf(stderr, "th-calibrate: %s\n", err);
+        return EXIT_INPUT;
     }
-    s->dirs = argv + optind;
-    s->dir_count = argc - optind;
+    s->dirs = argv + first_operand;
+    s->dir_count = argc - first_operand;
     s->argc = argc;
     s->argv = argv;
     if (s->dir_count == 0) {
-        fputs("th-calibrate: no design directory (try --help)\n", stderr);
+        fputs("th-calibrate: no design directory (see --help)\n", stderr);
         return EXIT_INPUT;
     }
     for (int i = 0; i < s->dir_count; i++)

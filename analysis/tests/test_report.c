@@ -1371,14 +1371,14 @@ static void test_program_bad_command_lines(void **state)
 {
     const char *dir = *state;
     static const char *const bad[][2] = {
-        { "--no-such-option", "th-report: unknown option '--no-such-option'; "
-                              "try --help\n" },
-        { "-x", "th-report: unknown option '-x'; try --help\n" },
-        { "--out", "th-report: a value is missing after '--out'; try "
-                   "--help\n" },
-        { "--db ''", "th-report: an empty path after '--db'; try --help\n" },
-        { "--help=yes", "th-report: no value is taken by '--help'; try "
-                        "--help\n" },
+        { "--no-such-option", "th-report: unknown option '--no-such-option' "
+                              "(see --help)\n" },
+        { "-x", "th-report: unknown option '-x' (see --help)\n" },
+        { "--out", "th-report: missing value for option '--out' (see "
+                   "--help)\n" },
+        { "--db ''", "th-report: an empty path after '--db' (see --help)\n" },
+        { "--help=yes", "th-report: option '--help' takes no value (see "
+                        "--help)\n" },
     };
     char *err, *args;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

@@ -41,9 +41,9 @@ $(FAULTFS_EXT): $(FAULTFS_EXT_OBJECTS) $(FAULTFS_EXT_EXPORTS)
 
 # A tool that runs tracker operations under a fault model and reports what
 # each fault class did.
-$(BUILD)/$(FAULTFS_DIR)/tools/%.o: CFLAGS += -I$(FAULTFS_DIR) -Itracker
+$(BUILD)/$(FAULTFS_DIR)/tools/%.o: CFLAGS += -I$(FAULTFS_DIR) -Itracker $(COMMAND_LINE_CFLAGS)
 # Both tools' command lines are read by tools/tool_args.c.
-FAULTFS_TOOL_ARGS := $(BUILD)/$(FAULTFS_DIR)/tools/tool_args.o
+FAULTFS_TOOL_ARGS := $(BUILD)/$(FAULTFS_DIR)/tools/tool_args.o $(COMMAND_LINE_OBJECT)
 $(FAULTFS_SURVEY): $(BUILD)/$(FAULTFS_DIR)/tools/faultfs_survey.o $(FAULTFS_TOOL_ARGS) $(FAULTFS_LIB) $(TRACKER_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(FAULTFS_LDLIBS)
 

@@ -10,13 +10,14 @@
 #include "trackhammer.h"
 
 #include <sqlite3.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "command_line.h"
 
 #define FIT_FILE "lustre-fitted.conf"
 
@@ -696,62 +697,57 @@ static bool finish(options *o, char *err, size_t err_size)
     return true;
 }
 
+/* The settings the command line is read into, and where --help,
+ * --version and --list-profiles print. */
+typedef struct reading {
+    options *o;
+    FILE *out;
+} reading;
+
+/* One option from the command line (command_line.h): the three that
+ * print and stop, or its row applied to the options. */
+static command_line_step apply_option(void *settings, int option,
+                                      const char *value, char *err,
+                                      size_t err_size)
+{
+    reading *r = settings;
+    switch (option) {
+    case 'h': print_help(r->out); return COMMAND_LINE_DONE;
+    case 'V':
+        fprintf(r->out, "trackhammer %s (SQLite %s)\n", TRACKHAMMER_VERSION,
+                sqlite3_libversion());
+        return COMMAND_LINE_DONE;
+    case 'L': print_profiles(r->out); return COMMAND_LINE_DONE;
+    }
+    for (size_t i = 0; i < ROW_COUNT; i++)
+        if (rows[i].short_name == option &&
+            !apply(r->o, &rows[i], value, err, err_size))
+            return COMMAND_LINE_REFUSED;
+    return COMMAND_LINE_NEXT;
+}
+
 parse_result parse_options(int argc, char **argv, options *o, FILE *out,
                            char *err, size_t err_size)
 {
     struct option long_options[ROW_COUNT + 1];
-    char short_options[ROW_COUNT * 2 + 2] = ":";
-    size_t s = 1;
-    for (size_t i = 0; i < ROW_COUNT; i++) {
+    for (size_t i = 0; i < ROW_COUNT; i++)
         long_options[i] =
             (struct option){ rows[i].name,
                              rows[i].kind == ARG_NONE ? no_argument
                                                       : required_argument,
                              NULL, rows[i].short_name };
-        if (rows[i].short_name >= ID_PREPARE)
-            continue;
-        short_options[s++] = (char)rows[i].short_name;
-        if (rows[i].kind != ARG_NONE)
-            short_options[s++] = ':';
-    }
-    short_options[s] = '\0';
     long_options[ROW_COUNT] = (struct option){ 0 };
 
     set_defaults(o);
     record_command_line(o, argc, argv);
-    opterr = 0;
-    optind = 0; /* glibc: 0 resets getopt fully, 1 keeps a half-read "-hx" */
-    int c;
-    while ((c = getopt_long(argc, argv, short_options, long_options, NULL)) !=
-           -1) {
-        if (c == '?' || c == ':') {
-            snprintf(err, err_size, "%s option '%s' (see --help)",
-                     c == '?' ? "unknown" : "missing value for",
-                     argv[optind - 1]);
-            return PARSE_EXIT_USAGE;
-        }
-        if (c == 'h') {
-            print_help(out);
-            return PARSE_EXIT_OK;
-        }
-        if (c == 'V') {
-            fprintf(out, "trackhammer %s (SQLite %s)\n", TRACKHAMMER_VERSION,
-                    sqlite3_libversion());
-            return PARSE_EXIT_OK;
-        }
-        if (c == 'L') {
-            print_profiles(out);
-            return PARSE_EXIT_OK;
-        }
-        for (size_t i = 0; i < ROW_COUNT; i++)
-            if (rows[i].short_name == c &&
-                !apply(o, &rows[i], optarg, err, err_size))
-                return PARSE_EXIT_USAGE;
-    }
-    if (optind < argc) {
-        snprintf(err, err_size, "unexpected argument '%s' (see --help)",
-                 argv[optind]);
-        return PARSE_EXIT_USAGE;
+    reading r = { o, out };
+    command_line line = { long_options, apply_option, &r, false };
+    int first_operand;
+    switch (
+        command_line_read(&line, argc, argv, &first_operand, err, err_size)) {
+    case COMMAND_LINE_NEXT: break;
+    case COMMAND_LINE_DONE: return PARSE_EXIT_OK;
+    case COMMAND_LINE_REFUSED: return PARSE_EXIT_USAGE;
     }
     return finish(o, err, err_size) ? PARSE_RUN : PARSE_EXIT_USAGE;
 }

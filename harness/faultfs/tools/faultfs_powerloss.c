@@ -81,8 +81,9 @@ static const char usage[] =
     "\n"
     "Exit status: 0 done, 1 a round could not run, 2 bad command line.\n";
 
-/* One option and its value into o; false with a message on stderr. */
-static bool parse_option(int c, const char *value, void *options)
+/* One option and its value into o (command_line.h). */
+static command_line_step parse_option(void *options, int c, const char *value,
+                                      char *err, size_t err_size)
 {
     tool_options *o = options;
     long n = 0;
@@ -90,27 +91,30 @@ static bool parse_option(int c, const char *value, void *options)
     switch (c) {
     case 'c': o->config = value; break;
     case 'd': o->dir = value; break;
+    case 'h': fputs(usage, stdout); return COMMAND_LINE_DONE;
     case 'p':
-        return tool_add_profile(TOOL, value, o->profiles, &o->profile_count);
+        ok = tool_add_profile(value, o->profiles, &o->profile_count, err,
+                              err_size);
+        break;
     case 'r':
-        ok = tool_whole(TOOL, "--rounds", value, 1, MAX_ROUNDS, &n);
+        ok = tool_whole("--rounds", value, 1, MAX_ROUNDS, &n, err, err_size);
         o->rounds = (int)n;
         break;
     case 'w':
-        ok =
-            tool_whole(TOOL, "--writers", value, 1, POWERLOSS_MAX_WRITERS, &n);
+        ok = tool_whole("--writers", value, 1, POWERLOSS_MAX_WRITERS, &n, err,
+                        err_size);
         o->writers = (int)n;
         break;
     case 'a':
-        ok = tool_whole(TOOL, "--max-acks", value, 1, 1000000, &n);
+        ok = tool_whole("--max-acks", value, 1, 1000000, &n, err, err_size);
         o->max_acks = (int)n;
         break;
     case 's':
-        ok = tool_whole(TOOL, "--seed", value, 0, __LONG_MAX__, &n);
+        ok = tool_whole("--seed", value, 0, __LONG_MAX__, &n, err, err_size);
         o->seed = (unsigned long long)n;
         break;
     }
-    return ok;
+    return ok ? COMMAND_LINE_NEXT : COMMAND_LINE_REFUSED;
 }
 
 /* The command line into o: -1 to go on, or the exit status to stop with
@@ -128,8 +132,8 @@ static int parse_args(int argc, char **argv, tool_options *o)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
-    int status = tool_parse_args(TOOL, argc, argv, longs, ":c:p:r:w:a:s:d:h",
-                                 usage, parse_option, o);
+    int status =
+        tool_read_command_line(TOOL, argc, argv, longs, parse_option, o);
     if (status >= 0)
         return status;
     tool_default_profiles(o->profiles, &o->profile_count);

@@ -264,17 +264,19 @@ static const char usage[] =
 
 /* The value of OPTION as a number in [lo, hi] into *out. */
 static bool parse_real(const char *option, const char *text, double lo,
-                       double hi, double *out)
+                       double hi, double *out, char *err, size_t err_size)
 {
     if (!tracker_parse_real(text, lo, hi, out)) {
-        return tool_error(TOOL, "%s: '%s' is not a number from %g to %g",
-                          option, text, lo, hi);
+        snprintf(err, err_size, "%s: '%s' is not a number from %g to %g",
+                 option, text, lo, hi);
+        return false;
     }
     return true;
 }
 
-/* One option and its value into o; false with a message on stderr. */
-static bool parse_option(int c, const char *value, void *options)
+/* One option and its value into o (command_line.h). */
+static command_line_step parse_option(void *options, int c, const char *value,
+                                      char *err, size_t err_size)
 {
     survey_options *o = options;
     long n = 0;
@@ -282,28 +284,34 @@ static bool parse_option(int c, const char *value, void *options)
     switch (c) {
     case 'c': o->config = value; break;
     case 'd': o->dir = value; break;
+    case 'h': fputs(usage, stdout); return COMMAND_LINE_DONE;
     case 'p':
-        return tool_add_profile(TOOL, value, o->profiles, &o->profile_count);
+        ok = tool_add_profile(value, o->profiles, &o->profile_count, err,
+                              err_size);
+        break;
     case 'j':
-        ok = tool_whole(TOOL, "--jobs", value, 1, MAX_JOBS, &n);
+        ok = tool_whole("--jobs", value, 1, MAX_JOBS, &n, err, err_size);
         o->jobs = (int)n;
         break;
     case 'n':
-        ok = tool_whole(TOOL, "--cycles", value, 1, MAX_CYCLES, &n);
+        ok = tool_whole("--cycles", value, 1, MAX_CYCLES, &n, err, err_size);
         o->cycles = (int)n;
         break;
     case 'N':
-        ok = tool_whole(TOOL, "--nodes", value, 1, FAULTFS_MAX_NODE + 1, &n);
+        ok = tool_whole("--nodes", value, 1, FAULTFS_MAX_NODE + 1, &n, err,
+                        err_size);
         o->nodes = (int)n;
         break;
     case 's':
-        ok = tool_whole(TOOL, "--seed", value, 0, __LONG_MAX__, &n);
+        ok = tool_whole("--seed", value, 0, __LONG_MAX__, &n, err, err_size);
         o->seed = (unsigned long long)n;
         break;
     case 't':
-        return parse_real("--time-scale", value, 1e-6, 1e7, &o->time_scale);
+        ok = parse_real("--time-scale", value, 1e-6, 1e7, &o->time_scale, err,
+                        err_size);
+        break;
     }
-    return ok;
+    return ok ? COMMAND_LINE_NEXT : COMMAND_LINE_REFUSED;
 }
 
 /* The command line into o: -1 to go on, or the exit status to stop with
@@ -322,8 +330,8 @@ static int parse_args(int argc, char **argv, survey_options *o)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
-    int status = tool_parse_args(TOOL, argc, argv, longs, ":c:j:n:N:t:s:d:p:h",
-                                 usage, parse_option, o);
+    int status =
+        tool_read_command_line(TOOL, argc, argv, longs, parse_option, o);
     if (status >= 0)
         return status;
     tool_default_profiles(o->profiles, &o->profile_count);

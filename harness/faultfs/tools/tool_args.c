@@ -6,7 +6,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,40 +45,39 @@ char *tool_format(const char *format, ...)
     return text;
 }
 
-/* getopt_long's '?' or ':' (with opterr 0 and an option string starting
- * with ':') as one line naming the option as the user typed it. */
-bool tool_option_error(const char *tool, int c, char **argv)
-{
-    char letter[3] = { '-', (char)optopt, '\0' };
-    if (c == ':') {
-        return tool_error(tool, "missing value for option '%s' (see --help)",
-                          argv[optind - 1]);
-    }
-    return tool_error(tool, "unknown option '%s' (see --help)",
-                      optopt ? letter : argv[optind - 1]);
-}
-
 /* The value of OPTION as a whole number in [lo, hi] into *out. */
-bool tool_whole(const char *tool, const char *option, const char *text,
-                long lo, long hi, long *out)
+bool tool_whole(const char *option, const char *text, long lo, long hi,
+                long *out, char *err, size_t err_size)
 {
     if (!tracker_parse_whole(text, lo, hi, out)) {
-        return tool_error(tool,
-                          "%s: '%s' is not a whole number from %ld "
-                          "to %ld",
-                          option, text, lo, hi);
+        snprintf(err, err_size,
+                 "%s: '%s' is not a whole number from %ld to %ld", option,
+                 text, lo, hi);
+        return false;
     }
     return true;
+}
+
+/* The built-in profiles' names, ", "-separated, into err after its text. */
+static void append_profile_names(char *err, size_t err_size)
+{
+    for (size_t i = 0; i < tracker_profile_count(); i++) {
+        size_t used = strlen(err);
+        snprintf(err + used, err_size - used, "%s %s", i ? "," : "",
+                 tracker_profile_at(i)->name);
+    }
+    size_t used = strlen(err);
+    snprintf(err + used, err_size - used, ")");
 }
 
 /* A --profile SPEC (NAME[,key=value...]) appended to profiles[*count].
  * An unknown NAME is refused with the known ones listed (the tracker's
  * own message points at trackhammer's --list-profiles), and a profile
  * given twice, as its databases would be the same files. */
-bool tool_add_profile(const char *tool, const char *spec,
-                      tracker_profile *profiles, int *count)
+bool tool_add_profile(const char *spec, tracker_profile *profiles, int *count,
+                      char *err, size_t err_size)
 {
-    char err[1024];
+    char why[1024];
     size_t name_length = strcspn(spec, ",");
     bool known = false;
     for (size_t i = 0; i < tracker_profile_count(); i++) {
@@ -88,29 +86,28 @@ bool tool_add_profile(const char *tool, const char *spec,
                           strncmp(name, spec, name_length) == 0);
     }
     if (!known) {
-        fprintf(stderr, "%s: --profile '%s': unknown profile (known:", tool,
-                spec);
-        for (size_t i = 0; i < tracker_profile_count(); i++) {
-            fprintf(stderr, "%s %s", i ? "," : "",
-                    tracker_profile_at(i)->name);
-        }
-        fputs(")\n", stderr);
+        snprintf(err, err_size,
+                 "--profile '%s': unknown profile (known:", spec);
+        append_profile_names(err, err_size);
         return false;
     }
     if (*count == TOOL_MAX_PROFILES) {
-        return tool_error(tool, "--profile '%s': at most %d profiles", spec,
-                          TOOL_MAX_PROFILES);
+        snprintf(err, err_size, "--profile '%s': at most %d profiles", spec,
+                 TOOL_MAX_PROFILES);
+        return false;
     }
-    if (tracker_profile_parse(spec, &profiles[*count], err, sizeof err) !=
+    if (tracker_profile_parse(spec, &profiles[*count], why, sizeof why) !=
         SQLITE_OK) {
-        return tool_error(tool, "--profile '%s': %s", spec, err);
+        snprintf(err, err_size, "--profile '%s': %s", spec, why);
+        return false;
     }
     for (int i = 0; i < *count; i++) {
         if (strcmp(profiles[i].name, profiles[*count].name) == 0) {
-            return tool_error(tool,
-                              "--profile '%s': profile %s given twice "
-                              "(its databases would be the same files)",
-                              spec, profiles[i].name);
+            snprintf(err, err_size,
+                     "--profile '%s': profile %s given twice (its "
+                     "databases would be the same files)",
+                     spec, profiles[i].name);
+            return false;
         }
     }
     (*count)++;
@@ -220,30 +217,19 @@ size_t tool_longest_name(const tracker_profile *profiles, int count)
     return longest;
 }
 
-int tool_parse_args(const char *tool, int argc, char **argv,
-                    const struct option *longs, const char *shorts,
-                    const char *usage,
-                    bool (*apply)(int c, const char *value, void *options),
-                    void *options)
+int tool_read_command_line(const char *tool, int argc, char **argv,
+                           const struct option *options,
+                           command_line_apply apply, void *settings)
 {
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
-        if (c == 'h') {
-            fputs(usage, stdout);
-            return 0;
-        }
-        if (c == '?' || c == ':') {
-            tool_option_error(tool, c, argv);
-            return 2;
-        }
-        if (!apply(c, optarg, options))
-            return 2;
+    char err[2048];
+    int first_operand;
+    command_line line = { options, apply, settings, false };
+    switch (command_line_read(&line, argc, argv, &first_operand, err,
+                              sizeof err)) {
+    case COMMAND_LINE_NEXT: return -1;
+    case COMMAND_LINE_DONE: return 0;
+    case COMMAND_LINE_REFUSED: break;
     }
-    if (optind < argc) {
-        tool_error(tool, "unexpected argument '%s' (see --help)",
-                   argv[optind]);
-        return 2;
-    }
-    return -1;
+    tool_error(tool, "%s", err);
+    return 2;
 }

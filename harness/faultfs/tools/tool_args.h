@@ -6,10 +6,10 @@
 #ifndef FAULTFS_TOOL_ARGS_H
 #define FAULTFS_TOOL_ARGS_H
 
-#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "command_line.h"
 #include "tracker.h"
 
 #define TOOL_MAX_PROFILES 32
@@ -24,20 +24,17 @@ bool tool_error(const char *tool, const char *format, ...)
 char *tool_format(const char *format, ...)
     __attribute__((format(printf, 1, 2)));
 
-/* getopt_long's '?' or ':' (with opterr 0 and an option string starting
- * with ':') as one line naming the option as the user typed it. */
-bool tool_option_error(const char *tool, int c, char **argv);
+/* The value of OPTION as a whole number in [lo, hi] into *out; false
+ * with the reason in err. */
+bool tool_whole(const char *option, const char *text, long lo, long hi,
+                long *out, char *err, size_t err_size);
 
-/* The value of OPTION as a whole number in [lo, hi] into *out. */
-bool tool_whole(const char *tool, const char *option, const char *text,
-                long lo, long hi, long *out);
-
-/* A --profile SPEC (NAME[,key=value...]) appended to profiles[*count].
- * An unknown NAME is refused with the known ones listed (the tracker's
- * own message points at trackhammer's --list-profiles), and a profile
- * given twice, as its databases would be the same files. */
-bool tool_add_profile(const char *tool, const char *spec,
-                      tracker_profile *profiles, int *count);
+/* A --profile SPEC (NAME[,key=value...]) appended to profiles[*count];
+ * false with the reason in err. An unknown NAME is refused with the known
+ * ones listed, and a profile given twice, as its databases would be the
+ * same files. */
+bool tool_add_profile(const char *spec, tracker_profile *profiles, int *count,
+                      char *err, size_t err_size);
 
 /* No --profile given: every built-in profile, in the matrix's order. */
 void tool_default_profiles(tracker_profile *profiles, int *count);
@@ -60,13 +57,12 @@ bool tool_prepare_dir(const char *tool, const char *dir, size_t room);
 /* The longest profile name, for the room its database names take. */
 size_t tool_longest_name(const tracker_profile *profiles, int count);
 
-/* The command line, option by option, into `apply` (false: a bad value,
- * said on stderr); --help (-h) prints usage on stdout. -1 to go on, else
- * the exit status to stop with: 0 after --help, 2 on a bad command line. */
-int tool_parse_args(const char *tool, int argc, char **argv,
-                    const struct option *longs, const char *shorts,
-                    const char *usage,
-                    bool (*apply)(int c, const char *value, void *options),
-                    void *options);
+/* The command line, option by option, into `apply` (command_line.h);
+ * a refusal is said on stderr as "TOOL: ...". -1 to go on, else the exit
+ * status to stop with: 0 after an option that did all (--help), 2 on a bad
+ * command line. */
+int tool_read_command_line(const char *tool, int argc, char **argv,
+                           const struct option *options,
+                           command_line_apply apply, void *settings);
 
 #endif /* FAULTFS_TOOL_ARGS_H */
