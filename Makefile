@@ -45,7 +45,7 @@ endif
 
 # Every component's tests link the shared test support (testsupport/).
 TEST_SUPPORT := $(BUILD)/testsupport/scratch.o $(BUILD)/testsupport/command.o \
-                $(BUILD)/testsupport/environment.o
+                $(BUILD)/testsupport/environment.o $(BUILD)/testsupport/results.o
 TEST_SUPPORT_CFLAGS := -Itestsupport
 
 # The one way a fragment registers a cmocka test program:
@@ -77,6 +77,7 @@ include harness/trackhammer/trackhammer.mk
 include analysis/analysis.mk
 include harness/jobs/jobs.mk
 include harness/realfs/realfs.mk
+include harness/workloads/workloads.mk
 include pbs/pbs.mk
 include harness/bench/bench.mk
 include fuzz.mk

@@ -39,7 +39,7 @@ fuzz_source_results        := analysis/fuzz/fuzz_results.c
 # The code each target parses with, as sources.
 fuzz_code_faultfs_config := $(FAULTFS_SOURCES)
 fuzz_code_profile        := $(TRACKER_SOURCES)
-fuzz_code_options        := $(COMMAND_LINE_DIR)/command_line.c harness/trackhammer/options.c harness/trackhammer/fs_info.c harness/trackhammer/util.c harness/trackhammer/interrupt.c $(FAULTFS_SOURCES) $(TRACKER_SOURCES)
+fuzz_code_options        := $(COMMAND_LINE_DIR)/command_line.c harness/trackhammer/options.c harness/trackhammer/workload.c harness/trackhammer/fs_info.c harness/trackhammer/util.c harness/trackhammer/interrupt.c $(FAULTFS_SOURCES) $(TRACKER_SOURCES)
 fuzz_code_results        := $(filter-out analysis/main.c,$(wildcard analysis/*.c))
 
 fuzz_regressions = $(dir $(fuzz_source_$(1)))regressions

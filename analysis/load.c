@@ -96,14 +96,17 @@ static const column fault_log_keys[] = {
  * fs_info: what the run was told of its file system (--fs-info, as
  * th-realfs gives it: version, preset, client and volume options, faults)
  * as a JSON object, NULL when told nothing; verified_through: the client
- * that verified each round, "" for the database directory itself. */
+ * that verified each round, "" for the database directory itself;
+ * workload: whose code the jobs ran (--workload), tracker for runs made
+ * before workloads were. */
 static const char schema[] =
     "CREATE TABLE runs (run_id INTEGER PRIMARY KEY, dir TEXT, name TEXT, "
     "  command_line TEXT, fault_model TEXT, time_scale REAL, seed INTEGER, "
     "  jobs_per_round INTEGER, sqlite_version TEXT, fs_type TEXT, "
     "  mount_options TEXT, status TEXT, stop_reason TEXT, "
     "  rounds_planned INTEGER, rounds_done INTEGER, model TEXT, "
-    "  model_key TEXT, fs_info TEXT, verified_through TEXT);\n"
+    "  model_key TEXT, fs_info TEXT, verified_through TEXT, "
+    "  workload TEXT);\n"
     /* by= of the log is drawn_by here: BY is an SQL keyword. */
     "CREATE TABLE fault_events (run_id INTEGER, round INTEGER, time REAL, "
     "  pid INTEGER, node INTEGER, rank INTEGER, class TEXT, kind TEXT, "
@@ -522,6 +525,7 @@ static const summary_key summary_keys[] = {
     { "rounds_done", " integer ", "an integer", false },
     { "file_system_info", " object ", "an object", false },
     { "verified_through", " text ", "a string", false },
+    { "workload", " text ", "a non-empty string", false },
 };
 
 /* Whether a present key's value is what it must be: of one of its types;
@@ -533,7 +537,7 @@ static bool summary_value_ok(const summary_key *k, const char *type,
     snprintf(padded, sizeof padded, " %s ", type);
     if (strstr(k->types, padded) == NULL)
         return false;
-    if (strcmp(k->path, "run_id") == 0)
+    if (strcmp(k->path, "run_id") == 0 || strcmp(k->path, "workload") == 0)
         return *value != '\0';
     return strcmp(k->path, "status") != 0 || strcmp(value, "completed") == 0 ||
            strcmp(value, "interrupted") == 0 || strcmp(value, "stopped") == 0;
@@ -718,7 +722,7 @@ static int insert_run(sqlite3 *db, const char *dir, const char *json,
         "INSERT INTO runs (dir, name, command_line, fault_model, time_scale, "
         "  seed, jobs_per_round, sqlite_version, fs_type, mount_options, "
         "  status, stop_reason, rounds_planned, rounds_done, model, "
-        "  model_key, fs_info, verified_through) "
+        "  model_key, fs_info, verified_through, workload) "
         "SELECT ?1, ?3, json_extract(?2, '$.command_line'), "
         "  json_extract(?2, '$.fault_model'), "
         "  json_extract(?2, '$.time_scale'), json_extract(?2, '$.seed'), "
@@ -730,7 +734,8 @@ static int insert_run(sqlite3 *db, const char *dir, const char *json,
         "  json_extract(?2, '$.rounds_planned'), "
         "  json_extract(?2, '$.rounds_done'), ?4, ?5, "
         "  nullif(json_extract(?2, '$.file_system_info'), '{}'), "
-        "  coalesce(json_extract(?2, '$.verified_through'), '')",
+        "  coalesce(json_extract(?2, '$.verified_through'), ''), "
+        "  coalesce(json_extract(?2, '$.workload'), 'tracker')",
         -1, &stmt, NULL);
     sqlite3_bind_text(stmt, 1, dir, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 2, json, -1, SQLITE_STATIC);
@@ -853,6 +858,29 @@ static int check_jobs_against_rounds(sqlite3 *db, const char *dir,
     sqlite3_finalize(stmt);
     return rc;
 }
+/* A run of another tool's code (--workload other than tracker): its
+ * profiles renamed "WORKLOAD: PROFILE" in every table of the run, so each
+ * is a configuration of its own, never pooled with the tracker's profile
+ * of that name nor compared with the published table. */
+static int name_workload_profiles(sqlite3 *db, long long run_id, char *err,
+                                  size_t err_size)
+{
+    for (size_t i = 0; i < sizeof results_tables / sizeof *results_tables;
+         i++) {
+        char *sql = sqlite3_mprintf(
+            "UPDATE %s SET profile = (SELECT workload FROM runs WHERE "
+            "run_id = %lld) || ': ' || profile WHERE run_id = %lld AND "
+            "(SELECT workload FROM runs WHERE run_id = %lld) <> 'tracker'",
+            results_tables[i].table, run_id, run_id, run_id);
+        int rc = sql ? exec_sql(db, sql, err, err_size)
+                     : fail(err, err_size, "out of memory");
+        sqlite3_free(sql);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int load_dir_contents(sqlite3 *db, const char *dir, char *err,
                              size_t err_size)
 {
@@ -869,7 +897,8 @@ static int load_dir_contents(sqlite3 *db, const char *dir, char *err,
         if (load_csv(db, &results_tables[i], path, run_id, err, err_size) < 0)
             return -1;
     }
-    if (check_jobs_against_rounds(db, dir, run_id, err, err_size) < 0)
+    if (check_jobs_against_rounds(db, dir, run_id, err, err_size) < 0 ||
+        name_workload_profiles(db, run_id, err, err_size) < 0)
         return -1;
     return load_fault_logs(db, dir, run_id, err, err_size);
 }

@@ -41,4 +41,14 @@ void mpi_test_environment(const char *lsan_suppressions);
  * t by the sqlite3 shell, into *value; 0, or -1 if there was no answer. */
 int csv_file_query(const char *csv_path, const char *sql, long long *value);
 
+/* The one run directory under DIR/out that a trackhammer or th-realfs
+ * command made (th-realfs's realfs-logs beside it skipped), malloc'd; the
+ * test fails when there is none, or more than one. */
+char *results_run_dir(const char *dir);
+
+/* The integer `sql` gives on RESULTS/FILE, imported as table t; the test
+ * fails when it gives none. */
+long long results_query(const char *results, const char *file,
+                        const char *sql);
+
 #endif

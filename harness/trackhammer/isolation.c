@@ -236,7 +236,7 @@ static void reap(const job_spec *spec, job_record *r, struct child *c,
 {
     c->reaped = true;
     if (spec->opts->job_cmd[0])
-        job_read_outcome(spec->outcome_file, r);
+        job_read_outcome(spec->outcome_file, spec->opts->workload, r);
     settle(r, status);
 }
 
@@ -288,10 +288,10 @@ static void proc_line(pid_t pid, const char *name, char *buf, size_t size)
 /* A job the kernel keeps after its SIGKILL: hung, with where it hangs, as
  * /proc shows it: its scheduler state (D, uninterruptible: a file system
  * request no server answers, such as a FUSE call of an evicted client),
- * the kernel function it sleeps in, and the tracker call it was inside
+ * the kernel function it sleeps in, and the call it was inside
  * (current_op in jobs.csv). It stays the kernel's until that request ends:
  * the client aborted or unmounted. */
-static void record_stuck(job_record *r, pid_t pid)
+static void record_stuck(job_record *r, const workload *w, pid_t pid)
 {
     char stat[512], wchan[128];
     proc_line(pid, "stat", stat, sizeof stat);
@@ -307,8 +307,8 @@ static void record_stuck(job_record *r, pid_t pid)
              wchan[0] && strcmp(wchan, "0") != 0 ? wchan
                                                  : "an unknown "
                                                    "kernel function",
-             r->current_op >= 0 ? tracker_op_name(r->current_op)
-                                : "no tracker call");
+             r->current_op >= 0 ? workload_op_name(w, r->current_op)
+                                : "no call of the workload");
 }
 
 /* A stopping run: every child's group SIGKILLed, then reaped within the
@@ -369,7 +369,8 @@ int run_jobs_isolated(const job_spec *specs, job_record *records, int count,
     } else {
         for (int i = 0; i < next; i++)
             if (!children[i].reaped)
-                record_stuck(&records[i], children[i].pid);
+                record_stuck(&records[i], specs[i].opts->workload,
+                             children[i].pid);
         /* Waiting for a wave to end, the time ran out: never started. */
         for (int i = next; i < count; i++)
             text_format(records[i].harness_error,

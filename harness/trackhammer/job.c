@@ -333,6 +333,8 @@ static void exec_foreign_job(const job_spec *spec, job_record *r)
             (unsigned long long)splitmix64_mix(o->seed ^
                                                (uint64_t)spec->job_index));
     put_env(r, "TRACKHAMMER_OUTCOME", "%s", spec->outcome_file);
+    put_env(r, "TRACKHAMMER_JOBS", "%d", o->jobs);
+    put_env(r, "TRACKHAMMER_WRITES", "%d", o->writes);
     if (o->simulate) {
         char *text = model_description(faultfs_current_config());
         if (text == NULL) {
@@ -379,17 +381,33 @@ int job_run(const job_spec *spec, job_record *r)
 
 /* ------------------------------------------------ a foreign job's report */
 
-/* The tracker call an outcome line names, -1 for a name the tracker does
- * not know. */
-static int op_from_name(const char *name)
+/* A reported call ended with rc. A workload with operations of its own
+ * is verified by its own step, against what it acknowledged: its ack's
+ * items are kept for that; the tracker's calls keep the record's account
+ * of status writes, as the built-in job's do. */
+static void outcome_call_end(job_record *r, const workload *w, int op, int rc,
+                             const char *items)
 {
-    tracker_op op;
-    return tracker_op_find(name, &op) ? (int)op : -1;
+    if (!workload_has_own_operations(w)) {
+        call_end(r, (tracker_op)op, rc, monotonic_now());
+        return;
+    }
+    r->current_op = -1;
+    if (rc != SQLITE_OK)
+        return;
+    r->last_ack_op = op;
+    size_t used = strlen(r->acked);
+    int n = snprintf(r->acked + used, sizeof r->acked - used, "%s %s\n",
+                     workload_op_name(w, op), items);
+    if (n < 0 || (size_t)n >= sizeof r->acked - used) {
+        r->acked[used] = '\0';
+        r->acked_overflow = true;
+    }
 }
 
 /* Read the contract's outcome lines into the record. Missing file or lines
  * leave the record as the job left it (a job killed early wrote little). */
-void job_read_outcome(const char *path, job_record *r)
+void job_read_outcome(const char *path, const workload *w, job_record *r)
 {
     FILE *f = fopen(path, "r");
     if (f == NULL)
@@ -401,18 +419,17 @@ void job_read_outcome(const char *path, job_record *r)
         int used = 0;
         if (sscanf(line, "%31s %63s %n", word, op_name, &used) < 2)
             continue;
-        int op = op_from_name(op_name);
+        int op = workload_op_find(w, op_name);
         if (strcmp(word, "begin") == 0 && op >= 0) {
             r->current_op = op;
         } else if (strcmp(word, "ack") == 0 && op >= 0) {
-            call_end(r, (tracker_op)op, SQLITE_OK, monotonic_now());
+            outcome_call_end(r, w, op, SQLITE_OK, line + used);
         } else if (strcmp(word, "fail") == 0 && op >= 0) {
             int code = 0, attempts = 0, n = 0;
             char name[64];
             if (sscanf(line + used, "%d %63s %d %n", &code, name, &attempts,
                        &n) >= 3) {
-                call_end(r, (tracker_op)op, code ? code : SQLITE_ERROR,
-                         monotonic_now());
+                outcome_call_end(r, w, op, code ? code : SQLITE_ERROR, "");
                 if (r->failed_op < 0)
                     record_failure(r, (tracker_op)op, code, attempts,
                                    line + used + n);

@@ -206,6 +206,8 @@ static void print_header(const options *o, const environment *env, int size,
                 o->fault_config.fit_path[0]
                     ? o->fault_config.fit_path
                     : "none (the model's unfitted table)");
+    fprintf(stderr, "  workload: %s%s%s\n", o->workload->name,
+            o->workload_code[0] ? ": " : "", o->workload_code);
     if (nodes[0])
         fprintf(stderr, "  ranks on nodes: %s\n", nodes);
     fprintf(stderr, "  verified through: %s\n",
@@ -279,7 +281,8 @@ static bool records_fit(const options *o, int size, char *err, size_t err_size)
 static int check_run(options *o, int size, char *err, size_t err_size)
 {
     if (!options_check_paths(o, err, err_size) ||
-        !records_fit(o, size, err, err_size))
+        !records_fit(o, size, err, err_size) ||
+        !workload_ready(o, err, err_size))
         return EXIT_USAGE;
     if (o->job_cmd[0] && o->simulate && access(o->faultfs_ext, R_OK)) {
         text_format(err, err_size,

@@ -158,6 +158,7 @@ static int merge_records(const options *o, job_file *files,
         char db_path[TEXT_MAX + 32];
         database_path(o, db_path, sizeof db_path);
         r->profile = &o->profiles[0];
+        r->workload = o->workload;
         r->wall_s = round_wall(files, states, count);
         verify_round(db_path, o, records, count, &r->verdict, verdicts);
         round_summarize(records, count, r);

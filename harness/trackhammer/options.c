@@ -39,7 +39,11 @@ enum {
     ID_KILL_AT,
     ID_VERIFY_DIR,
     ID_FS_INFO,
-    ID_DURING_ROUND
+    ID_DURING_ROUND,
+    ID_WORKLOAD,
+    ID_LIST_WORKLOADS,
+    ID_WRITES,
+    ID_PYTHON
 };
 
 struct option_row {
@@ -107,6 +111,15 @@ static const struct option_row rows[] = {
       "results go to DIR/<run-id>/" },
     { "experiment", 'e', ARG_TEXT, "NAME", "historical",
       "experiment_id of every task" },
+    { "workload", ID_WORKLOAD, ARG_TEXT, "NAME", "tracker",
+      "whose code each job runs, what counts as an acknowledged write and "
+      "how a round is verified: tracker (the C tracker), or another tool's "
+      "own code hammered unchanged (--list-workloads)" },
+    { "writes", ID_WRITES, ARG_INT, "N", "5",
+      "writes each job of a many-write workload makes: Optuna's trials, "
+      "IPython's inputs (at most 50)" },
+    { "python", ID_PYTHON, ARG_TEXT, "PATH", "python3",
+      "the Python that runs a Python workload, with the tool installed" },
     { "job-cmd", 'c', ARG_TEXT, "CMD", "-",
       "run CMD (via /bin/sh -c) as each job instead of the built-in C job; "
       "see harness/jobs/CONTRACT.md" },
@@ -148,6 +161,9 @@ static const struct option_row rows[] = {
       "print the profiles and exit: per profile, a line NAME RUN "
       "DESCRIPTION (RUN its published run, or -) and an indented line "
       "with every knob" },
+    { "list-workloads", ID_LIST_WORKLOADS, ARG_NONE, NULL, "-",
+      "print the workloads and exit: per workload its name, the Python "
+      "module it needs, and what a job does, acknowledges and is held to" },
     { "quiet", 'q', ARG_NONE, NULL, "-", "no progress lines on stderr" },
     { "version", 'V', ARG_NONE, NULL, "-", "print the version and exit" },
     { "help", 'h', ARG_NONE, NULL, "-", "print this help and exit" },
@@ -291,6 +307,9 @@ static void set_defaults(options *o)
     snprintf(o->output_dir, sizeof o->output_dir, "results");
     snprintf(o->experiment, sizeof o->experiment, "historical");
     o->fault_before_op = -1;
+    o->workload = workload_find("tracker");
+    o->writes = 5;
+    snprintf(o->python, sizeof o->python, "python3");
 }
 
 /* One topology step per command: --prepare, --single-job and --merge
@@ -414,6 +433,26 @@ static bool apply(options *o, const struct option_row *row, const char *arg,
     case 'c':
         return copy_text(o->job_cmd, sizeof o->job_cmd, row, arg, err,
                          err_size);
+    case ID_WORKLOAD:
+        o->workload = workload_find(arg);
+        if (o->workload == NULL) {
+            text_format(err, err_size,
+                        "--workload: unknown workload '%s' (see "
+                        "--list-workloads)",
+                        arg);
+            return false;
+        }
+        break;
+    case ID_WRITES:
+        if (n > WORKLOAD_MAX_WRITES) {
+            snprintf(err, err_size, "--writes: %ld is more than %d", n,
+                     WORKLOAD_MAX_WRITES);
+            return false;
+        }
+        o->writes = (int)n;
+        break;
+    case ID_PYTHON:
+        return copy_text(o->python, sizeof o->python, row, arg, err, err_size);
     case 'x':
         return copy_text(o->faultfs_ext, sizeof o->faultfs_ext, row, arg, err,
                          err_size);
@@ -548,6 +587,72 @@ static void default_extension_path(options *o, const char *dir)
                     "%s/../lib/faultfs.so", dir);
 }
 
+/* `text` in single quotes for /bin/sh, each ' inside as '\''; false when
+ * it does not fit in size. */
+static bool shell_quote(char *out, size_t size, const char *text)
+{
+    size_t n = 0;
+    if (size < 3)
+        return false;
+    out[n++] = '\'';
+    for (const char *c = text; *c; c++) {
+        if (n + 6 > size)
+            return false;
+        if (*c == '\'') {
+            memcpy(out + n, "'\\''", 4);
+            n += 4;
+        } else {
+            out[n++] = *c;
+        }
+    }
+    out[n++] = '\'';
+    out[n] = '\0';
+    return true;
+}
+
+/* A workload run by a file of harness/workloads/: the file beside the
+ * program (the build tree copies them to workloads/), else in
+ * ../share/trackhammer/workloads (an installed tree), and the job's
+ * command from it. The workload is the job: --job-cmd is refused. */
+static bool resolve_workload(options *o, const char *dir, char *err,
+                             size_t err_size)
+{
+    const char *script = o->workload->script;
+    if (script == NULL)
+        return true;
+    if (o->job_cmd[0]) {
+        text_format(err, err_size,
+                    "--job-cmd and --workload %s: the workload is the job; "
+                    "give one",
+                    o->workload->name);
+        return false;
+    }
+    text_format(o->workload_script, sizeof o->workload_script,
+                "%s/workloads/%s", dir, script);
+    if (access(o->workload_script, R_OK) != 0)
+        text_format(o->workload_script, sizeof o->workload_script,
+                    "%s/../share/trackhammer/workloads/%s", dir, script);
+    if (dir[0] == '\0' || access(o->workload_script, R_OK) != 0) {
+        text_format(err, err_size,
+                    "--workload %s: %s is neither in workloads/ beside "
+                    "trackhammer nor in ../share/trackhammer/workloads: run "
+                    "make",
+                    o->workload->name, script);
+        return false;
+    }
+    char python[TEXT_MAX + 64], file[TEXT_MAX + 64];
+    if (!shell_quote(python, sizeof python, o->python) ||
+        !shell_quote(file, sizeof file, o->workload_script) ||
+        snprintf(o->job_cmd, sizeof o->job_cmd, "exec %s %s job", python,
+                 file) >= (int)sizeof o->job_cmd) {
+        text_format(err, err_size,
+                    "--python or the workload's path is too "
+                    "long");
+        return false;
+    }
+    return true;
+}
+
 /* Whether the fault model text is the lustre model with no fit= item: the
  * model first (as NAME or model=NAME), items split at commas, blanks
  * around them ignored, as faultfs parses them. */
@@ -624,7 +729,8 @@ static bool check_kill_at(const options *o, char *err, size_t err_size)
     if (o->job_cmd[0]) {
         snprintf(err, err_size,
                  "--kill-at write works on the built-in job "
-                 "only, not with --job-cmd (harness/jobs/CONTRACT.md)");
+                 "only, not with --job-cmd or a Python workload "
+                 "(harness/jobs/CONTRACT.md)");
         return false;
     }
     return true;
@@ -675,7 +781,8 @@ static bool finish(options *o, char *err, size_t err_size)
     char dir[PATH_MAX];
     program_directory(dir, sizeof dir);
     default_extension_path(o, dir);
-    if (!add_default_fit(o, dir, err, err_size) ||
+    if (!resolve_workload(o, dir, err, err_size) ||
+        !add_default_fit(o, dir, err, err_size) ||
         faultfs_config_parse(o->fault_model, &o->fault_config, err,
                              err_size) != 0)
         return false;
@@ -718,6 +825,9 @@ static command_line_step apply_option(void *settings, int option,
                 sqlite3_libversion());
         return COMMAND_LINE_DONE;
     case 'L': print_profiles(r->out); return COMMAND_LINE_DONE;
+    case ID_LIST_WORKLOADS:
+        workload_print_list(r->out);
+        return COMMAND_LINE_DONE;
     }
     for (size_t i = 0; i < ROW_COUNT; i++)
         if (rows[i].short_name == option &&

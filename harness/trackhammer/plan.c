@@ -84,6 +84,7 @@ int plan_prepare(options *o, int argc, char **argv)
     char err[TEXT_MAX] = "";
     if (!arguments_fit_lines(argc, argv, err, sizeof err) ||
         !options_check_paths(o, err, sizeof err) ||
+        !workload_ready(o, err, sizeof err) ||
         !absolute(o->db_dir, sizeof o->db_dir, err, sizeof err)) {
         fprintf(stderr, "trackhammer: %s\n", err);
         return 2;

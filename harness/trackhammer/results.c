@@ -360,9 +360,19 @@ void results_print_progress(const options *o, const round_result *r, int done,
             r->wall_s);
 }
 
-static const char *op_or_dash(int op)
+/* The published run a round reproduces: its profile's, when the jobs
+ * are the tracker's (the C job or one under --job-cmd); another tool's
+ * code reproduces none, its profile only set the database's journal. */
+static const char *published_run_of(const tracker_profile *profile,
+                                    const workload *w)
 {
-    return op >= 0 ? tracker_op_name((tracker_op)op) : "";
+    return w->script ? "" : profile->published_run;
+}
+
+/* An operation of the round's workload by name, "" none. */
+static const char *op_or_dash(const round_result *r, int op)
+{
+    return op >= 0 ? workload_op_name(r->workload, op) : "";
 }
 
 /* Retries of one class over every operation of a job. */
@@ -440,7 +450,7 @@ static void write_jobs(FILE *f, const round_result *r,
         row_name(&row, JOBS_variable, variable);
         row_name(&row, JOBS_outcome, outcome_name(j->outcome));
         row_int(&row, JOBS_signal, j->signal);
-        row_name(&row, JOBS_failed_op, op_or_dash(j->failed_op));
+        row_name(&row, JOBS_failed_op, op_or_dash(r, j->failed_op));
         row_int(&row, JOBS_code, j->failed_code);
         row_name(&row, JOBS_code_name,
                  j->failed_op >= 0 ? tracker_code_name(j->failed_code) : "");
@@ -448,9 +458,9 @@ static void write_jobs(FILE *f, const round_result *r,
         row_text(&row, JOBS_message, j->failed_message);
         row_real(&row, JOBS_db_time_s, j->db_time_s);
         row_real(&row, JOBS_wall_s, j->end_s - j->start_s);
-        row_name(&row, JOBS_last_ack, op_or_dash(j->last_ack_op));
-        row_name(&row, JOBS_in_flight, op_or_dash(j->current_op));
-        row_name(&row, JOBS_unknown_op, op_or_dash(j->unknown_op));
+        row_name(&row, JOBS_last_ack, op_or_dash(r, j->last_ack_op));
+        row_name(&row, JOBS_in_flight, op_or_dash(r, j->current_op));
+        row_name(&row, JOBS_unknown_op, op_or_dash(r, j->unknown_op));
         row_name(&row, JOBS_verdict, verdict_name(verdicts[i]));
         row_count(&row, JOBS_retries_locked,
                   retries_of(&j->stats, TRACKER_CLASS_BUSY));
@@ -496,7 +506,8 @@ static void write_round(FILE *f, const round_result *r)
     const round_verdict *v = &r->verdict;
     csv_row row = ROW_OF(results_rounds_columns);
     ROUND_KEY(&row, ROUNDS, r);
-    row_name(&row, ROUNDS_published_run, r->profile->published_run);
+    row_name(&row, ROUNDS_published_run,
+             published_run_of(r->profile, r->workload));
     row_int(&row, ROUNDS_jobs, r->jobs);
     row_int(&row, ROUNDS_ok, r->by_outcome[OUTCOME_OK]);
     row_int(&row, ROUNDS_skipped, r->by_outcome[OUTCOME_SKIPPED]);
@@ -557,6 +568,7 @@ bool results_ok(const results *res)
 /* Rounds of one profile pooled: the table's row. */
 struct pooled {
     const tracker_profile *profile;
+    const workload *workload;
     int rounds, jobs, ioerr, sigbus, locked, malformed, other, lost;
     int sigbus_rounds, integrity_failures, setup_failures;
     double p50_max, p99_max;
@@ -572,6 +584,7 @@ static int pool_rounds(const round_result *rounds, int n, struct pooled *rows)
             k++;
         if (k == count) {
             memset(&rows[count], 0, sizeof rows[count]);
+            rows[count].workload = r->workload;
             rows[count++].profile = r->profile;
         }
         struct pooled *p = &rows[k];
@@ -635,7 +648,9 @@ static void print_table(FILE *out, const struct pooled *rows, int count,
         fprintf(out,
                 "| %s | %s | %d/%d | %s | %d/%d | %d/%d | %d/%d | %d "
                 "| %s | %.1f ms | %.1f ms | %s |\n",
-                p->profile->published_run[0] ? p->profile->published_run : "-",
+                published_run_of(p->profile, p->workload)[0]
+                    ? published_run_of(p->profile, p->workload)
+                    : "-",
                 p->profile->name, p->ioerr, p->jobs, sigbus, p->locked,
                 p->jobs, p->malformed, p->jobs, p->other, p->jobs, p->lost,
                 ran == 0                ? "not verified"
@@ -690,6 +705,8 @@ static void write_summary_to(FILE *f, const results *res, const options *o,
         json_member(f, i ? ", " : "", o->fs_info.key[i], o->fs_info.value[i]);
     fprintf(f, "},\n");
     json_member(f, "  ", "verified_through", o->verify_dir);
+    json_member(f, ",\n  ", "workload", o->workload->name);
+    json_member(f, ", ", "workload_code", o->workload_code);
     json_member(f, ",\n  ", "topology",
                 o->mode == MODE_MPI ? "mpi" : "single-job");
     json_member(f, ",\n  ", "status", run_status_name(end->status));
@@ -704,7 +721,8 @@ static void write_summary_to(FILE *f, const results *res, const options *o,
     for (int i = 0; i < count; i++) {
         const struct pooled *p = &rows[i];
         json_member(f, "    {", "profile", p->profile->name);
-        json_member(f, ", ", "published_run", p->profile->published_run);
+        json_member(f, ", ", "published_run",
+                    published_run_of(p->profile, p->workload));
         fprintf(f,
                 ", \"rounds\": %d, \"setup_failures\": %d, "
                 "\"jobs\": %d, \"ioerr_jobs\": %d, "

@@ -94,14 +94,16 @@ static int set_up(const run_context *ctx, const tracker_profile *profile,
 }
 
 /* A round whose set-up failed: an outcome, recorded, with no job run. */
-static void record_setup_failure(results *res, const tracker_profile *profile,
-                                 int round, int repeat, const tracker_error *e,
+static void record_setup_failure(results *res, const options *o,
+                                 const tracker_profile *profile, int round,
+                                 int repeat, const tracker_error *e,
                                  round_result *out)
 {
     memset(out, 0, sizeof *out);
     out->round = round;
     out->repeat = repeat;
     out->profile = profile;
+    out->workload = o->workload;
     out->setup_failed = true;
     out->setup_error = *e;
     text_format(out->verdict.integrity, sizeof out->verdict.integrity,
@@ -228,8 +230,8 @@ round_end run_round(const run_context *ctx, const tracker_profile *profile,
     if (state != SETUP_OK) {
         round_end how = ROUND_HARNESS_ERROR;
         if (ctx->rank == 0 && state == SETUP_FAILED) {
-            record_setup_failure(res, profile, round, repeat, &setup_error,
-                                 out);
+            record_setup_failure(res, ctx->opts, profile, round, repeat,
+                                 &setup_error, out);
             how = results_checked(res, why, why_size);
         }
         if (ctx->rank == 0 && state == SETUP_HARNESS_ERROR)
@@ -309,6 +311,7 @@ round_end run_round(const run_context *ctx, const tracker_profile *profile,
             out->round = round;
             out->repeat = repeat;
             out->profile = profile;
+            out->workload = ctx->opts->workload;
             out->wall_s = monotonic_now() - started;
             out->monitor = *monitor;
             text_format(out->during_round, sizeof out->during_round, "%s",

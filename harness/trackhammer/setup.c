@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -109,6 +110,79 @@ static int prepare_here(const options *o, const tracker_profile *profile,
     return rc;
 }
 
+/* The file a workload's own set-up reports through (CONTRACT.md's
+ * outcome lines), beside the database. */
+static void setup_outcome_path(const options *o, char *path, size_t size)
+{
+    text_format(path, size, "%s/.outcome-setup", o->db_dir);
+}
+
+/*
+ * A workload's own set-up (one with operations of its own), in the set-up
+ * child: the database made and marked as trackhammer's, in WAL mode when
+ * the profile's journal is WAL (it persists in the file; the rest of the
+ * profile is the tool's own business), then the workload file's setup
+ * step exec'd in this very process, so the set-up's bound holds it.
+ * Returns only when it could not be started.
+ */
+static int exec_workload_setup(const options *o,
+                               const tracker_profile *profile,
+                               const char *db_path, tracker_error *e)
+{
+    database_remove(db_path);
+    sqlite3 *db = NULL;
+    int rc = create_marked(
+        db_path, profile->journal_mode == TRACKER_JOURNAL_WAL, &db, e);
+    sqlite3_close(db);
+    if (rc != SQLITE_OK)
+        return rc;
+    char jobs[32], writes[32], outcome[TEXT_MAX + 32];
+    snprintf(jobs, sizeof jobs, "%d", o->jobs);
+    snprintf(writes, sizeof writes, "%d", o->writes);
+    setup_outcome_path(o, outcome, sizeof outcome);
+    unlink(outcome);
+    if (setenv("TRACKHAMMER_DB", db_path, 1) != 0 ||
+        setenv("TRACKHAMMER_JOBS", jobs, 1) != 0 ||
+        setenv("TRACKHAMMER_WRITES", writes, 1) != 0 ||
+        setenv("TRACKHAMMER_JOURNAL",
+               tracker_journal_mode_name(profile->journal_mode), 1) != 0 ||
+        setenv("TRACKHAMMER_OUTCOME", outcome, 1) != 0)
+        return sqlite_failure(NULL, SQLITE_NOMEM, e);
+    execlp(o->python, o->python, o->workload_script, "setup", (char *)NULL);
+    e->code = SQLITE_ERROR;
+    text_format(e->message, sizeof e->message, "cannot run %s: %s", o->python,
+                strerror(errno));
+    return SQLITE_ERROR;
+}
+
+/* How a workload's own set-up ended: SQLITE_OK when its step exited 0,
+ * else the failure its outcome line reports (SQLITE_ERROR, and the exit
+ * status, when it wrote none). */
+static int workload_setup_result(const options *o, int status,
+                                 tracker_error *e)
+{
+    char path[TEXT_MAX + 32];
+    setup_outcome_path(o, path, sizeof path);
+    job_record said;
+    job_record_init(&said);
+    job_read_outcome(path, o->workload, &said);
+    unlink(path);
+    if (status == 0)
+        return SQLITE_OK;
+    e->code = said.failed_op >= 0 ? said.failed_code : SQLITE_ERROR;
+    e->cls = tracker_classify(e->code);
+    if (said.failed_op >= 0)
+        text_format(e->message, sizeof e->message, "%s", said.failed_message);
+    else
+        text_format(e->message, sizeof e->message,
+                    "the workload's set-up exited with status %d and "
+                    "reported no failure (its stderr is trackhammer's)",
+                    status);
+    /* Failed without an SQLite code, it is still the set-up's failure,
+     * never the harness's (a negative return would stop the run). */
+    return e->code > 0 ? e->code : SQLITE_ERROR;
+}
+
 /* What the set-up's child leaves for its parent. */
 struct setup_outcome {
     int rc;
@@ -147,7 +221,11 @@ int database_prepare(const options *o, const tracker_profile *profile,
     }
     out->rc = SQLITE_ERROR;
     out->error = *e;
+    bool own = workload_has_own_operations(o->workload);
     pid_t pid = fork_child();
+    if (pid == 0 && own)
+        _exit((out->rc = exec_workload_setup(o, profile, db_path,
+                                             &out->error)) != SQLITE_OK);
     if (pid == 0)
         _exit((out->rc = prepare_here(o, profile, db_path, &out->error)) !=
               SQLITE_OK);
@@ -162,6 +240,9 @@ int database_prepare(const options *o, const tracker_profile *profile,
     int status = wait_setup(pid);
     int rc = out->rc;
     *e = out->error;
+    if (own && status != -1 && WIFEXITED(status) && out->rc != SQLITE_OK &&
+        e->message[0] == '\0')
+        rc = workload_setup_result(o, WEXITSTATUS(status), e);
     if (status == -1 || WIFSIGNALED(status)) {
         rc = SQLITE_ERROR;
         e->code = SQLITE_ERROR;

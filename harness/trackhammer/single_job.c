@@ -102,7 +102,7 @@ static void report_end(const job_spec *spec, const job_record *r)
         fprintf(stderr, " by signal %d", r->signal);
     if (r->failed_op >= 0)
         fprintf(stderr, " at %s: %s (%d attempts): %s",
-                tracker_op_name((tracker_op)r->failed_op),
+                workload_op_name(spec->opts->workload, r->failed_op),
                 tracker_code_name(r->failed_code), r->failed_attempts,
                 r->failed_message);
     fputc('\n', stderr);

@@ -73,6 +73,42 @@ int fs_info_read(const char *path, fs_info *info, char *err, size_t err_size);
 /* The value of `key`, or NULL. */
 const char *fs_info_get(const fs_info *info, const char *key);
 
+/* --------------------------------------------------------------- workloads */
+
+#define WORKLOAD_MAX_OPS 8
+#define WORKLOAD_MAX_WRITES 50
+
+/* Whose code a job runs, what counts as an acknowledged write, how a
+ * round is verified (workload.c's table). */
+typedef struct workload {
+    const char *name;
+    const char *script;  /* its file in the workloads directory; NULL: the
+                            built-in C job */
+    const char *module;  /* the Python module it needs, NULL none */
+    const char *install; /* how a user gets that module */
+    /* the operations its outcome lines name, NULL-terminated; none: the
+     * tracker's, and the tracker's set-up and verification */
+    const char *operations[WORKLOAD_MAX_OPS];
+    const char *life, *acknowledged, *verified; /* --list-workloads */
+} workload;
+
+/* The workload called `name`, NULL when there is none. */
+const workload *workload_find(const char *name);
+/* Whether it names operations of its own (then it makes the database and
+ * verifies a round itself), or is held to the tracker's. */
+bool workload_has_own_operations(const workload *w);
+/* An operation's name by its number in the workload's list ("-" none). */
+const char *workload_op_name(const workload *w, int op);
+/* An operation's number by its name, -1 when it has none. */
+int workload_op_find(const workload *w, const char *name);
+void workload_print_list(FILE *out);
+
+typedef struct options options;
+/* Whether the run's Python can import the workload's module (then the
+ * tool's and the Python's versions go into o->workload_code) and its file
+ * names the table's operations; false with what to do in err. */
+bool workload_ready(options *o, char *err, size_t err_size);
+
 typedef struct options {
     int jobs; /* 0: one per rank */
     tracker_profile profiles[MAX_PROFILES];
@@ -95,9 +131,15 @@ typedef struct options {
     char db_dir[TEXT_MAX];
     char output_dir[TEXT_MAX];
     char experiment[64];
-    char job_cmd[TEXT_MAX];     /* "" = the built-in C job */
-    char faultfs_ext[TEXT_MAX]; /* path of faultfs.so for foreign jobs */
-    int fault_before_op;        /* --fault-before: tracker_op, -1 none */
+    const workload *workload;       /* --workload */
+    int writes;                     /* --writes */
+    char python[TEXT_MAX];          /* --python */
+    char workload_script[TEXT_MAX]; /* the workload's file, "" none */
+    char workload_code[TEXT_MAX];   /* the tool's version and Python's,
+                                         "" for the built-in job */
+    char job_cmd[TEXT_MAX];         /* "" = the built-in C job */
+    char faultfs_ext[TEXT_MAX];     /* path of faultfs.so for foreign jobs */
+    int fault_before_op;            /* --fault-before: tracker_op, -1 none */
     faultfs_class fault_before_class;
     int fault_before_count;
     bool quiet;
@@ -181,6 +223,10 @@ typedef struct job_record {
                                  tracker_op): a failure can follow a commit,
                                  e.g. SQLITE_IOERR_RDLOCK on the downgrade */
     int failed_op;        /* the call that failed the job, -1 none */
+    /* a workload with operations of its own: "OP ITEM...\n" of each ack,
+     * what its verification holds the database to */
+    char acked[4096];
+    bool acked_overflow; /* more than acked holds: the round is void */
     int failed_code;
     int failed_attempts;
     char failed_message[256];
@@ -230,8 +276,9 @@ void job_tracker_options(const job_spec *spec, tracker_options *topt);
  * "completed", "failed"), NULL for calls that leave it: their success is
  * the acknowledgement verification holds the database to. */
 const char *status_set_by(int op);
-/* Fill a record from a foreign job's outcome file. */
-void job_read_outcome(const char *path, job_record *record);
+/* Fill a record from a foreign job's outcome file, its operations named
+ * as the workload names them. */
+void job_read_outcome(const char *path, const workload *w, job_record *record);
 /* A record before its job starts: nothing done, nothing in flight. */
 void job_record_init(job_record *record);
 /* A job's spec: job `job_index` of round `round` of `profile`; fault_log
@@ -309,6 +356,7 @@ typedef struct round_result {
     tracker_error setup_error; /* its failing call, when setup_failed */
     int repeat;
     const tracker_profile *profile;
+    const workload *workload; /* names the jobs' operations */
     int jobs;
     int by_outcome[OUTCOME_COUNT];
     int ioerr_jobs;        /* failed with an SQLITE_IOERR_* */
@@ -642,6 +690,13 @@ bool kill_and_reap(pid_t pid, int *status, double seconds);
 /* How long a child SIGKILLed may take to be reaped before the harness
  * gives up on it (a process stuck in the kernel). */
 #define REAP_GRACE_S 30.0
+/* Run argv (argv[0] found on PATH) in a child, stdin from input_fd (-1:
+ * /dev/null), its stdout into out (NUL-terminated, cut at out_size - 1)
+ * and the last line of its stderr into err_line, for at most timeout_s,
+ * then its process group is killed. Its wait status, or -1 when it could
+ * not be started or did not end in time. */
+int run_captured(char *const argv[], int input_fd, char *out, size_t out_size,
+                 char *err_line, size_t err_line_size, double timeout_s);
 /* snprintf for text that may be cut short on purpose (messages, names);
  * paths are kept short enough by the option checks never to be. */
 void text_format(char *dst, size_t size, const char *fmt, ...)

@@ -1,10 +1,12 @@
 /*
  * util.c: clocks, the harness's own random streams, directories, children
- * forked and reaped.
+ * forked and reaped, a helper program run with its output captured.
  */
 #include "trackhammer.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -157,4 +159,92 @@ char *model_description(const faultfs_config *config)
         free(text);
     }
     return NULL;
+}
+
+/* pipe(), both ends closed on exec: a child keeps only what it dup2s. */
+static int pipe_cloexec(int fds[2])
+{
+    if (pipe(fds) != 0)
+        return -1;
+    fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+    fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+    return 0;
+}
+
+/* A helper program (a workload's import check, its verification), bounded:
+ * stdout and stderr read as they come, so neither pipe fills and blocks it. */
+int run_captured(char *const argv[], int input_fd, char *out, size_t out_size,
+                 char *err_line, size_t err_line_size, double timeout_s)
+{
+    int out_pipe[2], err_pipe[2];
+    out[0] = err_line[0] = '\0';
+    if (pipe_cloexec(out_pipe) != 0)
+        return -1;
+    if (pipe_cloexec(err_pipe) != 0) {
+        close(out_pipe[0]);
+        close(out_pipe[1]);
+        return -1;
+    }
+    pid_t pid = fork_child();
+    if (pid == 0) {
+        int null_fd = open("/dev/null", O_RDONLY);
+        dup2(input_fd >= 0 ? input_fd : null_fd, STDIN_FILENO);
+        dup2(out_pipe[1], STDOUT_FILENO);
+        dup2(err_pipe[1], STDERR_FILENO);
+        execvp(argv[0], argv);
+        dprintf(STDERR_FILENO, "cannot run %s: %s\n", argv[0],
+                strerror(errno));
+        _exit(127);
+    }
+    close(out_pipe[1]);
+    close(err_pipe[1]);
+    char err_text[4096] = "";
+    size_t out_used = 0, err_used = 0;
+    double give_up = monotonic_now() + timeout_s;
+    struct pollfd fds[2] = { { out_pipe[0], POLLIN, 0 },
+                             { err_pipe[0], POLLIN, 0 } };
+    int open_count = pid > 0 ? 2 : 0;
+    while (open_count > 0 && monotonic_now() < give_up) {
+        int wait_ms = (int)((give_up - monotonic_now()) * 1000) + 1;
+        if (poll(fds, 2, wait_ms) < 0 && errno != EINTR)
+            break;
+        for (int i = 0; i < 2; i++) {
+            if (fds[i].fd < 0 || fds[i].revents == 0)
+                continue;
+            char buffer[4096];
+            ssize_t n = read(fds[i].fd, buffer, sizeof buffer);
+            if (n <= 0) {
+                fds[i].fd = -1;
+                open_count--;
+                continue;
+            }
+            /* stdout kept to its room; stderr's tail kept */
+            char *to = i == 0 ? out : err_text;
+            size_t room = i == 0 ? out_size : sizeof err_text;
+            size_t *used = i == 0 ? &out_used : &err_used;
+            if (i == 1 && *used + (size_t)n >= room)
+                *used = 0;
+            size_t take =
+                (size_t)n < room - 1 - *used ? (size_t)n : room - 1 - *used;
+            memcpy(to + *used, buffer, take);
+            *used += take;
+            to[*used] = '\0';
+        }
+    }
+    close(out_pipe[0]);
+    close(err_pipe[0]);
+    int status = -1;
+    if (pid < 0)
+        return -1;
+    if (open_count > 0 || !reap_within(pid, &status, 5.0)) {
+        kill_and_reap(pid, &status, REAP_GRACE_S);
+        return -1;
+    }
+    /* stderr's last line that says something */
+    char *end = err_text + strlen(err_text);
+    while (end > err_text && (end[-1] == '\n' || end[-1] == ' '))
+        *--end = '\0';
+    char *last = strrchr(err_text, '\n');
+    snprintf(err_line, err_line_size, "%s", last ? last + 1 : err_text);
+    return status;
 }

@@ -96,38 +96,6 @@ static int realfs(const char *dir, const char *launcher_args,
                        TH_REALFS_BIN, launcher_args, QUICK, trackhammer_args);
 }
 
-/* The one trackhammer run directory under dir/out (not the servers' logs
- * th-realfs copies beside it), malloc'd. */
-static char *results_of(const char *dir)
-{
-    char *out = NULL, *path = NULL;
-    assert_true(asprintf(&out, "%s/out", dir) > 0);
-    DIR *d = opendir(out);
-    assert_non_null(d);
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.' || strncmp(e->d_name, "realfs-logs", 11) == 0)
-            continue;
-        assert_null(path); /* one run only */
-        assert_true(asprintf(&path, "%s/%s", out, e->d_name) > 0);
-    }
-    closedir(d);
-    free(out);
-    assert_non_null(path);
-    return path;
-}
-
-/* The integer `sql` gives on results/FILE (the table is t). */
-static long long query(const char *results, const char *file, const char *sql)
-{
-    char *path = NULL;
-    long long value = -1;
-    assert_true(asprintf(&path, "%s/%s", results, file) > 0);
-    assert_int_equal(csv_file_query(path, sql, &value), 0);
-    free(path);
-    return value;
-}
-
 /* results/summary.json contains `text`. */
 static bool summary_has(const char *results, const char *text)
 {
@@ -194,15 +162,17 @@ static void assert_nothing_left(const char *dir)
  * round's integrity_check passed. */
 static void assert_every_job_ok(const char *results, long long jobs)
 {
-    assert_int_equal(query(results, "jobs.csv", "SELECT count(*) FROM t"),
-                     jobs);
-    assert_int_equal(query(results, "jobs.csv",
-                           "SELECT count(*) FROM t WHERE outcome != 'ok'"),
-                     0);
-    assert_int_equal(query(results, "rounds.csv",
-                           "SELECT sum(lost_updates) + sum(integrity != 'ok') "
-                           "FROM t"),
-                     0);
+    assert_int_equal(
+        results_query(results, "jobs.csv", "SELECT count(*) FROM t"), jobs);
+    assert_int_equal(
+        results_query(results, "jobs.csv",
+                      "SELECT count(*) FROM t WHERE outcome != 'ok'"),
+        0);
+    assert_int_equal(
+        results_query(results, "rounds.csv",
+                      "SELECT sum(lost_updates) + sum(integrity != 'ok') "
+                      "FROM t"),
+        0);
 }
 
 /* Measured: GlusterFS with coherent clients (direct I/O, no attribute or
@@ -217,7 +187,7 @@ static void test_glusterfs_coherent_delete_is_safe(void **state)
     assert_int_equal(realfs(dir, "--preset coherent --nodes 2 --ranks 2",
                             "-p delete-normal,delete-off -n 4"),
                      0);
-    char *results = results_of(dir);
+    char *results = results_run_dir(dir);
     assert_every_job_ok(results, 8);
     assert_true(summary_has(results, "\"fs_type\": \"fuse.glusterfs\""));
     assert_true(summary_has(results, "/run/mnt/verify/db\""));
@@ -242,7 +212,7 @@ static char *realfs_attempt(const char *dir, int attempt,
     assert_true(asprintf(&run, "%s/attempt-%d", dir, attempt) > 0);
     assert_int_equal(mkdir(run, 0777), 0);
     assert_int_equal(realfs(run, launcher_args, trackhammer_args), 0);
-    char *results = results_of(run);
+    char *results = results_run_dir(run);
     free(run);
     return results;
 }
@@ -272,13 +242,15 @@ static void test_glusterfs_error_gen_fsync(void **state)
                                        "--ranks 2 --error-gen fsync:list:5",
                                        "-p delete-normal,delete-off -n 2 "
                                        "-r 12");
-        fsync_failures += query(results, "jobs.csv",
-                                "SELECT count(*) FROM t WHERE profile = "
-                                "'delete-normal' AND code_name = "
-                                "'SQLITE_IOERR_FSYNC'");
-        delete_off_failures += query(results, "jobs.csv",
-                                     "SELECT count(*) FROM t WHERE profile "
-                                     "= 'delete-off' AND outcome != 'ok'");
+        fsync_failures +=
+            results_query(results, "jobs.csv",
+                          "SELECT count(*) FROM t WHERE profile = "
+                          "'delete-normal' AND code_name = "
+                          "'SQLITE_IOERR_FSYNC'");
+        delete_off_failures +=
+            results_query(results, "jobs.csv",
+                          "SELECT count(*) FROM t WHERE profile "
+                          "= 'delete-off' AND outcome != 'ok'");
         assert_true(summary_has(results, "debug/error-gen on the brick"));
         free(results);
     }
@@ -303,7 +275,8 @@ static void test_glusterfs_cached_loses_updates(void **state)
                                        "--preset cached --nodes 2 "
                                        "--ranks 4",
                                        "-p delete-normal -n 8 -r 2");
-        lost = query(results, "rounds.csv", "SELECT sum(lost_updates) FROM t");
+        lost = results_query(results, "rounds.csv",
+                             "SELECT sum(lost_updates) FROM t");
         assert_true(summary_has(results, "\"preset\": \"cached\""));
         free(results);
     }
@@ -315,11 +288,12 @@ static void test_glusterfs_cached_loses_updates(void **state)
 static void assert_wal_set_up_fails(const char *dir, const char *launcher_args)
 {
     assert_int_equal(realfs(dir, launcher_args, "-p wal-normal -n 2"), 0);
-    char *results = results_of(dir);
-    assert_int_equal(query(results, "rounds.csv",
-                           "SELECT count(*) FROM t WHERE setup = 'failed' "
-                           "AND setup_code_name = 'SQLITE_IOERR_SHMMAP'"),
-                     1);
+    char *results = results_run_dir(dir);
+    assert_int_equal(
+        results_query(results, "rounds.csv",
+                      "SELECT count(*) FROM t WHERE setup = 'failed' "
+                      "AND setup_code_name = 'SQLITE_IOERR_SHMMAP'"),
+        1);
     free(results);
     assert_nothing_left(dir);
 }
@@ -346,13 +320,14 @@ static void test_sshfs_delete_collides(void **state)
     assert_int_equal(realfs(dir, "--fs sshfs --nodes 2 --ranks 4",
                             "-p delete-normal -n 8 -r 3"),
                      0);
-    char *results = results_of(dir);
-    long long journal = query(results, "jobs.csv",
-                              "SELECT count(*) FROM t WHERE code_name IN "
-                              "('SQLITE_IOERR_DELETE_NOENT', "
-                              "'SQLITE_CANTOPEN')");
-    long long lost =
-        query(results, "rounds.csv", "SELECT sum(lost_updates) FROM t");
+    char *results = results_run_dir(dir);
+    long long journal =
+        results_query(results, "jobs.csv",
+                      "SELECT count(*) FROM t WHERE code_name IN "
+                      "('SQLITE_IOERR_DELETE_NOENT', "
+                      "'SQLITE_CANTOPEN')");
+    long long lost = results_query(results, "rounds.csv",
+                                   "SELECT sum(lost_updates) FROM t");
     assert_true(journal + lost > 0);
     assert_true(summary_has(results, "\"fs_type\": \"fuse.sshfs\""));
     free(results);
@@ -372,7 +347,7 @@ static void test_cephfs_coherent_delete_is_safe(void **state)
                             "--ranks 2",
                             "-p delete-normal,delete-off -n 4"),
                      0);
-    char *results = results_of(dir);
+    char *results = results_run_dir(dir);
     assert_every_job_ok(results, 8);
     assert_true(summary_has(results, "\"fs_type\": \"fuse.ceph-fuse\""));
     assert_true(summary_has(results, "\"client_options\": "
@@ -412,15 +387,16 @@ static void test_cephfs_eviction_ends_the_round(void **state)
                             "--ranks 2 --outage evict:0.5:120",
                             "-p delete-normal -n 4 -W 8 -w 60"),
                      0);
-    char *results = results_of(dir);
-    assert_int_equal(query(results, "rounds.csv",
-                           "SELECT count(*) FROM t "
-                           "WHERE setup = 'ok' AND integrity = 'ok'"),
+    char *results = results_run_dir(dir);
+    assert_int_equal(results_query(results, "rounds.csv",
+                                   "SELECT count(*) FROM t "
+                                   "WHERE setup = 'ok' AND integrity = 'ok'"),
                      1);
-    assert_true(query(results, "jobs.csv",
-                      "SELECT count(*) FROM t WHERE "
-                      "job % 2 = 0 AND (outcome = 'hung' OR "
-                      "(outcome = 'failed' AND code_name != ''))") >= 1);
+    assert_true(results_query(results, "jobs.csv",
+                              "SELECT count(*) FROM t WHERE "
+                              "job % 2 = 0 AND (outcome = 'hung' OR "
+                              "(outcome = 'failed' AND code_name != ''))") >=
+                1);
     assert_true(summary_has(results, "CephFS client eviction every round"));
     char *log = NULL;
     assert_true(asprintf(&log, "%s/during-round.log", results) > 0);
