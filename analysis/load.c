@@ -858,6 +858,7 @@ static int check_jobs_against_rounds(sqlite3 *db, const char *dir,
     sqlite3_finalize(stmt);
     return rc;
 }
+
 /* A run of another tool's code (--workload other than tracker): its
  * profiles renamed "WORKLOAD: PROFILE" in every table of the run, so each
  * is a configuration of its own, never pooled with the tracker's profile

@@ -15,9 +15,13 @@
  * beside its profile. */
 #define MODEL_FS "fault_model || ' on ' || file_system"
 
-/* A round whose verification could not open the database: it checked
- * nothing, so it is neither an integrity failure nor a verified round. */
-#define NOT_OPENED(integrity) integrity " LIKE 'cannot open:%'"
+/* A round whose verification could not open or read the database (runs
+ * before the verification said so wrote integrity_check's own error): it
+ * checked nothing, so it is neither an integrity failure nor a verified
+ * round, and the losses it counted are none it saw. */
+#define NOT_VERIFIED(integrity)                                               \
+    "(" integrity " LIKE 'cannot open:%' OR " integrity                       \
+    " LIKE 'not verified:%' OR " integrity " LIKE 'error:%')"
 
 /* What a failed job is compared by: SIGBUS, else the failing call's
  * extended code, else how it ended (killed, hung). */
@@ -486,14 +490,15 @@ const report_query report_queries[] = {
       "    sum(o.setup <> 'ok') AS setup_failed,\n"
       "    group_concat(DISTINCT CASE WHEN o.setup <> 'ok'\n"
       "      THEN o.setup_code_name END) AS setup_codes,\n"
-      "    coalesce(sum(CASE WHEN o.setup = 'ok' THEN o.lost_updates END),\n"
-      "      0) AS lost_updates,\n"
-      "    -- a verification that could not open the database checked "
-      "nothing\n"
-      "    sum(o.setup = 'ok' AND " NOT_OPENED("o.integrity") ")\n"
+      "    coalesce(sum(CASE WHEN o.setup = 'ok' AND NOT "
+      NOT_VERIFIED("o.integrity") " THEN o.lost_updates END), 0)\n"
+      "      AS lost_updates,\n"
+      "    -- a verification that could not open or read the database "
+      "checked nothing\n"
+      "    sum(o.setup = 'ok' AND " NOT_VERIFIED("o.integrity") ")\n"
       "      AS unverified,\n"
       "    sum(o.setup = 'ok' AND o.integrity <> 'ok'\n"
-      "      AND NOT " NOT_OPENED("o.integrity") ") AS integrity_failures\n"
+      "      AND NOT " NOT_VERIFIED("o.integrity") ") AS integrity_failures\n"
       "  FROM rounds o JOIN run_configs c ON c.run_id = o.run_id\n"
       "    AND c.profile = o.profile\n"
       "  GROUP BY c.config),\n"
@@ -560,7 +565,7 @@ const report_query report_queries[] = {
       "      WHERE j.config = c.config) AS jobs,\n"
       "    c.rounds, (SELECT count(*) FROM configured_rounds o\n"
       "      WHERE o.config = c.config AND o.setup = 'ok'\n"
-      "        AND NOT " NOT_OPENED("o.integrity") ") AS verified\n"
+      "        AND NOT " NOT_VERIFIED("o.integrity") ") AS verified\n"
       "  FROM configurations c),\n"
       "-- item_order: 1 SIGBUS, 2 I/O errors, 3 other codes, 4 set-up,\n"
       "-- 5 lost updates, 6 integrity\n"
@@ -581,12 +586,13 @@ const report_query report_queries[] = {
       "      AND j.failure_class = 'sigbus') FROM sizes s\n"
       "  UNION ALL\n"
       "  SELECT config, 'acknowledged updates lost', 'updates', 5,\n"
-      "    coalesce(sum(CASE WHEN setup = 'ok' THEN lost_updates END), 0)\n"
+      "    coalesce(sum(CASE WHEN setup = 'ok' AND NOT "
+      NOT_VERIFIED("integrity") " THEN lost_updates END), 0)\n"
       "  FROM configured_rounds GROUP BY config\n"
       "  UNION ALL\n"
       "  SELECT config, 'integrity_check failed', 'verified rounds', 6,\n"
       "    coalesce(sum(setup = 'ok' AND integrity <> 'ok'\n"
-      "      AND NOT " NOT_OPENED("integrity") "), 0)\n"
+      "      AND NOT " NOT_VERIFIED("integrity") "), 0)\n"
       "  FROM configured_rounds GROUP BY config),\n"
       "verified_items(item) AS (VALUES ('acknowledged updates lost'),\n"
       "  ('integrity_check failed')),\n"

@@ -1130,6 +1130,19 @@ static void test_verdicts(void **state)
                  1);
     sqlite3_close(db);
 
+    /* Nor one that could not read it: the losses its jobs were counted
+     * then are none it saw. */
+    db = report_db_tweaked(RUN_SMALL, NULL,
+                           "UPDATE rounds SET integrity = 'not verified: "
+                           "integrity_check: disk I/O error', lost_updates "
+                           "= 8 WHERE profile = 'delete-normal'");
+    assert_value(db,
+                 "SELECT unverified = 2 AND integrity_failures = 0 AND "
+                 "lost_updates = 0 FROM verdicts WHERE profile = "
+                 "'delete-normal'",
+                 1);
+    sqlite3_close(db);
+
     db = report_db(RUN_SETUP);
     assert_value(db,
                  "SELECT verdict = 'unsafe: set-up failed in 1 of 1 "

@@ -369,6 +369,14 @@ static const char *published_run_of(const tracker_profile *profile,
     return w->script ? "" : profile->published_run;
 }
 
+/* The call a failed set-up failed in: the workload's own set-up step
+ * ("setup", its first operation) when it makes the database itself. */
+static const char *setup_call_name(const workload *w, const tracker_error *e)
+{
+    return workload_has_own_operations(w) ? workload_op_name(w, 0)
+                                          : tracker_op_name(e->op);
+}
+
 /* An operation of the round's workload by name, "" none. */
 static const char *op_or_dash(const round_result *r, int op)
 {
@@ -493,7 +501,7 @@ static void fill_setup(csv_row *row, const round_result *r)
     const tracker_error *e = &r->setup_error;
     row_name(row, ROUNDS_setup, r->setup_failed ? "failed" : "ok");
     row_name(row, ROUNDS_setup_op,
-             r->setup_failed ? tracker_op_name(e->op) : "");
+             r->setup_failed ? setup_call_name(r->workload, e) : "");
     row_int(row, ROUNDS_setup_code, r->setup_failed ? e->code : 0);
     row_name(row, ROUNDS_setup_code_name,
              r->setup_failed ? tracker_code_name(e->code) : "");
@@ -571,6 +579,8 @@ struct pooled {
     const workload *workload;
     int rounds, jobs, ioerr, sigbus, locked, malformed, other, lost;
     int sigbus_rounds, integrity_failures, setup_failures;
+    int unverified; /* rounds whose verification could not read the
+                       database: neither ok nor failed */
     double p50_max, p99_max;
 };
 
@@ -601,7 +611,12 @@ static int pool_rounds(const round_result *rounds, int n, struct pooled *rows)
         p->malformed += r->corrupt_jobs;
         p->other += r->other_jobs;
         p->lost += r->verdict.lost_updates;
-        p->integrity_failures += strcmp(r->verdict.integrity, "ok") != 0;
+        bool unverified =
+            strncmp(r->verdict.integrity, "not verified", 12) == 0 ||
+            strncmp(r->verdict.integrity, "cannot open:", 12) == 0;
+        p->unverified += unverified;
+        p->integrity_failures +=
+            !unverified && strcmp(r->verdict.integrity, "ok") != 0;
         if (r->db_time_p50_s > p->p50_max)
             p->p50_max = r->db_time_p50_s;
         if (r->db_time_p99_s > p->p99_max)
@@ -624,7 +639,8 @@ static void setup_cell(const struct pooled *p, const round_result *rounds,
         if (rounds[i].profile == p->profile && rounds[i].setup_failed)
             e = &rounds[i].setup_error;
     text_format(cell, size, "FAILED %d/%d rounds (%s: %s)", p->setup_failures,
-                p->rounds, tracker_op_name(e->op), tracker_code_name(e->code));
+                p->rounds, setup_call_name(p->workload, e),
+                tracker_code_name(e->code));
 }
 
 static void print_table(FILE *out, const struct pooled *rows, int count,
@@ -653,7 +669,7 @@ static void print_table(FILE *out, const struct pooled *rows, int count,
                     : "-",
                 p->profile->name, p->ioerr, p->jobs, sigbus, p->locked,
                 p->jobs, p->malformed, p->jobs, p->other, p->jobs, p->lost,
-                ran == 0                ? "not verified"
+                ran == p->unverified    ? "not verified"
                 : p->integrity_failures ? "FAILED"
                                         : "ok",
                 p->p50_max * 1e3, p->p99_max * 1e3, setup);

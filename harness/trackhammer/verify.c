@@ -12,6 +12,7 @@
 #include "trackhammer.h"
 
 #include <sqlite3.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -101,9 +102,6 @@ static job_verdict check_job(sqlite3 *db, const options *o,
     return r->outcome == OUTCOME_SKIPPED ? VERDICT_OK : VERDICT_LOST;
 }
 
-/* The longest a workload's verify step may take. */
-#define WORKLOAD_VERIFY_TIMEOUT_S 300.0
-
 /* Every job's acknowledged writes as the verify step reads them, one per
  * line, "JOB OP ITEM...", in an unnamed temporary file at its start;
  * NULL when it cannot be made. */
@@ -159,10 +157,12 @@ static void verify_by_workload(const char *db_path, const options *o,
             return;
         }
     FILE *acks = acknowledged_writes(records, count);
+    char why[256];
+    text_format(why, sizeof why, "%s",
+                acks ? "out of memory" : strerror(errno));
     size_t report_size = 256 + (size_t)count * 160;
     char *report = malloc(report_size);
     char db_env[TEXT_MAX + 64], jobs_env[64], writes_env[64];
-    char why[256] = "out of memory";
     text_format(db_env, sizeof db_env, "TRACKHAMMER_DB=%s", db_path);
     text_format(jobs_env, sizeof jobs_env, "TRACKHAMMER_JOBS=%d", count);
     text_format(writes_env, sizeof writes_env, "TRACKHAMMER_WRITES=%d",
@@ -177,7 +177,7 @@ static void verify_by_workload(const char *db_path, const options *o,
                      NULL };
     int status = acks && report
                      ? run_captured(argv, fileno(acks), report, report_size,
-                                    why, sizeof why, WORKLOAD_VERIFY_TIMEOUT_S)
+                                    why, sizeof why, WORKLOAD_STEP_TIMEOUT_S)
                      : -1;
     if (status == 0 && strncmp(report, "integrity ", 10) == 0)
         read_workload_report(report, count, v, verdicts);
@@ -217,6 +217,17 @@ void verify_round(const char *db_path, const options *o,
     sqlite3_busy_timeout(db, 30000);
     first_row_text(db, "PRAGMA integrity_check", v->integrity,
                    sizeof v->integrity);
+    if (strncmp(v->integrity, "error: ", 7) == 0) {
+        /* The check could not read the database (a WAL database through
+         * a client that cannot map its -shm): nothing was verified, and
+         * no job's write is counted lost for want of a look. */
+        char why[sizeof v->integrity];
+        text_format(why, sizeof why, "%s", v->integrity + 7);
+        text_format(v->integrity, sizeof v->integrity,
+                    "not verified: integrity_check: %s", why);
+        sqlite3_close(db);
+        return;
+    }
     for (int i = 0; i < count; i++) {
         verdicts[i] = check_job(db, o, &records[i], i);
         v->lost_updates += verdicts[i] == VERDICT_LOST;
