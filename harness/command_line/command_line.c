@@ -31,19 +31,21 @@ static void short_options_of(const struct option *options,
     out[n] = '\0';
 }
 
-/* The option that takes no value and was written "--NAME=VALUE" as the
+/* The option that takes no value and was written "--NAME=VALUE" (NAME
+ * the option's name or, as getopt_long takes it, its start) as the
  * argument ARG, or NULL: getopt_long reports it as '?' with its id. */
 static const struct option *given_a_value(const struct option *options, int id,
                                           const char *arg)
 {
-    if (id == 0 || strncmp(arg, "--", 2) != 0)
+    const char *equals = strchr(arg, '=');
+    if (id == 0 || strncmp(arg, "--", 2) != 0 || equals == NULL ||
+        equals == arg + 2)
         return NULL;
-    for (const struct option *o = options; o->name; o++) {
-        size_t n = strlen(o->name);
+    size_t typed = (size_t)(equals - (arg + 2));
+    for (const struct option *o = options; o->name; o++)
         if (o->val == id && o->has_arg == no_argument &&
-            strncmp(arg + 2, o->name, n) == 0 && arg[2 + n] == '=')
+            strncmp(arg + 2, o->name, typed) == 0)
             return o;
-    }
     return NULL;
 }
 

@@ -261,6 +261,9 @@ VARIABLES = (
     ("TRACKHAMMER_SEED", "seed for the jitter", parse_int(0), "seed"),
     ("TRACKHAMMER_OUTCOME", "file the job appends its record to",
      parse_text, "outcome"),
+    ("TRACKHAMMER_JOBS", "jobs in the round (informative)", None, None),
+    ("TRACKHAMMER_WRITES", "writes a many-write workload's job makes "
+     "(informative)", None, None),
     ("FAULTFS_CONFIG", "the fault model (read by faultfs.so itself)",
      None, None),
     ("TRACKHAMMER_FAULTFS_EXT", "path of faultfs.so; loaded before the "

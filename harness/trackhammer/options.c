@@ -369,11 +369,18 @@ static bool apply(options *o, const struct option_row *row, const char *arg,
         name != 'q')
         o->plan_options++;
     if (row->kind == ARG_INT) {
-        long hi = (name == 's') ? LONG_MAX : 1000000;
+        long hi = name == 's'         ? LONG_MAX
+                  : name == ID_WRITES ? WORKLOAD_MAX_WRITES
+                                      : 1000000;
         if (!tracker_parse_whole(arg, name == 's' ? 0 : 1, hi, &n)) {
-            snprintf(err, err_size, "--%s: '%s' is not a whole number%s",
-                     row->name, arg,
-                     name == 's' ? " >= 0" : " from 1 to 1000000");
+            if (name == 's')
+                snprintf(err, err_size,
+                         "--%s: '%s' is not a whole number >= 0", row->name,
+                         arg);
+            else
+                snprintf(err, err_size,
+                         "--%s: '%s' is not a whole number from 1 to %ld",
+                         row->name, arg, hi);
             return false;
         }
     } else if (row->kind == ARG_SECONDS || row->kind == ARG_REAL) {
@@ -443,14 +450,7 @@ static bool apply(options *o, const struct option_row *row, const char *arg,
             return false;
         }
         break;
-    case ID_WRITES:
-        if (n > WORKLOAD_MAX_WRITES) {
-            snprintf(err, err_size, "--writes: %ld is more than %d", n,
-                     WORKLOAD_MAX_WRITES);
-            return false;
-        }
-        o->writes = (int)n;
-        break;
+    case ID_WRITES: o->writes = (int)n; break;
     case ID_PYTHON:
         return copy_text(o->python, sizeof o->python, row, arg, err, err_size);
     case 'x':

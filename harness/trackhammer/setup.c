@@ -166,7 +166,6 @@ static int workload_setup_result(const options *o, int status,
     job_record said;
     job_record_init(&said);
     job_read_outcome(path, o->workload, &said);
-    unlink(path);
     if (status == 0)
         return SQLITE_OK;
     e->code = said.failed_op >= 0 ? said.failed_code : SQLITE_ERROR;
@@ -243,6 +242,13 @@ int database_prepare(const options *o, const tracker_profile *profile,
     if (own && status != -1 && WIFEXITED(status) && out->rc != SQLITE_OK &&
         e->message[0] == '\0')
         rc = workload_setup_result(o, WEXITSTATUS(status), e);
+    if (own) {
+        /* its report read, or none to read (killed, died): gone either
+         * way, as only trackhammer made it */
+        char path[TEXT_MAX + 32];
+        setup_outcome_path(o, path, sizeof path);
+        unlink(path);
+    }
     if (status == -1 || WIFSIGNALED(status)) {
         rc = SQLITE_ERROR;
         e->code = SQLITE_ERROR;

@@ -102,6 +102,8 @@ const char *workload_op_name(const workload *w, int op);
 /* An operation's number by its name, -1 when it has none. */
 int workload_op_find(const workload *w, const char *name);
 void workload_print_list(FILE *out);
+/* The longest a workload's import check or verify step may take. */
+#define WORKLOAD_STEP_TIMEOUT_S 300.0
 
 typedef struct options options;
 /* Whether the run's Python can import the workload's module (then the

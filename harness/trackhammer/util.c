@@ -171,6 +171,25 @@ static int pipe_cloexec(int fds[2])
     return 0;
 }
 
+/* n bytes appended to text (size bytes, NUL-terminated, *used long):
+ * the start kept when it fills (keep_tail false), or the end (true). */
+static void append_bounded(char *text, size_t size, size_t *used,
+                           const char *bytes, size_t n, bool keep_tail)
+{
+    if (keep_tail && *used + n > size - 1) {
+        size_t drop = *used + n - (size - 1);
+        drop = drop < *used ? drop : *used;
+        memmove(text, text + drop, *used - drop);
+        *used -= drop;
+    }
+    size_t take = n < size - 1 - *used ? n : size - 1 - *used;
+    if (keep_tail && take < n)
+        bytes += n - take;
+    memcpy(text + *used, bytes, take);
+    *used += take;
+    text[*used] = '\0';
+}
+
 /* A helper program (a workload's import check, its verification), bounded:
  * stdout and stderr read as they come, so neither pipe fills and blocks it. */
 int run_captured(char *const argv[], int input_fd, char *out, size_t out_size,
@@ -187,8 +206,10 @@ int run_captured(char *const argv[], int input_fd, char *out, size_t out_size,
     }
     pid_t pid = fork_child();
     if (pid == 0) {
-        int null_fd = open("/dev/null", O_RDONLY);
-        dup2(input_fd >= 0 ? input_fd : null_fd, STDIN_FILENO);
+        int in = input_fd >= 0 ? input_fd : open("/dev/null", O_RDONLY);
+        dup2(in, STDIN_FILENO);
+        if (in > STDERR_FILENO)
+            close(in);
         dup2(out_pipe[1], STDOUT_FILENO);
         dup2(err_pipe[1], STDERR_FILENO);
         execvp(argv[0], argv);
@@ -204,8 +225,13 @@ int run_captured(char *const argv[], int input_fd, char *out, size_t out_size,
     struct pollfd fds[2] = { { out_pipe[0], POLLIN, 0 },
                              { err_pipe[0], POLLIN, 0 } };
     int open_count = pid > 0 ? 2 : 0;
-    while (open_count > 0 && monotonic_now() < give_up) {
-        int wait_ms = (int)((give_up - monotonic_now()) * 1000) + 1;
+    /* Woken at least 4 times a second to see whether the run is stopping:
+     * a signal to this process ends the helper rather than waiting out
+     * its bound. */
+    while (open_count > 0 && monotonic_now() < give_up &&
+           !interrupt_signal()) {
+        double left = give_up - monotonic_now();
+        int wait_ms = left > 0.25 ? 250 : (int)(left * 1000) + 1;
         if (poll(fds, 2, wait_ms) < 0 && errno != EINTR)
             break;
         for (int i = 0; i < 2; i++) {
@@ -218,17 +244,13 @@ int run_captured(char *const argv[], int input_fd, char *out, size_t out_size,
                 open_count--;
                 continue;
             }
-            /* stdout kept to its room; stderr's tail kept */
-            char *to = i == 0 ? out : err_text;
-            size_t room = i == 0 ? out_size : sizeof err_text;
-            size_t *used = i == 0 ? &out_used : &err_used;
-            if (i == 1 && *used + (size_t)n >= room)
-                *used = 0;
-            size_t take =
-                (size_t)n < room - 1 - *used ? (size_t)n : room - 1 - *used;
-            memcpy(to + *used, buffer, take);
-            *used += take;
-            to[*used] = '\0';
+            /* stdout kept from its start, stderr's end (its last line) */
+            if (i == 0)
+                append_bounded(out, out_size, &out_used, buffer, (size_t)n,
+                               false);
+            else
+                append_bounded(err_text, sizeof err_text, &err_used, buffer,
+                               (size_t)n, true);
         }
     }
     close(out_pipe[0]);

@@ -58,12 +58,31 @@ class _Swallowed(logging.Handler):
             self.exceptions.append(found)
 
 
+def _gave_up(hist_file, db: str, swallowed: _Swallowed):
+    """The error IPython logged and went past, when it did not keep the
+    shared file (it went on in memory, or moved the file aside and made a
+    new one); None when it kept it."""
+    if Path(hist_file) == Path(db) and not _moved_aside(db):
+        return None
+    cause = (swallowed.exceptions or [None])[0]
+    error = RuntimeError(f"IPython went on without the history file "
+                         f"({hist_file}): {cause}")
+    error.__cause__ = cause
+    return error
+
+
 def setup(s: workload.Settings) -> None:
     """The history file with its tables, as an earlier session left it."""
     from IPython.core.history import HistoryAccessor
     for path in _moved_aside(s.db):
         os.unlink(path)
-    HistoryAccessor(hist_file=Path(s.db)).db.close()
+    swallowed = _Swallowed()
+    logging.getLogger("traitlets").addHandler(swallowed)
+    accessor = HistoryAccessor(hist_file=Path(s.db))
+    accessor.db.close()
+    error = _gave_up(accessor.hist_file, s.db, swallowed)
+    if error is not None:
+        raise error
 
 
 def job(s: workload.Settings, record: workload.Record) -> str:
@@ -83,11 +102,8 @@ def job(s: workload.Settings, record: workload.Record) -> str:
     if Path(history.hist_file) != Path(s.db) or not history.session_number:
         # IPython gave up on the file, logged why and went on in memory:
         # nothing the job writes from here reaches the database.
-        cause = (swallowed.exceptions or [None])[0]
-        error = RuntimeError(f"IPython went on without the history file "
-                             f"({history.hist_file}): {cause}")
-        error.__cause__ = cause
-        record.fail("open", error)
+        record.fail("open", _gave_up(history.hist_file, s.db, swallowed)
+                    or RuntimeError("IPython opened no session"))
         return "failed"
     record.ack("open", history.session_number)
     for line in range(1, s.writes + 1):

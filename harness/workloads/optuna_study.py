@@ -8,7 +8,8 @@ Optuna across batch jobs; the objective takes the job's work time
 python3-optuna, unchanged.
 
 Acknowledged: each trial the worker saw COMPLETE (a callback runs after
-Optuna has stored the trial's state and value), with its value.
+Optuna has stored the trial's state and value), by its number, with its
+value.
 Verified: each acknowledged trial is in the study, COMPLETE, with its number
 and value; no trial number is used twice; integrity_check passes.
 """
@@ -66,8 +67,7 @@ def job(s: workload.Settings, record: workload.Record) -> str:
 
     def acknowledge(_study, trial) -> None:
         if trial.state == optuna.trial.TrialState.COMPLETE:
-            record.ack("trial", trial._trial_id, trial.number,
-                       repr(trial.value))
+            record.ack("trial", trial.number, repr(trial.value))
 
     try:
         study.optimize(objective, n_trials=s.writes, callbacks=[acknowledge])
@@ -82,9 +82,10 @@ def verify(s: workload.Settings, acks, report: workload.Report) -> None:
     try:
         conn = sqlite3.connect(s.db, timeout=30)
         rows = conn.execute(
-            "SELECT t.trial_id, t.number, t.state, v.value FROM trials t "
+            "SELECT t.number, t.state, v.value FROM trials t "
+            "JOIN studies s USING (study_id) "
             "LEFT JOIN trial_values v ON v.trial_id = t.trial_id "
-            "AND v.objective = 0").fetchall()
+            "AND v.objective = 0 WHERE s.study_name = ?", (STUDY,)).fetchall()
         reused = conn.execute(
             "SELECT count(*) FROM (SELECT number FROM trials t JOIN studies "
             "USING (study_id) WHERE study_name = ? GROUP BY number "
@@ -95,13 +96,16 @@ def verify(s: workload.Settings, acks, report: workload.Report) -> None:
         rows, reused = [], 0
     if reused:
         report.problem(f"{reused} trial numbers used more than once")
-    stored = {trial_id: (number, state, value)
-              for trial_id, number, state, value in rows}
+    # A number used twice is damage already; each acknowledged trial must
+    # be among the rows of its number, COMPLETE, with its value.
+    stored = {}
+    for number, state, value in rows:
+        stored.setdefault(number, []).append((state, value))
     for job_index, op, item in acks:
-        if op != "trial" or len(item) != 3:
+        if op != "trial" or len(item) != 2:
             continue
-        trial_id, number, value = int(item[0]), int(item[1]), float(item[2])
-        if stored.get(trial_id) != (number, "COMPLETE", value):
+        number, value = int(item[0]), float(item[1])
+        if ("COMPLETE", value) not in stored.get(number, []):
             report.lose(job_index, f"trial{number}")
 
 

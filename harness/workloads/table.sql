@@ -1,8 +1,8 @@
 -- The workloads table of make reproduce-workloads, from th-report's
 -- database: a row per workload and profile, a column per place (the
 -- lustre model, each real file system), each cell the jobs that failed
--- (and their classes), the acknowledged writes lost, and the rounds whose
--- integrity_check failed.
+-- (and their classes), the acknowledged writes lost, the rounds whose
+-- verification found damage, and those it could not read at all.
 .mode list
 .headers off
 CREATE TEMP VIEW cells AS
@@ -19,6 +19,10 @@ SELECT CASE WHEN instr(v.profile, ': ') THEN v.profile
        || CASE WHEN v.integrity_failures > 0
                THEN ', ' || v.integrity_failures || '/'
                     || (v.rounds - v.setup_failed) || ' damaged' ELSE '' END
+       || CASE WHEN v.unverified > 0
+               THEN ', ' || v.unverified || '/'
+                    || (v.rounds - v.setup_failed) || ' not verified'
+               ELSE '' END
        || CASE WHEN v.setup_failed > 0
                THEN ', ' || v.setup_failed || ' set-ups failed' ELSE '' END
        AS cell

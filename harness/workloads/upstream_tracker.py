@@ -74,7 +74,12 @@ class UpstreamTracker:
 
 def job(s: workload.Settings, record: workload.Record) -> str:
     """The Python job's life around upstream's tracker."""
-    settings = python_job.read_settings(os.environ)
+    try:
+        settings = python_job.read_settings(os.environ)
+    except python_job.SetupError as err:
+        # the contract's variables are trackhammer's to set: exit 2
+        print(f"upstream_tracker.py: {err}", file=sys.stderr)
+        sys.exit(2)
     tracker = UpstreamTracker(s.db)
     return python_job.Job(settings, record.outcome, tracker).run()
 

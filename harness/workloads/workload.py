@@ -232,6 +232,10 @@ def main(module) -> None:
         if step not in ("setup", "job", "verify"):
             raise SetupError("usage: WORKLOAD.py setup|job|verify|operations "
                              "(trackhammer runs it; see --list-workloads)")
+        if sys.version_info < (3, 11):
+            raise SetupError("needs Python 3.11 or newer "
+                             "(sqlite3.Error.sqlite_errorcode classifies "
+                             "every failure)")
         settings = read_settings(os.environ)
         if step == "job" and settings.faultfs_ext is not None:
             python_job.load_fault_model(settings.faultfs_ext)
