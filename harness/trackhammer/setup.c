@@ -158,14 +158,12 @@ static int exec_workload_setup(const options *o,
 /* How a workload's own set-up ended: SQLITE_OK when its step exited 0,
  * else the failure its outcome line reports (SQLITE_ERROR, and the exit
  * status, when it wrote none). */
-static int workload_setup_result(const options *o, int status,
-                                 tracker_error *e)
+static int workload_setup_result(const workload *w, const char *path,
+                                 int status, tracker_error *e)
 {
-    char path[TEXT_MAX + 32];
-    setup_outcome_path(o, path, sizeof path);
     job_record said;
     job_record_init(&said);
-    job_read_outcome(path, o->workload, &said);
+    job_read_outcome(path, w, &said);
     if (status == 0)
         return SQLITE_OK;
     e->code = said.failed_op >= 0 ? said.failed_code : SQLITE_ERROR;
@@ -239,14 +237,15 @@ int database_prepare(const options *o, const tracker_profile *profile,
     int status = wait_setup(pid);
     int rc = out->rc;
     *e = out->error;
-    if (own && status != -1 && WIFEXITED(status) && out->rc != SQLITE_OK &&
-        e->message[0] == '\0')
-        rc = workload_setup_result(o, WEXITSTATUS(status), e);
     if (own) {
-        /* its report read, or none to read (killed, died): gone either
-         * way, as only trackhammer made it */
         char path[TEXT_MAX + 32];
         setup_outcome_path(o, path, sizeof path);
+        if (status != -1 && WIFEXITED(status) && out->rc != SQLITE_OK &&
+            e->message[0] == '\0')
+            rc = workload_setup_result(o->workload, path, WEXITSTATUS(status),
+                                       e);
+        /* its report read, or none to read (killed, died): gone either
+         * way, as only trackhammer made it */
         unlink(path);
     }
     if (status == -1 || WIFSIGNALED(status)) {

@@ -26,21 +26,20 @@ static bool sidecar_exists(const char *db_path, const char *suffix)
     return stat(path, &st) == 0 && st.st_size > 0;
 }
 
-static void first_row_text(sqlite3 *db, const char *sql, char *out,
+/* The first column of sql's first row into out: true; false, with
+ * SQLite's message in out, when it gives no row. */
+static bool first_row_text(sqlite3 *db, const char *sql, char *out,
                            size_t size)
 {
-    sqlite3_stmt *stmt;
-    snprintf(out, size, "error: %s", "no answer");
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK) {
-        snprintf(out, size, "error: %s", sqlite3_errmsg(db));
-        return;
-    }
-    int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW)
-        snprintf(out, size, "%s", (const char *)sqlite3_column_text(stmt, 0));
-    else
-        snprintf(out, size, "error: %s", sqlite3_errmsg(db));
+    sqlite3_stmt *stmt = NULL;
+    bool answered =
+        sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW;
+    const unsigned char *text = answered ? sqlite3_column_text(stmt, 0) : NULL;
+    snprintf(out, size, "%s",
+             answered ? (text ? (const char *)text : "") : sqlite3_errmsg(db));
     sqlite3_finalize(stmt);
+    return answered;
 }
 
 /* The task's status in the database, "" when the row is absent or
@@ -215,19 +214,18 @@ void verify_round(const char *db_path, const options *o,
         return;
     }
     sqlite3_busy_timeout(db, 30000);
-    first_row_text(db, "PRAGMA integrity_check", v->integrity,
-                   sizeof v->integrity);
-    if (strncmp(v->integrity, "error: ", 7) == 0) {
+    char checked[sizeof v->integrity];
+    if (!first_row_text(db, "PRAGMA integrity_check", checked,
+                        sizeof checked)) {
         /* The check could not read the database (a WAL database through
          * a client that cannot map its -shm): nothing was verified, and
          * no job's write is counted lost for want of a look. */
-        char why[sizeof v->integrity];
-        text_format(why, sizeof why, "%s", v->integrity + 7);
         text_format(v->integrity, sizeof v->integrity,
-                    "not verified: integrity_check: %s", why);
+                    "not verified: integrity_check: %s", checked);
         sqlite3_close(db);
         return;
     }
+    text_format(v->integrity, sizeof v->integrity, "%s", checked);
     for (int i = 0; i < count; i++) {
         verdicts[i] = check_job(db, o, &records[i], i);
         v->lost_updates += verdicts[i] == VERDICT_LOST;
