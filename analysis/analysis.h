@@ -45,6 +45,20 @@ double design_effect(const round_sums *s);
 void wilson_interval_deff(long k, long n, double deff, double *low,
                           double *high);
 
+/* The 95% prediction interval for the failures in ONE new round of m jobs,
+ * from k failures in n jobs over `rounds` rounds with design effect deff:
+ * the central interval [low, high] of a beta-binomial(m, a, b). The beta
+ * has the pooled rate's Jeffreys mean (k + 1/2)/(n + 1) and, as a share of
+ * p(1 - p), the variance rho + deff/(n + 2): rho, the rounds'
+ * intra-round correlation, (deff - 1)/(mean round size - 1), is how much
+ * a round's own rate wanders; deff/(n + 2), the uncertainty of the pooled
+ * rate. With rounds that vary no more than independent jobs (deff 1) it is
+ * the binomial's posterior predictive under Jeffreys' prior. A published
+ * run is one round of 71: its count is a plausible draw of the model when
+ * it lies inside. */
+void round_prediction_interval(long k, long n, long rounds, double deff,
+                               long m, long *low, long *high);
+
 /* Two-sided Fisher exact p of k1/n1 against k2/n2: the summed probability
  * of every 2x2 table with these margins as likely or less likely than the
  * observed one. */
@@ -58,6 +72,7 @@ long repeats_needed(long k1, long n1, long k2, long n2, long jobs_per_repeat);
 
 /* Registers wilson_low(k,n), wilson_high(k,n), wilson_low_deff(k,n,deff),
  * wilson_high_deff(k,n,deff), the aggregate design_effect(k,n) over rounds,
+ * round_predict_low(k,n,rounds,deff,m), round_predict_high(...),
  * fisher_p(k1,n1,k2,n2) and repeats_needed(k1,n1,k2,n2,jobs) on a
  * connection. */
 int stats_register_sql(sqlite3 *db);

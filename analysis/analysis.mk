@@ -97,4 +97,35 @@ fidelity: deps-check $(TRACKHAMMER) $(FAULTFS_EXT) $(FAULTFS_FIT) $(TH_REPORT)
 	$(TH_REPORT) --out $(FIDELITY_DIR)/report $(FIDELITY_DIR)/predict/*
 	@echo "the comparison: $(FIDELITY_DIR)/report/report.md, section" \
 	    "\"Agreement with the published table\""
-.PHONY: calibrate fidelity
+
+# make fidelity-wal: what the WAL row's prediction rests on. wal-normal
+# under the fitted model as make fidelity runs it, then with a read past a
+# node's stale view of the -wal coming back short (wal.short_reads=on),
+# then with no stale view (wal.stale=0), then with the 71 jobs on fewer
+# nodes
+# (--sim-nodes: SIGBUS's share follows placement), FIDELITY_WAL_REPEAT
+# rounds each, and th-report over each run apart (placement is not part
+# of a configuration's name, so one report would pool them). FIDELITY.md,
+# "What the WAL row rests on" and "SIGBUS's share".
+FIDELITY_WAL_REPEAT ?= 10
+FIDELITY_WAL_DIR    ?= $(FIDELITY_DIR)/wal-sensitivity
+FIDELITY_WAL_RUNS   := default:lustre short-reads:lustre,wal.short_reads=on \
+                       stale-off:lustre,wal.stale=0 \
+                       nodes-8:lustre:8 nodes-2:lustre:2
+fidelity-wal: deps-check $(TRACKHAMMER) $(FAULTFS_EXT) $(FAULTFS_FIT) $(TH_REPORT)
+	@rm -rf $(FIDELITY_WAL_DIR) && mkdir -p $(FIDELITY_WAL_DIR)/db
+	for run in $(FIDELITY_WAL_RUNS); do \
+	    name=$${run%%:*}; rest=$${run#*:}; model=$${rest%%:*}; \
+	    nodes=$${rest#$$model}; nodes=$${nodes#:}; \
+	    $(MPIRUN_ENV) $(MPIRUN) --oversubscribe -np $(REPRODUCE_RANKS) \
+	        $(TRACKHAMMER) --profiles wal-normal --fault-model $$model \
+	        $${nodes:+--sim-nodes $$nodes} --repeat $(FIDELITY_WAL_REPEAT) \
+	        --seed $(FIDELITY_SEED) --db-dir $(FIDELITY_WAL_DIR)/db \
+	        --output $(FIDELITY_WAL_DIR)/$$name -q || exit $$?; \
+	done
+	rm -rf $(FIDELITY_WAL_DIR)/db
+	for run in $(FIDELITY_WAL_RUNS); do name=$${run%%:*}; \
+	    $(TH_REPORT) --out $(FIDELITY_WAL_DIR)/$$name/report \
+	        $(FIDELITY_WAL_DIR)/$$name/2*/ || exit $$?; \
+	done
+.PHONY: calibrate fidelity fidelity-wal

@@ -77,6 +77,45 @@ static double log_choose(long n, long k)
            lgamma((double)(n - k) + 1);
 }
 
+static double log_beta(double a, double b)
+{
+    return lgamma(a) + lgamma(b) - lgamma(a + b);
+}
+
+void round_prediction_interval(long k, long n, long rounds, double deff,
+                               long m, long *low, long *high)
+{
+    *low = 0;
+    *high = m;
+    if (n <= 0 || m <= 0 || rounds <= 0)
+        return;
+    double p = ((double)k + 0.5) / ((double)n + 1);
+    double size = (double)n / (double)rounds;
+    double rho = size > 1 ? (fmax(1, deff) - 1) / (size - 1) : 0;
+    double share = fmin(rho + fmax(1, deff) / ((double)n + 2), 0.999);
+    double a = p * (1 / share - 1), b = (1 - p) * (1 / share - 1);
+    /* The tails are summed from each end, so that rounding in one does
+     * not move the other. */
+    double below = 0;
+    for (long x = 0; x <= m; x++) {
+        below += exp(log_choose(m, x) + log_beta(x + a, (double)(m - x) + b) -
+                     log_beta(a, b));
+        if (below > 0.025) {
+            *low = x;
+            break;
+        }
+    }
+    double above = 0;
+    for (long x = m; x >= 0; x--) {
+        above += exp(log_choose(m, x) + log_beta(x + a, (double)(m - x) + b) -
+                     log_beta(a, b));
+        if (above > 0.025) {
+            *high = x;
+            break;
+        }
+    }
+}
+
 /* log P(X = x) for X hypergeometric: x successes in the first row given the
  * margins (rows n1, n2; successes m). */
 static double log_hypergeometric(long x, long n1, long n2, long m)
@@ -138,6 +177,32 @@ static void sql_wilson_high(sqlite3_context *ctx, int argc,
     sql_wilson(ctx, argc, argv, true);
 }
 
+/* round_predict_low/high(k, n, rounds, deff, m): one body for both. */
+static void sql_round_predict(sqlite3_context *ctx, sqlite3_value **argv,
+                              bool high)
+{
+    long lo, hi;
+    round_prediction_interval(
+        sqlite3_value_int64(argv[0]), sqlite3_value_int64(argv[1]),
+        sqlite3_value_int64(argv[2]), sqlite3_value_double(argv[3]),
+        sqlite3_value_int64(argv[4]), &lo, &hi);
+    sqlite3_result_int64(ctx, high ? hi : lo);
+}
+
+static void sql_round_predict_low(sqlite3_context *ctx, int argc,
+                                  sqlite3_value **argv)
+{
+    (void)argc;
+    sql_round_predict(ctx, argv, false);
+}
+
+static void sql_round_predict_high(sqlite3_context *ctx, int argc,
+                                   sqlite3_value **argv)
+{
+    (void)argc;
+    sql_round_predict(ctx, argv, true);
+}
+
 /* design_effect(k, n) over a group of rounds: one step per round. */
 static void sql_design_effect_step(sqlite3_context *ctx, int argc,
                                    sqlite3_value **argv)
@@ -197,6 +262,8 @@ int stats_register_sql(sqlite3 *db)
         { "wilson_high", 2, sql_wilson_high },
         { "wilson_low_deff", 3, sql_wilson_low },
         { "wilson_high_deff", 3, sql_wilson_high },
+        { "round_predict_low", 5, sql_round_predict_low },
+        { "round_predict_high", 5, sql_round_predict_high },
         { "fisher_p", 4, sql_fisher_p },
         { "repeats_needed", 5, sql_repeats_needed },
     };

@@ -1,8 +1,8 @@
 /*
  * connection.c: the open sequence, the schema and its migration.
  *
- * Mirrors upstream's _init_db: busy timeout, optional WAL checkpoint,
- * journal mode, synchronous, then the schema. Like Python's sqlite3, the
+ * Mirrors upstream's sqlite3.connect, then its _init_db: busy timeout,
+ * optional WAL checkpoint, journal mode, synchronous, then the schema. Like Python's sqlite3, the
  * schema statements run outside any explicit transaction (DDL does not open
  * one implicitly), each committing on its own; every one is idempotent, so
  * a retried open starts again from the top.
@@ -119,8 +119,9 @@ static int apply_pragmas(tracker *t)
     return rc;
 }
 
-/* sqlite3.connect(path, timeout=busy/1000): the file is opened, nothing
- * is read yet. */
+/* sqlite3.connect(path, timeout=busy/1000). sqlite3_open_v2 already reads
+ * the database header (the page size), so a read fault can end it; upstream
+ * calls it once, outside its retry loop, hence a scope of its own. */
 static int open_connection(tracker *t)
 {
     int rc = sqlite3_open_v2(t->path, &t->db,
@@ -134,6 +135,7 @@ static int open_connection(tracker *t)
             rc = sqlite3_extended_errcode(t->db);
         sqlite3_close_v2(t->db);
         t->db = NULL;
+        t->failed_scope = TRACKER_SCOPE_CONNECT;
         return rc;
     }
     sqlite3_extended_result_codes(t->db, 1);

@@ -6,7 +6,8 @@
  * retried class sleeps base * 2^k + U(0, jitter) seconds (times the time
  * scale) after attempt k and tries again, at most max_attempts times in
  * all, as upstream's _execute_with_retry does. A call outside the scope is
- * made once.
+ * made once. An attempt that failed in a step with a scope of its own (the
+ * connect inside open) is judged by that step's scope.
  */
 #include "tracker_internal.h"
 #include "shared_inline.h"
@@ -52,6 +53,7 @@ int tracker_call(tracker *t, tracker_op op, attempt_fn attempt, void *ctx)
     for (;; k++) {
         s->attempts++;
         t->attempt_message[0] = '\0';
+        t->failed_scope = 0;
         rc = SQLITE_OK;
         if (t->reconnect_pending) {
             /* A fresh connection, set up as tracker_open set up the first. */
@@ -65,7 +67,8 @@ int tracker_call(tracker *t, tracker_op op, attempt_fn attempt, void *ctx)
         if (rc == SQLITE_OK)
             break;
         tracker_error_class cls = tracker_classify(rc);
-        if (!should_retry(t, scope, cls, k))
+        if (!should_retry(t, t->failed_scope ? t->failed_scope : scope, cls,
+                          k))
             break;
         s->retries[cls]++;
         if (cls == TRACKER_CLASS_CORRUPT)

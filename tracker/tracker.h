@@ -64,7 +64,11 @@ typedef enum tracker_error_class {
 #define TRACKER_SCOPE_READS (1u << 1)  /* get_*, is_done, list_unfinished */
 #define TRACKER_SCOPE_TAKE_MONITOR (1u << 2) /* take_monitor_requests */
 #define TRACKER_SCOPE_OPEN (1u << 3) /* the whole pragma+schema sequence */
-#define TRACKER_SCOPE_ALL (0xFu)
+/* sqlite3.connect itself: sqlite3_open_v2 reads the database header, and
+ * upstream makes that call once, before (outside) any retry loop. A failure
+ * there is retried only under this bit, though it counts as the open. */
+#define TRACKER_SCOPE_CONNECT (1u << 4)
+#define TRACKER_SCOPE_ALL (0x1Fu)
 
 /* A named configuration of the tracker. Every field is a knob that can be
  * set on its own (tracker_profile_set). */
@@ -74,7 +78,7 @@ typedef struct tracker_profile {
     const char *description; /* one line, static */
     tracker_journal_mode journal_mode;
     tracker_sync_mode synchronous;
-    int busy_timeout_ms;           /* upstream: 30000 */
+    int busy_timeout_ms;           /* upstream: 30000; original: 5000 */
     bool checkpoint_before_switch; /* PRAGMA wal_checkpoint(TRUNCATE) first */
     unsigned retry_errors;         /* TRACKER_RETRY_* bits */
     unsigned retry_scope;          /* TRACKER_SCOPE_* bits */
@@ -95,7 +99,7 @@ const tracker_profile *tracker_profile_find(const char *name);
  *   busy_timeout=MS   checkpoint=yes|no   attempts=N
  *   backoff=SECONDS   jitter=SECONDS
  *   retry=busy+ioerr+corrupt|none
- *   scope=writes+reads+take_monitor+open|all|none
+ *   scope=writes+reads+take_monitor+open+connect|all|none
  * Any change renames the profile "<name>+<key>=<value>" so results never
  * pass a modified profile off as a published one.
  * Returns SQLITE_OK, or SQLITE_MISUSE with a message in err naming the key

@@ -81,6 +81,7 @@ struct tracker {
     sqlite3 *db;             /* NULL once closed or between reconnects */
     bool closed;             /* tracker_close was called */
     bool reconnect_pending;  /* a corrupt result asked for a new connection */
+    unsigned failed_scope;   /* an attempt's failure outside its call's scope */
     tracker_options options; /* a copy; options.profile is the profile */
     uint64_t random_state;   /* built-in jitter generator */
     sqlite3_stmt *statements[STMT_COUNT];

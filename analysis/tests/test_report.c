@@ -265,7 +265,8 @@ static void assert_value(sqlite3 *db, const char *sql, double want)
 
 /* run-small's delete-normal rounds are 4/6 and 2/6: deff 6 * 0.05556 /
  * 0.25 = 4/3, and the round-aware interval is Wilson's of 0.5 at 9 jobs,
- * wider than the pooled [0.2538, 0.7462]; 8/71 lies outside it.
+ * wider than the pooled [0.2538, 0.7462]; 8/71 lies outside it, but one
+ * round of 71 predicted from them holds 8.
  * delete-off's rounds are 0/6 and 0/6: deff 1, the pooled interval. */
 static void test_round_aware_interval(void **state)
 {
@@ -291,17 +292,24 @@ static void test_round_aware_interval(void **state)
                  "SELECT rate_low FROM agreement WHERE profile = "
                  "'delete-normal'",
                  0.2537815976337061);
+    /* one round of 71 from these two rounds (deff 4/3) is 8 to 63, which
+     * holds the published 8 (tests/test_stats.c checks the interval) */
     assert_value(db,
-                 "SELECT published_in_interval FROM agreement WHERE "
+                 "SELECT predict_low * 100 + predict_high FROM agreement "
+                 "WHERE profile = 'delete-normal'",
+                 863);
+    assert_value(db,
+                 "SELECT published_in_prediction FROM agreement WHERE "
                  "profile = 'delete-normal'",
-                 0);
+                 1);
     assert_value(db,
                  "SELECT deff FROM agreement WHERE profile = "
                  "'delete-off'",
                  1);
     assert_value(db,
                  "SELECT round_low = rate_low AND round_high = "
-                 "rate_high AND published_in_interval FROM agreement "
+                 "rate_high AND published_in_prediction AND predict_low = 0 "
+                 "AND predict_high = 14 FROM agreement "
                  "WHERE profile = 'delete-off'",
                  1);
     sqlite3_close(db);
@@ -566,11 +574,13 @@ static void test_markdown(void **state)
     assert_non_null(strstr(md, "| test_1 | wal-normal | 6/71 = 8.5% "
                                "[3.9, 17.2] | present |"));
     assert_non_null(strstr(md, "differs (p=0.004)"));
-    /* The round-aware interval (deff 4/3) and SIGBUS per round. */
+    /* The round-aware interval (deff 4/3), one round's prediction and
+     * SIGBUS per round. */
     assert_non_null(strstr(md, "| test_2 | delete-normal | lustre on ext4 "
                                "| - | 6/12 = "
                                "50.0% [22.7, 77.3], deff 1.33, 2 rounds "
-                               "| 8/71 | differs (p=0.004) | no (11.3%) "
+                               "| 8/71 | differs (p=0.004) | 8 to 63 of 71 "
+                               "| yes "
                                "| 0/2 rounds = 0.0% [0.0, 65.8] "
                                "| 0/12 jobs | eliminated | agrees |"));
     assert_non_null(strstr(md, "| 0.496 | no | 4 (N=71) |"));

@@ -149,6 +149,10 @@ typedef struct faultfs_config {
     uint64_t rank;
     unsigned node;
     faultfs_node_locks node_locks;
+    double wal_stale_s; /* how long a node trusts the -wal size it learned;
+                           0: views are always current (README.md) */
+    bool wal_short_reads; /* a read past that size comes back short (on) or
+                             makes the node learn the size first (off) */
     double time_scale;
     char log_path[FAULTFS_PATH_MAX]; /* "" = no event log */
     char fit_path[FAULTFS_PATH_MAX]; /* fit file applied, "" = none */

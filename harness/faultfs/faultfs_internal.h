@@ -101,11 +101,36 @@ void faultfs_record_mechanism(faultfs_class cls, faultfs_file_kind kind,
 int faultfs_log_open(const char *path, char *err, size_t err_size);
 void faultfs_log_close(void);
 
+/* faultfs_shared.c */
+/* The state file at path, `size` bytes, mapped shared once per process (or,
+ * if it cannot be mapped, memory of this process's own); zeroed when new.
+ * NULL only when out of memory. */
+void *faultfs_shared_state(const char *path, size_t size);
+/* The path of a database's state file: the database's path plus suffix. */
+void faultfs_shared_path(const char *file_path, const char *suffix,
+                         char *out, size_t size);
+/* Unmap every state file (faultfs_unregister). */
+void faultfs_shared_release_all(void);
+
 /* faultfs_storm.c */
 faultfs_storm *faultfs_storm_for(const char *file_path);
 void faultfs_storm_note_call(faultfs_storm *storm);
 double faultfs_storm_factor_of(faultfs_storm *storm);
-void faultfs_storm_release_all(void);
+
+/* faultfs_wal.c: each node's view of a -wal file's size (wal.stale). A
+ * -wal file's reads, writes, truncates and size queries pass through
+ * these; each is a no-op while wal.stale is 0. */
+/* A read of [offset, offset+amt): SQLITE_IOERR_SHORT_READ (buf filled as
+ * the unix VFS fills a short read) when it reaches past this node's view
+ * and wal.short_reads is on, else SQLITE_OK to read the file (past the
+ * view, the node learns the size first). */
+int faultfs_wal_read(const faultfs_target *target, sqlite3_file *real,
+                     void *buf, int amt, sqlite3_int64 offset);
+/* The node wrote, or truncated, the file: it knows its size. */
+void faultfs_wal_learn(const faultfs_target *target, sqlite3_file *real);
+/* The size this node believes the file has (real: the true one). */
+void faultfs_wal_size(const faultfs_target *target, sqlite3_file *real,
+                      sqlite3_int64 *size);
 
 /* faultfs_sigbus.c */
 bool faultfs_unback(void volatile *region, int size);

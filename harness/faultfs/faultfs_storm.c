@@ -10,15 +10,8 @@
  * updated with lock-free atomics: nothing is ever held across a call, and a
  * process that dies (SIGBUS) leaves no stale count, only calls that age out.
  */
-#include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "faultfs_internal.h"
 
@@ -31,89 +24,25 @@
 #define STATE_FILE_SIZE 4096
 #define STATE_SUFFIX "-faultfs-storm"
 
-_Static_assert(RING_SLOTS * sizeof(uint64_t) <= STATE_FILE_SIZE, "ring fits");
-
+/* The state file's contents: the ring. */
 struct faultfs_storm {
-    faultfs_storm *next;
-    _Atomic uint64_t *ring; /* RING_SLOTS words, mapped or process-local */
-    bool mapped;
-    char path[FAULTFS_PATH_MAX + sizeof STATE_SUFFIX];
+    _Atomic uint64_t ring[RING_SLOTS];
 };
-
-static pthread_mutex_t storms_mutex = PTHREAD_MUTEX_INITIALIZER;
-static faultfs_storm *storms;
-
-/* The state file for a database file (or its journal, WAL or -shm). */
-static void state_path_for(const char *file_path, char *out, size_t size)
-{
-    const char *configured = faultfs_g.config.storm.state_path;
-    if (configured[0]) {
-        snprintf(out, size, "%s", configured);
-        return;
-    }
-    size_t len = faultfs_database_path_len(file_path);
-    snprintf(out, size, "%.*s%s", (int)len, file_path, STATE_SUFFIX);
-}
-
-/* Map the state file, creating it if needed; NULL if that is impossible. */
-static _Atomic uint64_t *map_state_file(const char *path)
-{
-    struct stat st;
-    void *p = MAP_FAILED;
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        return NULL;
-    }
-    /* Growing to the same size concurrently is harmless; never shrink, so
-     * nobody's mapping loses its backing. */
-    if (fstat(fd, &st) == 0 && (st.st_size >= STATE_FILE_SIZE ||
-                                ftruncate(fd, STATE_FILE_SIZE) == 0)) {
-        p = mmap(NULL, STATE_FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-                 0);
-    }
-    close(fd);
-    return p == MAP_FAILED ? NULL : p;
-}
-
-/* A new state for path: the shared file, or process-local memory if the
- * file cannot be mapped (the load is then this process's alone). */
-static faultfs_storm *storm_new(const char *path)
-{
-    faultfs_storm *s = calloc(1, sizeof *s);
-    if (!s) {
-        return NULL;
-    }
-    snprintf(s->path, sizeof s->path, "%s", path);
-    s->ring = map_state_file(path);
-    s->mapped = s->ring != NULL;
-    if (!s->ring) {
-        s->ring = calloc(RING_SLOTS, sizeof *s->ring);
-    }
-    if (!s->ring) {
-        free(s);
-        return NULL;
-    }
-    return s;
-}
+_Static_assert(sizeof(faultfs_storm) <= STATE_FILE_SIZE, "ring fits");
 
 faultfs_storm *faultfs_storm_for(const char *file_path)
 {
-    char path[sizeof storms->path];
+    char path[FAULTFS_PATH_MAX + sizeof STATE_SUFFIX];
+    const char *configured = faultfs_g.config.storm.state_path;
     if (!faultfs_g.config.storm.enabled || !file_path) {
         return NULL;
     }
-    state_path_for(file_path, path, sizeof path);
-    pthread_mutex_lock(&storms_mutex);
-    faultfs_storm *s = storms;
-    while (s && strcmp(s->path, path) != 0) {
-        s = s->next;
+    if (configured[0]) {
+        snprintf(path, sizeof path, "%s", configured);
+    } else {
+        faultfs_shared_path(file_path, STATE_SUFFIX, path, sizeof path);
     }
-    if (!s && (s = storm_new(path)) != NULL) {
-        s->next = storms;
-        storms = s;
-    }
-    pthread_mutex_unlock(&storms_mutex);
-    return s;
+    return faultfs_shared_state(path, STATE_FILE_SIZE);
 }
 
 /* Nanoseconds of wall-clock time: shared by every process on the host and
@@ -180,20 +109,4 @@ double faultfs_storm_factor(const char *db_path)
 {
     faultfs_storm *s = faultfs_storm_for(db_path);
     return s ? faultfs_storm_factor_of(s) : 1.0;
-}
-
-void faultfs_storm_release_all(void)
-{
-    pthread_mutex_lock(&storms_mutex);
-    while (storms) {
-        faultfs_storm *s = storms;
-        storms = s->next;
-        if (s->mapped) {
-            munmap((void *)s->ring, STATE_FILE_SIZE);
-        } else {
-            free((void *)s->ring);
-        }
-        free(s);
-    }
-    pthread_mutex_unlock(&storms_mutex);
 }

@@ -58,6 +58,9 @@ static int ffRead(sqlite3_file *f, void *buf, int amt, sqlite3_int64 offset)
                    ? faultfs_class_code(FAULTFS_READ)
                    : SQLITE_IOERR_READ;
     int rc = faultfs_check(FAULTFS_READ, &p->target, code);
+    if (rc == SQLITE_OK) {
+        rc = faultfs_wal_read(&p->target, REAL(p), buf, amt, offset);
+    }
     return rc ? rc : CALL_REAL(p, xRead, buf, amt, offset);
 }
 
@@ -77,6 +80,7 @@ static int ffWrite(sqlite3_file *f, const void *buf, int amt,
     if (rc == SQLITE_OK) {
         faultfs_crash_note_write(p->target.path, p->target.kind, buf, amt,
                                  offset);
+        faultfs_wal_learn(&p->target, REAL(p));
     }
     faultfs_crash_unlock(lock);
     return rc;
@@ -94,6 +98,7 @@ static int ffTruncate(sqlite3_file *f, sqlite3_int64 size)
     rc = CALL_REAL(p, xTruncate, size);
     if (rc == SQLITE_OK) {
         faultfs_crash_note_truncate(p->target.path, p->target.kind, size);
+        faultfs_wal_learn(&p->target, REAL(p));
     }
     faultfs_crash_unlock(lock);
     return rc;
@@ -118,13 +123,17 @@ static int ffSync(sqlite3_file *f, int flags)
 }
 
 /* fstat() is a stat: the access class, failing as unixFileSize does (the
- * class's second code). */
+ * class's second code). A -wal file's size is what this node believes. */
 static int ffFileSize(sqlite3_file *f, sqlite3_int64 *size)
 {
     faultfs_file *p = (faultfs_file *)f;
     int rc = faultfs_check(FAULTFS_ACCESS, &p->target,
                            faultfs_classes[FAULTFS_ACCESS].codes[1]);
-    return rc ? rc : CALL_REAL(p, xFileSize, size);
+    rc = rc ? rc : CALL_REAL(p, xFileSize, size);
+    if (rc == SQLITE_OK) {
+        faultfs_wal_size(&p->target, REAL(p), size);
+    }
+    return rc;
 }
 
 /* Lock methods fail only through their fcntl() calls (faultfs_fcntl.c). */
@@ -565,7 +574,7 @@ void faultfs_unregister(void)
     faultfs_fcntl_uninstall(UNIX_VFS);
     faultfs_registered = false;
     faultfs_log_close();
-    faultfs_storm_release_all();
+    faultfs_shared_release_all();
     faultfs_config_none(&faultfs_g.config);
     faultfs_set_trigger(0, 0, NULL, NULL);
 }

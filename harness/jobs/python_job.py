@@ -246,8 +246,9 @@ VARIABLES = (
     ("TRACKHAMMER_RETRY", "retried classes: busy, ioerr, corrupt joined "
      "by '+', or none", parse_flags("busy", "ioerr", "corrupt"), "retry"),
     ("TRACKHAMMER_SCOPE", "calls under retry: writes, reads, take_monitor, "
-     "open joined by '+', or none",
-     parse_flags("writes", "reads", "take_monitor", "open"), "scope"),
+     "open, connect joined by '+', or none",
+     parse_flags("writes", "reads", "take_monitor", "open", "connect"),
+     "scope"),
     ("TRACKHAMMER_ATTEMPTS", "attempts at most (upstream: 5)",
      parse_int(1, 100), "attempts"),
     ("TRACKHAMMER_BACKOFF", "backoff base in seconds: attempt k sleeps "
@@ -325,18 +326,23 @@ class Tracker:
         self.rng = rng
         self.conn: sqlite3.Connection | None = None
         self.reconnect_pending = False
+        # An attempt's failure outside its call's scope (the connect
+        # inside open), as tracker/retry.c judges it.
+        self.failed_scope: str | None = None
 
     # -- the retry loop
 
     def _call(self, op: str, attempt):
         """Run attempt() until it succeeds or the policy says stop: a
         failure is retried only if the call is in the scope OPERATIONS
-        gives it, its class is retried and attempts remain; a corrupt
-        database reconnects first.
+        gives it (or, failing in sqlite3.connect, the 'connect' scope), its
+        class is retried and attempts remain; a corrupt database reconnects
+        first.
         Raises TrackerError with the last failure."""
         scope = OPERATIONS[op]
         k = 0
         while True:
+            self.failed_scope = None
             try:
                 if self.reconnect_pending:
                     self._disconnect()
@@ -345,7 +351,7 @@ class Tracker:
                 return attempt()
             except Exception as exc:  # every failure is classified
                 cls = error_class(exc)
-                if not self._should_retry(scope, cls, k):
+                if not self._should_retry(self.failed_scope or scope, cls, k):
                     raise TrackerError(op, exc, k + 1) from exc
                 if cls == "corrupt":
                     self.reconnect_pending = True
@@ -371,13 +377,19 @@ class Tracker:
     def _connect(self) -> None:
         """Open the connection if needed (and the database's directory, as
         upstream does), then pragmas and schema; every step is idempotent,
-        so a retried open starts again from the top."""
+        so a retried open starts again from the top. sqlite3.connect reads
+        the database header already; upstream calls it outside its retry
+        loops, so its failure is judged under the 'connect' scope."""
         if self.conn is None:
             os.makedirs(os.path.dirname(self.settings.db) or ".",
                         exist_ok=True)
-            self.conn = sqlite3.connect(
-                self.settings.db,
-                timeout=self.settings.busy_timeout_ms / 1000.0)
+            try:
+                self.conn = sqlite3.connect(
+                    self.settings.db,
+                    timeout=self.settings.busy_timeout_ms / 1000.0)
+            except sqlite3.Error:
+                self.failed_scope = "connect"
+                raise
         self._apply_pragmas()
         self._ensure_schema()
 

@@ -36,10 +36,11 @@
 #define HOLDER_MAGIC "trackhammer-holder 1"
 
 /* The files kept beside the database: SQLite's rollback journal, WAL and
- * WAL index, and the fault model's storm state (see "The storm" in
- * harness/faultfs/README.md). */
+ * WAL index, and the fault model's shared state: the storm's load and the
+ * nodes' views of the WAL (harness/faultfs/README.md). */
 static const char *const side_suffixes[] = { "-journal", "-wal", "-shm",
-                                             "-faultfs-storm" };
+                                             "-faultfs-storm",
+                                             "-faultfs-wal-view" };
 #define SIDE_COUNT (sizeof side_suffixes / sizeof *side_suffixes)
 
 static void dir_file(const char *db_dir, const char *name, char *path,

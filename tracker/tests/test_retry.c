@@ -313,6 +313,31 @@ static void test_eio_on_read_is_reported_as_corrupt(void **state)
     }
 }
 
+/* Open the tracker with o, whose first attempt at open is to fail with
+ * failed_code: opened on the second attempt after one sleep (retried), or
+ * not opened after one attempt and no sleep. Returns retried. */
+static bool check_open(struct fixture *f, const tracker_options *o,
+                       bool retried, int failed_code)
+{
+    tracker *t = NULL;
+    tracker_error e;
+    int rc = tracker_open(f->db, o, &t, &e);
+    if (retried) {
+        assert_int_equal(rc, SQLITE_OK);
+        assert_int_equal(tracker_get_stats(t)->op[TRACKER_OP_OPEN].attempts,
+                         2);
+        assert_sleeps(&f->log, 1);
+    } else {
+        assert_int_equal(rc, failed_code);
+        assert_null(t);
+        assert_int_equal(e.op, TRACKER_OP_OPEN);
+        assert_int_equal(e.attempts, 1);
+        assert_sleeps(&f->log, 0);
+    }
+    tracker_free(t);
+    return retried;
+}
+
 /* Open is retried as a whole only where the profile's scope says so. */
 static void test_open_retried_only_in_scope(void **state)
 {
@@ -339,25 +364,40 @@ static void test_open_retried_only_in_scope(void **state)
         f->log.act_after = 1;
         f->log.action = release;
         f->log.action_ctx = f;
-        tracker *t = NULL;
-        tracker_error e;
-        int rc = tracker_open(f->db, &o, &t, &e);
-        if (cases[i].retried) {
-            assert_int_equal(rc, SQLITE_OK);
-            assert_int_equal(
-                tracker_get_stats(t)->op[TRACKER_OP_OPEN].attempts, 2);
-            assert_sleeps(&f->log, 1);
-        } else {
-            assert_int_equal(rc, SQLITE_BUSY);
-            assert_null(t);
-            assert_int_equal(e.op, TRACKER_OP_OPEN);
-            assert_int_equal(e.attempts, 1);
-            assert_sleeps(&f->log, 0);
+        if (!check_open(f, &o, cases[i].retried, SQLITE_BUSY))
             release(f);
-        }
-        tracker_free(t);
         sqlite3_close(f->blocker);
         f->blocker = NULL;
+    }
+}
+
+/* sqlite3_open_v2 reads the database header, and upstream calls
+ * sqlite3.connect outside its retry loops: a read fault there ends the
+ * open of every profile but the one that retries the connect too. */
+static void test_connect_retried_only_in_scope(void **state)
+{
+    struct fixture *f = *state;
+    static const struct {
+        const char *profile;
+        bool retried;
+    } cases[] = {
+        { "wal-normal", false },
+        { "delete-off-retry-all", false },
+        { "upstream", false },
+        { "hardened", true },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        remove(f->db);
+        tracker_free(open_profile(f, cases[i].profile)); /* the database */
+        tracker_options o;
+        test_options(&o, cases[i].profile, &f->log, &f->jitter);
+        o.time_scale = SCALE;
+        memset(&f->log, 0, sizeof f->log);
+        faults_arm(FAULT_READ, 0, 1, EIO);
+        /* The unix VFS reports EIO from pread() as CORRUPTFS. */
+        check_open(f, &o, cases[i].retried, SQLITE_IOERR_CORRUPTFS);
+        assert_int_equal(faults_injected(FAULT_READ), 1);
+        faults_disarm();
     }
 }
 
@@ -394,19 +434,29 @@ static void corrupt_tasks_table(const char *db)
     fclose(file);
 }
 
-static void test_corrupt_reconnects_only_in_wal_normal(void **state)
+/* A corrupt result is retried, after a reconnect, only where the profile
+ * retries the corrupt class: no built-in profile does (the original code
+ * retried nothing), so the knob is set here. */
+static void test_corrupt_reconnects_only_where_retried(void **state)
 {
     struct fixture *f = *state;
     static const struct {
-        const char *profile;
+        const char *retry;
         int attempts;
-    } cases[] = { { "wal-normal", 5 }, { "delete-normal", 1 } };
+    } cases[] = { { "busy+corrupt", 5 }, { "busy", 1 } };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         remove(f->db);
-        tracker_free(open_profile(f, cases[i].profile));
+        tracker_free(open_profile(f, "wal-normal"));
         corrupt_tasks_table(f->db);
         tracker_options o;
-        test_options(&o, cases[i].profile, &f->log, &f->jitter);
+        test_options(&o, "wal-normal", &f->log, &f->jitter);
+        char err[256];
+        assert_int_equal(tracker_profile_set(&o.profile, "retry",
+                                             cases[i].retry, err, sizeof err),
+                         SQLITE_OK);
+        assert_int_equal(tracker_profile_set(&o.profile, "scope", "writes",
+                                             err, sizeof err),
+                         SQLITE_OK);
         tracker *t = open_tracker(f->db, &o);
         memset(&f->log, 0, sizeof f->log);
         int rc = tracker_mark_running(t, "Amon.tas", "hist");
@@ -431,7 +481,8 @@ int main(void)
         T(test_eio_on_read_is_reported_as_corrupt),
         T(test_open_retried_only_in_scope),
         T(test_non_transient_not_retried),
-        T(test_corrupt_reconnects_only_in_wal_normal),
+        T(test_connect_retried_only_in_scope),
+        T(test_corrupt_reconnects_only_where_retried),
     };
     return cmocka_run_group_tests_name("tracker retry", tests, NULL, NULL);
 }

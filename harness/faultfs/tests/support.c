@@ -42,6 +42,21 @@ bool read_first_line(const char *path, char *out, size_t size)
     return found;
 }
 
+int count_events(const char *what, const char *effect)
+{
+    char path[sizeof test_dir.db + 8], line[1400];
+    snprintf(path, sizeof path, "%s.events", test_dir.db);
+    FILE *f = fopen(path, "r");
+    int n = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        n += strstr(line, what) && strstr(line, effect);
+    }
+    if (f) {
+        fclose(f);
+    }
+    return n;
+}
+
 bool scratch_make(scratch *s)
 {
     char *dir = scratch_dir_make("faultfs-test");

@@ -32,6 +32,9 @@ int test_teardown(void **state);
 /* The first line of a file into out; false if there is none. */
 bool read_first_line(const char *path, char *out, size_t size);
 
+/* The lines of the test's event log (test_dir.db + ".events") that
+ * contain both `what` and `effect`; 0 when there is no log. */
+int count_events(const char *what, const char *effect);
 /* Open with extended result codes; returns the extended code. */
 int db_open(const char *path, const char *vfs, sqlite3 **db);
 /* Run SQL; returns the extended code. */

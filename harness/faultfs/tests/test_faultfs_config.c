@@ -41,6 +41,8 @@ static void test_lustre_model_has_its_table_values(void **state)
     assert_true(c.storm.horizon_s == 1.0);
     assert_int_equal(c.shm_map_effect, FAULTFS_SHM_MAP_UNBACK);
     assert_int_equal(c.node_locks, FAULTFS_NODE_LOCKS_SHM);
+    assert_true(c.wal_stale_s == 1.0);
+    assert_false(c.wal_short_reads);
     /* every class has a rate of its own in the table */
     for (int k = 0; k < FAULTFS_CLASS_COUNT; k++) {
         if (k != FAULTFS_SHM_MAP) {
@@ -60,6 +62,7 @@ static void test_none_model_injects_nothing(void **state)
         assert_int_equal(c.cls[k].fail_first, 0);
     }
     assert_false(c.storm.enabled);
+    assert_true(c.wal_stale_s == 0.0); /* every node's view current */
     /* no text at all is the none model too */
     assert_int_equal(faultfs_config_parse(NULL, &c, NULL, 0), SQLITE_OK);
     assert_string_equal(c.model, "none");
@@ -187,6 +190,8 @@ static void test_malformed_durations_are_rejected(void **state)
     assert_rejected("none,sync.latency=-1ms", "sync.latency", "-1ms");
     assert_rejected("none,sync.latency=ms", "sync.latency", "ms");
     assert_rejected("none,storm.horizon=0", "storm.horizon", "0");
+    assert_rejected("none,wal.stale=1", "wal.stale", "1");
+    assert_rejected("none,wal.stale=-1s", "wal.stale", "-1s");
 }
 
 static void test_malformed_schedules_and_choices_are_rejected(void **state)
@@ -199,6 +204,7 @@ static void test_malformed_schedules_and_choices_are_rejected(void **state)
                     "explode");
     assert_rejected("none,storm=maybe", "storm", "maybe");
     assert_rejected("none,node.locks=some", "node.locks", "some");
+    assert_rejected("none,wal.short_reads=maybe", "wal.short_reads", "maybe");
 }
 
 static void test_bad_structure_is_rejected(void **state)

@@ -262,18 +262,8 @@ static int run_two_node_scenario(const char *journal_mode,
 /* How many lines of the second job's event log record a -shm reset. */
 static int logged_resets(void)
 {
-    char path[420], line[1400];
-    snprintf(path, sizeof path, "%s.events", test_dir.db);
-    FILE *f = fopen(path, "r");
-    int n = 0;
-    while (f && fgets(line, sizeof line, f)) {
-        n += strstr(line, " class=shm_open kind=shm ") &&
-             strstr(line, " by=mechanism effect=reset code=0 ");
-    }
-    if (f) {
-        fclose(f);
-    }
-    return n;
+    return count_events(" class=shm_open kind=shm ",
+                        " by=mechanism effect=reset code=0 ");
 }
 
 static void test_model_b_other_node_truncates_shm_and_kills_reader(

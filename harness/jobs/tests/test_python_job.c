@@ -298,6 +298,7 @@ static void format_scope(unsigned bits, char *buf, size_t size)
     add_flag(buf, size, bits & TRACKER_SCOPE_READS, "reads");
     add_flag(buf, size, bits & TRACKER_SCOPE_TAKE_MONITOR, "take_monitor");
     add_flag(buf, size, bits & TRACKER_SCOPE_OPEN, "open");
+    add_flag(buf, size, bits & TRACKER_SCOPE_CONNECT, "connect");
     add_flag(buf, size, bits == 0, "none");
 }
 
@@ -567,6 +568,42 @@ static void test_retried_fsync_fault_is_absorbed(void **state)
     assert_int_equal(task_status(), TRACKER_STATUS_COMPLETED);
 }
 
+/* sqlite3.connect reads the database header, outside upstream's retry
+ * loops: a failed first read ends upstream's open at once, while hardened
+ * (the connect in its scope) opens on the second attempt. */
+static void run_with_first_read_failed(const char *profile_name,
+                                       job_result *r)
+{
+    require_fault_model();
+    const tracker_profile *p = profile(profile_name);
+    prepare_task(p, false);
+    job_env e;
+    job_env_init(&e, p);
+    job_env_fault(&e, "none,read.fail=1");
+    run_job(&e, NULL, r);
+}
+
+static void test_connect_fault_ends_upstreams_open(void **state)
+{
+    (void)state;
+    job_result r;
+    run_with_first_read_failed("upstream", &r);
+    assert_exit(&r, 1);
+    assert_line(&r, "fail open 8458 SQLITE_IOERR_CORRUPTFS 1 ", false);
+    assert_status_line(&r, "status failed");
+}
+
+static void test_connect_fault_is_retried_by_hardened(void **state)
+{
+    (void)state;
+    job_result r;
+    run_with_first_read_failed("hardened", &r);
+    assert_exit(&r, 0);
+    assert_false(has_line(r.outcome, "fail ", false));
+    assert_line(&r, "ack mark_completed", true);
+    assert_status_line(&r, "status ok");
+}
+
 static void test_missing_variable_exits_2_naming_it(void **state)
 {
     (void)state;
@@ -677,6 +714,8 @@ int main(void)
         FIXTURE_TEST(test_fsync_fault_fails_delete_normal),
         FIXTURE_TEST(test_fsync_fault_spares_delete_off),
         FIXTURE_TEST(test_retried_fsync_fault_is_absorbed),
+        FIXTURE_TEST(test_connect_fault_ends_upstreams_open),
+        FIXTURE_TEST(test_connect_fault_is_retried_by_hardened),
         FIXTURE_TEST(test_missing_variable_exits_2_naming_it),
         FIXTURE_TEST(test_bad_value_exits_2_naming_it),
         FIXTURE_TEST(test_help_lists_the_contract),

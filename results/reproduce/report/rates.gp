@@ -2,10 +2,10 @@
 set datafile separator '\t'
 set datafile missing '?'
 data = 'results/reproduce/report/rates.dat'
+set xrange [-0.5:4.5]
 set ylabel 'jobs with disk I/O error (%)'
 set xtics rotate by -25
 set yrange [0:*]
-set offsets 0.5, 0.5, 0, 0
 set key top right
 set grid ytics
 set bmargin 7

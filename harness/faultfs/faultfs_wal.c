@@ -1,0 +1,128 @@
+/*
+ * faultfs_wal.c: each simulated node's view of a -wal file's size
+ * (wal.stale, README.md "WAL across nodes").
+ *
+ * A node learns the -wal file's true size when it writes or truncates the
+ * file, and when the size it learned is older than wal.stale; in between it
+ * trusts what it learned, as a client answering from its own cache does:
+ * its size queries get the stale size, so a wal-index it rebuilds from the
+ * -wal ends before other nodes' commits. A read that reaches past that size
+ * (frames another node appended, which the shared wal-index announces)
+ * makes the node learn the size first (real clients gave no short read:
+ * FIDELITY.md); with wal.short_reads=on it comes back short instead,
+ * zero-filled, with SQLITE_IOERR_SHORT_READ, as the unix VFS returns a read
+ * past the end of the file, and SQLite's WAL reader passes that code up.
+ * On one node every
+ * append is the node's own, so its view is never behind: the mechanisms
+ * need two nodes on one WAL database within wal.stale of each other.
+ *
+ * The views live in a state file beside the database (one entry per node),
+ * updated with atomics. A view's size and time are two words, so a reader
+ * racing a writer of the same node's entry may pair one's size with the
+ * other's time: at worst a view lasts one lifetime longer or shorter.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "faultfs_internal.h"
+
+#define VIEW_SUFFIX "-faultfs-wal-view"
+
+typedef struct node_view {
+    _Atomic int64_t size;       /* the -wal's size as the node learned it */
+    _Atomic uint64_t learned_ns; /* CLOCK_MONOTONIC when; 0: never */
+} node_view;
+
+#define VIEW_FILE_SIZE (sizeof(node_view) * (FAULTFS_MAX_NODE + 1))
+
+/* Nanoseconds on the clock every process of the host shares. */
+static uint64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec + 1;
+}
+
+/* This process's node's view of the -wal at target, or NULL when the
+ * mechanism is off or the file is not a -wal. */
+static node_view *view_of(const faultfs_target *target)
+{
+    const faultfs_config *c = &faultfs_g.config;
+    if (c->wal_stale_s <= 0.0 || target->kind != FAULTFS_FILE_WAL) {
+        return NULL;
+    }
+    char path[FAULTFS_PATH_MAX + sizeof VIEW_SUFFIX];
+    faultfs_shared_path(target->path, VIEW_SUFFIX, path, sizeof path);
+    node_view *views = faultfs_shared_state(path, VIEW_FILE_SIZE);
+    return views ? &views[c->node % (FAULTFS_MAX_NODE + 1)] : NULL;
+}
+
+/* Record the file's true size as the node's view, now. */
+static int64_t learn(node_view *view, sqlite3_file *real)
+{
+    sqlite3_int64 size = 0;
+    if (real->pMethods->xFileSize(real, &size) != SQLITE_OK) {
+        return -1; /* no view learned: the caller reads the file itself */
+    }
+    atomic_store(&view->size, (int64_t)size);
+    atomic_store(&view->learned_ns, monotonic_ns());
+    return (int64_t)size;
+}
+
+/* The node's view, learned afresh when it is older than wal.stale (in
+ * real time: the model's duration times the time scale). */
+static int64_t current_view(node_view *view, sqlite3_file *real)
+{
+    const faultfs_config *c = &faultfs_g.config;
+    uint64_t learned = atomic_load(&view->learned_ns);
+    double age_s = (double)(monotonic_ns() - learned) * 1e-9;
+    if (learned == 0 || age_s > c->wal_stale_s * c->time_scale) {
+        return learn(view, real);
+    }
+    return atomic_load(&view->size);
+}
+
+int faultfs_wal_read(const faultfs_target *target, sqlite3_file *real,
+                     void *buf, int amt, sqlite3_int64 offset)
+{
+    node_view *view = view_of(target);
+    if (!view) {
+        return SQLITE_OK;
+    }
+    int64_t seen = current_view(view, real);
+    if (seen < 0 || offset + amt <= seen) {
+        return SQLITE_OK;
+    }
+    if (!faultfs_g.config.wal_short_reads) {
+        learn(view, real);
+        return SQLITE_OK;
+    }
+    /* What the node believes is there, then zeros, as a short read. */
+    int part = offset < seen ? (int)(seen - offset) : 0;
+    if (part > 0 &&
+        real->pMethods->xRead(real, buf, part, offset) != SQLITE_OK) {
+        part = 0;
+    }
+    memset((char *)buf + part, 0, (size_t)(amt - part));
+    faultfs_record_mechanism(FAULTFS_READ, FAULTFS_FILE_WAL, "short_read",
+                             target->path);
+    return SQLITE_IOERR_SHORT_READ;
+}
+
+void faultfs_wal_learn(const faultfs_target *target, sqlite3_file *real)
+{
+    node_view *view = view_of(target);
+    if (view) {
+        learn(view, real);
+    }
+}
+
+void faultfs_wal_size(const faultfs_target *target, sqlite3_file *real,
+                      sqlite3_int64 *size)
+{
+    node_view *view = view_of(target);
+    int64_t seen = view ? current_view(view, real) : -1;
+    if (seen >= 0) {
+        *size = seen;
+    }
+}
