@@ -8,10 +8,11 @@
  * its size queries get the stale size, so a wal-index it rebuilds from the
  * -wal ends before other nodes' commits. A read that reaches past that size
  * (frames another node appended, which the shared wal-index announces)
- * makes the node learn the size first (real clients gave no short read:
- * FIDELITY.md); with wal.short_reads=on it comes back short instead,
- * zero-filled, with SQLITE_IOERR_SHORT_READ, as the unix VFS returns a read
- * past the end of the file, and SQLite's WAL reader passes that code up.
+ * makes the node learn the size first (real clients gave one short read
+ * in 240 jobs: FIDELITY.md); with wal.short_reads=on it comes back short
+ * instead, zero-filled, with SQLITE_IOERR_SHORT_READ, as the unix VFS
+ * returns a read past the end of the file, and SQLite's WAL reader passes
+ * that code up.
  * On one node every
  * append is the node's own, so its view is never behind: the mechanisms
  * need two nodes on one WAL database within wal.stale of each other.
@@ -70,16 +71,22 @@ static int64_t learn(node_view *view, sqlite3_file *real)
 }
 
 /* The node's view, learned afresh when it is older than wal.stale (in
- * real time: the model's duration times the time scale). */
+ * real time: the model's duration times the time scale). A view can lag
+ * other nodes' appends, never a file that shrank or was made anew (the
+ * -wal after a checkpoint's reset or a delete): one larger than the file
+ * is learned afresh, so that one node alone never misreads. */
 static int64_t current_view(node_view *view, sqlite3_file *real)
 {
     const faultfs_config *c = &faultfs_g.config;
     uint64_t learned = atomic_load(&view->learned_ns);
     double age_s = (double)(monotonic_ns() - learned) * 1e-9;
-    if (learned == 0 || age_s > c->wal_stale_s * c->time_scale) {
+    sqlite3_int64 size = 0;
+    int64_t seen = atomic_load(&view->size);
+    if (learned == 0 || age_s > c->wal_stale_s * c->time_scale ||
+        real->pMethods->xFileSize(real, &size) != SQLITE_OK || seen > size) {
         return learn(view, real);
     }
-    return atomic_load(&view->size);
+    return seen;
 }
 
 int faultfs_wal_read(const faultfs_target *target, sqlite3_file *real,

@@ -191,6 +191,47 @@ static void test_read_past_the_view_learns_the_size(void **state)
     assert_int_equal(logged_short_reads(), 0);
 }
 
+/* One node alone: it writes, closes (the last connection checkpoints and
+ * deletes the -wal), opens again and reads, all within its view's
+ * lifetime. The new -wal is smaller than the view: the view is learned
+ * afresh, and every row is read. */
+static int lone_node_job(void *arg)
+{
+    scenario *s = arg;
+    sqlite3 *db;
+    char count[32];
+    if (install_node(s, 0) != SQLITE_OK ||
+        db_open(test_dir.db, FAULTFS_VFS_NAME, &db) != SQLITE_OK ||
+        db_exec(db, "PRAGMA journal_mode=wal; CREATE TABLE t(x);"
+                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 "
+                    "FROM n WHERE i<200) INSERT INTO t SELECT "
+                    "randomblob(300) FROM n") != SQLITE_OK ||
+        sqlite3_close(db) != SQLITE_OK ||
+        db_open(test_dir.db, FAULTFS_VFS_NAME, &db) != SQLITE_OK) {
+        return CHILD_SETUP;
+    }
+    int rc = db_query_text(db, "SELECT count(*) FROM t", count, sizeof count);
+    sqlite3_close(db);
+    faultfs_unregister();
+    if (rc == SQLITE_IOERR_SHORT_READ) {
+        return READ_SHORT;
+    }
+    return rc == SQLITE_OK && strcmp(count, "200") == 0 ? READ_ALL_ROWS
+                                                         : READ_OTHER_ERROR;
+}
+
+static void test_lone_node_reads_a_new_wal(void **state)
+{
+    (void)state;
+    bool timed_out;
+    scenario s = { .journal = "wal", .stale = LIFETIME, .short_reads = true };
+    int status = run_child(lone_node_job, &s, CHILD_TIMEOUT_S, &timed_out);
+    assert_false(timed_out);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), READ_ALL_ROWS);
+    assert_int_equal(logged_short_reads(), 0);
+}
+
 /* --------------------------------------------- the stale wal-index */
 
 /* Node 0's job in the index scenario: make the database, then do as told
@@ -333,6 +374,7 @@ int main(void)
         T(test_delete_journal_has_no_wal_to_misread),
         T(test_current_views_read_everything),
         T(test_read_past_the_view_learns_the_size),
+        T(test_lone_node_reads_a_new_wal),
         T(test_stale_index_hides_then_overwrites_a_commit),
         T(test_current_index_keeps_every_commit),
     };
