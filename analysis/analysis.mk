@@ -102,11 +102,11 @@ fidelity: deps-check $(TRACKHAMMER) $(FAULTFS_EXT) $(FAULTFS_FIT) $(TH_REPORT)
 # under the fitted model as make fidelity runs it, then with a read past a
 # node's stale view of the -wal coming back short (wal.short_reads=on),
 # then with no stale view (wal.stale=0), then with the 71 jobs on fewer
-# nodes
-# (--sim-nodes: SIGBUS's share follows placement), FIDELITY_WAL_REPEAT
-# rounds each, and th-report over each run apart (placement is not part
-# of a configuration's name, so one report would pool them). FIDELITY.md,
-# "What the WAL row rests on" and "SIGBUS's share".
+# nodes (--sim-nodes: SIGBUS's share follows placement),
+# FIDELITY_WAL_REPEAT rounds each, and th-report over each run apart
+# (placement is not part of a configuration's name, so one report would
+# pool them). FIDELITY.md, "Where the model and the data disagree" and
+# "SIGBUS's share".
 FIDELITY_WAL_REPEAT ?= 10
 FIDELITY_WAL_DIR    ?= $(FIDELITY_DIR)/wal-sensitivity
 FIDELITY_WAL_RUNS   := default:lustre short-reads:lustre,wal.short_reads=on \

@@ -82,6 +82,13 @@ static double log_beta(double a, double b)
     return lgamma(a) + lgamma(b) - lgamma(a + b);
 }
 
+/* P(X = x) for X beta-binomial(m, a, b). */
+static double beta_binomial_pmf(long x, long m, double a, double b)
+{
+    return exp(log_choose(m, x) + log_beta((double)x + a, (double)(m - x) + b) -
+               log_beta(a, b));
+}
+
 void round_prediction_interval(long k, long n, long rounds, double deff,
                                long m, long *low, long *high)
 {
@@ -98,8 +105,7 @@ void round_prediction_interval(long k, long n, long rounds, double deff,
      * not move the other. */
     double below = 0;
     for (long x = 0; x <= m; x++) {
-        below += exp(log_choose(m, x) + log_beta(x + a, (double)(m - x) + b) -
-                     log_beta(a, b));
+        below += beta_binomial_pmf(x, m, a, b);
         if (below > 0.025) {
             *low = x;
             break;
@@ -107,8 +113,7 @@ void round_prediction_interval(long k, long n, long rounds, double deff,
     }
     double above = 0;
     for (long x = m; x >= 0; x--) {
-        above += exp(log_choose(m, x) + log_beta(x + a, (double)(m - x) + b) -
-                     log_beta(a, b));
+        above += beta_binomial_pmf(x, m, a, b);
         if (above > 0.025) {
             *high = x;
             break;

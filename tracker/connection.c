@@ -2,10 +2,11 @@
  * connection.c: the open sequence, the schema and its migration.
  *
  * Mirrors upstream's sqlite3.connect, then its _init_db: busy timeout,
- * optional WAL checkpoint, journal mode, synchronous, then the schema. Like Python's sqlite3, the
- * schema statements run outside any explicit transaction (DDL does not open
- * one implicitly), each committing on its own; every one is idempotent, so
- * a retried open starts again from the top.
+ * optional WAL checkpoint, journal mode, synchronous, then the schema.
+ * Like Python's sqlite3, the schema statements run outside any explicit
+ * transaction (DDL does not open one implicitly), each committing on its
+ * own; every one is idempotent, so a retried open starts again from the
+ * top.
  */
 #include "tracker_internal.h"
 

@@ -36,11 +36,14 @@ static inline int faultfs_class_code(faultfs_class cls)
 #define FAULTFS_SQLITE_PENDING_BYTE 0x40000000
 
 typedef struct faultfs_storm faultfs_storm;
+typedef struct faultfs_wal_views faultfs_wal_views;
 
 /* The file a call is about, as the model sees it. */
 typedef struct faultfs_target {
     faultfs_file_kind kind;
     faultfs_storm *storm; /* NULL when storm=off */
+    faultfs_wal_views *wal; /* the nodes' views of this -wal file, NULL
+                               for other files or when wal.stale is 0 */
     const char *path;     /* for the event log */
 } faultfs_target;
 
@@ -119,7 +122,11 @@ double faultfs_storm_factor_of(faultfs_storm *storm);
 
 /* faultfs_wal.c: each node's view of a -wal file's size (wal.stale). A
  * -wal file's reads, writes, truncates and size queries pass through
- * these; each is a no-op while wal.stale is 0. */
+ * these; each is a no-op when target->wal is NULL. */
+/* The views for a file being opened: NULL unless it is a -wal and
+ * wal.stale is on (kept in its target, as the storm's state is). */
+faultfs_wal_views *faultfs_wal_views_for(faultfs_file_kind kind,
+                                         const char *path);
 /* A read of [offset, offset+amt): SQLITE_IOERR_SHORT_READ (buf filled as
  * the unix VFS fills a short read) when it reaches past this node's view
  * and wal.short_reads is on, else SQLITE_OK to read the file (past the
@@ -128,9 +135,8 @@ int faultfs_wal_read(const faultfs_target *target, sqlite3_file *real,
                      void *buf, int amt, sqlite3_int64 offset);
 /* The node wrote, or truncated, the file: it knows its size. */
 void faultfs_wal_learn(const faultfs_target *target, sqlite3_file *real);
-/* The size this node believes the file has (real: the true one). */
-void faultfs_wal_size(const faultfs_target *target, sqlite3_file *real,
-                      sqlite3_int64 *size);
+/* *size, the file's true size, becomes the size this node believes. */
+void faultfs_wal_size(const faultfs_target *target, sqlite3_int64 *size);
 
 /* faultfs_sigbus.c */
 bool faultfs_unback(void volatile *region, int size);

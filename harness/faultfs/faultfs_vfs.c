@@ -131,7 +131,7 @@ static int ffFileSize(sqlite3_file *f, sqlite3_int64 *size)
                            faultfs_classes[FAULTFS_ACCESS].codes[1]);
     rc = rc ? rc : CALL_REAL(p, xFileSize, size);
     if (rc == SQLITE_OK) {
-        faultfs_wal_size(&p->target, REAL(p), size);
+        faultfs_wal_size(&p->target, size);
     }
     return rc;
 }
@@ -344,7 +344,9 @@ const char *faultfs_file_suffix(faultfs_file_kind kind)
 /* The model's view of a file SQLite names by path (xDelete, xAccess). */
 static faultfs_target path_target(const char *path)
 {
-    faultfs_target t = { kind_of_path(path), faultfs_storm_for(path), path };
+    faultfs_target t = { .kind = kind_of_path(path),
+                         .storm = faultfs_storm_for(path),
+                         .path = path };
     return t;
 }
 
@@ -359,6 +361,7 @@ static int ffOpen(sqlite3_vfs *vfs, const char *name, sqlite3_file *f,
     if (p->target.kind != FAULTFS_FILE_TEMP) {
         p->target.storm = faultfs_storm_for(name);
     }
+    p->target.wal = faultfs_wal_views_for(p->target.kind, name);
     int rc = faultfs_check(FAULTFS_OPEN, &p->target,
                            faultfs_class_code(FAULTFS_OPEN));
     if (rc) {

@@ -12,10 +12,9 @@
  * in 240 jobs: FIDELITY.md); with wal.short_reads=on it comes back short
  * instead, zero-filled, with SQLITE_IOERR_SHORT_READ, as the unix VFS
  * returns a read past the end of the file, and SQLite's WAL reader passes
- * that code up.
- * On one node every
- * append is the node's own, so its view is never behind: the mechanisms
- * need two nodes on one WAL database within wal.stale of each other.
+ * that code up. On one node every append is the node's own, so its view is
+ * never behind: the mechanisms need two nodes on one WAL database within
+ * wal.stale of each other.
  *
  * The views live in a state file beside the database (one entry per node),
  * updated with atomics. A view's size and time are two words, so a reader
@@ -30,11 +29,14 @@
 #define VIEW_SUFFIX "-faultfs-wal-view"
 
 typedef struct node_view {
-    _Atomic int64_t size;       /* the -wal's size as the node learned it */
+    _Atomic int64_t size;        /* the -wal's size as the node learned it */
     _Atomic uint64_t learned_ns; /* CLOCK_MONOTONIC when; 0: never */
 } node_view;
 
-#define VIEW_FILE_SIZE (sizeof(node_view) * (FAULTFS_MAX_NODE + 1))
+/* The state file's contents: one view per node. */
+struct faultfs_wal_views {
+    node_view node[FAULTFS_MAX_NODE + 1];
+};
 
 /* Nanoseconds on the clock every process of the host shares. */
 static uint64_t monotonic_ns(void)
@@ -44,47 +46,55 @@ static uint64_t monotonic_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec + 1;
 }
 
-/* This process's node's view of the -wal at target, or NULL when the
- * mechanism is off or the file is not a -wal. */
-static node_view *view_of(const faultfs_target *target)
+faultfs_wal_views *faultfs_wal_views_for(faultfs_file_kind kind,
+                                         const char *path)
 {
-    const faultfs_config *c = &faultfs_g.config;
-    if (c->wal_stale_s <= 0.0 || target->kind != FAULTFS_FILE_WAL) {
+    if (faultfs_g.config.wal_stale_s <= 0.0 || kind != FAULTFS_FILE_WAL ||
+        !path) {
         return NULL;
     }
-    char path[FAULTFS_PATH_MAX + sizeof VIEW_SUFFIX];
-    faultfs_shared_path(target->path, VIEW_SUFFIX, path, sizeof path);
-    node_view *views = faultfs_shared_state(path, VIEW_FILE_SIZE);
-    return views ? &views[c->node % (FAULTFS_MAX_NODE + 1)] : NULL;
+    char state[FAULTFS_PATH_MAX + sizeof VIEW_SUFFIX];
+    faultfs_shared_path(path, VIEW_SUFFIX, state, sizeof state);
+    return faultfs_shared_state(state, sizeof(faultfs_wal_views));
 }
 
-/* Record the file's true size as the node's view, now. */
-static int64_t learn(node_view *view, sqlite3_file *real)
+/* This process's node's view of the -wal at target, or NULL. */
+static node_view *view_of(const faultfs_target *target)
+{
+    unsigned node = faultfs_g.config.node % (FAULTFS_MAX_NODE + 1);
+    return target->wal ? &target->wal->node[node] : NULL;
+}
+
+/* The file's true size, or -1 if it cannot be had. */
+static int64_t true_size(sqlite3_file *real)
 {
     sqlite3_int64 size = 0;
-    if (real->pMethods->xFileSize(real, &size) != SQLITE_OK) {
-        return -1; /* no view learned: the caller reads the file itself */
-    }
-    atomic_store(&view->size, (int64_t)size);
-    atomic_store(&view->learned_ns, monotonic_ns());
-    return (int64_t)size;
+    return real->pMethods->xFileSize(real, &size) == SQLITE_OK ? size : -1;
 }
 
-/* The node's view, learned afresh when it is older than wal.stale (in
- * real time: the model's duration times the time scale). A view can lag
- * other nodes' appends, never a file that shrank or was made anew (the
- * -wal after a checkpoint's reset or a delete): one larger than the file
- * is learned afresh, so that one node alone never misreads. */
-static int64_t current_view(node_view *view, sqlite3_file *real)
+/* Record size as the node's view, now. */
+static void learn(node_view *view, int64_t size)
+{
+    atomic_store(&view->size, size);
+    atomic_store(&view->learned_ns, monotonic_ns());
+}
+
+/* The size the node believes a file of true size `size` has: its view,
+ * learned afresh when it is older than wal.stale (in real time: the
+ * model's duration times the time scale). A view can lag other nodes'
+ * appends, never a file that shrank or was made anew (the -wal after a
+ * checkpoint's reset or a delete): one larger than the file is learned
+ * afresh, so that one node alone never misreads. */
+static int64_t believed_size(node_view *view, int64_t size)
 {
     const faultfs_config *c = &faultfs_g.config;
     uint64_t learned = atomic_load(&view->learned_ns);
     double age_s = (double)(monotonic_ns() - learned) * 1e-9;
-    sqlite3_int64 size = 0;
     int64_t seen = atomic_load(&view->size);
     if (learned == 0 || age_s > c->wal_stale_s * c->time_scale ||
-        real->pMethods->xFileSize(real, &size) != SQLITE_OK || seen > size) {
-        return learn(view, real);
+        seen > size) {
+        learn(view, size);
+        return size;
     }
     return seen;
 }
@@ -93,15 +103,16 @@ int faultfs_wal_read(const faultfs_target *target, sqlite3_file *real,
                      void *buf, int amt, sqlite3_int64 offset)
 {
     node_view *view = view_of(target);
-    if (!view) {
-        return SQLITE_OK;
+    int64_t size = view ? true_size(real) : -1;
+    if (size < 0) {
+        return SQLITE_OK; /* no view to apply: read the file */
     }
-    int64_t seen = current_view(view, real);
-    if (seen < 0 || offset + amt <= seen) {
+    int64_t seen = believed_size(view, size);
+    if (offset + amt <= seen) {
         return SQLITE_OK;
     }
     if (!faultfs_g.config.wal_short_reads) {
-        learn(view, real);
+        learn(view, size);
         return SQLITE_OK;
     }
     /* What the node believes is there, then zeros, as a short read. */
@@ -119,17 +130,16 @@ int faultfs_wal_read(const faultfs_target *target, sqlite3_file *real,
 void faultfs_wal_learn(const faultfs_target *target, sqlite3_file *real)
 {
     node_view *view = view_of(target);
-    if (view) {
-        learn(view, real);
+    int64_t size = view ? true_size(real) : -1;
+    if (size >= 0) {
+        learn(view, size);
     }
 }
 
-void faultfs_wal_size(const faultfs_target *target, sqlite3_file *real,
-                      sqlite3_int64 *size)
+void faultfs_wal_size(const faultfs_target *target, sqlite3_int64 *size)
 {
     node_view *view = view_of(target);
-    int64_t seen = view ? current_view(view, real) : -1;
-    if (seen >= 0) {
-        *size = seen;
+    if (view) {
+        *size = believed_size(view, *size);
     }
 }
